@@ -1,0 +1,36 @@
+"""Errors meant for people.
+
+A :class:`PerfkitError` is raised for anything a user can fix: a bad input file, an unknown
+quarter, an invalid parameter file. Its message names the file, the row or key, what was found
+and what was expected. The command line prints the message alone (no traceback) and exits
+non-zero; notebooks show it as an ordinary exception.
+"""
+
+from __future__ import annotations
+
+__all__ = ["PerfkitError", "ConfigError", "DataError"]
+
+
+class PerfkitError(Exception):
+    """A problem the user can fix; the message says what and where.
+
+    Parameters
+    ----------
+    message : str
+        Plain-English description: the file (and line, column or key), what was found,
+        what was expected.
+    exit_code : int, default 2
+        The exit status the command line uses for this error.
+    """
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class ConfigError(PerfkitError):
+    """A YAML file under ``params/`` (or a parameter) is missing, malformed or invalid."""
+
+
+class DataError(PerfkitError):
+    """An input data file is malformed, inconsistent or missing."""
