@@ -352,7 +352,7 @@ class XmR:
                     f"({_month_words(s.start)} and {_month_words(s.end)})")
         return f"{s.points} points close to the {where} process limit (two-of-three rule) {span}"
 
-    def describe(self, max_signals: int = 4) -> str:
+    def describe(self, max_signals: int = 3) -> str:
         """One plain-English sentence naming each special cause (in the latest segment) by its rule.
 
         Examples
@@ -374,12 +374,14 @@ class XmR:
         signals = self._signals()
         if not signals:
             return f"The monthly series shows only common-cause variation{since}{trial}."
-        shown = signals[-max_signals:]
+        # the most recent signals (by their last month), listed in order of their first month
+        shown = sorted(sorted(signals, key=lambda s: (s.end, s.start))[-max_signals:],
+                       key=lambda s: (s.start, s.end))
         phrases = [self._phrase(s) for s in shown]
+        listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
         if len(signals) > len(shown):
             extra = len(signals) - len(shown)
-            phrases.insert(0, f"{extra} earlier signal{'s' if extra > 1 else ''}")
-        listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+            listed += f" (and {extra} earlier signal{'s' if extra > 1 else ''})"
         return f"The monthly series shows special-cause variation{since}: {listed}{trial}."
 
     def __repr__(self) -> str:

@@ -1,0 +1,258 @@
+"""Plain-English evidence statements, written from the statistics' result objects.
+
+:func:`evidence_statement` turns a :class:`perfkit.compare.Comparison` (and optionally a
+:class:`perfkit.spc.XmR` and recording-change caveats) into one sentence for the "what the
+evidence says" summary of an objective report. The wording rules:
+
+- a change is called "statistically significant" only when the test says so (p < 0.05), and
+  "not statistically significant" only when a test was carried out;
+- a change is never called good or bad: the words are "more" and "fewer" (or "higher" and
+  "lower" for rates);
+- each special cause on the SPC chart is named with its rule;
+- an applicable recording caveat is referenced in the same sentence ("see caveat 3");
+- missing months are stated.
+
+Numbers follow GOV.UK style: thousands separators (:func:`format_count`), percentages rounded
+sensibly (:func:`format_percent`, :func:`format_change`).
+
+Examples
+--------
+>>> from perfkit.compare import compare_periods
+>>> c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
+>>> evidence_statement("Burglary", c)
+'Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier; the 95% interval runs from 18% fewer to 1% more, so the change is not statistically significant.'
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Iterable
+
+__all__ = ["evidence_statement", "format_count", "format_percent", "format_change", "caveat_reference"]
+
+
+def _round_half_up(x: float, places: int = 0) -> Decimal:
+    # GOV.UK and ONS round halves away from zero; Python's round() rounds halves to even.
+    q = Decimal(1).scaleb(-places)
+    return Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def format_count(n: Any) -> str:
+    """A count with thousands separators, rounded to a whole number.
+
+    Examples
+    --------
+    >>> format_count(2013), format_count(612.0), format_count(1234567), format_count(float("nan"))
+    ('2,013', '612', '1,234,567', 'not available')
+    """
+    if n is None:
+        return "not available"
+    x = float(n)
+    if math.isnan(x):
+        return "not available"
+    if math.isinf(x):
+        raise ValueError(f"format_count: found {n!r}; expected a finite count")
+    return f"{int(_round_half_up(x)):,}"
+
+
+def format_percent(x: Any) -> str:
+    """A percentage (given in percent, e.g. 9.06 for 9.06%) rounded as GOV.UK style.
+
+    Whole numbers at 10% and above, one decimal place from 1% to 10%, "less than 1%" below 1%
+    (and "0%" for exactly zero). Negative values keep their minus sign ("-12%"); a negative value
+    under 1% in size is "between -1% and 0%".
+
+    Examples
+    --------
+    >>> format_percent(31.4), format_percent(9.06), format_percent(9.96), format_percent(0.4), format_percent(0)
+    ('31%', '9.1%', '10%', 'less than 1%', '0%')
+    """
+    v = float(x)
+    if math.isnan(v):
+        return "not available"
+    if v == 0:
+        return "0%"
+    sign = "-" if v < 0 else ""
+    a = abs(v)
+    if a < 1:
+        return "less than 1%" if not sign else "between -1% and 0%"
+    one = _round_half_up(a, 1)
+    if one >= 10:
+        return f"{sign}{int(_round_half_up(a)):,}%"
+    return f"{sign}{one}%"
+
+
+def format_change(ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
+    """A rate ratio as a change in words: "9% fewer", "31% more", "no change".
+
+    Changes are rounded to whole per cent (as in statements of change in official statistics),
+    with "less than 1% more/fewer" for a change under 1%; use ``more="higher", fewer="lower"``
+    for rates.
+
+    Examples
+    --------
+    >>> format_change(0.9094), format_change(1.31), format_change(1.0), format_change(1.004)
+    ('9% fewer', '31% more', 'no change', 'less than 1% more')
+    >>> format_change(0.75, more="higher", fewer="lower")
+    '25% lower'
+    """
+    r = float(ratio)
+    if math.isnan(r):
+        return "change not available"
+    if math.isinf(r):
+        return f"{more} (up from zero)"
+    if r == 1:
+        return "no change"
+    pct = abs(100 * (r - 1))
+    word = more if r > 1 else fewer
+    if pct < 1:
+        return f"less than 1% {word}"
+    return f"{int(_round_half_up(pct)):,}% {word}"
+
+
+def caveat_reference(caveat: Any) -> str:
+    """How a caveat is referred to: its ``ref`` ("caveat 3"), else "caveat <number>", else its id.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> caveat_reference(NS(title="HMIC inspection", number=3))
+    'caveat 3'
+    """
+    def get(name: str) -> Any:
+        return caveat.get(name) if isinstance(caveat, dict) else getattr(caveat, name, None)
+
+    if get("ref"):
+        return str(get("ref"))
+    if get("number") is not None:
+        return f"caveat {get('number')}"
+    if get("id") is not None:
+        return f"caveat {get('id')}"
+    return ""
+
+
+def _caveat_title(caveat: Any) -> str:
+    title = caveat.get("title") if isinstance(caveat, dict) else getattr(caveat, "title", None)
+    if not title:
+        raise ValueError(f"caveats: found {caveat!r}; expected an object or mapping with a 'title'")
+    text = str(title).strip().rstrip(".")
+    return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _month_list(months: Iterable[Any]) -> str:
+    return _join([m.strftime("%B %Y") for m in months])
+
+
+def _as_clause(sentence: str) -> str:
+    s = sentence.strip().rstrip(".")
+    return s[0].lower() + s[1:] if s else s
+
+
+def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: Iterable[Any] = (),
+                       unit: str = "offences", period_label: "str | None" = None,
+                       ref_label: str = "a year earlier", unit_singular: "str | None" = None,
+                       more: str = "more", fewer: str = "fewer") -> str:
+    """One sentence of evidence for a measure: the change, its interval and verdict, caveats,
+    missing data and the SPC view.
+
+    Parameters
+    ----------
+    title : str
+        The measure's name ("Burglary").
+    comparison : perfkit.compare.Comparison
+        The period comparison (e.g. from :func:`perfkit.compare.quarter_vs_last_year`).
+    spc : perfkit.spc.XmR, optional
+        The monthly series' XmR chart; its :meth:`~perfkit.spc.XmR.describe` sentence becomes the
+        last clause.
+    caveats : iterable
+        Recording caveats that apply (objects or mappings with ``title`` and optionally ``ref``,
+        ``number`` or ``id``), in addition to those the comparison spans.
+    unit : str
+        Plural noun for the count ("offences", "incidents", "collisions").
+    period_label : str, optional
+        The period in words; default ``comparison.label``.
+    ref_label : str
+        The reference period in words, default "a year earlier".
+    more, fewer : str
+        Words of change ("higher"/"lower" for rates).
+
+    Returns
+    -------
+    str
+
+    Notes
+    -----
+    The interval is the comparison's 95% interval, as percentage changes rounded to whole per
+    cent by :func:`format_change`. Where one count is zero the percentage change is not
+    meaningful, so the sentence reports the exact test's verdict without an interval. The
+    sentence never judges a change good or bad.
+
+    Examples
+    --------
+    >>> from perfkit.compare import compare_periods
+    >>> c = compare_periods(0, 3, 0, 3, label="2015/16 Q1")
+    >>> evidence_statement("Homicide", c)
+    'Homicide: no offences in 2015/16 Q1 and none a year earlier, so there is no change to test.'
+    """
+    period = period_label or getattr(comparison, "label", None) or "the latest period"
+    singular = unit_singular or (unit[:-1] if unit.endswith("s") else unit)
+    c1, c0 = comparison.count, comparison.count_ref
+
+    def counted(n: float) -> str:
+        return f"{format_count(n)} {singular if format_count(n) == '1' else unit}"
+
+    clauses: list[str] = []
+    if math.isnan(c1) or math.isnan(c0):
+        if math.isnan(c1) and math.isnan(c0):
+            head = f"{title}: no figures are available for {period} or {ref_label}, so no comparison can be made"
+        elif math.isnan(c1):
+            head = f"{title}: no figure is available for {period}, so no comparison with {ref_label} can be made"
+        else:
+            head = (f"{title}: {counted(c1)} in {period}; no figure is available for {ref_label}, "
+                    "so no comparison can be made")
+    elif c1 == 0 and c0 == 0:
+        head = f"{title}: no {unit} in {period} and none {ref_label}, so there is no change to test"
+    elif c1 == 0 or c0 == 0:
+        verdict = "statistically significant" if comparison.significant else "not statistically significant"
+        if c0 == 0:
+            head = f"{title}: {counted(c1)} in {period}, up from none {ref_label}"
+        else:
+            head = f"{title}: no {unit} in {period}, down from {format_count(c0)} {ref_label}"
+        clauses.append(f"an exact test finds the change {verdict}")
+    else:
+        change = format_change(comparison.ratio, more, fewer)
+        if change == "no change":
+            head = f"{title}: {counted(c1)} in {period}, no change from the {format_count(c0)} {ref_label}"
+        else:
+            head = f"{title}: {counted(c1)} in {period}, {change} than the {format_count(c0)} {ref_label}"
+        lo = format_change(comparison.ci_low, more, fewer)
+        hi = format_change(comparison.ci_high, more, fewer)
+        verdict = ("so the change is statistically significant" if comparison.significant
+                   else "so the change is not statistically significant")
+        clauses.append(f"the 95% interval runs from {lo} to {hi}, {verdict}")
+
+    missing = tuple(getattr(comparison, "missing_months", ()) or ())
+    if missing:
+        verb = "has" if len(missing) == 1 else "have"
+        clauses.append(f"{_month_list(missing)} {verb} no data, so the comparison uses rates over the months with data")
+
+    seen: list[Any] = []
+    for c in list(getattr(comparison, "caveats", ()) or ()) + list(caveats):
+        if not any(c is s or _caveat_title(c) == _caveat_title(s) for s in seen):
+            seen.append(c)
+    if seen:
+        named = []
+        for c in seen:
+            ref = caveat_reference(c)
+            named.append(f"{_caveat_title(c)} (see {ref})" if ref else _caveat_title(c))
+        noun = "a recording change" if len(named) == 1 else "recording changes"
+        clauses.append(f"{noun} may account for some of the change: {_join(named)}")
+
+    if spc is not None:
+        clauses.append(_as_clause(spc.describe()))
+    return "; ".join([head] + clauses) + "."
