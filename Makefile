@@ -1,0 +1,47 @@
+# The front door. `make` lists the targets; `make report` and `make test` set up the environment
+# on first use (a .venv from the pinned requirements.lock) and then do their job.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+QUARTER ?= auto
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup report test lab store lock bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  (QUARTER=2016-17-Q2 renders another quarter; ARGS='--jobs 1' passes options to perfkit run)"
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv from the pinned versions (done automatically by the other targets)
+
+store: $(STAMP) ## build the data store from the shipped data (done automatically when missing)
+	$(BIN)/python -c "from perfkit import data; print(data.ensure_store())"
+
+report: $(STAMP) ## render the latest complete quarter (or QUARTER=<id>) into outputs/
+	$(BIN)/perfkit run --quarter $(QUARTER) $(ARGS)
+
+test: $(STAMP) ## run every test
+	$(BIN)/python -m pytest
+
+lab: $(STAMP) ## open JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP) ## run the benchmarks (each prints ratios against a baseline measured in the same run)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/seasonal.py
+	$(BIN)/python bench/quarter.py
+
+lock: ## re-pin requirements.lock from the current .venv (after adding a dependency)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^perfkit' > requirements.lock
+
+clean: ## remove generated files (outputs, the store, caches); keeps .venv
+	rm -rf outputs/* data/store data/cache .pytest_cache

@@ -1,0 +1,53 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+# Parameters: Papermill replaces these for the quarter's run.
+quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2"; "auto" = latest complete quarter in the store
+store: str = ""  # data store folder; "" = the project's store (built from data/shipped when missing)
+downloads_dir: str = ""  # where the CSV and Excel files go; "" = outputs/lab/<quarter>/ (the run sets it)
+
+# %%
+from perfkit.datapack import DataPack
+
+pack = DataPack(quarter=quarter, store=store, downloads_dir=downloads_dir)
+pack.header()
+
+# %% [markdown]
+# Every measure of the whole Plan, objective by objective: the quarter against the same quarter a
+# year earlier with its 95% interval, the rolling 12 months, the financial year to date, the rate per
+# 1,000 residents, the statistical process control verdict and the caveats that apply.
+
+# %%
+pack.downloads()
+
+# %% [markdown]
+# ## Measures by objective
+
+# %%
+pack.objective_tables()
+
+# %% [markdown]
+# ## Assumptions and caveats log
+#
+# The recording-change register: each change in how crime is recorded, the measures it affects, the
+# expected direction, its source, and ratings of the evidence's quality and the change's impact.
+
+# %%
+pack.caveats_log()
+
+# %% [markdown]
+# ## About these figures
+
+# %%
+pack.about()

@@ -1,0 +1,71 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+# Parameters: Papermill replaces these for the quarter's run.
+quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2"; "auto" = latest complete quarter in the store
+objective: int = 0  # objective to examine; 0 = the one due by rotation (or params/quarters/<id>.yaml)
+store: str = ""  # data store folder; "" = the project's store (built from data/shipped when missing)
+
+# %%
+from perfkit.deepdive import DeepDive
+
+dive = DeepDive(quarter=quarter, objective=objective, store=store)
+dive.header()
+
+# %% [markdown]
+# ## Narrative
+
+# %%
+dive.narrative()
+
+# %% [markdown]
+# ## Where and what
+#
+# The objective's crime measures by district (Community Safety Partnership), the mix of crime types,
+# and the outcomes of investigations, from the row-level data.police.uk records.
+
+# %%
+dive.by_district()
+
+# %%
+dive.crime_mix()
+
+# %%
+dive.outcomes()
+
+# %% [markdown]
+# ## Where incidents concentrate
+#
+# A density map drawn from the anonymised coordinates of each incident (no map tiles are used).
+
+# %%
+dive.density()
+
+# %% [markdown]
+# ## Long-run trends
+#
+# Seasonally adjusted trends over the whole period in the data, with each recording change in the
+# window and its estimated size.
+
+# %%
+dive.long_run_trends()
+
+# %%
+dive.recording_changes()
+
+# %% [markdown]
+# ## About these figures
+
+# %%
+dive.about()

@@ -1,0 +1,75 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+# Parameters: Papermill replaces these for each report of a quarter's run.
+quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2"; "auto" = latest complete quarter in the store
+objective: int = 1  # Plan objective number (1-5), see params/plan.yaml
+store: str = ""  # data store folder; "" = the project's store (built from data/shipped when missing)
+
+# %%
+from perfkit.report import ObjectiveReport
+
+report = ObjectiveReport(quarter=quarter, objective=objective, store=store)
+report.header()
+
+# %% [markdown]
+# ## Narrative
+#
+# The analysts' account of the quarter for this objective: what happened, why, what the force is
+# doing about it, and what inspections, partners and victims have said.
+
+# %%
+report.narrative()
+
+# %% [markdown]
+# ## What the evidence says
+#
+# One sentence for each measure, with its uncertainty and the caveats that apply. The measures are
+# indicators of one element of performance, not targets.
+
+# %%
+report.evidence()
+
+# %% [markdown]
+# ## Outcome by outcome
+#
+# For each measure: the monthly recorded series with the seasonally adjusted line and recording
+# changes marked, a statistical process control chart, comparisons with 95% intervals, the position
+# among comparator forces, and the numbers behind every chart.
+
+# %%
+report.outcomes()
+
+# %% [markdown]
+# ## Published by others
+#
+# The official police recorded crime statistics for the force and its comparator forces, and how
+# the data.police.uk figures used above reconcile with them.
+
+# %%
+report.published_by_others()
+
+# %% [markdown]
+# ## Wider environment
+#
+# The same measures across all police forces in England and Wales.
+
+# %%
+report.wider_environment()
+
+# %% [markdown]
+# ## About these figures
+
+# %%
+report.about()

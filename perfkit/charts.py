@@ -1,0 +1,188 @@
+"""Charts for the reports, in the UK Government Analysis Function style, with their alt text.
+
+Every chart has a headline title and a statistical subtitle, a source line, and a text
+alternative written from the data (what it shows, the period, the latest value, the direction).
+Colour never carries meaning alone: lines differ in style as well as colour, and markers carry
+labels. The palette is the Analysis Function's (``afcharts``).
+
+Examples
+--------
+>>> import pandas as pd
+>>> s = pd.Series([10.0, 12, 11, 15], index=pd.period_range("2015-01", periods=4, freq="M"))
+>>> describe_direction(s)
+'rose'
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless and deterministic: no display needed in a scheduled run
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+__all__ = [
+    "PALETTE",
+    "TWO_SERIES",
+    "FOCUS",
+    "CONTEXT",
+    "trend_chart",
+    "trend_alt_text",
+    "describe_direction",
+    "month_name",
+    "bar_chart",
+]
+
+#: Analysis Function categorical palette.
+PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
+TWO_SERIES = ("#12436D", "#F46A25")
+FOCUS, CONTEXT = "#12436D", "#BFBFBF"
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+plt.rcParams.update({
+    "font.family": "DejaVu Sans",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlelocation": "left",
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "svg.hashsalt": "perfkit",
+})
+
+
+def month_name(period: pd.Period) -> str:
+    """``'September 2018'``."""
+    return f"{_MONTHS[period.month - 1]} {period.year}"
+
+
+def describe_direction(series: pd.Series, tolerance: float = 0.02) -> str:
+    """``'rose'``, ``'fell'`` or ``'stayed about the same'``: the last 12 values against the 12 before
+    (or the last value against the first, for shorter series). A description, not a judgement."""
+    values = series.dropna()
+    if len(values) < 2:
+        return "cannot be described (too few figures)"
+    if len(values) >= 24:
+        recent, before = values.iloc[-12:].mean(), values.iloc[-24:-12].mean()
+    else:
+        recent, before = values.iloc[-1], values.iloc[0]
+    if before == 0:
+        return "rose" if recent > 0 else "stayed about the same"
+    change = recent / before - 1
+    if abs(change) < tolerance:
+        return "stayed about the same"
+    return "rose" if change > 0 else "fell"
+
+
+def _x(index: pd.PeriodIndex) -> np.ndarray:
+    return index.to_timestamp(how="start").to_numpy()
+
+
+def trend_chart(
+    recorded: pd.Series,
+    *,
+    title: str,
+    subtitle: str,
+    source: str,
+    adjusted: "pd.Series | None" = None,
+    adjusted_label: str = "Seasonally adjusted",
+    markers: Sequence[tuple[pd.Period, str]] = (),
+    highlight: "tuple[pd.Period, pd.Period] | None" = None,
+    unit: str = "",
+):
+    """Monthly recorded figures with, optionally, the seasonally adjusted line.
+
+    Parameters
+    ----------
+    recorded : Series
+        Monthly values indexed by ``period[M]`` (NaN = missing; the line breaks there).
+    adjusted : Series, optional
+        Seasonally adjusted values on the same index.
+    markers : sequence of (month, label)
+        Vertical markers, e.g. recording changes labelled ``"C3"``.
+    highlight : (first month, last month), optional
+        The reporting quarter, shaded and labelled.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    x = _x(recorded.index)
+    ax.plot(x, recorded.to_numpy(dtype=float), color=TWO_SERIES[0], linewidth=1.6, label="Recorded",
+            marker="o", markersize=2.5)
+    if adjusted is not None and adjusted.notna().any():
+        ax.plot(_x(adjusted.index), adjusted.to_numpy(dtype=float), color=TWO_SERIES[1], linewidth=2.0,
+                linestyle="--", label=adjusted_label)
+    ymax = np.nanmax(recorded.to_numpy(dtype=float)) if recorded.notna().any() else 1.0
+    if highlight is not None:
+        start, end = highlight
+        ax.axvspan(start.to_timestamp(how="start"), (end + 1).to_timestamp(how="start"), color=CONTEXT,
+                   alpha=0.5, linewidth=0, label="Reporting quarter")
+    for month, label in markers:
+        if recorded.index.min() <= month <= recorded.index.max():
+            when = month.to_timestamp(how="start")
+            ax.axvline(when, color="#3D3D3D", linestyle=":", linewidth=1.2)
+            ax.annotate(label, (when, ymax), xytext=(3, 0), textcoords="offset points", fontsize=9,
+                        color="#3D3D3D", va="top")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(unit)
+    ax.grid(axis="y", color="#E0E0E0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    ax.set_title(subtitle, fontsize=10, fontweight="normal", loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, frameon=False)
+    fig.text(0.01, -0.04, f"Source: {source}", fontsize=8, ha="left", va="top", wrap=True)
+    fig.tight_layout()
+    return fig
+
+
+def trend_alt_text(recorded: pd.Series, *, what: str, place: str, adjusted: "pd.Series | None" = None,
+                   unit: str = "") -> str:
+    """Alt text written from the data: what, where, the period, the latest value, the direction."""
+    values = recorded.dropna()
+    if values.empty:
+        return f"Chart of {what} in {place}: no figures are available."
+    first, last = values.index.min(), values.index.max()
+    latest = values.iloc[-1]
+    latest_text = f"{latest:,.0f}" if abs(latest) >= 100 else f"{latest:,.1f}"
+    text = (f"Line chart of monthly {what} in {place}, {month_name(first)} to {month_name(last)}"
+            f"{', with the seasonally adjusted series' if adjusted is not None and adjusted.notna().any() else ''}. "
+            f"Latest month ({month_name(last)}): {latest_text}{(' ' + unit) if unit else ''}. ")
+    basis = adjusted if adjusted is not None and adjusted.notna().any() else recorded
+    direction = describe_direction(basis)
+    text += f"Over the latest 12 months the figures {direction} compared with the 12 months before."
+    gaps = int(recorded.loc[first:last].isna().sum())
+    if gaps:
+        text += f" {gaps} month{'s' if gaps != 1 else ''} in the period {'have' if gaps != 1 else 'has'} no data."
+    return text
+
+
+def bar_chart(labels: Iterable[str], values: Iterable[float], *, title: str, subtitle: str, source: str,
+              highlight: "str | None" = None, xlabel: str = ""):
+    """Horizontal bars, largest first; ``highlight`` gets the focus colour and a bold label."""
+    labels, values = list(labels), [float(v) for v in values]
+    order = np.argsort(values)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.6))
+    ys = np.arange(len(labels))
+    colours = [FOCUS if labels[i] == highlight else CONTEXT for i in order]
+    ax.barh(ys, [values[i] for i in order], color=colours, hatch=None)
+    ax.set_yticks(ys, [labels[i] for i in order])
+    for tick, i in zip(ax.get_yticklabels(), order):
+        if labels[i] == highlight:
+            tick.set_fontweight("bold")
+    for y, i in zip(ys, order):
+        ax.annotate(f"{values[i]:,.1f}", (values[i], y), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=9)
+    ax.set_xlabel(xlabel)
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    ax.set_title(subtitle, fontsize=10, fontweight="normal", loc="left")
+    fig.text(0.01, -0.02, f"Source: {source}", fontsize=8, ha="left", va="top", wrap=True)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,259 @@
+"""The deep dive: one objective examined in depth each quarter, on a rolling basis.
+
+The objective is the one due by rotation (``params/plan.yaml``), the one a quarter's parameter
+file names, or the one the Commissioner asked for (``perfkit run --deep-dive N``). Sections: the
+objective's crime measures by district, the crime-type mix, outcomes of investigations, where
+incidents concentrate, long-run seasonally adjusted trends and each recording change with its
+estimated size.
+
+District, outcome and density sections need row-level data.police.uk records. When the store has
+none for the quarter, the section says so and, where row-level data exists for an earlier period,
+shows the latest such quarter instead, labelled as such.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from perfkit import caveats as caveats_mod, charts, data, disclosure
+from perfkit.display import details_html, escape, figure_html, notice, show, table_html
+from perfkit.periods import Quarter
+from perfkit.report import ReportContext, about_figures
+
+__all__ = ["DeepDive"]
+
+
+class DeepDive:
+    """The quarter's deep dive.
+
+    Parameters
+    ----------
+    quarter : str
+        Quarter id or ``'auto'``.
+    objective : int
+        Objective number; 0 = the quarter's parameter file, else the rotation.
+    store : str, optional
+        Data store folder.
+    """
+
+    def __init__(self, quarter: str = "auto", objective: int = 0, store: "str | None" = None):
+        self.ctx = ReportContext.create(quarter, store)
+        override = objective or self.ctx.settings.deep_dive
+        self.requested = bool(objective or self.ctx.settings.deep_dive)
+        self.objective = self.ctx.plan.deep_dive(self.ctx.quarter, override=override or None)
+        self.crime_types = sorted({t for m in self.objective.measures if m.source == "police_uk"
+                                   for t in m.crime_types})
+        self._rows_cache: "tuple[Quarter | None, pd.DataFrame] | None" = None
+
+    @property
+    def quarter(self) -> Quarter:
+        return self.ctx.quarter
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def _types(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if "all_crime" in self.crime_types:
+            return frame[frame["crime_type"] != "Anti-social behaviour"]
+        return frame[frame["crime_type"].isin(self.crime_types)]
+
+    def _rows(self) -> "tuple[Quarter | None, pd.DataFrame]":
+        """Row-level records for the quarter, else for the latest earlier quarter that has them."""
+        if self._rows_cache is None:
+            force = self.ctx.plan.force
+            rows = data.incidents(force, self.quarter.start, self.quarter.end, store=self.ctx.store)
+            used: "Quarter | None" = self.quarter
+            if rows.empty or rows["month"].nunique() < 3:
+                every = data.incidents(force, None, self.quarter.end, store=self.ctx.store)
+                used, rows = None, rows.iloc[0:0]
+                if not every.empty:
+                    months = sorted(every["month"].unique())
+                    for q in sorted({Quarter.containing(m) for m in months}, reverse=True):
+                        if all(m in set(months) for m in q.months):
+                            used, rows = q, every[every["month"].isin(q.months)]
+                            break
+            self._rows_cache = (used, self._types(rows) if not rows.empty else rows)
+        return self._rows_cache
+
+    def _period_notice(self, used: "Quarter | None", what: str) -> bool:
+        if used is None:
+            show(notice(
+                f"{what} could not be produced: the data store holds no row-level data.police.uk records for "
+                f"{self.ctx.plan.force_name} for {self.quarter.label} or any complete earlier quarter. These sections "
+                "need the monthly street-level files (perfkit ingest police-uk); counts by crime type are not enough.",
+                kind="missing"))
+            return False
+        if used != self.quarter:
+            show(notice(
+                f"Row-level records are not in the data store for {self.quarter.label}. This section shows "
+                f"{used.long_label}, the latest complete quarter with row-level data, to illustrate the analysis; "
+                "it does not describe the reporting quarter.", kind="missing"))
+        return True
+
+    # --- sections --------------------------------------------------------------------------------
+    def header(self) -> None:
+        """Heading and why this objective."""
+        o = self.objective
+        self.ctx.header(f"Deep dive: Objective {o.number}, {o.title}", "Deep dive")
+        rotation = self.ctx.plan.deep_dive(self.quarter).number
+        if self.requested and o.number != rotation:
+            reason = self.ctx.settings.deep_dive_reason or "at the Commissioner's request"
+            show(f"<p>This quarter's deep dive examines objective {o.number} instead of objective {rotation} "
+                 f"(due by rotation): {escape(reason)}.</p>")
+        else:
+            show(f"<p>Objective {o.number} is due for its deep dive this quarter on the rolling schedule, "
+                 "which takes the five objectives in turn.</p>")
+
+    def narrative(self) -> None:
+        self.ctx.narrative("deep-dive")
+
+    def by_district(self) -> None:
+        """The objective's crimes by district (Community Safety Partnership)."""
+        show("<h3>By district</h3>")
+        if not self.crime_types:
+            show(notice("This objective has no data.police.uk crime measures to break down by district.", kind="info"))
+            return
+        used, rows = self._rows()
+        if not self._period_notice(used, "The breakdown by district"):
+            return
+        table = rows.groupby("district").size().rename("Incidents").reset_index()
+        table = table.sort_values("Incidents", ascending=False).rename(columns={"district": "District"})
+        published = disclosure.apply(table, ["Incidents"])
+        fig = charts.bar_chart(published["District"], pd.to_numeric(published["Incidents"], errors="coerce").fillna(0),
+                               title=f"Where the objective's crimes were recorded, {used.label}",
+                               subtitle=f"Incidents by district, {self.ctx.plan.force_name}, {used.window().describe()}",
+                               source="data.police.uk", xlabel="incidents")
+        top = table.iloc[0]
+        alt = (f"Bar chart of incidents by district, {used.window().describe()}. {top['District']} had the most "
+               f"({int(top['Incidents']):,}) of {int(table['Incidents'].sum()):,} in all.")
+        show(figure_html(fig, alt, "Incidents by district (the district is read from the LSOA name)."))
+        show(details_html("Numbers behind the chart: incidents by district",
+                          table_html(published, f"Incidents by district, {used.label}")))
+
+    def crime_mix(self) -> None:
+        """The crime-type mix: each type's share of all crime, now and a year earlier."""
+        show("<h3>Crime-type mix</h3>")
+        q = self.quarter
+        force = self.ctx.plan.force
+        frame = data.monthly_counts(force=force, by=("month", "crime_type"), store=self.ctx.store)
+        rows = []
+        for label, window in (("12 months to the quarter", q.rolling_12_months()),
+                              ("The 12 months before", q.rolling_12_months_before())):
+            part = frame[frame["month"].isin(window.months)]
+            totals = part.groupby("crime_type")["count"].sum(min_count=1)
+            rows.append(totals.rename(label))
+        mix = pd.concat(rows, axis=1)
+        mix = mix.drop(index="Anti-social behaviour", errors="ignore")
+        if mix.dropna(how="all").empty:
+            show(notice("No monthly counts by crime type are in the store for these windows.", kind="missing"))
+            return
+        shares = (mix / mix.sum()).mul(100).round(1)
+        table = pd.DataFrame({"Crime type": mix.index, "Offences, latest 12 months": mix.iloc[:, 0].to_numpy(),
+                              "Share (%)": shares.iloc[:, 0].to_numpy(),
+                              "Offences, 12 months before": mix.iloc[:, 1].to_numpy(),
+                              "Share a year earlier (%)": shares.iloc[:, 1].to_numpy()})
+        table["Objective focus"] = ["yes" if t in self.crime_types or "all_crime" in self.crime_types else ""
+                                    for t in table["Crime type"]]
+        table = table.sort_values("Offences, latest 12 months", ascending=False)
+        show(table_html(table, f"Crime-type mix, {self.ctx.plan.force_name}, excluding anti-social behaviour"))
+
+    def outcomes(self) -> None:
+        """Outcomes of investigations (the last outcome recorded for each crime)."""
+        show("<h3>Outcomes of investigations</h3>")
+        used, rows = self._rows()
+        if not self._period_notice(used, "The outcomes of investigations"):
+            return
+        crimes = rows[rows["crime_type"] != "Anti-social behaviour"]
+        if crimes.empty:
+            show(notice("The objective's measures are anti-social behaviour only, which has no outcomes.", kind="info"))
+            return
+        outcome = crimes["outcome"].fillna("").replace("", "Not recorded")
+        table = outcome.value_counts().rename_axis("Last outcome").reset_index(name="Crimes")
+        table["Share (%)"] = (table["Crimes"] / table["Crimes"].sum() * 100).round(1)
+        show(table_html(disclosure.apply(table, ["Crimes"], also=["Share (%)"]), f"Last recorded outcome of the objective's crimes, {used.label}"))
+        show("<p>The outcome is the latest recorded when the data were published; many investigations were still "
+             "open then, so later releases move crimes out of \"under investigation\".</p>")
+
+    def density(self) -> None:
+        """A density map of incidents from their coordinates (no map tiles: nothing is fetched)."""
+        show("<h3>Where incidents concentrate</h3>")
+        used, rows = self._rows()
+        if not self._period_notice(used, "The density map"):
+            return
+        points = rows.dropna(subset=["longitude", "latitude"])
+        if len(points) < 50:
+            show(notice("Too few located incidents for a density map.", kind="info"))
+            return
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 6))
+        # mincnt hides cells with fewer than 5 incidents: small counts in small areas can identify victims.
+        hb = ax.hexbin(points["longitude"], points["latitude"], gridsize=40, mincnt=5, cmap="Blues", linewidths=0.2)
+        fig.colorbar(hb, ax=ax, label="incidents per cell (cells under 5 not shown)")
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        ax.set_aspect(1.6)
+        fig.suptitle(f"Incidents concentrate in the urban centres, {used.label}", x=0.01, ha="left",
+                     fontsize=12, fontweight="bold")
+        ax.set_title(f"Density of the objective's incidents by anonymised location, {used.window().describe()}",
+                     fontsize=10, loc="left")
+        fig.text(0.01, -0.02, "Source: data.police.uk (locations are snapped to anonymous points).", fontsize=8)
+        fig.tight_layout()
+        districts = rows.groupby("district").size().sort_values(ascending=False)
+        alt = (f"Hexagonal density map of {len(points):,} located incidents, {used.window().describe()}. "
+               f"The densest areas are in {', '.join(districts.index[:2])}; rural areas have few incidents.")
+        show(figure_html(fig, alt, "Density of incidents; darker cells hold more incidents. No map tiles are used."))
+
+    def long_run_trends(self) -> None:
+        """Seasonally adjusted trends over the whole period in the data."""
+        for measure in self.objective.measures:
+            if measure.restricted:
+                continue
+            ev = self.ctx.evidence(measure)
+            if ev.series.frequency != "monthly" or not ev.series.available:
+                continue
+            values = ev.window
+            adjusted = ev.adjustment.seasadj if ev.adjustment is not None and ev.adjustment.method != "none" else None
+            subtitle = (f"Monthly recorded {measure.unit}, {charts.month_name(values.index.min())} to "
+                        f"{charts.month_name(values.index.max())}")
+            fig = charts.trend_chart(values, title=f"{measure.title}: the long run", subtitle=subtitle,
+                                     source=ev.series.source_note.split(". ")[0], adjusted=adjusted,
+                                     markers=[(c.period, c.ref) for c in ev.caveats], unit=measure.unit)
+            alt = charts.trend_alt_text(values, what=f"recorded {measure.title.lower()}", place=self.ctx.plan.area_name,
+                                        adjusted=adjusted, unit=measure.unit)
+            text = ev.adjustment.describe() if ev.adjustment is not None else "Too short to adjust."
+            show(f"<h3>{escape(measure.title)}</h3>" + figure_html(fig, alt, escape(subtitle)) + f"<p>{escape(text)}</p>")
+
+    def recording_changes(self) -> None:
+        """Each recording change inside the data's window, with its estimated size."""
+        show("<h3>Recording changes in the window</h3>")
+        register = caveats_mod.load_register()
+        rows = []
+        for measure in self.objective.measures:
+            if not measure.recorded_crime or measure.restricted:
+                continue
+            ev = self.ctx.evidence(measure)
+            values = ev.window.dropna()
+            if values.empty:
+                continue
+            for cav in caveats_mod.applicable(register, measure, values.index.min(), self.quarter.end):
+                estimate = ev.shift_estimates.get(cav.id)
+                if estimate is None and ev.series.frequency == "monthly" and values.index.min() + 12 <= cav.period <= self.quarter.end - 6:
+                    try:
+                        estimate = caveats_mod.estimate_shift(ev.window, cav.period)
+                    except Exception as exc:  # report why rather than fail the page
+                        estimate = None
+                        rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
+                                     "Estimated effect": f"not estimated ({exc})"})
+                        continue
+                rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
+                             "Estimated effect": estimate.describe() if estimate is not None else
+                             "not estimated: the change falls outside the span a step model can estimate"})
+        if not rows:
+            show(notice("No recording change in the register falls inside this objective's data window.", kind="info"))
+            return
+        show(table_html(pd.DataFrame(rows), "Recording changes and their estimated effect"))
+        show("<p>Each effect is the size of a step in the monthly series at the change date, from a count model with "
+             "month-of-year effects, a trend and month length; a step can also reflect anything else that changed "
+             "at the same time.</p>")
+
+    def about(self) -> None:
+        about_figures(self.ctx, self.objective.measures)

