@@ -77,6 +77,7 @@ __all__ = [
     "ANTI_SOCIAL_BEHAVIOUR",
     "IngestResult",
     "ingest",
+    "ingest_many",
     "main",
 ]
 
@@ -1098,8 +1099,6 @@ def ingest(
     *,
     progress: bool = True,
     workers: "int | None" = None,
-    fresh: bool = False,
-    meta: "dict | None" = None,
 ) -> IngestResult:
     """Add files of one kind to the store, atomically.
 
@@ -1116,10 +1115,6 @@ def ingest(
         Report progress on standard error (a bar on a terminal, lines otherwise).
     workers : int, optional
         Threads reading files (default: the number of CPUs, at most 8).
-    fresh : bool, default False
-        Build the store afresh instead of adding to it (used by :func:`perfkit.data.ensure_store`).
-    meta : dict, optional
-        Extra keys for the store's ``meta.json`` (e.g. the shipped-data fingerprint).
 
     Returns
     -------
@@ -1134,30 +1129,68 @@ def ingest(
     --------
     >>> ingest("counts", ["data/shipped/police-uk-counts.csv.gz"], "/tmp/store")  # doctest: +SKIP
     """
-    if kind not in KINDS:
-        raise DataError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    paths = [Path(p) for p in paths]
-    if not paths:
-        raise DataError(f"no files given; expected one or more paths to ingest as {kind}")
-    started = time.perf_counter()
+    return ingest_many([(kind, paths)], store, progress=progress, workers=workers)[0]
+
+
+def ingest_many(
+    plan: Sequence[tuple[str, Iterable["Path | str"]]],
+    store: "Path | str | None" = None,
+    *,
+    progress: bool = True,
+    workers: "int | None" = None,
+    fresh: bool = False,
+    meta: "dict | None" = None,
+) -> list[IngestResult]:
+    """Ingest several kinds in one transaction: all of them are stored, or none.
+
+    Parameters
+    ----------
+    plan : sequence of (kind, paths)
+        What to ingest, in order.
+    store, progress, workers
+        As for :func:`ingest`.
+    fresh : bool, default False
+        Build the store afresh instead of adding to the live generation (a rebuild).
+    meta : dict, optional
+        Keys to record in the store's ``meta.json`` (e.g. the shipped-data fingerprint).
+
+    Examples
+    --------
+    >>> ingest_many([("counts", ["c.csv"]), ("police-uk", ["2014-01.zip"])], "/tmp/store")  # doctest: +SKIP
+    """
+    checked = []
+    for kind, paths in plan:
+        if kind not in KINDS:
+            raise DataError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        paths = [Path(p) for p in paths]
+        if not paths:
+            raise DataError(f"no files given; expected one or more paths to ingest as {kind}")
+        for path in paths:
+            _require_exists(path)
+        checked.append((kind, paths))
     root = Path(store).resolve() if store is not None else config.store_dir()
-    result = IngestResult(kind, root)
     workers = workers or min(8, os.cpu_count() or 1)
-    for path in paths:
-        _require_exists(path)
+    results = []
+    started = time.perf_counter()
     with Transaction(root, fresh=fresh) as tx:
-        if kind == "police-uk":
-            _ingest_police(tx, paths, result, progress, workers)
-        elif kind == "counts":
-            _ingest_counts(tx, paths, result, progress)
-        else:
-            _ingest_table(tx, kind, paths, result, progress)
+        for kind, paths in checked:
+            result = IngestResult(kind, root)
+            began = time.perf_counter()
+            if kind == "police-uk":
+                _ingest_police(tx, paths, result, progress, workers)
+            elif kind == "counts":
+                _ingest_counts(tx, paths, result, progress)
+            else:
+                _ingest_table(tx, kind, paths, result, progress)
+            result.seconds = time.perf_counter() - began
+            results.append(result)
         if meta:
             tx.set_meta(**meta)
-        elif not result.files_added and not fresh:
+        elif not fresh and not any(r.files_added for r in results):
             tx.discard()  # nothing new: leave the store byte for byte as it was
-    result.seconds = time.perf_counter() - started
-    return result
+    if results:
+        results[-1].seconds += (time.perf_counter() - started) - sum(r.seconds for r in results)
+    return results
 
 
 def _parser() -> argparse.ArgumentParser:
