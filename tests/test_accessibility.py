@@ -1,0 +1,90 @@
+"""Accessibility of exported pages, tested in a real browser: axe-core (WCAG 2.1 A/AA) in Chromium.
+
+Needs Debian's Chromium at /usr/bin/chromium and axe-core in node_modules/ (``bash
+.ci/install-browser``). Outside CI these tests skip with that hint when either is missing; in CI
+(``CI=true``) a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from perfkit import a11y, export
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "export"
+NAV = [("Quarter index", "index.html"), ("Accessibility statement", "accessibility.html")]
+
+
+@pytest.fixture(scope="module")
+def browser() -> None:
+    ok, reason = a11y.browser_available()
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the accessibility check, but {reason}")
+        pytest.skip(f"no browser for the accessibility check: {reason}")
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> list[Path]:
+    """The fixture report (both editions), an index page and the accessibility statement."""
+    out = tmp_path_factory.mktemp("site")
+    nb = nbformat.read(FIXTURES / "report.ipynb", as_version=4)
+    files = {
+        "objective-1.html": export.notebook_to_html(nb, title="Objective 1, 2015/16 Q1", site_nav=NAV),
+        "board-objective-1.html": export.notebook_to_html(nb, title="Objective 1, 2015/16 Q1", site_nav=NAV, edition="board"),
+        "index.html": export.page(
+            "Police and Crime Plan performance: 2015/16 Quarter 1",
+            '<p class="lede">April to June 2015.</p><h2>Objectives</h2>'
+            '<ul class="evidence"><li><a href="objective-1.html">Objective 1: keeping people safe</a></li></ul>'
+            '<div class="notice" role="note"><p>Caveat 3 applies this quarter.</p></div>',
+            site_nav=NAV,
+        ),
+        "accessibility.html": export.page(
+            "Accessibility statement",
+            export.accessibility_statement("the Office of the Police and Crime Commissioner", "info@example.gov.uk"),
+            site_nav=NAV,
+        ),
+    }
+    for name, html in files.items():
+        (out / name).write_text(html, encoding="utf-8")
+    return [out / name for name in files]
+
+
+def test_exported_pages_have_no_violations(browser, pages):
+    results = a11y.check_pages(pages)
+    assert set(results) == set(pages)
+    problems = {path: issues for path, issues in results.items() if issues}
+    assert not problems, "accessibility problems:\n" + a11y.format_issues(problems)
+
+
+def test_exported_pages_pass_best_practice_rules_too(browser, pages):
+    """Landmarks, one h1, heading order and the skip link are axe 'best-practice' rules."""
+    results = a11y.check_pages(pages[:1], tags=a11y.WCAG_TAGS + ("best-practice",), reflow=False, printed=False)
+    assert not any(results.values()), a11y.format_issues(results)
+
+
+def test_bad_page_is_reported(browser, tmp_path):
+    """The check can fail: a missing alt, low contrast, a CDN script and a too-wide block are all caught."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html lang="en-GB"><head><title>Bad page</title>'
+        '<script src="https://cdn.example.com/require.js"></script></head><body><main><h1>Bad page</h1>'
+        '<p style="color:#BBBBBB;background:#FFFFFF">Low-contrast text that nobody can read.</p>'
+        '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==">'
+        '<div style="width:1500px">A block wider than a phone.</div></main></body></html>',
+        encoding="utf-8",
+    )
+    ids = {issue["id"] for issue in a11y.check_pages([bad])[bad]}
+    assert {"image-alt", "color-contrast", "network-request", "external-resource", "script", "reflow"} <= ids, ids
+
+
+def test_missing_browser_is_explained(monkeypatch, tmp_path):
+    monkeypatch.setenv("PERFKIT_CHROMIUM", str(tmp_path / "no-chromium"))
+    ok, reason = a11y.browser_available()
+    assert not ok and "bash .ci/install-browser" in reason
