@@ -46,8 +46,10 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
+import warnings
 import re
 import zipfile
 from datetime import date
@@ -146,7 +148,19 @@ def _read_csv(path: Path, *, legacy_ok: bool = False) -> pd.DataFrame:
     if not text.strip():
         raise DataError(f"{path}: the file is empty; expected a header line and data rows")
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+        with warnings.catch_warnings():
+            # index_col=False stops pandas silently using a surplus first column as an index; the
+            # warning it gives instead is turned into the same error as any row with extra fields.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False,
+                                index_col=False)
+    except pd.errors.ParserWarning:
+        rows = csv.reader(io.StringIO(text))
+        width = len(next(rows))
+        for number, row in enumerate(rows, start=2):
+            if row and len(row) != width:
+                raise DataError(f"{path}: line {number}: found {len(row)} fields; expected {width} (as in the header)") from None
+        raise DataError(f"{path}: rows do not match the header's {width} fields") from None
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:
@@ -228,7 +242,10 @@ def _no_duplicates(path: Path, frame: pd.DataFrame, keys: list[str], label: dict
         first = frame[dup].iloc[0]
         same = frame[dup & (frame[keys] == first[keys]).all(axis=1)]
         lines = " and ".join(str(x) for x in same["_line"].iloc[:2])
-        what = ", ".join(f"{(label or {}).get(k, k)} {first[k]}" for k in keys)
+        def show(value) -> str:
+            return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else str(value)
+
+        what = ", ".join(f"{(label or {}).get(k, k)} {show(first[k])}" for k in keys)
         raise DataError(f"{path}: lines {lines} both give {what}; expected one row per {' and '.join(keys)}")
 
 
