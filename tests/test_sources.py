@@ -21,7 +21,7 @@ def _write(tmp_path, text, name="f.csv"):
 
 
 def _error(func, path, **kwargs) -> str:
-    before = path.read_bytes() if path.exists() else None
+    before = path.read_bytes() if path.is_file() else None
     with pytest.raises(DataError) as err:
         func(path, **kwargs)
     if before is not None:
