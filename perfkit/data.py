@@ -109,13 +109,15 @@ def _shipped_plan(shipped: Path) -> list[tuple[str, list[Path]]]:
         from perfkit.ingest import KINDS
 
         for i, item in enumerate(items):
+            if isinstance(item, dict) and "path" not in item and "file" in item:
+                item = {**item, "path": item["file"]}
             if not isinstance(item, dict) or "kind" not in item or "path" not in item:
-                raise DataError(f"{manifest}: item {i + 1}: found {item!r}; expected {{kind: <kind>, path: <file>}}")
+                raise DataError(f"{manifest}: files[{i}]: found {item!r}; expected {{kind: <kind>, file: <name>}}")
             if item["kind"] not in KINDS:
-                raise DataError(f"{manifest}: item {i + 1}: kind {item['kind']!r}; expected one of {', '.join(KINDS)}")
+                raise DataError(f"{manifest}: files[{i}].kind: found {item['kind']!r}; expected one of {', '.join(KINDS)}")
             path = shipped / str(item["path"])
             if not path.exists():
-                raise DataError(f"{manifest}: item {i + 1}: {path} does not exist; expected a shipped file")
+                raise DataError(f"{manifest}: files[{i}]: found {str(item['path'])!r}, which does not exist; expected a file in {shipped}")
             plan.setdefault(item["kind"], []).append(path)
     else:
         taken: set[Path] = set()
@@ -569,9 +571,29 @@ def population(force=None, store: "Path | str | None" = None) -> pd.DataFrame:
 
 
 def collisions_monthly(severity=None, store: "Path | str | None" = None) -> pd.DataFrame:
-    """Road traffic collisions a month by severity: ``month``, ``force``, ``severity``, ``count``."""
-    frame = _filter(_table(store, "collisions"), "severity", _as_list(severity))
-    return frame[["month", "force", "severity", "count"]].sort_values(["force", "month", "severity"]).reset_index(drop=True)
+    """Road traffic collisions a month by severity: ``month``, ``force``, ``severity``, ``count``.
+
+    Every month from a force's first to its last month with collision records is present, with 0
+    where no collision of that severity was recorded; months outside that span are absent.
+    Killed or seriously injured (KSI) is ``Fatal`` + ``Serious``.
+
+    Examples
+    --------
+    >>> collisions_monthly(["Fatal", "Serious"]).groupby("month")["count"].sum()  # doctest: +SKIP
+    """
+    rows = _table(store, "collisions")
+    severities = _as_list(severity) or ["Fatal", "Serious", "Slight"]
+    parts = []
+    for force, group in rows.groupby("force"):
+        months = pd.period_range(group["month"].min(), group["month"].max(), freq="M")
+        grid = pd.MultiIndex.from_product([months, [force], severities], names=["month", "force", "severity"])
+        counted = group[group["severity"].isin(severities)].groupby(["month", "force", "severity"]).size()
+        parts.append(counted.reindex(grid, fill_value=0).rename("count").reset_index())
+    if not parts:
+        return pd.DataFrame({"month": pd.Series(dtype="period[M]"), "force": [], "severity": [], "count": []})
+    out = pd.concat(parts, ignore_index=True)
+    out["count"] = out["count"].astype("int64")
+    return out.sort_values(["force", "month", "severity"]).reset_index(drop=True)
 
 
 def workforce(force=None, store: "Path | str | None" = None) -> pd.DataFrame:

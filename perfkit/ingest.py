@@ -136,11 +136,12 @@ _POLICE_NAME_RE = re.compile(r"^(\d{4}-\d{2})-(.+)-(street|outcomes|stop-and-sea
 # LSOA names are "<district> <3 digits><letter>", e.g. "South Cambridgeshire 012C".
 _LSOA_SUFFIX = r"\s+[0-9]{3}[A-Z]+$"
 
-# Keys of the tables read by perfkit.sources: a newer file's rows replace older rows with the same key.
+# What a newer file of the tables read by perfkit.sources replaces: older rows with the same values
+# of these columns (for collisions, one row per collision, every row of the force-months it covers).
 _SOURCE_KEYS = {
     "prc": ["period_end", "force", "offence"],
     "population": ["year", "force"],
-    "collisions": ["month", "force", "severity"],
+    "collisions": ["force", "month"],
     "workforce": ["date", "force"],
     "measures": ["measure", "force", "month"],
 }
