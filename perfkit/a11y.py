@@ -15,8 +15,9 @@ four checks:
 ``reflow``
     at a 320 CSS pixel wide viewport (WCAG 1.4.10) the page must not scroll sideways (tables
     scroll inside their own ``div.table-wrap``, which is allowed).
-``print-overflow``
-    printed on A4 (180 mm text width) nothing may be wider than the paper.
+``print-overflow``, ``print-hidden-content``
+    printed on A4 (180 mm text width) nothing may be wider than the paper, and the content of
+    collapsed ``<details>`` (the numbers behind a chart) must print.
 
 and, without a browser, :func:`static_issues` (also run by :func:`check_pages`):
 ``external-resource`` (a ``src``, ``srcset``, ``<link href>``, CSS ``url()`` or ``@import``
@@ -270,6 +271,15 @@ def _browser_issues(context, path: Path, axe_source: str, tags, reflow: bool, pr
             wide = _too_wide(page)
             if wide:
                 issues.append(_issue("print-overflow", "Content is cut off when printed on A4 paper", wide))
+            hidden = page.evaluate(
+                """() => [...document.querySelectorAll('details:not([open]) > :not(summary)')]
+                    .filter(e => !e.checkVisibility())
+                    .map(e => ['details > ' + e.tagName.toLowerCase(), e.outerHTML.slice(0, 200)])"""
+            )
+            if hidden:
+                issues.append(
+                    _issue("print-hidden-content", "Collapsed content (a closed <details>) is missing on paper", hidden)
+                )
         return issues
     finally:
         page.close()

@@ -77,11 +77,13 @@ def test_bad_page_is_reported(browser, tmp_path):
         '<script src="https://cdn.example.com/require.js"></script></head><body><main><h1>Bad page</h1>'
         '<p style="color:#BBBBBB;background:#FFFFFF">Low-contrast text that nobody can read.</p>'
         '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==">'
-        '<div style="width:1500px">A block wider than a phone.</div></main></body></html>',
+        '<div style="width:1500px">A block wider than a phone.</div>'
+        '<details><summary>Numbers</summary><p style="content-visibility:hidden">Hidden on paper.</p></details>'
+        "</main></body></html>",
         encoding="utf-8",
     )
     ids = {issue["id"] for issue in a11y.check_pages([bad])[bad]}
-    assert {"image-alt", "color-contrast", "network-request", "external-resource", "script", "reflow"} <= ids, ids
+    assert {"image-alt", "color-contrast", "network-request", "external-resource", "script", "reflow", "print-overflow", "print-hidden-content"} <= ids, ids
 
 
 def test_missing_browser_is_explained(monkeypatch, tmp_path):

@@ -174,7 +174,8 @@ def test_bad_arguments_explained(kwargs, match):
 
 def test_board_edition_marked():
     page = export.page("Board pack", "<h1>Board pack</h1>", edition="board")
-    assert "Board edition" in page and "notice-restricted" in page
+    assert "Board edition" in page and "restricted material" in page
+    assert "restricted material" not in page[page.index("<main"):]  # in the header, not repeated in combined packs
     assert "Board edition" not in export.page("Public", "<h1>Public</h1>")
 
 
