@@ -248,10 +248,16 @@ class _Progress:
 class _Source:
     """One CSV to read: a file on disk or a member of a zip archive."""
 
-    label: str  # for messages and the inputs table: "path" or "archive.zip!member"
+    label: str  # for the inputs table: "path" or "archive.zip!member" (relative to the project)
     name: str  # the file's own name, e.g. "2014-01-cambridgeshire-street.csv"
     path: Path
     member: "str | None" = None
+
+    @property
+    def display(self) -> str:
+        """The file as people typed it, for messages."""
+        shown = _display(self.path)
+        return f"{shown}!{self.member}" if self.member else shown
 
     def read(self) -> bytes:
         if self.member is None:
@@ -530,7 +536,7 @@ def _check_force_slug(slug: str, label: str) -> None:
 
 def _parse_police(source: _Source, known: "set[str]", today: pd.Period) -> _Parsed:
     """Read and validate one data.police.uk CSV; nothing is written here (runs in worker threads)."""
-    label = source.label
+    label = source.display
     match = _POLICE_NAME_RE.match(source.name)
     if not match:
         raise DataError(
