@@ -382,7 +382,7 @@ def read_prc(path) -> pd.DataFrame:
     names = frame["force"].str.strip()
     fraud = names.map(forces.fraud_body_for)
     slugs = pd.Series(fraud, index=frame.index, dtype=object)
-    if (~fraud.notna()).any():
+    if fraud.isna().any():
         slugs[fraud.isna()] = _slugs(path, frame[fraud.isna()], "force")
     offence = frame["offence"].str.strip()
     offence = offence.where(fraud.isna(), "Fraud offences")
