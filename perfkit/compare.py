@@ -654,7 +654,7 @@ class ComparatorPosition:
         >>> import pandas as pd
         >>> r = pd.Series({"cambridgeshire": 60.0, "essex": 50.0, "norfolk": 40.0})
         >>> comparator_position(r, "cambridgeshire", ["cambridgeshire", "essex", "norfolk"]).describe()
-        'Cambridgeshire: 60.0 crimes per 1,000 residents, the highest of 3 forces in the comparator group (group mean 50.0; within one standard deviation of the mean, 40.0 to 60.0).'
+        'Cambridgeshire: 60.0 crimes per 1,000 residents, the highest of 3 forces in the comparator group; the group mean is 50.0 and Cambridgeshire is within one standard deviation of it (40.0 to 60.0).'
         """
         name = _force_label(self._force)
         if math.isnan(self._rate):
@@ -662,13 +662,21 @@ class ComparatorPosition:
         ordinal = "the highest" if self._rank == 1 else \
             "the lowest" if self._rank == self.n else f"the {_ordinal(self._rank)} highest"
         lo, hi = self.band
-        place = {"above the band": "more than one standard deviation above the mean",
-                 "below the band": "more than one standard deviation below the mean",
-                 "within the band": "within one standard deviation of the mean"}.get(self.position, "")
-        band = f"; {place}, {self._fmt(lo)} to {self._fmt(hi)}" if place else ""
-        missing = (f" {len(self._missing)} member(s) with no rate are left out." if self._missing else "")
-        return (f"{name}: {self._fmt(self._rate)} {self._unit}, {ordinal} of {self.n} forces in the "
-                f"{self._group.title[0].lower() + self._group.title[1:]} (group mean {self._fmt(self._mean)}{band}).{missing}")
+        place = {"above the band": f"more than one standard deviation above it (band {self._fmt(lo)} to {self._fmt(hi)})",
+                 "below the band": f"more than one standard deviation below it (band {self._fmt(lo)} to {self._fmt(hi)})",
+                 "within the band": f"within one standard deviation of it ({self._fmt(lo)} to {self._fmt(hi)})"}
+        group = self._group.title[0].lower() + self._group.title[1:]
+        text = f"{name}: {self._fmt(self._rate)} {self._unit}, {ordinal} of {self.n} forces in the {group}"
+        if self.position in place:
+            text += f"; the group mean is {self._fmt(self._mean)} and {name} is {place[self.position]}"
+        elif not math.isnan(self._mean):
+            text += f"; the group mean is {self._fmt(self._mean)}"
+        text += "."
+        if self._missing:
+            names = [_force_label(m) for m in self._missing]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            text += f" {listed} {'has' if len(names) == 1 else 'have'} no rate and {'is' if len(names) == 1 else 'are'} left out."
+        return text
 
     def plot(self, title: "str | None" = None):
         """Horizontal bars of each force's rate, the force highlighted by colour AND a bold

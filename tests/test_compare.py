@@ -1,0 +1,278 @@
+"""Tests of perfkit.compare: agreement with statsmodels, over-dispersion, edge cases, the window
+helpers on real data, and comparator groups."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace as NS
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats import rates as sm_rates
+
+from perfkit.compare import (
+    ComparatorGroup,
+    Comparison,
+    caveats_spanned,
+    comparator_position,
+    compare_periods,
+    estimate_overdispersion,
+    load_comparators,
+    quarter_vs_last_year,
+    rate_per_1000,
+    rolling_12_months,
+    year_to_date,
+)
+from perfkit.errors import ConfigError, PerfkitError
+from perfkit.periods import parse_quarter
+
+
+def test_burglary_612_against_673():
+    c = compare_periods(612, 3, 673, 3)
+    res = sm_rates.test_poisson_2indep(612, 3, 673, 3, method="score", compare="ratio")
+    lo, hi = sm_rates.confint_poisson_2indep(612, 3, 673, 3, method="score", compare="ratio")
+    assert c.ratio == pytest.approx(612 / 673)
+    assert c.p_value == pytest.approx(res.pvalue, rel=1e-12) and c.p_value == pytest.approx(0.0888, abs=1e-4)
+    assert (c.ci_low, c.ci_high) == pytest.approx((lo, hi), rel=1e-12)
+    assert c.change == pytest.approx(-9.06, abs=0.01)
+    assert c.change_low == pytest.approx(-18.49, abs=0.01) and c.change_high == pytest.approx(1.45, abs=0.01)
+    assert c.significant is False and c.tested
+    assert "score test" in c.method and c.notes == ()
+
+
+def test_agrees_with_statsmodels_on_a_grid():
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        c1, c0 = (int(x) for x in rng.integers(1, 3000, 2))
+        e1, e0 = float(rng.choice([3, 12, 91, 365])), float(rng.choice([3, 12, 90, 366]))
+        c = compare_periods(c1, e1, c0, e0)
+        res = sm_rates.test_poisson_2indep(c1, e1, c0, e0, method="score", compare="ratio")
+        lo, hi = sm_rates.confint_poisson_2indep(c1, e1, c0, e0, method="score", compare="ratio", alpha=0.05)
+        assert c.p_value == pytest.approx(res.pvalue, rel=1e-10, abs=1e-300)
+        assert c.ci_low == pytest.approx(lo, rel=1e-10) and c.ci_high == pytest.approx(hi, rel=1e-10)
+        assert c.ratio == pytest.approx((c1 / e1) / (c0 / e0))
+        # the score interval inverts the score test: significant exactly when 1 is outside it
+        if abs(c.p_value - 0.05) > 1e-6:
+            assert c.significant == (not (c.ci_low <= 1 <= c.ci_high))
+
+
+def test_overdispersion_is_the_quasi_poisson_score_test():
+    phi = 2.5
+    plain = compare_periods(612, 3, 673, 3)
+    wide = compare_periods(612, 3, 673, 3, overdispersion=phi)
+    z = sm_rates.test_poisson_2indep(612, 3, 673, 3, method="score", compare="ratio").statistic
+    assert wide.p_value == pytest.approx(2 * stats.norm.sf(abs(z) / math.sqrt(phi)), rel=1e-9)
+    assert wide.ratio == plain.ratio
+    assert wide.ci_low < plain.ci_low and wide.ci_high > plain.ci_high
+    # at each end of the interval the scaled score statistic is the 97.5% normal quantile
+    for bound in (wide.ci_low, wide.ci_high):
+        stat = sm_rates.test_poisson_2indep(612, 3, 673, 3, value=bound, method="score", compare="ratio").statistic
+        assert abs(stat) / math.sqrt(phi) == pytest.approx(stats.norm.ppf(0.975), rel=1e-4)
+    assert "over-dispersion" in wide.method and wide.overdispersion == phi
+    assert compare_periods(612, 3, 673, 3, overdispersion=1).p_value == plain.p_value
+
+
+def test_edge_cases_give_a_result_not_an_exception():
+    both = compare_periods(0, 3, 0, 3)
+    assert math.isnan(both.ratio) and math.isnan(both.p_value) and not both.significant and not both.tested
+    assert both.notes == ("No cases in either period: there is no rate ratio to test.",)
+
+    up = compare_periods(5, 3, 0, 3)
+    assert up.ratio == math.inf and up.ci_high == math.inf
+    assert up.p_value == pytest.approx(0.0625)  # exact conditional: 2 x 0.5^5
+    assert up.ci_low == pytest.approx(stats.beta.ppf(0.025, 5, 1) / (1 - stats.beta.ppf(0.025, 5, 1)))
+    assert "exact" in up.method and not up.significant
+
+    down = compare_periods(0, 3, 9, 3)
+    assert down.ratio == 0 and down.ci_low == 0 and down.significant
+    assert down.p_value == pytest.approx(2 * 0.5 ** 9)
+
+    missing = compare_periods(float("nan"), 3, 10, 3)
+    assert math.isnan(missing.ratio) and not missing.significant
+    assert missing.notes == ("No count for this period: there is no comparison.",)
+    assert compare_periods(None, 3, None, 3).notes == ("No count for either period: there is no comparison.",)
+
+
+def test_bad_arguments_say_what_was_expected():
+    with pytest.raises(ValueError, match="exposure: found 0; expected a positive exposure"):
+        compare_periods(1, 0, 1, 3)
+    with pytest.raises(PerfkitError, match="count: found -1; expected a count of zero or more"):
+        compare_periods(-1, 3, 1, 3)
+    with pytest.raises(ValueError, match="overdispersion: found 0.5; expected a quasi-Poisson scale of at least 1"):
+        compare_periods(1, 3, 1, 3, overdispersion=0.5)
+    with pytest.raises(ValueError, match="count: found 'many'; expected a number"):
+        compare_periods("many", 3, 1, 3)
+
+
+def test_result_is_read_only_and_has_a_table_and_chart():
+    c = compare_periods(612, 3, 673, 3, label="2015/16 Q1", label_ref="2014/15 Q1")
+    with pytest.raises(AttributeError):
+        c.ratio = 2
+    row = c.table.iloc[0]
+    assert row["period"] == "2015/16 Q1" and row["count_ref"] == 673 and not row["significant"]
+    fig = c.plot("Burglary")
+    assert fig.axes[0].get_title(loc="left") == "Burglary"
+    plt.close(fig)
+
+
+def test_notes_for_missing_months_and_recording_changes():
+    hmic = NS(title="Crime recording tightened after the HMIC inspection", number=3)
+    c = compare_periods(400, 2, 673, 3, missing_months=[pd.Period("2015-05", "M")], spans_caveats=[hmic])
+    assert c.notes == (
+        "Months with no data (2015-05) are left out; rates use the months with data.",
+        "The comparison spans a recording change: Crime recording tightened after the HMIC inspection (caveat 3).",
+    )
+    assert c.caveats == (hmic,) and c.missing_months == (pd.Period("2015-05", "M"),)
+
+
+# --- helpers on a monthly series ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def burglary(shared_data):
+    frame = pd.read_csv(shared_data / "police-uk-force-month-2015-2018.csv")
+    part = frame[(frame["county"] == "cambridgeshire") & (frame["crime_type"] == "Burglary")]
+    s = part.set_index("month")["num_crimes"].astype(float)
+    s.index = pd.PeriodIndex(s.index, freq="M")
+    return s.sort_index()
+
+
+def test_quarter_vs_last_year_on_real_data(burglary):
+    q = parse_quarter("2016/17 Q1")
+    c = quarter_vs_last_year(burglary, q)
+    now = burglary[[pd.Period(m, "M") for m in ("2016-04", "2016-05", "2016-06")]].sum()
+    before = burglary[[pd.Period(m, "M") for m in ("2015-04", "2015-05", "2015-06")]].sum()
+    direct = compare_periods(now, 3, before, 3)
+    assert (c.count, c.count_ref) == (now, before)
+    assert c.p_value == direct.p_value and c.ci_low == direct.ci_low
+    assert (c.label, c.label_ref) == ("2016/17 Q1", "2015/16 Q1") and c.missing_months == ()
+
+
+def test_rolling_and_year_to_date_windows(burglary):
+    r = rolling_12_months(burglary, "2016/17 Q4")
+    assert r.count == burglary["2016-04":"2017-03"].sum() and r.count_ref == burglary["2015-04":"2016-03"].sum()
+    assert (r.label, r.label_ref) == ("the 12 months to March 2017", "the 12 months to March 2016")
+    y = year_to_date(burglary, "2016/17 Q3")
+    assert y.count == burglary["2016-04":"2016-12"].sum() and y.count_ref == burglary["2015-04":"2015-12"].sum()
+    assert y.exposure == 9 and y.label == "2016/17 to date (April to December 2016)"
+
+
+def test_missing_months_absent_or_nan_are_flagged(burglary):
+    s = burglary.copy()
+    s[pd.Period("2015-05", "M")] = np.nan
+    s = s.drop(pd.Period("2016-06", "M"))
+    c = quarter_vs_last_year(s, "2016/17 Q1")
+    assert c.missing_months == (pd.Period("2015-05", "M"), pd.Period("2016-06", "M"))
+    assert c.exposure == 2 and c.exposure_ref == 2
+    assert c.count == burglary["2016-04":"2016-05"].sum()
+    assert any("2015-05, 2016-06" in n for n in c.notes)
+    # a window with no data at all gives a clear result
+    empty = quarter_vs_last_year(burglary, "2013/14 Q1")
+    assert math.isnan(empty.ratio) and "No count for either period" in empty.notes[0]
+
+
+def test_recording_changes_spanned(burglary):
+    change = NS(title="New crime recording system", date="2016-05", ref="caveat 7")
+    earlier = NS(title="Old change", date="2014-01")
+    undated = NS(title="No date")
+    c = quarter_vs_last_year(burglary, "2016/17 Q1", caveats=[change, earlier, undated])
+    assert c.caveats == (change,)
+    assert c.notes[-1] == "The comparison spans a recording change: New crime recording system (caveat 7)."
+    q = parse_quarter("2016/17 Q1")
+    # a change dated the first month of the reference window does not split it
+    at_start = NS(title="x", date=pd.Period("2015-04", "M"))
+    assert caveats_spanned([at_start], q.window(), q.same_quarter_last_year().window()) == ()
+    assert caveats_spanned([{"title": "y", "month": "2016-04"}], q.window(), q.same_quarter_last_year().window())
+
+
+def test_days_exposure_allows_for_leap_years():
+    s = pd.Series(100.0, index=pd.period_range("2015-01", "2016-03", freq="M"))
+    by_month = quarter_vs_last_year(s, "2015/16 Q4")
+    by_day = quarter_vs_last_year(s, "2015/16 Q4", exposure="days")
+    assert by_month.ratio == 1 and by_day.ratio == pytest.approx(90 / 91)
+
+
+def test_rate_per_1000():
+    assert rate_per_1000(4500, 850_000) == pytest.approx(5.294117647)
+    assert math.isnan(rate_per_1000(10, 0))
+    out = rate_per_1000(pd.Series({"a": 10.0, "b": 5.0}), pd.Series({"a": 1000.0, "b": 0.0}))
+    assert out["a"] == 10 and math.isnan(out["b"])
+
+
+def test_estimate_overdispersion():
+    rng = np.random.default_rng(3)
+    idx = pd.period_range("2014-04", periods=48, freq="M")
+    poisson = pd.Series(rng.poisson(300, 48).astype(float), index=idx)
+    assert 1.0 <= estimate_overdispersion(poisson) < 2.0
+    lam = rng.gamma(shape=20, scale=300 / 20, size=48)
+    extra = pd.Series(rng.poisson(lam).astype(float), index=idx)
+    assert estimate_overdispersion(extra) > 5
+    assert estimate_overdispersion(poisson.iloc[:6]) == 1.0
+
+
+# --- comparator forces ----------------------------------------------------------------------------
+
+def test_default_comparators_file_loads():
+    groups = load_comparators()
+    msg = groups["most_similar"]
+    assert isinstance(msg, ComparatorGroup) and msg.force == "cambridgeshire"
+    assert "cambridgeshire" in msg.members and len(msg.members) <= 8
+    assert set(groups["eastern_region"].members) == {"bedfordshire", "cambridgeshire", "essex",
+                                                     "hertfordshire", "norfolk", "suffolk"}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("groups:\n  g:\n    title: G\n    force: cambridgeshire\n    members: [cambridgeshire, esex]\n",
+     "groups.g.members[1]: found 'esex'; expected a data.police.uk force slug"),
+    ("groups:\n  g:\n    title: G\n    force: cambridgeshire\n    members: [essex, norfolk]\n",
+     "groups.g.members: found a group without its own force 'cambridgeshire'"),
+    ("groups:\n  g:\n    title: G\n    force: cambridgeshire\n    members: [cambridgeshire, essex, essex]\n",
+     "groups.g.members: found essex more than once"),
+    ("groups:\n  g:\n    titel: G\n    force: cambridgeshire\n    members: [cambridgeshire, essex]\n",
+     "groups.g.titel: unknown key"),
+])
+def test_comparators_validation_messages(tmp_path, text, message):
+    path = tmp_path / "comparators.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_comparators(path)
+    assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_comparator_position_values_and_sentence():
+    rates = pd.Series({"cambridgeshire": 62.0, "bedfordshire": 58.0, "essex": 55.0, "hertfordshire": 50.0,
+                       "norfolk": 45.0, "suffolk": 48.0, "thames-valley": 60.0, "kent": np.nan,
+                       "metropolitan": 100.0})
+    p = comparator_position(rates, "cambridgeshire", "most_similar")
+    members = [62.0, 58.0, 55.0, 50.0, 45.0, 48.0, 60.0]
+    assert p.group_mean == pytest.approx(np.mean(members))
+    assert p.sd == pytest.approx(np.std(members, ddof=1))
+    assert p.rank == 1 and p.n == 7 and p.missing == ("kent",)
+    assert p.position == "above the band"
+    assert p.table["force"].tolist()[:2] == ["cambridgeshire", "thames-valley"]
+    assert p.describe() == (
+        "Cambridgeshire: 62.0 crimes per 1,000 residents, the highest of 7 forces in the most similar "
+        "group of forces (illustrative membership); the group mean is 54.0 and Cambridgeshire is more "
+        "than one standard deviation above it (band 47.5 to 60.5). Kent has no rate and is left out."
+    )
+    fig = p.plot()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "Cambridgeshire (this force)" in labels
+    bold = [t.get_fontweight() for t in fig.axes[0].get_yticklabels() if t.get_text().endswith("(this force)")]
+    assert bold == ["bold"]
+    plt.close(fig)
+
+
+def test_comparator_position_with_a_list_adds_the_force():
+    rates = pd.Series({"cambridgeshire": 40.0, "essex": 50.0, "norfolk": 60.0, "suffolk": 70.0})
+    p = comparator_position(rates, "cambridgeshire", ["essex", "norfolk", "suffolk"])
+    assert p.n == 4 and p.group_mean == 55.0 and p.rank == 4 and p.position == "below the band"
+    assert "the lowest of 4 forces" in p.describe()
+    with pytest.raises(ValueError, match="group: found 'nope'; expected one of 'most_similar', 'eastern_region'"):
+        comparator_position(rates, "cambridgeshire", "nope")
