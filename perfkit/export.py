@@ -43,6 +43,7 @@ import copy
 import functools
 import html as _html
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -156,11 +157,8 @@ def notebook_body(nb: nbformat.NotebookNode) -> str:
     str
         HTML fragments, one ``div.cell`` per published cell.
     """
-    from nbconvert.exporters import HTMLExporter
-
     clean = _clean_notebook(nb)
-    exporter = HTMLExporter(config=_exporter_config())
-    body, _ = exporter.from_notebook_node(clean, resources={"metadata": {"name": "report", "path": ""}})
+    body, _ = _exporter().from_notebook_node(clean, resources={"metadata": {"name": "report", "path": ""}})
     return body
 
 
@@ -351,6 +349,19 @@ def _jinja_env():
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+
+
+_LOCAL = threading.local()
+
+
+def _exporter():
+    """One HTMLExporter per thread (building one loads the templates: about 0.1 s)."""
+    exporter = getattr(_LOCAL, "exporter", None)
+    if exporter is None:
+        from nbconvert.exporters import HTMLExporter
+
+        exporter = _LOCAL.exporter = HTMLExporter(config=_exporter_config())
+    return exporter
 
 
 def _exporter_config():
