@@ -1,0 +1,227 @@
+"""Tests of perfkit.caveats: the register, which caveats apply, shift sizes against an
+independently specified model, like-for-like comparisons worked by hand."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from perfkit.caveats import (
+    Caveat,
+    ShiftEstimate,
+    applicable,
+    estimate_shift,
+    like_for_like,
+    load_register,
+    register_table,
+    shift_dates,
+)
+from perfkit.errors import ConfigError
+
+P = lambda text: pd.Period(text, freq="M")  # noqa: E731
+
+
+@pytest.fixture(scope="module")
+def reg():
+    return load_register()
+
+
+# --- the register --------------------------------------------------------------------------------
+def test_register_holds_every_domain_entry(reg):
+    dates = {c.id: str(c.date) for c in reg}
+    assert dates == {
+        "action-fraud-2011-04": "2011-04",
+        "police-uk-categories-2013-05": "2013-05",
+        "uksa-designation-2014-01": "2014-01",
+        "stalking-code-2014-04": "2014-04",
+        "hmic-crime-recording-2014-11": "2014-11",
+        "harassment-offences-2015-04": "2015-04",
+        "stalking-harassment-subcategory-2017-04": "2017-04",
+        "conduct-crimes-2018-04": "2018-04",
+        "burglary-reclassification-2018-04": "2018-04",
+    }
+    assert reg["action-fraud-2011-04"].end == P("2013-03")
+    assert all(isinstance(c, Caveat) and c.caveat and c.source for c in reg)
+    assert {c.id for c in reg if c.model_shift} == {"harassment-offences-2015-04", "conduct-crimes-2018-04"}
+
+
+def test_register_table_is_an_assumptions_and_caveats_log(reg):
+    table = register_table(reg)
+    assert len(table) == len(reg)
+    for column in ("date", "caveat", "source", "quality", "impact", "expected_direction", "modelled_as_level_shift"):
+        assert column in table.columns
+    assert set(table["quality"]) <= {"high", "medium", "low"}
+    assert table.loc[table["id"] == "action-fraud-2011-04", "date"].item() == "April 2011 to March 2013"
+
+
+def _write(tmp_path, body: str):
+    path = tmp_path / "caveats.yaml"
+    path.write_text(body, encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text("measures:\n  - id: burglary\n  - id: violence_sexual\n", encoding="utf-8")
+    return path
+
+
+_ENTRY = """caveats:
+  - id: local-system-2016-06
+    date: {date}
+    title: New crime recording system
+    change: The force moved to a new crime recording system.
+    measures: [{measure}]
+    direction: {direction}
+    source: Force crime registrar
+    caveat: The force changed its crime recording system in June 2016.
+    quality: medium
+    impact: low
+    model_shift: true
+    scope: local
+"""
+
+
+def test_local_entry_loads(tmp_path):
+    reg = load_register(_write(tmp_path, _ENTRY.format(date="2016-06", measure="burglary", direction="up")))
+    (c,) = list(reg)
+    assert c.scope == "local" and c.date == P("2016-06") and shift_dates(reg, "burglary") == [P("2016-06")]
+
+
+@pytest.mark.parametrize(
+    "date, measure, direction, message",
+    [
+        ("2016-06", "burglary", "rise", "caveats.yaml: caveats[0].direction: found 'rise'; expected one of 'up', "),
+        ("2016-06", "burglry", "up", "caveats.yaml: caveats[0].measures[0]: found 'burglry'; expected a measure id of plan.yaml"),
+        ("June 2016", "burglary", "up", "caveats.yaml: caveats[0].date: found 'June 2016'; expected a month written YYYY-MM"),
+    ],
+)
+def test_bad_entries_name_file_and_key(tmp_path, date, measure, direction, message):
+    with pytest.raises(ConfigError) as info:
+        load_register(_write(tmp_path, _ENTRY.format(date=date, measure=measure, direction=direction)))
+    assert message in str(info.value)
+
+
+def test_duplicate_ids_and_unknown_keys_are_refused(tmp_path):
+    entry = _ENTRY.format(date="2016-06", measure="burglary", direction="up")
+    twice = entry + entry.split("caveats:\n", 1)[1]
+    with pytest.raises(ConfigError, match=r"caveats\[1\]\.id: found 'local-system-2016-06' again"):
+        load_register(_write(tmp_path, twice))
+    with pytest.raises(ConfigError, match=r"caveats\[0\]\.titel: unknown key"):
+        load_register(_write(tmp_path, entry.replace("    title:", "    titel:")))
+
+
+# --- applicable and shift dates ------------------------------------------------------------------
+def test_applicable_spans_starts_soon_after_and_persists(reg):
+    ids = lambda cs: [c.id for c in cs]  # noqa: E731
+    # same quarter a year earlier against this quarter: spans April 2015
+    spans = ids(applicable(reg, "violence_sexual", "2014-07", "2015-09", after_months=0))
+    assert "harassment-offences-2015-04" in spans and "uksa-designation-2014-01" in spans
+    # a window starting within 12 months after the change is still qualified, not after that
+    assert "harassment-offences-2015-04" in ids(applicable(reg, "violence_sexual", "2016-01", "2016-03"))
+    assert "harassment-offences-2015-04" not in ids(applicable(reg, "violence_sexual", "2016-04", "2016-06"))
+    assert "harassment-offences-2015-04" in ids(applicable(reg, "violence_sexual", "2016-04", "2016-06", after_months=13))
+    # burglary is not violence
+    assert "harassment-offences-2015-04" not in ids(applicable(reg, "burglary", "2014-07", "2015-09"))
+    with pytest.raises(ValueError, match="expected end on or after start"):
+        applicable(reg, "burglary", "2016-01", "2015-01")
+
+
+def test_applicable_accepts_measure_objects(reg):
+    measure = SimpleNamespace(id="my_violence", crime_types=["Violence and sexual offences"], recorded_crime=True)
+    found = [c.id for c in applicable(reg, measure, "2018-01", "2018-06")]
+    assert "conduct-crimes-2018-04" in found
+    other = SimpleNamespace(id="calls", crime_types=None, recorded_crime=False)
+    assert applicable(reg, other, "2014-01", "2018-06") == []
+
+
+def test_shift_dates(reg):
+    assert shift_dates(reg, "violence_sexual") == [P("2015-04"), P("2018-04")]
+    assert shift_dates(reg, "all_crime") == [P("2015-04"), P("2018-04")]
+    assert shift_dates(reg, "burglary") == []
+
+
+# --- estimate_shift ---------------------------------------------------------------------------------
+def _counts(step=1.2, months=72, dispersion_shape=None, seed=0):
+    idx = pd.period_range("2012-01", periods=months, freq="M")
+    mu = 25.0 * idx.days_in_month.to_numpy() * (1 + 0.2 * np.cos(2 * np.pi * (idx.month.to_numpy() - 7) / 12))
+    mu = mu * np.exp(0.02 * np.arange(months) / 12) * np.where(idx >= P("2015-04"), step, 1.0)
+    rng = np.random.default_rng(seed)
+    if dispersion_shape:
+        mu = mu * rng.gamma(dispersion_shape, 1 / dispersion_shape, months)
+    return pd.Series(rng.poisson(mu).astype(float), index=idx)
+
+
+def test_estimate_shift_matches_an_independently_specified_glm():
+    import statsmodels.formula.api as smf
+    import statsmodels.api as sm
+
+    y = _counts(seed=1)
+    est = estimate_shift(y, "2015-04")
+    assert est.model == "Poisson" and est.ci_low < 1.2 < est.ci_high and est.p_value < 0.001
+    frame = pd.DataFrame({
+        "y": y.to_numpy(),
+        "month": y.index.month,
+        "t": np.arange(len(y)),
+        "after": (y.index >= P("2015-04")).astype(int),
+        "days": y.index.days_in_month,
+    })
+    ref = smf.glm("y ~ C(month) + t + after", frame, family=sm.families.Poisson(),
+                  offset=np.log(frame["days"])).fit()
+    assert est.coefficient == pytest.approx(ref.params["after"], rel=1e-6)
+    assert est.se == pytest.approx(ref.bse["after"], rel=1e-5)
+    lo, hi = np.exp(ref.conf_int().loc["after"])
+    assert (est.ci_low, est.ci_high) == (pytest.approx(lo, rel=1e-5), pytest.approx(hi, rel=1e-5))
+    assert "rise" in est.describe() and "statistically significant" in est.describe()
+
+
+def test_estimate_shift_switches_to_negative_binomial_when_overdispersed():
+    y = _counts(dispersion_shape=30, seed=2)
+    est = estimate_shift(y, "2015-04")
+    assert est.model == "negative binomial" and est.dispersion > 1.5 and est.alpha > 0
+    assert est.ci_low < 1.2 < est.ci_high
+    poisson_width = math.log(estimate_shift(_counts(seed=2), "2015-04").ci_high) - math.log(estimate_shift(_counts(seed=2), "2015-04").ci_low)
+    assert math.log(est.ci_high) - math.log(est.ci_low) > poisson_width
+
+
+def test_estimate_shift_finds_no_step_where_there_is_none_and_checks_input():
+    est = estimate_shift(_counts(step=1.0, seed=3), "2015-04")
+    assert est.ci_low < 1.0 < est.ci_high and not est.significant
+    with pytest.raises(ValueError, match="expected a month after the first"):
+        estimate_shift(_counts(), "2030-01")
+    with pytest.raises(ValueError, match="expected at least 24"):
+        estimate_shift(_counts(months=20), "2012-10")
+
+
+def test_estimate_shift_on_a_real_series_with_a_partial_feed(shared_data):
+    frame = pd.read_csv(shared_data / "police-uk-force-month-2015-2018.csv")
+    rows = frame[(frame["county"] == "cambridgeshire") & (frame["crime_type"] == "All")]
+    y = pd.Series(rows["num_crimes"].to_numpy(float), index=pd.PeriodIndex(rows["month"], freq="M"))
+    # the partial feed of 2018-05 (a third of the usual count) is left out of the fit
+    kept = estimate_shift(y, "2016-04")
+    est = estimate_shift(y, "2016-04", exclude=["2018-05"])
+    assert est.model == "negative binomial" and "2018-05" in est.warnings[-1]
+    assert est.n_months == kept.n_months - 1 and est.dispersion < kept.dispersion
+
+
+# --- like_for_like ----------------------------------------------------------------------------------
+def test_like_for_like_worked_by_hand():
+    from statsmodels.stats.rates import confint_poisson_2indep
+
+    shift = ShiftEstimate(P("2015-04"), 1.2, 1.1, 1.31, 1e-4, math.log(1.2), 0.045,
+                          "Poisson", 1.0, float("nan"), 60, 27, 33)
+    res = like_for_like(1320, 1000, shift)
+    assert res.recorded_ratio == pytest.approx(1.32)
+    ci = confint_poisson_2indep(1320, 1, 1000, 1, method="score", compare="ratio")
+    assert res.recorded_ci == (pytest.approx(ci[0]), pytest.approx(ci[1]))
+    # by hand: 1.32 / 1.2 = 1.1; se = sqrt(0.00075758 + 0.001 + 0.002025) = sqrt(0.00378258) = 0.061503
+    se = math.sqrt(1 / 1320 + 1 / 1000 + 0.045 ** 2)
+    assert se == pytest.approx(0.061503, abs=1e-6)
+    assert res.adjusted_ratio == pytest.approx(1.1)
+    assert res.adjusted_ci[0] == pytest.approx(1.1 * math.exp(-1.959964 * se), rel=1e-6)
+    assert res.adjusted_ci[1] == pytest.approx(1.1 * math.exp(1.959964 * se), rel=1e-6)
+    assert res.adjusted_p == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(math.log(1.1) / se / math.sqrt(2)))), rel=1e-6)
+    text = res.describe()
+    assert "32% higher" in text and "10% higher" in text and "April 2015" in text
+    assert list(res.as_table()["comparison"]) == ["as recorded", "recording effect removed"]
+    with pytest.raises(ValueError, match="expected a positive count"):
+        like_for_like(0, 1000, shift)
