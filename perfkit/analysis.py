@@ -27,7 +27,11 @@ from perfkit.measures import MeasureSeries, measure_series
 from perfkit.periods import Quarter
 from perfkit.plan import Measure, Plan
 
-__all__ = ["MeasureEvidence", "analyse", "population_for", "comparator_rates", "clear_cache"]
+__all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "measure_statement", "population_for",
+           "comparator_rates", "clear_cache"]
+
+#: Caveat directions that can move the figures (others, such as a status change, only qualify them).
+_MOVES_FIGURES = ("up", "down", "break", "unknown")
 
 #: Minimum months of history before the reporting quarter's end for SPC and seasonal work.
 _MIN_MONTHS_SPC = 12
@@ -107,20 +111,62 @@ def population_for(force: str, quarter: Quarter, store=None) -> float:
 
 
 def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None) -> pd.Series:
-    """Rolling 12-month rate per 1,000 residents for each force (NaN where incomplete)."""
+    """Rolling 12-month rate per 1,000 residents of a data.police.uk measure for each force
+    (NaN where a month is missing or the population is unknown). One query for all forces."""
     months = quarter.rolling_12_months().months
+    forces = list(forces)
+    frame = data.monthly_counts(force=forces, crime_type=list(measure.crime_types), by=("month", "force", "crime_type"),
+                                start=months[0], end=months[-1], store=store)
     rates = {}
     for force in forces:
-        values = measure_series(measure, force, store=store).window_values(months)
+        part = frame[frame["force"] == force]
+        # min_count: a missing month or crime type makes the 12-month total unknown, never smaller.
+        total = part["count"].sum(min_count=len(months) * len(measure.crime_types)) if len(part) else float("nan")
+        if len(part) and part["count"].isna().any():
+            total = float("nan")
         population = population_for(force, quarter, store)
-        total = values.sum(min_count=len(months))
         rates[force] = float(compare.rate_per_1000(total, population)) if pd.notna(total) else float("nan")
     return pd.Series(rates, name=measure.id, dtype=float)
 
 
+class LabelledCaveat:
+    """A register entry with its label in this pack (``C3``): reports refer to caveats by label,
+    and charts mark them with it. Every other attribute is the :class:`perfkit.caveats.Caveat`'s."""
+
+    def __init__(self, caveat, ref: str):
+        self._caveat = caveat
+        self.ref = ref
+
+    def __getattr__(self, name):
+        return getattr(self._caveat, name)
+
+    @property
+    def period(self) -> pd.Period:
+        """The first month under the new practice."""
+        return self._caveat.date
+
+    @property
+    def wording(self) -> str:
+        """The caveat's wording as printed under a chart."""
+        return self._caveat.caveat
+
+
+@lru_cache(maxsize=1)
+def _register():
+    register = caveats_mod.load_register()
+    return register, {c.id: f"C{i}" for i, c in enumerate(register, start=1)}
+
+
+def labelled(caveats) -> list[LabelledCaveat]:
+    """Caveats with their pack-wide labels (``C1`` is the register's first entry)."""
+    refs = _register()[1]
+    return [LabelledCaveat(c, refs[c.id]) for c in caveats]
+
+
 def clear_cache() -> None:
-    """Forget memoised results (after the store changed)."""
+    """Forget memoised results (after the store or the register changed)."""
     _analyse_cached.cache_clear()
+    _register.cache_clear()
 
 
 def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | None" = None,
@@ -130,15 +176,66 @@ def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | Non
                            None if store is None else str(store), comparator_group)
 
 
+def _group_for(force: str, name: "str | None"):
+    groups = compare.load_comparators()
+    if name:
+        return groups.get(name)
+    return next((g for g in groups.values() if g.force == force), None)
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "percent":
+        return f"{value:.1f}%"
+    return narrative.format_count(value) if float(value).is_integer() else f"{value:,.1f}"
+
+
+def measure_statement(ev: "MeasureEvidence") -> str:
+    """The evidence statement for one measure, in plain English (see :mod:`perfkit.narrative`)."""
+    m, q = ev.measure, ev.quarter
+    if not ev.series.available:
+        return f"{m.title}: no figures are available. " + " ".join(ev.series.notes)
+    if ev.quarter_comparison is not None:
+        text = narrative.evidence_statement(m.title, ev.quarter_comparison, spc=ev.spc,
+                                            unit=m.unit, period_label=q.label)
+    elif ev.rolling_comparison is not None:
+        text = narrative.evidence_statement(m.title, ev.rolling_comparison, spc=ev.spc,
+                                            unit=m.unit, period_label=ev.rolling_comparison.label)
+    else:
+        values = ev.window.dropna()
+        if values.empty:
+            return f"{m.title}: no figure is available up to the end of {q.label}."
+        latest_month, latest = values.index[-1], values.iloc[-1]
+        year_before = values.loc[: latest_month - 12]
+        text = f"{m.title}: {_number(latest, m.unit)} {'' if m.unit == 'percent' else m.unit + ' '}at {latest_month.strftime('%B %Y')}"
+        if len(year_before):
+            ref_month, ref = year_before.index[-1], year_before.iloc[-1]
+            if ref:
+                change = latest / ref - 1
+                words = "no change" if abs(change) < 0.005 else f"{abs(change):.1%} {'more' if change > 0 else 'less'}"
+                text += f", {words} than the {_number(ref, m.unit)} at {ref_month.strftime('%B %Y')}"
+        text += " (a snapshot figure, so no test of change is made)"
+        if latest_month < q.start:
+            text += f"; the latest figure predates {q.label}"
+        text += "."
+    for cav in ev.caveats:
+        estimate = ev.shift_estimates.get(cav.id)
+        if estimate is not None:
+            text = text.rstrip(".") + f"; the recording change {cav.ref} ({narrative.caveat_reference(cav)}) is estimated at " \
+                   f"{(estimate.ratio - 1):+.0%} (95% interval {(estimate.ci_low - 1):+.0%} to {(estimate.ci_high - 1):+.0%})."
+    return text
+
+
 @lru_cache(maxsize=256)
-def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, store, group) -> MeasureEvidence:
+def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, store, group_name) -> MeasureEvidence:
     measure = plan.measure(measure_id)
     series = measure_series(measure, force, store=store, plan=plan)
     notes = list(series.notes)
-    register = caveats_mod.load_register()
+    register = _register()[0]
     values = series.values.loc[: quarter.end]
     earliest = quarter.rolling_12_months_before().start
-    applicable = caveats_mod.applicable(register, measure, earliest, quarter.end) if measure.recorded_crime else []
+    applicable = labelled(caveats_mod.applicable(register, measure, earliest, quarter.end)) if measure.recorded_crime else []
+    # A status caveat (a lost designation) qualifies the figures but cannot explain a change in them.
+    moving = [c for c in applicable if c.direction in _MOVES_FIGURES]
 
     adjustment = spc_result = None
     spc_basis = ""
@@ -150,52 +247,57 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     monthly_count = series.frequency == "monthly" and measure.is_count
     if series.available and series.frequency == "monthly":
         history = values.dropna()
-        shift_months = [m for m in caveats_mod.shift_dates(register, measure)
-                        if len(history) and history.index.min() < m <= quarter.end] if measure.recorded_crime else []
+        shift_months = ([m for m in caveats_mod.shift_dates(register, measure)
+                         if len(history) and history.index.min() < m <= quarter.end]
+                        if measure.recorded_crime else [])
         if len(history) >= 24:
-            adjustment = seasonal.adjust(values, method="auto", shifts=tuple(shift_months))
+            adjustment = seasonal.adjust(values.loc[history.index.min():], method="auto", shifts=tuple(shift_months))
         if monthly_count:
             for cav in applicable:
-                at = cav.period
-                if len(history) >= 24 and values.index.min() + 12 <= at <= quarter.end - 6:
+                if cav.model_shift and len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 6:
                     try:
-                        shift_estimates[cav.id] = caveats_mod.estimate_shift(values, at)
-                    except Exception as exc:  # a weak estimate must not stop a report; say why
-                        notes.append(f"The size of the recording change '{cav.title}' could not be estimated: {exc}")
+                        shift_estimates[cav.id] = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date)
+                    except ValueError as exc:  # a series the model cannot fit: say so rather than fail
+                        notes.append(f"The size of the recording change {cav.ref} could not be estimated: {exc}")
         if len(history) >= _MIN_MONTHS_SPC:
-            basis = values
-            spc_basis = "recorded"
+            basis, spc_basis = values.loc[history.index.min():], "recorded"
             if adjustment is not None and adjustment.method != "none":
                 basis, spc_basis = adjustment.seasadj, "seasonally adjusted"
             rebase = [m for m in shift_months if basis.index.min() < m <= quarter.end]
-            spc_result = spc.xmr(basis, improvement=measure.improvement, rebase=rebase)
+            spc_result = spc.xmr(basis.loc[: quarter.end], improvement=measure.improvement, rebase=rebase)
         else:
             spc_basis = "too few months of data for a control chart (at least 12 are needed)"
     if monthly_count and series.available:
-        q_cmp = compare.quarter_vs_last_year(values, quarter, caveats=applicable)
-        r_cmp = compare.rolling_12_months(values, quarter, caveats=applicable)
-        y_cmp = compare.year_to_date(values, quarter, caveats=applicable)
+        q_cmp = compare.quarter_vs_last_year(values, quarter, caveats=moving)
+        r_cmp = compare.rolling_12_months(values, quarter, caveats=moving)
+        y_cmp = compare.year_to_date(values, quarter, caveats=moving)
         population = population_for(force, quarter, store)
         total = series.window_values(quarter.rolling_12_months().months).sum(min_count=12)
         if pd.notna(total) and pd.notna(population):
             rate = float(compare.rate_per_1000(total, population))
         if measure.source == "police_uk":
-            groups = compare.load_comparators()
-            chosen = groups.group(group) if group else groups.for_force(force)
+            chosen = _group_for(force, group_name)
             if chosen is not None:
-                rates = comparator_rates(measure, quarter, chosen.forces, store)
+                rates = comparator_rates(measure, quarter, chosen.members, store)
                 if rates.notna().sum() >= 2 and pd.notna(rates.get(force, np.nan)):
-                    comparator = compare.comparator_position(rates.dropna(), force, chosen)
+                    comparator = compare.comparator_position(rates.dropna(), force, chosen,
+                                                             unit=f"{measure.unit} per 1,000 residents")
     elif series.frequency == "quarterly-rolling-12" and series.available:
-        r_cmp = compare.rolling_12_values(values, quarter, caveats=applicable)
+        at = values.dropna()
+        at = at.loc[: quarter.end]
+        if len(at):
+            end = at.index[-1]
+            ref = values.get(end - 12, np.nan)
+            r_cmp = compare.compare_periods(
+                at.iloc[-1], 12, ref, 12,
+                spans_caveats=[c for c in moving if end - 23 < c.date <= end],
+                label=f"the 12 months to {end.strftime('%B %Y')}", label_ref="a year earlier")
 
-    statement = narrative.measure_statement(
-        measure, quarter, series=series, comparison=q_cmp or r_cmp, spc=spc_result,
-        caveats=applicable, shift_estimates=shift_estimates, notes=notes,
-    )
-    return MeasureEvidence(
+    ev = MeasureEvidence(
         measure=measure, quarter=quarter, force=force, series=series, caveats=applicable,
         adjustment=adjustment, spc=spc_result, spc_basis=spc_basis, quarter_comparison=q_cmp,
         rolling_comparison=r_cmp, ytd_comparison=y_cmp, rate_per_1000=rate, comparator=comparator,
-        shift_estimates=shift_estimates, statement=statement, notes=notes,
+        shift_estimates=shift_estimates, notes=notes,
     )
+    object.__setattr__(ev, "statement", measure_statement(ev))
+    return ev

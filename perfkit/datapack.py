@@ -40,7 +40,7 @@ def _change(cmp) -> tuple:
         return (None, None, None, "")
     low, high = (cmp.ci_low - 1) * 100, (cmp.ci_high - 1) * 100
     verdict = "yes" if cmp.significant else "no"
-    return (round(cmp.percent_change, 1), round(low, 1), round(high, 1), verdict)
+    return (round(cmp.change, 1), round(low, 1), round(high, 1), verdict)
 
 
 def measure_rows(ctx: ReportContext, *, include_restricted: bool) -> pd.DataFrame:

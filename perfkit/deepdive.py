@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from perfkit import caveats as caveats_mod, charts, data, disclosure
+from perfkit import analysis, caveats as caveats_mod, charts, data, disclosure
 from perfkit.display import details_html, escape, figure_html, notice, show, table_html
 from perfkit.periods import Quarter
 from perfkit.report import ReportContext, about_figures
@@ -234,7 +234,7 @@ class DeepDive:
             values = ev.window.dropna()
             if values.empty:
                 continue
-            for cav in caveats_mod.applicable(register, measure, values.index.min(), self.quarter.end):
+            for cav in analysis.labelled(caveats_mod.applicable(register, measure, values.index.min(), self.quarter.end)):
                 estimate = ev.shift_estimates.get(cav.id)
                 if estimate is None and ev.series.frequency == "monthly" and values.index.min() + 12 <= cav.period <= self.quarter.end - 6:
                     try:

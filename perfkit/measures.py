@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit import data
+from perfkit.errors import DataError
 from perfkit.plan import Measure, Plan
 
 __all__ = ["MeasureSeries", "measure_series", "force_measure_series", "SOURCE_NOTES"]
@@ -142,7 +143,10 @@ def _workforce(force: str, store) -> pd.Series:
 
 
 def _local(measure: Measure, force: str, store) -> pd.Series:
-    frame = data.local_measures(measure=measure.id, force=force, store=store)
+    try:
+        frame = data.local_measures(measure=measure.id, force=force, store=store)
+    except DataError:  # no local measures file has been ingested: the measure has no figures yet
+        return pd.Series(dtype=float)
     if frame.empty:
         return pd.Series(dtype=float)
     return _monthly_index(frame.groupby("month")["value"].sum(min_count=1))

@@ -131,7 +131,7 @@ class Plan:
     area_name: str
     commissioner: str
     objectives: tuple[Objective, ...]
-    measures: dict[str, Measure] = field(repr=False)
+    measures: dict[str, Measure] = field(repr=False, hash=False, compare=False)
     deep_dive_anchor: Quarter = Quarter(2015, 1)
     deep_dive_rotation: tuple[int, ...] = (1, 2, 3, 4, 5)
     source: str = ""

@@ -109,7 +109,7 @@ def comparison_row(label: str, cmp) -> dict:
         "Comparison": label,
         "This period": cmp.count,
         "Previous period": cmp.count_ref,
-        "Change": _pct(cmp.percent_change / 100) if pd.notna(cmp.percent_change) else "not available",
+        "Change": _pct(cmp.change / 100) if pd.notna(cmp.ratio) and cmp.ratio != float("inf") else "not available",
         "95% interval": (f"{_pct(cmp.ci_low - 1)} to {_pct(cmp.ci_high - 1)}"
                          if pd.notna(cmp.ci_low) else ""),
         "Note": "; ".join(cmp.notes),
@@ -255,8 +255,8 @@ class ObjectiveReport:
 
     @cached_property
     def _prc_forces(self) -> list[str]:
-        group = compare.load_comparators().for_force(self.ctx.plan.force)
-        return list(group.forces) if group is not None else [self.ctx.plan.force]
+        group = analysis._group_for(self.ctx.plan.force, None)
+        return list(group.members) if group is not None else [self.ctx.plan.force]
 
     def published_by_others(self) -> None:
         """Official police recorded crime for the force and its comparators, and the reconciliation."""
@@ -319,7 +319,7 @@ class ObjectiveReport:
         """The national picture for the same measures, from every force in the data."""
         q = self.quarter
         rows = []
-        national = [f for f in data.forces_with_counts(store=self.ctx.store)]
+        national = None  # every force in the store
         for measure in self._measures():
             if measure.source != "police_uk" or measure.restricted:
                 continue
@@ -344,7 +344,7 @@ class ObjectiveReport:
                 f"Forces with complete data": len(both),
                 "National, 12 months": int(current),
                 "National change": _pct(current / previous - 1) if previous else "not available",
-                f"{self.ctx.plan.force_name} change": _pct(own.percent_change / 100) if own is not None and pd.notna(own.percent_change) else "not available",
+                f"{self.ctx.plan.force_name} change": _pct(own.change / 100) if own is not None and pd.notna(own.ratio) else "not available",
             })
         if not rows:
             show(notice("No national figures are available for this objective's measures.", kind="info"))
