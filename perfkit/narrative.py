@@ -153,6 +153,24 @@ def _as_clause(sentence: str) -> str:
     return s[0].lower() + s[1:] if s else s
 
 
+def _interval_clause(comparison: Any, more: str, fewer: str) -> str:
+    lo = format_change(comparison.ci_low, more, fewer)
+    hi = format_change(comparison.ci_high, more, fewer)
+    verdict = ("so the change is statistically significant" if comparison.significant
+               else "so the change is not statistically significant")
+    return f"the 95% interval runs from {lo} to {hi}, {verdict}"
+
+
+def _coverage(comparison: Any, which: str) -> str:
+    """' (2 of 3 months with data)' when the window has missing months, else ''."""
+    window = getattr(comparison, which, None)
+    if window is None:
+        return ""
+    months = list(window.months)
+    gaps = [m for m in getattr(comparison, "missing_months", ()) if m in set(months)]
+    return f" ({len(months) - len(gaps)} of {len(months)} months with data)" if gaps else ""
+
+
 def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: Iterable[Any] = (),
                        unit: str = "offences", period_label: "str | None" = None,
                        ref_label: str = "a year earlier", unit_singular: "str | None" = None,
@@ -224,17 +242,23 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
         else:
             head = f"{title}: no {unit} in {period}, down from {format_count(c0)} {ref_label}"
         clauses.append(f"an exact test finds the change {verdict}")
+    elif comparison.exposure != comparison.exposure_ref:
+        # unequal exposure (a missing month, or a population or day count): compare rates
+        cover, cover_ref = _coverage(comparison, "window"), _coverage(comparison, "window_ref")
+        change = format_change(comparison.ratio, "higher", "lower")
+        ref_part = f"{format_count(c0)} {unit}" + (f" in {cover_ref[2:-1]}" if cover_ref else "")
+        if change == "no change":
+            head = f"{title}: {counted(c1)} in {period}{cover}, the same rate as {ref_label} ({ref_part})"
+        else:
+            head = f"{title}: {counted(c1)} in {period}{cover}, a rate {change} than {ref_label} ({ref_part})"
+        clauses.append(_interval_clause(comparison, "higher", "lower"))
     else:
         change = format_change(comparison.ratio, more, fewer)
         if change == "no change":
             head = f"{title}: {counted(c1)} in {period}, no change from the {format_count(c0)} {ref_label}"
         else:
             head = f"{title}: {counted(c1)} in {period}, {change} than the {format_count(c0)} {ref_label}"
-        lo = format_change(comparison.ci_low, more, fewer)
-        hi = format_change(comparison.ci_high, more, fewer)
-        verdict = ("so the change is statistically significant" if comparison.significant
-                   else "so the change is not statistically significant")
-        clauses.append(f"the 95% interval runs from {lo} to {hi}, {verdict}")
+        clauses.append(_interval_clause(comparison, more, fewer))
 
     missing = tuple(getattr(comparison, "missing_months", ()) or ())
     if missing:
