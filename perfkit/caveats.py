@@ -18,7 +18,7 @@ Examples
 --------
 >>> reg = load_register()
 >>> [c.id for c in applicable(reg, "violence_sexual", "2015-01", "2015-06", after_months=0)]
-['harassment-offences-2015-04']
+['uksa-designation-2014-01', 'hmic-crime-recording-2014-11', 'harassment-offences-2015-04']
 >>> [str(p) for p in shift_dates(reg, "violence_sexual")]
 ['2015-04', '2018-04']
 """
@@ -381,7 +381,7 @@ def applicable(
     --------
     >>> reg = load_register()
     >>> [c.id for c in applicable(reg, "violence_sexual", "2017-04", "2018-06")]
-    ['conduct-crimes-2018-04', 'stalking-harassment-subcategory-2017-04', 'uksa-designation-2014-01']
+    ['uksa-designation-2014-01', 'hmic-crime-recording-2014-11', 'stalking-harassment-subcategory-2017-04', 'conduct-crimes-2018-04']
     """
     first, last = _as_month(start, "start"), _as_month(end, "end")
     if last < first:
