@@ -694,7 +694,7 @@ class ComparatorPosition:
         colours = [_PALETTE[3] if f == self._force else _PALETTE[0] for f in t["force"]]
         ax.barh(range(len(t)), t["rate"], color=colours, height=0.6)
         if not math.isnan(self._mean):
-            ax.axvline(self._mean, color=_PALETTE[4], linewidth=1.2, linestyle="--", label="Group mean")
+            ax.axvline(self._mean, color=_PALETTE[4], linewidth=1.2, linestyle="--", label="Group mean", zorder=3)
         labels = [f"{n} (this force)" if f == self._force else n for f, n in zip(t["force"], t["name"])]
         ax.set_yticks(range(len(t)), labels)
         for tick, f in zip(ax.get_yticklabels(), t["force"]):
@@ -704,7 +704,8 @@ class ComparatorPosition:
             ax.text(v, i, " " + self._fmt(v), va="center", fontsize=8, color=_PALETTE[4])
         ax.set_xlabel(self._unit[0].upper() + self._unit[1:])
         ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(loc="lower right", frameon=False, fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1 - 1.2 / (0.45 * len(t) + 1.4) * 0.5),
+                  ncol=2, frameon=False, fontsize=8)
         ax.set_title(title or self._group.title, loc="left", fontsize=10)
         fig.tight_layout()
         return fig
