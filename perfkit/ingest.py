@@ -420,12 +420,18 @@ def _read_csv(data: bytes, label: str, names: list[str], warnings: list[str]) ->
     almost always in) with a warning naming the first offending byte: the data are still sound.
     """
     encoding = "utf8"
-    for attempt in range(2):
+    # Quoted line breaks are rare in these files and parsing is faster without allowing them, so
+    # try without first and allow them only when the fast parse fails.
+    newlines = False
+    for _attempt in range(3):
         try:
             table = pacsv.read_csv(
                 pa.py_buffer(data),
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding, block_size=4 << 20),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows=1, encoding=encoding, block_size=4 << 20,
+                    use_threads=False,  # files are read in parallel instead
+                ),
+                parse_options=pacsv.ParseOptions(newlines_in_values=newlines),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.string() for n in names},
                     null_values=[""],
@@ -436,7 +442,7 @@ def _read_csv(data: bytes, label: str, names: list[str], warnings: list[str]) ->
             return table, encoding
         except pa.ArrowInvalid as exc:
             message = str(exc)
-            if attempt == 0 and "UTF8" in message.upper():
+            if encoding == "utf8" and "UTF8" in message.upper():
                 try:
                     data.decode("utf-8")
                     offset = None
@@ -451,6 +457,9 @@ def _read_csv(data: bytes, label: str, names: list[str], warnings: list[str]) ->
                     )
                     encoding = "cp1252"
                     continue
+            if not newlines and b'"' in data:
+                newlines = True
+                continue
             raise _diagnose(data, label, names, encoding, message) from None
     raise AssertionError("unreachable")
 

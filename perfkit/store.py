@@ -60,6 +60,7 @@ __all__ = ["FORMAT_VERSION", "Store", "Transaction", "period_columns_to_text", "
 FORMAT_VERSION = 1
 
 _CURRENT = "CURRENT"
+_UNIQUE_COLUMNS = {"crime_id", "longitude", "latitude"}
 _PERIODS_KEY = b"perfkit.period_columns"
 
 
@@ -255,7 +256,10 @@ class Transaction:
     def write_partition(self, family: str, force: str, month: str, table: pa.Table) -> Path:
         """Write (replace) one force-month file ``<family>/<force>/<month>.parquet``."""
         path = self.path_for(f"{family}/{force}/{month}.parquet")
-        pq.write_table(table, path, compression="zstd", row_group_size=1 << 20)
+        # Dictionary-encode only repetitive text: ids and coordinates are nearly unique, and
+        # encoding them costs time for no space.
+        repetitive = [n for n in table.column_names if n not in _UNIQUE_COLUMNS]
+        pq.write_table(table, path, compression="zstd", use_dictionary=repetitive, row_group_size=1 << 20)
         return path
 
     def table(self, name: str) -> "pa.Table | None":
