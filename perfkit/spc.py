@@ -35,6 +35,7 @@ from perfkit.errors import PerfkitError
 
 __all__ = [
     "xmr",
+    "SPCInputError",
     "XmR",
     "LIMIT_FACTOR",
     "NEAR_LIMIT_FACTOR",
