@@ -13,9 +13,9 @@
 
 # %% tags=["parameters"]
 # Parameters: Papermill replaces these for the quarter's run.
-quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2"; "auto" = latest complete quarter in the store
-store: str = ""  # data store folder; "" = the project's store (built from data/shipped when missing)
-downloads_dir: str = ""  # where the CSV and Excel files go; "" = outputs/lab/<quarter>/ (the run sets it)
+quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2", or "auto" for the latest complete quarter in the store
+store: str = ""  # data store folder; empty for the project's store (built from data/shipped when missing)
+downloads_dir: str = ""  # folder for the CSV and Excel downloads; empty for outputs/lab/<quarter>/ (the run sets it)
 
 # %%
 from perfkit.datapack import DataPack

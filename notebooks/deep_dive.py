@@ -13,9 +13,9 @@
 
 # %% tags=["parameters"]
 # Parameters: Papermill replaces these for the quarter's run.
-quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2"; "auto" = latest complete quarter in the store
-objective: int = 0  # objective to examine; 0 = the one due by rotation (or params/quarters/<id>.yaml)
-store: str = ""  # data store folder; "" = the project's store (built from data/shipped when missing)
+quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2", or "auto" for the latest complete quarter in the store
+objective: int = 0  # objective to examine; 0 for the one due by rotation (or named in params/quarters/<id>.yaml)
+store: str = ""  # data store folder; empty for the project's store (built from data/shipped when missing)
 
 # %%
 from perfkit.deepdive import DeepDive

@@ -13,9 +13,9 @@
 
 # %% tags=["parameters"]
 # Parameters: Papermill replaces these for each report of a quarter's run.
-quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2"; "auto" = latest complete quarter in the store
+quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2", or "auto" for the latest complete quarter in the store
 objective: int = 1  # Plan objective number (1-5), see params/plan.yaml
-store: str = ""  # data store folder; "" = the project's store (built from data/shipped when missing)
+store: str = ""  # data store folder; empty for the project's store (built from data/shipped when missing)
 
 # %%
 from perfkit.report import ObjectiveReport

@@ -145,7 +145,7 @@ class DataPack:
 
     def __init__(self, quarter: str = "auto", store: "str | None" = None, downloads_dir: str = ""):
         self.ctx = ReportContext.create(quarter, store)
-        self.downloads = Path(downloads_dir) if downloads_dir else config.outputs_dir() / "lab" / self.ctx.quarter.id
+        self.downloads_path = Path(downloads_dir) if downloads_dir else config.outputs_dir() / "lab" / self.ctx.quarter.id
 
     def header(self) -> None:
         self.ctx.header("Data pack: the whole Plan", "Data pack")
@@ -177,8 +177,8 @@ class DataPack:
 
     def downloads(self) -> None:
         """Write the CSV and Excel files and link them."""
-        self._write(False, self.downloads)
-        self._write(True, self.downloads / "board")
+        self._write(False, self.downloads_path)
+        self._write(True, self.downloads_path / "board")
         show('<ul class="downloads"><li><a href="data-pack.xlsx">Data pack as an Excel workbook</a> '
              "(a sheet per objective, the caveats log and notes on sources and licence)</li>"
              '<li><a href="data-pack.csv">Data pack as CSV</a> (every measure in one table)</li></ul>')

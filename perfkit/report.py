@@ -324,14 +324,14 @@ class ObjectiveReport:
             if measure.source != "police_uk" or measure.restricted:
                 continue
             ev = self.ctx.evidence(measure)
-            totals = {}
+            totals = []
             for window in (q.rolling_12_months(), q.rolling_12_months_before()):
                 months = window.months
                 frame = data.monthly_counts(force=national, crime_type=list(measure.crime_types), by=("month", "force"),
                                             start=months[0], end=months[-1], store=self.ctx.store)
                 complete = frame.groupby("force")["count"].apply(lambda s: s.notna().sum() == len(months))
-                totals[window.label] = (frame, complete)
-            (now, ok_now), (before, ok_before) = totals.values()
+                totals.append((frame, complete))
+            (now, ok_now), (before, ok_before) = totals
             both = sorted(set(ok_now[ok_now].index) & set(ok_before[ok_before].index))
             if not both:
                 continue

@@ -90,7 +90,13 @@ def text_columns_to_period(table: pa.Table) -> pd.DataFrame:
     frame = table.to_pandas()
     for column in periods:
         if column in frame.columns:
-            frame[column] = pd.PeriodIndex(frame[column], freq="M")
+            # Parse each distinct month once: tables hold few distinct months in many rows, and
+            # parsing every string is what made reading slow.
+            codes = pd.Categorical(frame[column])
+            months = pd.PeriodIndex([pd.Period(c, freq="M") for c in codes.categories], dtype="period[M]")
+            taken = months.take(codes.codes, allow_fill=True, fill_value=pd.NaT) if len(months) else \
+                pd.PeriodIndex([pd.NaT] * len(frame), dtype="period[M]")
+            frame[column] = pd.array(taken, dtype="period[M]")
     return frame
 
 
@@ -197,6 +203,7 @@ class Transaction:
         self.staging: "Path | None" = None
         self._lock_fd: "int | None" = None
         self._discarded = False
+        self._written: list[Path] = []
 
     # --- lifecycle ----------------------------------------------------------------------------
     def __enter__(self) -> "Transaction":
@@ -243,6 +250,7 @@ class Transaction:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             path.unlink()
+        self._written.append(path)
         return path
 
     def write_table(self, name: str, table: "pa.Table | pd.DataFrame") -> Path:
@@ -350,7 +358,7 @@ class Transaction:
         if not (self.staging / "meta.json").exists() or self.meta().get("format") != FORMAT_VERSION:
             self.set_meta(format=FORMAT_VERSION)
         self.set_meta(written_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-        self._fsync_tree(self.staging)
+        self._fsync_written()
         self.root.mkdir(exist_ok=True)
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
         name = f"gen-{stamp}-{uuid.uuid4().hex[:8]}"
@@ -373,14 +381,16 @@ class Transaction:
             self.staging = None
         self._unlock()
 
-    @staticmethod
-    def _fsync_tree(root: Path) -> None:
-        # Only files written by this transaction need syncing, but telling them from the links is
-        # as costly as syncing; new files are few per ingest and links sync as no-ops.
-        for folder, _dirs, files in os.walk(root):
-            for name in files:
-                _fsync_file(Path(folder) / name)
-            _fsync_dir(Path(folder))
+    def _fsync_written(self) -> None:
+        # Hard-linked files are already durable; only files this transaction wrote, and the
+        # folders holding them, need syncing before the switch.
+        folders = set()
+        for path in self._written:
+            if path.exists():
+                _fsync_file(path)
+                folders.add(path.parent)
+        for folder in folders:
+            _fsync_dir(folder)
 
 
 def _fsync_file(path: Path) -> None:
