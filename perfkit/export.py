@@ -7,8 +7,8 @@ not like a notebook, and it must meet the Public Sector Bodies Accessibility Reg
 How a notebook becomes a page
 -----------------------------
 1. :func:`notebook_to_html` copies the notebook and cleans the copy: the Papermill
-   ``parameters`` and ``injected-parameters`` cells (and cells tagged ``remove-cell``) are
-   dropped; stream outputs (stdout and stderr), error outputs, plain-text reprs, JavaScript and
+   ``parameters`` and ``injected-parameters`` cells, Papermill's error banners and cells tagged
+   ``remove-cell`` are dropped; stream outputs (stdout and stderr), error outputs, plain-text reprs, JavaScript and
    widgets are dropped; execution counts, cell ids and all notebook and cell metadata (Papermill
    timestamps and durations, kernel names) are removed. An image output without alt text is a
    :class:`~perfkit.errors.PerfkitError`: no chart is published without a text alternative.
@@ -73,7 +73,15 @@ SITE_NAME = "Police and Crime Plan performance"
 
 # Cells carrying any of these tags are never published.
 _DROP_CELL_TAGS = frozenset(
-    {"parameters", "injected-parameters", "remove-cell", "remove_cell", "hide-cell", "hide_cell"}
+    {
+        "parameters",
+        "injected-parameters",
+        "papermill-error-cell-tag",  # Papermill's "An Exception was encountered" banners
+        "remove-cell",
+        "remove_cell",
+        "hide-cell",
+        "hide_cell",
+    }
 )
 # Cells carrying any of these tags are published without their outputs.
 _DROP_OUTPUT_TAGS = frozenset({"remove-output", "remove_output", "hide-output", "hide_output"})
