@@ -180,7 +180,8 @@ def ensure_store(store: "Path | str | None" = None) -> Path:
         own = [] if inputs is None else [p for p in inputs["path"] if not str(p).startswith(shipped_prefix)]
         fresh = not own
     print(f"perfkit: {'building' if fresh else 'updating'} the default data store {root} from {shipped} ...", file=sys.stderr)
-    ingest_many(plan, root, progress=False, fresh=fresh, meta={"shipped_fingerprint": fingerprint})
+    stamp = {"shipped_fingerprint": fingerprint, "format": FORMAT_VERSION}
+    ingest_many(plan, root, progress=False, fresh=fresh, meta=stamp, unless=stamp)
     return root
 
 
@@ -190,9 +191,14 @@ def _gen(store: "Path | str | None") -> Path:
     return Store(root).require()
 
 
+def _pinned(gen: Path) -> Store:
+    """A view fixed on one generation, so a query never mixes two (an ingest may commit meanwhile)."""
+    return Store(gen.parent, generation=gen)
+
+
 def _table(store, name: str, kind: "str | None" = None) -> pd.DataFrame:
     root_gen = _gen(store)
-    store_obj = Store(root_gen.parent)
+    store_obj = _pinned(root_gen)
     frame = store_obj.frame(name)
     if frame is None:
         kind = kind or name
@@ -243,7 +249,7 @@ def _incident_counts(gen: Path, forces, start, end, detail: list[str]) -> tuple[
     """Row-level counts by force, month, crime type (+ detail) and the force-months present."""
     import duckdb
 
-    store = Store(gen.parent)
+    store = _pinned(gen)
     files, present = [], set()
     for force in forces if forces is not None else [None]:
         for slug, month, path in store.partition_files("incidents", force):
@@ -262,7 +268,7 @@ def _incident_counts(gen: Path, forces, start, end, detail: list[str]) -> tuple[
 
 
 def _all_forces(gen: Path) -> set[str]:
-    store = Store(gen.parent)
+    store = _pinned(gen)
     forces = {slug for slug, _m, _p in store.partition_files("incidents")}
     counts = store.frame("counts")
     if counts is not None:
@@ -340,7 +346,7 @@ def monthly_counts(
     rows["month"] = rows["month"].astype(str)
     presence = [pd.DataFrame([(f, m, a) for f, m in present for a in (False, True)], columns=["force", "month", "asb"])]
     parts = [rows]
-    counts = Store(gen.parent).frame("counts")
+    counts = _pinned(gen).frame("counts")
     if counts is not None and len(counts):
         counts = counts[counts["force"].isin(universe)].assign(month=lambda f: f["month"].astype(str))
         if start is not None:
@@ -411,7 +417,7 @@ def last_month(force: "str | None" = None, store: "Path | str | None" = None) ->
     """
     gen = _gen(store)
     forces = _forces(force)
-    store_obj = Store(gen.parent)
+    store_obj = _pinned(gen)
     months = [m for f in (forces or [None]) for _s, m, _p in store_obj.partition_files("incidents", f)]
     counts = store_obj.frame("counts")
     if counts is not None and len(counts):
@@ -430,7 +436,7 @@ def _partitions(family: str, force: str, start, end, store) -> list[Path]:
     slug = _forces(force)[0]
     start, end = _month(start, "start"), _month(end, "end")
     return [
-        p for _f, m, p in Store(gen.parent).partition_files(family, slug)
+        p for _f, m, p in _pinned(gen).partition_files(family, slug)
         if (start is None or m >= str(start)) and (end is None or m <= str(end))
     ]
 
@@ -499,7 +505,7 @@ def revisions(force: "str | None" = None, store: "Path | str | None" = None) -> 
         ``ingested_at``, ``source`` and ``old_source`` separately. Empty when nothing was revised.
     """
     gen = _gen(store)
-    frame = Store(gen.parent).frame("revisions")
+    frame = _pinned(gen).frame("revisions")
     if frame is None:
         return pd.DataFrame({
             "month": pd.Series(dtype="period[M]"), "force": pd.Series(dtype="str"), "crime_type": pd.Series(dtype="str"),
@@ -521,7 +527,7 @@ def recording_changes(force: "str | None" = None, store: "Path | str | None" = N
         because no sound mapping exists.
     """
     gen = _gen(store)
-    frame = Store(gen.parent).frame("recording_changes")
+    frame = _pinned(gen).frame("recording_changes")
     if frame is None:
         return pd.DataFrame(columns=["force", "month", "crime_type_original", "crime_type", "rows", "mapped", "note"])
     frame["month"] = pd.PeriodIndex(frame["month"].astype(str), freq="M")
@@ -534,7 +540,7 @@ def store_inputs(store: "Path | str | None" = None) -> list[dict]:
     Zip members are written ``archive.zip!member``. Paths inside the project are relative to it.
     """
     gen = _gen(store)
-    frame = Store(gen.parent).frame("inputs")
+    frame = _pinned(gen).frame("inputs")
     if frame is None:
         return []
     return [{"path": r.path, "sha256": r.sha256, "kind": r.kind} for r in frame.itertuples()]

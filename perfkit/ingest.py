@@ -1171,6 +1171,7 @@ def ingest_many(
     workers: "int | None" = None,
     fresh: bool = False,
     meta: "dict | None" = None,
+    unless: "dict | None" = None,
 ) -> list[IngestResult]:
     """Ingest several kinds in one transaction: all of them are stored, or none.
 
@@ -1184,6 +1185,9 @@ def ingest_many(
         Build the store afresh instead of adding to the live generation (a rebuild).
     meta : dict, optional
         Keys to record in the store's ``meta.json`` (e.g. the shipped-data fingerprint).
+    unless : dict, optional
+        Do nothing if the live store's ``meta.json`` already has these values once the writers'
+        lock is held (another process built the same store while this one waited).
 
     Examples
     --------
@@ -1204,6 +1208,11 @@ def ingest_many(
     results = []
     started = time.perf_counter()
     with Transaction(root, fresh=fresh) as tx:
+        if unless:
+            live = Store(root).meta()
+            if all(live.get(k) == v for k, v in unless.items()):
+                tx.discard()
+                return []
         for kind, paths in checked:
             result = IngestResult(kind, root)
             began = time.perf_counter()

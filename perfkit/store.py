@@ -21,7 +21,7 @@ An ingest (a :class:`Transaction`) builds the next generation in a staging folde
 hard-linking every unchanged file from the live generation (so adding a month costs one month's
 work, not a rewrite) and writing new files under new names (a hard-linked file is never written in
 place). Commit renames the staging folder into the store and then replaces ``CURRENT`` atomically
-(``os.replace``); only then is the old generation deleted. Until that one rename, readers and the
+(``os.replace``); the old generation is deleted by the next ingest. Until that one rename, readers and the
 folder's contents see the old generation; after it, the new one. A killed ingest leaves only a
 staging folder beside the store, removed by the next ingest.
 
@@ -107,15 +107,21 @@ class Store:
     ----------
     root : path, optional
         The store folder; default :func:`perfkit.config.store_dir`.
+    generation : path, optional
+        Pin the view to this generation folder (queries then never mix two generations, even if
+        an ingest commits meanwhile). Default: whichever is live at each access.
     """
 
-    def __init__(self, root: "Path | str | None" = None):
+    def __init__(self, root: "Path | str | None" = None, generation: "Path | None" = None):
         self.root = _resolve(root)
+        self._pinned = Path(generation) if generation is not None else None
 
     # --- where things are ---------------------------------------------------------------------
     @property
     def generation(self) -> "Path | None":
         """Folder of the live generation, or None when the store has never been written."""
+        if self._pinned is not None:
+            return self._pinned
         pointer = self.root / _CURRENT
         try:
             name = pointer.read_text(encoding="utf-8").strip()
@@ -371,8 +377,11 @@ class Transaction:
         # The one atomic step: before it the old generation is live, after it the new one.
         os.replace(self.root / name / ".CURRENT.tmp", self.root / _CURRENT)
         _fsync_dir(self.root)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        # The previous generation is kept until the next ingest (which removes it while holding
+        # the lock), so a reader in another process that resolved it a moment ago can finish.
+        for gen in self.root.glob("gen-*"):
+            if gen.name != name and gen != old:
+                shutil.rmtree(gen, ignore_errors=True)
         self._unlock()
 
     def _abort(self) -> None:
