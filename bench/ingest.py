@@ -12,8 +12,7 @@ Usage::
     python bench/ingest.py --months 12     # the memory goal's 12 national months
     python bench/ingest.py --full          # 12 national months, and a 24-month national store + 1
 
-Each measurement runs in a fresh subprocess so that peak memory (``ru_maxrss`` from ``wait4``)
-belongs to that step alone; times are measured inside the subprocess (no interpreter start-up).
+Each measurement runs in a fresh subprocess so that peak memory (VmHWM) belongs to that step alone; times are measured inside the subprocess (no interpreter start-up).
 The DuckDB scan materialises every column (``CREATE TABLE AS SELECT * FROM read_csv(...)``), the
 fair counterpart of an ingest that reads every column; a ``count(*)`` scan, which DuckDB can do
 without converting most fields, is shown too. The machine may be shared: the scan is run before
@@ -37,8 +36,25 @@ ROOT = HERE.parent
 
 
 # ------------------------------------------------------------------------------------------------
-# Subprocess workers: each prints one JSON line with its own timing.
+# Subprocess workers: each prints one JSON line with its own timing and peak memory.
 # ------------------------------------------------------------------------------------------------
+def _peak_mb() -> float:
+    """This process's peak resident memory.
+
+    VmHWM from /proc is used because ``ru_maxrss`` survives ``execve``: a worker started by a
+    parent that had grown large (generating the archive) would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _worker(mode: str, args: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     if mode == "ingest":
@@ -48,7 +64,7 @@ def _worker(mode: str, args: list[str]) -> int:
         started = time.perf_counter()
         result = ingest("police-uk", paths, store, progress=False)
         seconds = time.perf_counter() - started
-        print(json.dumps({"seconds": seconds, "rows": result.rows_added, "files": len(result.files_added)}))
+        print(json.dumps({"seconds": seconds, "rows": result.rows_added, "files": len(result.files_added), "peak_mb": _peak_mb()}))
         return 0
     if mode in ("scan", "count"):
         import duckdb
@@ -62,29 +78,22 @@ def _worker(mode: str, args: list[str]) -> int:
         else:
             rows = con.execute("SELECT count(*) FROM read_csv(?, header = true)", [files]).fetchone()[0]
         seconds = time.perf_counter() - started
+        peak = _peak_mb()
         con.close()
-        print(json.dumps({"seconds": seconds, "rows": rows}))
+        print(json.dumps({"seconds": seconds, "rows": rows, "peak_mb": peak}))
         return 0
     raise SystemExit(f"unknown worker mode {mode!r}")
 
 
 def _run(mode: str, *args: str) -> dict:
-    """Run a worker in a fresh process; its JSON plus ``peak_mb`` (that process's maximum RSS)."""
-    proc = subprocess.Popen(
+    """Run a worker in a fresh process; its JSON (seconds, rows, peak_mb)."""
+    proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", mode, *map(str, args)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        capture_output=True, text=True, cwd=ROOT,
     )
-    # wait4 gives this child's own resource usage (RUSAGE_CHILDREN would mix in earlier children).
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    proc.stdout.close()
-    proc.stderr.close()
     if proc.returncode != 0:
-        raise SystemExit(f"bench worker {mode} failed (exit {proc.returncode}):\n{err}")
-    result = json.loads(out.strip().splitlines()[-1])
-    result["peak_mb"] = usage.ru_maxrss / 1024  # Linux reports kilobytes
-    return result
+        raise SystemExit(f"bench worker {mode} failed (exit {proc.returncode}):\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 # ------------------------------------------------------------------------------------------------
