@@ -93,7 +93,7 @@ _GENERIC_ALT_RE = re.compile(
     r"|<(?:matplotlib\.)?figure\b.*|<figure size .*>)$",
     re.IGNORECASE,
 )
-_LOCAL_PATH = re.compile(r"(?:/work/|/tmp/|/home/|/root/|/Users/|file:/|[A-Za-z]:\\\\Users\\\\)")
+_LOCAL_PATH = re.compile(r"(?:/work/|/tmp/|/home/|/root/|/Users/|file:/|[A-Za-z]:\\Users\\)")
 _DATA_URI = re.compile(r"data:[A-Za-z0-9.+/-]+(?:;[A-Za-z0-9=.+-]+)*,[A-Za-z0-9+/=%._~-]*")
 _CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*((?:https?:)?//[^"')\s]+)""", re.IGNORECASE)
 _CODE_SHOWN = re.compile(r"Traceback \(most recent call last\)|\b(?:In|Out)\s*\[\d*\]:|\bIn \[\d+\]|\x1b\[|&#x1b;\[")

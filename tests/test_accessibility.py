@@ -21,13 +21,18 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "export"
 NAV = [("Quarter index", "index.html"), ("Accessibility statement", "accessibility.html")]
 
 
-@pytest.fixture(scope="module")
-def browser() -> None:
+def _require_browser() -> None:
+    """Skip (outside CI) or fail (in CI) when the browser or axe-core is missing."""
     ok, reason = a11y.browser_available()
     if not ok:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must run the accessibility check, but {reason}")
         pytest.skip(f"no browser for the accessibility check: {reason}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> None:
+    _require_browser()
 
 
 @pytest.fixture(scope="module")
@@ -56,37 +61,50 @@ def pages(tmp_path_factory) -> list[Path]:
     return [out / name for name in files]
 
 
-def test_exported_pages_have_no_violations(browser, pages):
-    results = a11y.check_pages(pages)
-    assert set(results) == set(pages)
-    problems = {path: issues for path, issues in results.items() if issues}
+BAD_PAGE = (
+    '<!DOCTYPE html><html lang="en-GB"><head><title>Bad page</title>'
+    '<script src="https://cdn.example.com/require.js"></script></head><body><main><h1>Bad page</h1>'
+    '<p style="color:#BBBBBB;background:#FFFFFF">Low-contrast text that nobody can read.</p>'
+    '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==">'
+    '<div style="width:1500px">A block wider than a phone.</div>'
+    '<details><summary>Numbers</summary><p style="content-visibility:hidden">Hidden on paper.</p></details>'
+    "</main></body></html>"
+)
+
+
+@pytest.fixture(scope="module")
+def results(browser, pages, tmp_path_factory) -> dict[Path, list[dict]]:
+    """One browser session over the good pages and a deliberately bad one (WCAG 2.1 A/AA + best practice)."""
+    bad = tmp_path_factory.mktemp("bad") / "bad.html"
+    bad.write_text(BAD_PAGE, encoding="utf-8")
+    return a11y.check_pages([*pages, bad], tags=a11y.WCAG_TAGS + ("best-practice",))
+
+
+def test_exported_pages_have_no_violations(results, pages):
+    """axe-core (WCAG 2.1 A and AA, and best practice: landmarks, one h1, heading order), reflow,
+    print, no network request, no local path, no generic alt text."""
+    assert set(pages) <= set(results)
+    problems = {path: results[path] for path in pages if results[path]}
     assert not problems, "accessibility problems:\n" + a11y.format_issues(problems)
 
 
-def test_exported_pages_pass_best_practice_rules_too(browser, pages):
-    """Landmarks, one h1, heading order and the skip link are axe 'best-practice' rules."""
-    results = a11y.check_pages(pages[:1], tags=a11y.WCAG_TAGS + ("best-practice",), reflow=False, printed=False)
-    assert not any(results.values()), a11y.format_issues(results)
-
-
-def test_bad_page_is_reported(browser, tmp_path):
-    """The check can fail: a missing alt, low contrast, a CDN script and a too-wide block are all caught."""
-    bad = tmp_path / "bad.html"
-    bad.write_text(
-        '<!DOCTYPE html><html lang="en-GB"><head><title>Bad page</title>'
-        '<script src="https://cdn.example.com/require.js"></script></head><body><main><h1>Bad page</h1>'
-        '<p style="color:#BBBBBB;background:#FFFFFF">Low-contrast text that nobody can read.</p>'
-        '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==">'
-        '<div style="width:1500px">A block wider than a phone.</div>'
-        '<details><summary>Numbers</summary><p style="content-visibility:hidden">Hidden on paper.</p></details>'
-        "</main></body></html>",
-        encoding="utf-8",
-    )
-    ids = {issue["id"] for issue in a11y.check_pages([bad])[bad]}
-    assert {"image-alt", "color-contrast", "network-request", "external-resource", "script", "reflow", "print-overflow", "print-hidden-content"} <= ids, ids
+def test_bad_page_is_reported(results):
+    """The check can fail: a missing alt, low contrast, a CDN script, a too-wide block and a
+    table hidden on paper are all caught."""
+    bad = next(path for path in results if path.name == "bad.html")
+    ids = {issue["id"] for issue in results[bad]}
+    expected = {"image-alt", "color-contrast", "network-request", "external-resource", "script", "reflow",
+                "print-overflow", "print-hidden-content"}
+    assert expected <= ids, ids
 
 
 def test_missing_browser_is_explained(monkeypatch, tmp_path):
     monkeypatch.setenv("PERFKIT_CHROMIUM", str(tmp_path / "no-chromium"))
     ok, reason = a11y.browser_available()
     assert not ok and "bash .ci/install-browser" in reason
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="install-browser"):
+        _require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the accessibility check"):
+        _require_browser()
