@@ -65,7 +65,7 @@ import pyarrow.parquet as pq
 
 from perfkit import config
 from perfkit.errors import DataError, PerfkitError
-from perfkit.store import Store, Transaction
+from perfkit.store import Store, Transaction, write_partition_file
 
 __all__ = [
     "KINDS",
@@ -482,9 +482,11 @@ def _check_header(label: str, names: list[str], expected: Sequence[str], what: s
     missing = [c for c in expected if c not in names]
     if missing:
         # Give the column position too: people look for it in a spreadsheet.
+        found = ", ".join(repr(n) for n in names)
+        found = found if len(found) <= 300 else found[:297] + "..."
         raise DataError(
             f"{label}: line 1: missing column(s) {', '.join(repr(c) for c in missing)}; found "
-            f"{', '.join(repr(n) for n in names)}; expected the {what} columns {', '.join(expected)}"
+            f"{found}; expected the {what} columns {', '.join(expected)}"
         )
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
@@ -499,8 +501,17 @@ def _strip_bom(data: bytes) -> bytes:
 
 
 def _check_not_empty(data: bytes, label: str, expected: Sequence[str]) -> None:
+    """Refuse empty files and files that are not text at all, before trying to parse them."""
     if not data or data.isspace():
         raise DataError(f"{label}: empty file (0 bytes of data); expected a header line ({', '.join(expected)}) and rows")
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{label}: line 1: found UTF-16 text; expected a CSV file in UTF-8 (in Excel: Save As 'CSV UTF-8')")
+    if head.startswith(b"PK\x03\x04"):
+        raise DataError(f"{label}: found a zip archive or Excel workbook; expected a CSV text file")
+    if b"\x00" in head:
+        line, column = _line_col_of_offset(data, head.index(b"\x00"))
+        raise DataError(f"{label}: line {line}, character {column}: found a NUL byte (a binary file, not text); expected a CSV text file")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -515,7 +526,9 @@ class _Parsed:
     force: str
     month: str
     sha256: str
-    table: "pa.Table | None" = None
+    pending: "Path | None" = None  # the Parquet file written by the worker, to adopt
+    rows: int = 0
+    type_counts: "dict[str, int]" = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     skipped: bool = False
@@ -543,8 +556,11 @@ def _check_force_slug(slug: str, label: str) -> None:
             ) from None
 
 
-def _parse_police(source: _Source, known: "set[str]", today: pd.Period) -> _Parsed:
-    """Read and validate one data.police.uk CSV; nothing is written here (runs in worker threads)."""
+def _parse_police(source: _Source, known: "set[str]", today: pd.Period, pending: "Callable[[], Path]") -> _Parsed:
+    """Read and validate one data.police.uk CSV and write it to a pending file (in worker threads).
+
+    Nothing visible changes here: the main thread decides, in file order, whether to adopt it.
+    """
     label = source.display
     match = _POLICE_NAME_RE.match(source.name)
     if not match:
@@ -674,7 +690,11 @@ def _parse_police(source: _Source, known: "set[str]", today: pd.Period) -> _Pars
             "latitude": coords["Latitude"],
             "location": table["Location"],
         })
-    parsed.table = out
+    parsed.rows = out.num_rows
+    if family == "incidents":
+        parsed.type_counts = _counts_by_type(out)
+    parsed.pending = pending()
+    write_partition_file(out, parsed.pending, sync=True)
     return parsed
 
 
@@ -779,13 +799,14 @@ def _ingest_police(tx: Transaction, paths: Sequence[Path], result: IngestResult,
     batch_changes: dict[tuple[str, str], list[dict]] = {}
     now = _now()
     seen_in_batch: dict[str, str] = {}
+    ignored: list[str] = []
     try:
-        for parsed in _bounded_map(lambda s: _parse_police(s, known, today), sources, workers):
+        for parsed in _bounded_map(lambda s: _parse_police(s, known, today, tx.pending_path), sources, workers):
             label = parsed.source.label
             result.warnings.extend(parsed.warnings)
             if parsed.skipped:
                 if parsed.ignored:
-                    result.warnings.append(f"{label}: skipped ({parsed.ignored})")
+                    ignored.append(label)
                 else:
                     result.files_skipped.append(label)
                 bar.step(parsed.source.name, 0, parsed.ignored or "already in the store")
@@ -799,8 +820,8 @@ def _ingest_police(tx: Transaction, paths: Sequence[Path], result: IngestResult,
             if key in where and parsed.family == "incidents":
                 revisions.extend(_police_revisions(tx, parsed, where[key]["path"], now))
                 result.partitions_replaced.append((parsed.force, parsed.month))
-            tx.write_partition(parsed.family, parsed.force, parsed.month, parsed.table)
-            rows = parsed.table.num_rows
+            tx.adopt(parsed.pending, f"{parsed.family}/{parsed.force}/{parsed.month}.parquet")
+            rows = parsed.rows
             where[key] = {
                 "family": parsed.family, "force": parsed.force, "month": parsed.month, "path": label,
                 "sha256": parsed.sha256, "rows": rows, "ingested_at": now,
@@ -814,6 +835,10 @@ def _ingest_police(tx: Transaction, paths: Sequence[Path], result: IngestResult,
             bar.step(parsed.source.name, rows)
     finally:
         bar.close()
+    if ignored:
+        result.warnings.append(
+            f"skipped {len(ignored)} stop-and-search file(s) (not used by perfkit), e.g. {ignored[0]}"
+        )
     if not result.files_added:
         return
     frame = pd.DataFrame(sorted(where.values(), key=lambda r: (r["family"], r["force"], r["month"])), columns=_PARTITION_SCHEMA.names)
@@ -828,7 +853,7 @@ def _police_revisions(tx: Transaction, parsed: _Parsed, old_source: str, now: st
     """Count differences by crime type between the stored release of a force-month and a newer one."""
     relative = f"{parsed.family}/{parsed.force}/{parsed.month}.parquet"
     old = _counts_by_type(pq.read_table(tx.staging / relative, columns=["crime_type"]))
-    new = _counts_by_type(parsed.table)
+    new = parsed.type_counts
     out = []
     for crime_type in sorted(set(old) | set(new)):
         before, after = old.get(crime_type, 0), new.get(crime_type, 0)

@@ -54,7 +54,7 @@ import pyarrow.parquet as pq
 from perfkit import config
 from perfkit.errors import DataError
 
-__all__ = ["FORMAT_VERSION", "Store", "Transaction", "period_columns_to_text", "text_columns_to_period"]
+__all__ = ["FORMAT_VERSION", "Store", "Transaction", "period_columns_to_text", "text_columns_to_period", "write_partition_file"]
 
 #: Bumped when the layout changes incompatibly; a store of another version must be rebuilt.
 FORMAT_VERSION = 1
@@ -210,6 +210,7 @@ class Transaction:
         self._lock_fd: "int | None" = None
         self._discarded = False
         self._written: list[Path] = []
+        self._adopted_dirs: set[Path] = set()
 
     # --- lifecycle ----------------------------------------------------------------------------
     def __enter__(self) -> "Transaction":
@@ -270,11 +271,30 @@ class Transaction:
     def write_partition(self, family: str, force: str, month: str, table: pa.Table) -> Path:
         """Write (replace) one force-month file ``<family>/<force>/<month>.parquet``."""
         path = self.path_for(f"{family}/{force}/{month}.parquet")
-        # Dictionary-encode only repetitive text: ids and coordinates are nearly unique, and
-        # encoding them costs time for no space.
-        repetitive = [n for n in table.column_names if n not in _UNIQUE_COLUMNS]
-        pq.write_table(table, path, compression="zstd", use_dictionary=repetitive, row_group_size=1 << 20)
+        write_partition_file(table, path)
         return path
+
+    def pending_path(self) -> Path:
+        """A fresh path in the staging area for a file written by a worker thread.
+
+        Workers write (and sync) force-month files in parallel; :meth:`adopt` then moves each into
+        place in order, which keeps the decisions (replace, revise) in one thread.
+        """
+        assert self.staging is not None
+        folder = self.staging / ".pending"
+        folder.mkdir(exist_ok=True)
+        return folder / f"{uuid.uuid4().hex}.parquet"
+
+    def adopt(self, pending: Path, relative: str) -> Path:
+        """Move a synced file from :meth:`pending_path` to ``relative`` (replacing any link there)."""
+        assert self.staging is not None
+        target = self.staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # os.replace swaps the directory entry only: a hard-linked file it replaces keeps its
+        # content for the live generation.
+        os.replace(pending, target)
+        self._adopted_dirs.add(target.parent)
+        return target
 
     def table(self, name: str) -> "pa.Table | None":
         """The staging copy of ``<name>.parquet`` (what this transaction will commit), or None."""
@@ -364,6 +384,9 @@ class Transaction:
         if not (self.staging / "meta.json").exists() or self.meta().get("format") != FORMAT_VERSION:
             self.set_meta(format=FORMAT_VERSION)
         self.set_meta(written_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+        pending = self.staging / ".pending"
+        if pending.is_dir():
+            shutil.rmtree(pending)
         self._fsync_written()
         self.root.mkdir(exist_ok=True)
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
@@ -393,13 +416,23 @@ class Transaction:
     def _fsync_written(self) -> None:
         # Hard-linked files are already durable; only files this transaction wrote, and the
         # folders holding them, need syncing before the switch.
-        folders = set()
+        folders = set(self._adopted_dirs)
         for path in self._written:
             if path.exists():
                 _fsync_file(path)
                 folders.add(path.parent)
         for folder in folders:
             _fsync_dir(folder)
+
+
+def write_partition_file(table: pa.Table, path: Path, *, sync: bool = False) -> None:
+    """Write one force-month Parquet file (zstd), optionally syncing it to disk."""
+    # Dictionary-encode only repetitive text: ids and coordinates are nearly unique, and encoding
+    # them costs time for no space.
+    repetitive = [n for n in table.column_names if n not in _UNIQUE_COLUMNS]
+    pq.write_table(table, path, compression="zstd", use_dictionary=repetitive, row_group_size=1 << 20)
+    if sync:
+        _fsync_file(path)
 
 
 def _fsync_file(path: Path) -> None:

@@ -163,11 +163,11 @@ def test_a_failure_midway_leaves_the_store_exactly_as_it_was(shared_data, tmp_pa
     real = ingest_module._parse_police
     calls = {"n": 0}
 
-    def failing(source, known, today):
+    def failing(source, known, today, pending):
         calls["n"] += 1
         if calls["n"] == 5:
             raise DataError("simulated failure after four files were written")
-        return real(source, known, today)
+        return real(source, known, today, pending)
 
     monkeypatch.setattr(ingest_module, "_parse_police", failing)
     with pytest.raises(DataError, match="simulated"):

@@ -252,6 +252,30 @@ def test_counts_empty_gzip(store, tmp_path):
     refused(store, "counts", [path], "counts.csv.gz", "empty file")
 
 
+def test_counts_given_an_excel_workbook(store, tmp_path):
+    path = tmp_path / "inputs" / "counts.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"PK\x03\x04" + bytes(200))
+    refused(store, "counts", [path], "counts.xlsx", "Excel workbook", "expected a CSV text file")
+
+
+def test_utf16_file(store, tmp_path):
+    path = tmp_path / "inputs" / "2014-02-cambridgeshire-street.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("\r\n".join([HEADER, street_row("2014-02")]).encode("utf-16"))
+    refused(store, "police-uk", [path], "line 1", "UTF-16", "expected a CSV file in UTF-8")
+
+
+def test_stop_and_search_files_are_skipped_with_one_warning(store, tmp_path):
+    folder = tmp_path / "download" / "2014-02"
+    good_street(folder, month="2014-02")
+    for force in ("cambridgeshire", "essex"):
+        write(folder / f"2014-02-{force}-stop-and-search.csv", ["Type,Date", "Person search,2014-02-01"])
+    result = ingest("police-uk", [folder.parent], store, progress=False)
+    assert result.rows_added == 6
+    assert result.warnings == [f"skipped 2 stop-and-search file(s) (not used by perfkit), e.g. {result.warnings[0].split('e.g. ')[1]}"]
+
+
 # --- the command line ------------------------------------------------------------------------
 def test_cli_prints_the_message_without_traceback_and_exits_2(store, tmp_path, capsys):
     rows = [street_row("2014-02"), street_row("Feb 2014")]
