@@ -29,7 +29,7 @@ import pandas as pd
 
 from perfkit import config
 from perfkit.errors import ConfigError, DataError
-from perfkit.store import FORMAT_VERSION, Store
+from perfkit.store import FORMAT_VERSION, Store, months_to_period
 
 __all__ = [
     "ensure_store",
@@ -270,9 +270,12 @@ def _incident_counts(gen: Path, forces, start, end, detail: list[str]) -> tuple[
 def _all_forces(gen: Path) -> set[str]:
     store = _pinned(gen)
     forces = {slug for slug, _m, _p in store.partition_files("incidents")}
-    counts = store.frame("counts")
-    if counts is not None:
-        forces |= set(counts["force"])
+    path = gen / "counts.parquet"
+    if path.exists():
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        forces |= set(pc.unique(pq.read_table(path, columns=["force"])["force"]).to_pylist())
     return forces
 
 
@@ -346,15 +349,18 @@ def monthly_counts(
     rows["month"] = rows["month"].astype(str)
     presence = [pd.DataFrame([(f, m, a) for f, m in present for a in (False, True)], columns=["force", "month", "asb"])]
     parts = [rows]
-    counts = _pinned(gen).frame("counts")
-    if counts is not None and len(counts):
-        counts = counts[counts["force"].isin(universe)].assign(month=lambda f: f["month"].astype(str))
+    table = _pinned(gen).table("counts")
+    if table is not None and table.num_rows:
+        counts = table.select(["month", "force", "crime_type", "count"]).to_pandas()
+        counts = counts[counts["force"].isin(universe)]
         if start is not None:
             counts = counts[counts["month"] >= str(start)]
         if end is not None:
             counts = counts[counts["month"] <= str(end)]
         # Row-level data win where both cover a force-month.
-        counts = counts[[(f, m) not in present for f, m in zip(counts["force"], counts["month"])]]
+        if present:
+            keys = counts["force"] + "|" + counts["month"]
+            counts = counts[~keys.isin([f"{f}|{m}" for f, m in present])]
         if not detail and len(counts):
             grouped = counts.groupby(["force", "month", "crime_type"], as_index=False)["count"].sum()
             parts.append(grouped)
@@ -403,7 +409,7 @@ def monthly_counts(
     out = groups.sum(min_count=1).to_frame()
     out.loc[grid["count"].isna().groupby([grid[b] for b in by], dropna=False, sort=True).any().to_numpy(), "count"] = np.nan
     out = out.reset_index()
-    out["month"] = pd.PeriodIndex(out["month"], freq="M")
+    out["month"] = months_to_period(out["month"])
     return out[[*by, "count"]].sort_values(by, kind="stable").reset_index(drop=True)
 
 
