@@ -216,3 +216,23 @@ def test_static_check_catches_bad_pages():
     )
     ids = {issue["id"] for issue in a11y.static_issues(bad)}
     assert {"external-resource", "not-self-contained", "script", "generic-alt", "local-path", "code-shown"} <= ids
+
+
+def test_same_bytes_in_a_fresh_process(html):
+    """Nothing depends on the process: hash seed, import order, threads."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, nbformat, sys\n"
+        "from perfkit.export import notebook_to_html\n"
+        f"nb = nbformat.read({str(FIXTURES / 'report.ipynb')!r}, as_version=4)\n"
+        f"page = notebook_to_html(nb, title={TITLE!r}, site_nav={NAV!r}, description='How the force did on objective 1.')\n"
+        "sys.stdout.write(hashlib.sha256(page.encode('utf-8')).hexdigest())\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == hashlib.sha256(html.encode("utf-8")).hexdigest()
