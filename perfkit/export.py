@@ -186,9 +186,11 @@ def page(
     title : str
         The page's ``<title>``; also its ``h1`` when ``body_html`` has none.
     body_html : str
-        The content of ``<main>``. Scripts, styles and external resources are removed; headings
-        are renumbered so there is one ``h1`` and no skipped level; tables are wrapped so they
-        scroll sideways on a small screen.
+        The content of ``<main>``. ``<script>``, ``<style>``, ``<link>``, ``<meta>``,
+        ``<iframe>``, ``<object>`` and ``<embed>`` elements are removed (other resources, such as
+        an ``<img>`` pointing at a file, are left for :mod:`perfkit.a11y` to report); headings are
+        renumbered so there is one ``h1`` and no skipped level; tables are wrapped so they scroll
+        sideways on a small screen.
     lang, site_nav, edition, description
         As for :func:`notebook_to_html`.
 
