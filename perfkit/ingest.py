@@ -48,7 +48,9 @@ import hashlib
 import io
 import os
 import re
+import signal
 import sys
+import threading
 import time
 import zipfile
 from collections import deque
@@ -542,18 +544,17 @@ def _slug_of_falls_within(name: str) -> str:
 
 
 def _check_force_slug(slug: str, label: str) -> None:
-    from perfkit.forces import is_force
+    from perfkit.forces import is_force, slug_for
 
     if not is_force(slug):
-        from perfkit.forces import slug_for
-
         try:
-            slug_for(slug, source="police_uk")
+            hint = f"; did you mean {slug_for(slug, source='police_uk')!r}?"
         except DataError as exc:
-            raise DataError(
-                f"{label}: file name names force {slug!r}, which is not a data.police.uk force slug "
-                f"({exc}); expected YYYY-MM-<force>-street.csv with a slug such as 'cambridgeshire'"
-            ) from None
+            hint = f" ({exc})"
+        raise DataError(
+            f"{label}: file name names force {slug!r}, which is not a data.police.uk force slug{hint} "
+            "Expected YYYY-MM-<force>-street.csv with a slug such as 'cambridgeshire'"
+        )
 
 
 def _parse_police(source: _Source, known: "set[str]", today: pd.Period, pending: "Callable[[], Path]") -> _Parsed:
@@ -800,8 +801,9 @@ def _ingest_police(tx: Transaction, paths: Sequence[Path], result: IngestResult,
     now = _now()
     seen_in_batch: dict[str, str] = {}
     ignored: list[str] = []
+    parsed_files = _bounded_map(lambda s: _parse_police(s, known, today, tx.pending_path), sources, workers)
     try:
-        for parsed in _bounded_map(lambda s: _parse_police(s, known, today, tx.pending_path), sources, workers):
+        for parsed in parsed_files:
             label = parsed.source.label
             result.warnings.extend(parsed.warnings)
             if parsed.skipped:
@@ -834,6 +836,8 @@ def _ingest_police(tx: Transaction, paths: Sequence[Path], result: IngestResult,
             result.rows_added += rows
             bar.step(parsed.source.name, rows)
     finally:
+        # Stop the workers before the transaction cleans up after an error (they write into it).
+        parsed_files.close()
         bar.close()
     if ignored:
         result.warnings.append(
@@ -1280,8 +1284,20 @@ def main(argv: "list[str] | None" = None) -> int:
     :class:`DataError`, which the command line prints without a traceback (exit 2).
     """
     args = _parser().parse_args(argv)
-    result = ingest(args.kind, args.paths, args.store, progress=not args.quiet, workers=args.workers)
+    # A polite kill (SIGTERM) aborts like Ctrl-C: the staging copy is removed, the store is as it was.
+    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
+    try:
+        result = ingest(args.kind, args.paths, args.store, progress=not args.quiet, workers=args.workers)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     for warning in result.warnings:
         print(f"perfkit ingest: warning: {warning}", file=sys.stderr)
     print(f"perfkit ingest: {result.summary()}", file=sys.stderr)
     return 0
+
+
+def _interrupt(signum, frame):
+    """SIGTERM handler: unwind as for Ctrl-C so the transaction removes its staging copy."""
+    raise KeyboardInterrupt
+

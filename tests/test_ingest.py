@@ -260,3 +260,25 @@ def test_progress_bar_on_a_terminal():
     bar.step("b.csv", 20)
     bar.close()
     assert "\r[" in out.text and "2/2 files" in out.text and "30 rows" in out.text
+
+
+def test_sigterm_aborts_cleanly(shared_data, tmp_path):
+    store = tmp_path / "s" / "store"
+    store.parent.mkdir()
+    ingest("police-uk", [shared_data / STREET / "2014-01"], store, progress=False)
+    before = snapshot(store)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfkit", "ingest", "police-uk", str(shared_data / STREET), "--store", str(store), "--workers", "1"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(store.parent.glob(".store.staging-*/incidents/*/2014-0[2-9].parquet"))) >= 3:
+            proc.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.005)
+    _out, err = proc.communicate()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert snapshot(store) == before  # and no staging folder left beside it
