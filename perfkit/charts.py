@@ -62,13 +62,18 @@ def month_name(period: pd.Period) -> str:
     return f"{_MONTHS[period.month - 1]} {period.year}"
 
 
-def describe_direction(series: pd.Series, tolerance: float = 0.02) -> str:
+def describe_direction(series: pd.Series, tolerance: float = 0.02, sparse: bool = False) -> str:
     """``'rose'``, ``'fell'`` or ``'stayed about the same'``: the last 12 values against the 12 before
-    (or the last value against the first, for shorter series). A description, not a judgement."""
+    (or the last value against the first, for shorter series); for ``sparse`` figures (quarterly,
+    twice a year) the latest against the latest a year or more before. A description, not a judgement."""
     values = series.dropna()
     if len(values) < 2:
         return "cannot be described (too few figures)"
-    if len(values) >= 24:
+    latest = values.index[-1]
+    if sparse:
+        earlier = values.loc[: latest - 12]
+        recent, before = values.iloc[-1], (earlier.iloc[-1] if len(earlier) else values.iloc[0])
+    elif len(values) >= 24:
         recent, before = values.iloc[-12:].mean(), values.iloc[-24:-12].mean()
     else:
         recent, before = values.iloc[-1], values.iloc[0]
@@ -95,6 +100,7 @@ def trend_chart(
     markers: Sequence[tuple[pd.Period, str]] = (),
     highlight: "tuple[pd.Period, pd.Period] | None" = None,
     unit: str = "",
+    connect: bool = False,
 ):
     """Monthly recorded figures with, optionally, the seasonally adjusted line.
 
@@ -108,15 +114,20 @@ def trend_chart(
         Vertical markers, e.g. recording changes labelled ``"C3"``.
     highlight : (first month, last month), optional
         The reporting quarter, shaded and labelled.
+    connect : bool
+        Join the points across the months between them (for quarterly or twice-yearly figures,
+        where the months between are not missing but not measured).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     fig, ax = plt.subplots(figsize=(8, 4.2))
+    if connect:
+        recorded = recorded.dropna()
     x = _x(recorded.index)
-    ax.plot(x, recorded.to_numpy(dtype=float), color=TWO_SERIES[0], linewidth=1.6, label="Recorded",
-            marker="o", markersize=2.5)
+    ax.plot(x, recorded.to_numpy(dtype=float), color=TWO_SERIES[0], linewidth=1.6,
+            label="Published figure" if connect else "Recorded", marker="o", markersize=4 if connect else 2.5)
     if adjusted is not None and adjusted.notna().any():
         ax.plot(_x(adjusted.index), adjusted.to_numpy(dtype=float), color=TWO_SERIES[1], linewidth=2.0,
                 linestyle="--", label=adjusted_label)
@@ -144,7 +155,7 @@ def trend_chart(
 
 
 def trend_alt_text(recorded: pd.Series, *, what: str, place: str, adjusted: "pd.Series | None" = None,
-                   unit: str = "") -> str:
+                   unit: str = "", kind: str = "") -> str:
     """Alt text written from the data: what, where, the period, the latest value, the direction."""
     values = recorded.dropna()
     if values.empty:
@@ -152,13 +163,16 @@ def trend_alt_text(recorded: pd.Series, *, what: str, place: str, adjusted: "pd.
     first, last = values.index.min(), values.index.max()
     latest = values.iloc[-1]
     latest_text = f"{latest:,.0f}" if abs(latest) >= 100 else f"{latest:,.1f}"
-    text = (f"Line chart of monthly {what} in {place}, {month_name(first)} to {month_name(last)}"
+    text = (f"Line chart of {kind + ' of ' if kind else 'monthly '}{what} in {place}, {month_name(first)} to {month_name(last)}"
             f"{', with the seasonally adjusted series' if adjusted is not None and adjusted.notna().any() else ''}. "
             f"Latest month ({month_name(last)}): {latest_text}{(' ' + unit) if unit else ''}. ")
     basis = adjusted if adjusted is not None and adjusted.notna().any() else recorded
-    direction = describe_direction(basis)
-    text += f"Over the latest 12 months the figures {direction} compared with the 12 months before."
-    gaps = int(recorded.loc[first:last].isna().sum())
+    direction = describe_direction(basis, sparse=bool(kind))
+    if kind:
+        text += f"The latest figure {direction} compared with a year earlier."
+    else:
+        text += f"Over the latest 12 months the figures {direction} compared with the 12 months before."
+    gaps = int(recorded.loc[first:last].isna().sum()) if not kind else 0
     if gaps:
         text += f" {gaps} month{'s' if gaps != 1 else ''} in the period {'have' if gaps != 1 else 'has'} no data."
     return text

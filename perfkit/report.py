@@ -166,10 +166,25 @@ def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3) -> st
         parts.append(details_html(f"Numbers behind the chart: {measure.title}",
                                   table_html(table, f"{measure.title}, monthly, {place}")))
     else:
-        table = pd.DataFrame({"Period ending": [str(m) for m in values.dropna().index],
-                              "Value": values.dropna().to_numpy()})
+        points = values.dropna()
+        kind = {"quarterly-rolling-12": "Rolling 12-month totals at each quarter's end",
+                "snapshot": "Figures at each date published",
+                "monthly-rolling-12": "Rolling 12-month figures, monthly"}.get(ev.series.frequency, "Figures")
+        shown = points.loc[points.index.max() - 59:]
+        first, last = shown.index.min(), shown.index.max()
+        subtitle = f"{kind}, {charts.month_name(first)} to {charts.month_name(last)}"
+        title = (f"{measure.title}: {charts.describe_direction(shown, sparse=True)} over the latest year"
+                 if len(shown) > 1 else measure.title)
+        fig = charts.trend_chart(shown, title=title, subtitle=subtitle, source=ev.series.source_note.split(". ")[0],
+                                 markers=markers, highlight=(ctx.quarter.start, ctx.quarter.end), unit=measure.unit,
+                                 connect=True)
+        alt = charts.trend_alt_text(shown, what=measure.title.lower(), place=place, unit=measure.unit,
+                                    kind=kind.lower())
+        parts.append(figure_html(fig, alt, escape(subtitle) + ". The shaded band is the reporting quarter."))
         parts.append(_caveat_list(ev.caveats, ev.shift_estimates))
-        parts.append(table_html(table.tail(12), f"{measure.title}, {place}"))
+        table = pd.DataFrame({"Period ending": [str(m) for m in shown.index], "Value": shown.round(2).to_numpy()})
+        parts.append(details_html(f"Numbers behind the chart: {measure.title}",
+                                  table_html(table, f"{measure.title}, {place}")))
 
     if ev.spc is not None:
         fig = ev.spc.plot(title=f"{measure.title}: statistical process control chart ({ev.spc_basis})")
