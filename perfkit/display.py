@@ -59,7 +59,8 @@ def _cell(value) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "<td>no data</td>"
     if isinstance(value, float):
-        text = f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+        # Counts stored as floats (NaN marks a missing month) are shown as whole numbers.
+        text = f"{value:,.0f}" if value.is_integer() or abs(value) >= 1000 else f"{value:,.1f}"
         return f'<td class="num">{text}</td>'
     if isinstance(value, int):
         return f'<td class="num">{value:,}</td>'

@@ -1,0 +1,108 @@
+"""Report sections computed in-process (no kernel): caveats under charts, alt text, statements,
+disclosure control. Runs on the shipped data (the default store is built on first use)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from perfkit import analysis, disclosure
+from perfkit.periods import parse_quarter
+from perfkit.plan import load_plan
+from perfkit.report import ReportContext, measure_block
+
+
+@pytest.fixture(scope="module")
+def ctx_2015q1():
+    return ReportContext.create("2015-16-Q1")
+
+
+def test_the_april_2015_counting_rules_caveat_sits_under_the_violence_chart(ctx_2015q1):
+    html = measure_block(ctx_2015q1, ctx_2015q1.plan.measure("violence_sexual"))
+    chart_at = html.index("<img")
+    caveat_at = html.index("From April 2015 two harassment offences (including malicious communications) count as")
+    assert chart_at < caveat_at, "the caveat must come under the chart it qualifies"
+    # Its marker is drawn on the chart and named in the evidence statement, with its label.
+    ref = next(c.ref for c in ctx_2015q1.evidence(ctx_2015q1.plan.measure("violence_sexual")).caveats
+               if c.id == "harassment-offences-2015-04")
+    assert f"{ref}: " in html
+    statement = ctx_2015q1.evidence(ctx_2015q1.plan.measure("violence_sexual")).statement
+    assert "harassment" in statement.lower()
+
+
+def test_burglary_in_2015_carries_no_violence_caveat(ctx_2015q1):
+    html = measure_block(ctx_2015q1, ctx_2015q1.plan.measure("burglary"))
+    assert "harassment offences" not in html
+
+
+def test_alt_text_is_written_from_the_data(ctx_2015q1):
+    measure = ctx_2015q1.plan.measure("burglary")
+    html = measure_block(ctx_2015q1, measure)
+    alts = re.findall(r'alt="([^"]*)"', html)
+    assert len(alts) >= 2  # trend chart and SPC chart
+    trend = alts[0]
+    ev = ctx_2015q1.evidence(measure)
+    latest = ev.window.dropna()
+    assert trend.startswith("Line chart of monthly recorded burglary in Cambridgeshire and Peterborough")
+    assert f"{latest.iloc[-1]:,.0f}" in trend and "June 2015" in trend
+    assert re.search(r"figures (rose|fell|stayed about the same)", trend)
+    assert "December 2014" not in trend or "no data" in trend
+    assert "1 month in the period has no data" in trend  # December 2014 is missing in the shipped data
+    for alt in alts:
+        assert alt.strip().lower() not in {"", "png", "image", "chart", "output", "figure"}
+
+
+def test_statement_reports_the_test_verdict_in_words(ctx_2015q1):
+    ev = ctx_2015q1.evidence(ctx_2015q1.plan.measure("burglary"))
+    cmp = ev.quarter_comparison
+    assert ev.statement.startswith("Burglary: ")
+    verdict = "so the change is statistically significant" if cmp.significant else "not statistically significant"
+    assert verdict in ev.statement
+    assert f"{int(cmp.count):,}" in ev.statement and f"{int(cmp.count_ref):,}" in ev.statement
+
+
+def test_a_measure_without_figures_says_so():
+    ctx = ReportContext.create("2016-17-Q2")
+    html = measure_block(ctx, ctx.plan.measure("calls_999_answered"))
+    assert "No figures have been supplied" in html and "<img" not in html
+
+
+def test_snapshot_measures_get_a_chart_and_no_test():
+    ctx = ReportContext.create("2016-17-Q2")
+    ev = ctx.evidence(ctx.plan.measure("officer_fte"))
+    assert "no test of change" in ev.statement
+    assert "<img" in measure_block(ctx, ctx.plan.measure("officer_fte"))
+
+
+def test_caveat_labels_follow_the_register_order():
+    labelled = analysis.labelled(list(analysis._register()[0]))
+    assert [c.ref for c in labelled] == [f"C{i}" for i in range(1, len(labelled) + 1)]
+
+
+class TestDisclosure:
+    rule = disclosure.Rule(1, 4, "[c]", True)
+
+    def test_primary_and_secondary_suppression(self):
+        table = pd.DataFrame({"District": list("ABCD"), "Incidents": [120, 3, 40, 0]})
+        out = disclosure.apply(table, ["Incidents"], rule=self.rule)
+        # 3 is suppressed; 40, the next smallest non-zero count, too, so 3 cannot be worked out
+        # from the total; zero discloses nothing about a person and stays.
+        assert out["Incidents"].tolist() == [120, "[c]", "[c]", 0]
+
+    def test_two_primary_suppressions_need_no_secondary(self):
+        table = pd.DataFrame({"District": list("ABC"), "Incidents": [120, 3, 4]})
+        assert disclosure.apply(table, ["Incidents"], rule=self.rule)["Incidents"].tolist() == [120, "[c]", "[c]"]
+
+    def test_linked_share_columns_are_suppressed_with_the_count(self):
+        table = pd.DataFrame({"Outcome": ["a", "b", "c"], "Crimes": [200, 2, 50], "Share (%)": [79.1, 0.8, 19.8]})
+        out = disclosure.apply(table, ["Crimes"], rule=self.rule, also=["Share (%)"])
+        assert out["Share (%)"].tolist() == [79.1, "[c]", "[c]"]
+
+    def test_nothing_small_nothing_hidden(self):
+        table = pd.DataFrame({"District": ["A", "B"], "Incidents": [10, 5]})
+        assert disclosure.apply(table, ["Incidents"], rule=self.rule)["Incidents"].tolist() == [10, 5]
+
+    def test_the_shipped_rule(self):
+        assert disclosure.load_rule() == disclosure.Rule(1, 4, "[c]", True)
