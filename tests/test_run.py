@@ -158,3 +158,20 @@ def test_unknown_quarter_gets_a_one_line_error(bad, tmp_path):
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "'2015-16-Q1' (canonical), '2015-16 Q1' or '2015/16 Q1'" in proc.stderr
     assert not any(tmp_path.iterdir()) or not (tmp_path / bad).exists()
+
+
+def test_every_published_page_passes_axe_core_in_chromium(rendered):
+    """axe-core (WCAG 2.1 A/AA), reflow, print, no network requests: every page of both editions."""
+    import os
+
+    from perfkit import a11y
+
+    ok, reason = a11y.browser_available()
+    if not ok:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the accessibility check, but {reason}")
+        pytest.skip(f"no browser for the accessibility check: {reason}")
+    pages = sorted((rendered / QUARTER).rglob("*.html")) + [rendered / "index.html"]
+    results = a11y.check_pages(pages)
+    assert set(results) == set(pages)
+    assert all(not issues for issues in results.values()), a11y.format_issues(results)
