@@ -21,7 +21,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from perfkit import analysis, charts, compare, data
+from perfkit import analysis, charts, compare, config, data
 from perfkit.display import details_html, escape, figure_html, notice, show, show_markdown, table_html
 from perfkit.errors import ConfigError
 from perfkit.forces import name_for
@@ -116,6 +116,33 @@ def comparison_row(label: str, cmp) -> dict:
     }
 
 
+def revision_note(ctx: ReportContext, measure: Measure, *, threshold: float = 0.01) -> str:
+    """A notice when last quarter's published figure for ``measure`` has since been revised by
+    more than ``threshold`` (1%): what was published and what the data now say. Empty otherwise.
+
+    Last quarter's figures are read from its published Board data pack
+    (``outputs/<previous quarter>/board/data-pack.csv``), so only what was actually published counts.
+    """
+    previous = ctx.quarter.previous()
+    path = config.outputs_dir() / previous.id / "board" / "data-pack.csv"
+    ev = ctx.evidence(measure)
+    if not path.exists() or not (ev.series.frequency == "monthly" and measure.is_count):
+        return ""
+    published = pd.read_csv(path)
+    row = published[published["Measure id"] == measure.id]
+    if row.empty or pd.isna(row["Quarter"].iloc[0]):
+        return ""
+    then = float(row["Quarter"].iloc[0])
+    now = float(ev.series.window_values(previous.months).sum(min_count=3))
+    if pd.isna(now) or then == 0 or abs(now / then - 1) <= threshold:
+        return ""
+    direction = "more" if now > then else "fewer"
+    return notice(
+        f"Revised figure: {previous.label} was published last quarter as {then:,.0f} {measure.unit}; the data now "
+        f"give {now:,.0f} ({abs(now / then - 1):.1%} {direction}). data.police.uk revises earlier months as "
+        "late-recorded crimes are added; comparisons here use the revised figures.", kind="info")
+
+
 def _caveat_list(caveats, estimates) -> str:
     if not caveats:
         return ""
@@ -201,6 +228,7 @@ def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3) -> st
     if any(r["This period"] is not None for r in rows):
         parts.append(table_html(pd.DataFrame([r for r in rows if r["This period"] is not None]),
                                 f"{measure.title}: comparisons with 95% intervals"))
+    parts.append(revision_note(ctx, measure))
     if pd.notna(ev.rate_per_1000):
         parts.append(f'<p>Rate: {ev.rate_per_1000:,.2f} {escape(measure.unit)} per 1,000 residents in the '
                      f"12 months to {charts.month_name(ctx.quarter.end)} (ONS mid-year population).</p>")

@@ -106,3 +106,21 @@ class TestDisclosure:
 
     def test_the_shipped_rule(self):
         assert disclosure.load_rule() == disclosure.Rule(1, 4, "[c]", True)
+
+
+def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
+    """Last quarter's published Board data pack says 1,000 burglaries; the data now say otherwise."""
+    from perfkit.report import revision_note
+
+    monkeypatch.setenv("PERFKIT_OUTPUTS", str(tmp_path))
+    ctx = ReportContext.create("2016-17-Q2")
+    measure = ctx.plan.measure("burglary")
+    now = ctx.evidence(measure).series.window_values(ctx.quarter.previous().months).sum()
+    folder = tmp_path / "2016-17-Q1" / "board"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"Measure id": ["burglary"], "Quarter": [1000.0]}).to_csv(folder / "data-pack.csv", index=False)
+    note = revision_note(ctx, measure)
+    assert f"2016/17 Q1 was published last quarter as 1,000 offences; the data now give {now:,.0f}" in note
+    # Within 1%: nothing to say.
+    pd.DataFrame({"Measure id": ["burglary"], "Quarter": [now * 1.005]}).to_csv(folder / "data-pack.csv", index=False)
+    assert revision_note(ctx, measure) == ""
