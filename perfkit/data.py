@@ -456,7 +456,7 @@ def _read_partitions(paths: list[Path], columns: list[str]) -> pd.DataFrame:
     else:
         frame = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="default").to_pandas()
         frame = frame[[c for c in columns if c in frame.columns]]
-    frame["month"] = pd.PeriodIndex(frame["month"], freq="M") if len(frame) else pd.Series(dtype="period[M]")
+    frame["month"] = months_to_period(frame["month"]) if len(frame) else pd.Series(dtype="period[M]")
     return frame.reset_index(drop=True)
 
 
@@ -517,7 +517,7 @@ def revisions(force: "str | None" = None, store: "Path | str | None" = None) -> 
             "month": pd.Series(dtype="period[M]"), "force": pd.Series(dtype="str"), "crime_type": pd.Series(dtype="str"),
             "old_count": pd.Series(dtype="Int64"), "new_count": pd.Series(dtype="Int64"), "ingested_at_source": pd.Series(dtype="str"),
         })
-    frame["month"] = pd.PeriodIndex(frame["month"].astype(str), freq="M")
+    frame["month"] = months_to_period(frame["month"].astype(str))
     frame = _filter(frame, "force", _forces(force))
     return frame.reset_index(drop=True)
 
@@ -536,7 +536,7 @@ def recording_changes(force: "str | None" = None, store: "Path | str | None" = N
     frame = _pinned(gen).frame("recording_changes")
     if frame is None:
         return pd.DataFrame(columns=["force", "month", "crime_type_original", "crime_type", "rows", "mapped", "note"])
-    frame["month"] = pd.PeriodIndex(frame["month"].astype(str), freq="M")
+    frame["month"] = months_to_period(frame["month"].astype(str))
     return _filter(frame, "force", _forces(force)).reset_index(drop=True)
 
 

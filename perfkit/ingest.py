@@ -415,11 +415,13 @@ def _diagnose(data: bytes, label: str, names: Sequence[str], encoding: str, arro
     return DataError(f"{label}: could not be read as CSV ({arrow_message}); expected {expected} columns ({', '.join(names)})")
 
 
-def _read_csv(data: bytes, label: str, names: list[str], warnings: list[str]) -> tuple[pa.Table, str]:
+def _read_csv(data: bytes, label: str, names: list[str], warnings: list[str],
+              keep: "Sequence[str] | None" = None) -> tuple[pa.Table, str]:
     """Parse CSV bytes (header already checked) into an all-text Arrow table; returns (table, encoding).
 
     A file that is not valid UTF-8 is read as Windows-1252 (the legacy encoding such files are
     almost always in) with a warning naming the first offending byte: the data are still sound.
+    ``keep`` limits the columns converted (the others are still parsed, so a short line is caught).
     """
     encoding = "utf8"
     # Quoted line breaks are rare in these files and parsing is faster without allowing them, so
@@ -436,6 +438,7 @@ def _read_csv(data: bytes, label: str, names: list[str], warnings: list[str]) ->
                 parse_options=pacsv.ParseOptions(newlines_in_values=newlines),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.string() for n in names},
+                    include_columns=list(keep) if keep is not None else None,
                     null_values=[""],
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
@@ -592,7 +595,10 @@ def _parse_police(source: _Source, known: "set[str]", today: pd.Period, pending:
     _check_not_empty(data, label, expected)
     names, _ = _decode_header(data, label)
     _check_header(label, names, expected, "data.police.uk " + ("street" if family == "incidents" else "outcomes"), parsed.warnings)
-    table, encoding = _read_csv(data, label, names, parsed.warnings)
+    # "Reported by" and "Context" are not stored (the first repeats "Falls within", the second is
+    # empty), so they are not converted.
+    keep = [c for c in expected if c not in ("Reported by", "Context")]
+    table, encoding = _read_csv(data, label, names, parsed.warnings, keep)
     if table.num_rows == 0:
         raise DataError(f"{label}: has a header but no rows; expected at least one row for {force} {month}")
     if not data.endswith(b"\n"):
