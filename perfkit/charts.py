@@ -192,7 +192,7 @@ def bar_chart(labels: Iterable[str], values: Iterable[float], *, title: str, sub
         if labels[i] == highlight:
             tick.set_fontweight("bold")
     for y, i in zip(ys, order):
-        ax.annotate(f"{values[i]:,.1f}", (values[i], y), xytext=(3, 0), textcoords="offset points",
+        ax.annotate(f"{values[i]:,.0f}" if float(values[i]).is_integer() else f"{values[i]:,.1f}", (values[i], y), xytext=(3, 0), textcoords="offset points",
                     va="center", fontsize=9)
     ax.set_xlabel(xlabel)
     fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")

@@ -114,17 +114,27 @@ class DeepDive:
         used, rows = self._rows()
         if not self._period_notice(used, "The breakdown by district"):
             return
-        table = rows.groupby("district").size().rename("Incidents").reset_index()
-        table = table.sort_values("Incidents", ascending=False).rename(columns={"district": "District"})
+        districts = rows["district"].astype("object")
+        own = set(self.ctx.plan.districts)
+        if own:
+            # ~250 incidents a year carry an LSOA in a neighbouring district (or a mis-coded one):
+            # keep them, grouped, rather than drop them or show many tiny, identifying counts.
+            districts = districts.where(districts.isin(own), "Outside the force's districts")
+        table = districts.value_counts().rename_axis("District").reset_index(name="Incidents")
+        table = table[table["Incidents"] > 0].sort_values(["Incidents", "District"], ascending=[False, True])
         published = disclosure.apply(table, ["Incidents"])
-        fig = charts.bar_chart(published["District"], pd.to_numeric(published["Incidents"], errors="coerce").fillna(0),
+        shown = published[published["Incidents"] != disclosure.load_rule().symbol]
+        fig = charts.bar_chart(shown["District"], shown["Incidents"].astype(float),
                                title=f"Where the objective's crimes were recorded, {used.label}",
                                subtitle=f"Incidents by district, {self.ctx.plan.force_name}, {used.window().describe()}",
                                source="data.police.uk", xlabel="incidents")
         top = table.iloc[0]
         alt = (f"Bar chart of incidents by district, {used.window().describe()}. {top['District']} had the most "
                f"({int(top['Incidents']):,}) of {int(table['Incidents'].sum()):,} in all.")
-        show(figure_html(fig, alt, "Incidents by district (the district is read from the LSOA name)."))
+        caption = "Incidents by district (the district is read from the LSOA name)."
+        if len(shown) < len(published):
+            caption += " Districts with a suppressed count are in the table only."
+        show(figure_html(fig, alt, caption))
         show(details_html("Numbers behind the chart: incidents by district",
                           table_html(published, f"Incidents by district, {used.label}")))
 
@@ -174,11 +184,12 @@ class DeepDive:
 
     def density(self) -> None:
         """A density map of incidents from their coordinates (no map tiles: nothing is fetched)."""
-        show("<h3>Where incidents concentrate</h3>")
         used, rows = self._rows()
         if not self._period_notice(used, "The density map"):
             return
         points = rows.dropna(subset=["longitude", "latitude"])
+        if self.ctx.plan.districts:
+            points = points[points["district"].isin(self.ctx.plan.districts)]
         if len(points) < 50:
             show(notice("Too few located incidents for a density map.", kind="info"))
             return

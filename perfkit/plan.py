@@ -132,6 +132,7 @@ class Plan:
     commissioner: str
     objectives: tuple[Objective, ...]
     measures: dict[str, Measure] = field(repr=False, hash=False, compare=False)
+    districts: tuple[str, ...] = ()
     deep_dive_anchor: Quarter = Quarter(2015, 1)
     deep_dive_rotation: tuple[int, ...] = (1, 2, 3, 4, 5)
     source: str = ""
@@ -198,7 +199,7 @@ def _parse(raw: object, source: str) -> Plan:
     root = Node(raw, source)
     root.only({"plan", "objectives", "measures"})
     head = root.child("plan")
-    head.only({"title", "period", "force", "force_name", "area_name", "commissioner", "deep_dive"})
+    head.only({"title", "period", "force", "force_name", "area_name", "commissioner", "districts", "deep_dive"})
 
     measures: dict[str, Measure] = {}
     for node in root.children("measures"):
@@ -253,6 +254,7 @@ def _parse(raw: object, source: str) -> Plan:
         commissioner=head.str("commissioner", "Police and Crime Commissioner"),
         objectives=tuple(objectives),
         measures=measures,
+        districts=tuple(head.str_list("districts", [])),
         deep_dive_anchor=anchor,
         deep_dive_rotation=rotation,
         source=source,
