@@ -342,8 +342,9 @@ def _police_sources(paths: Sequence[Path]) -> list[_Source]:
 # ------------------------------------------------------------------------------------------------
 def _decode_header(data: bytes, label: str) -> tuple[list[str], str]:
     """The header's column names and the encoding to read the file with ('utf8' or 'cp1252')."""
-    end = data.find(b"\n")
-    line = data[: end if end >= 0 else len(data)].rstrip(b"\r")
+    # The header ends at the first line break of any style (CRLF, LF, or old Mac CR).
+    ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
+    line = data[: min(ends) if ends else len(data)]
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
@@ -391,7 +392,7 @@ def _line_of_row(data: bytes, encoding: str, row: int) -> int:
 def _diagnose(data: bytes, label: str, names: Sequence[str], encoding: str, arrow_message: str) -> DataError:
     """Find the first malformed record with Python's csv (slow, exact) and describe it."""
     expected = len(names)
-    ends_cleanly = data.endswith(b"\n")
+    ends_cleanly = data.endswith((b"\n", b"\r"))
     try:
         records = list(_records(data, encoding))
     except _CsvProblem as problem:
@@ -601,7 +602,7 @@ def _parse_police(source: _Source, known: "set[str]", today: pd.Period, pending:
     table, encoding = _read_csv(data, label, names, parsed.warnings, keep)
     if table.num_rows == 0:
         raise DataError(f"{label}: has a header but no rows; expected at least one row for {force} {month}")
-    if not data.endswith(b"\n"):
+    if not data.endswith((b"\n", b"\r")):
         parsed.warnings.append(
             f"{label}: line {_line_of_row(data, encoding, table.num_rows - 1)}: the last line has no "
             "line ending; it was read in full, but check the file was downloaded completely"
@@ -960,6 +961,9 @@ def _parse_counts(path: Path, today: pd.Period, warnings: list[str]) -> tuple[pd
     if bad is not None:
         value = table["count"][bad].as_py()
         raise fail(bad, "count", value, "a whole number of crimes (0 or more)")
+    too_big = _first(pc.greater(pc.utf8_length(pc.utf8_ltrim(col, characters="+-0")), 15))
+    if too_big is not None:
+        raise fail(too_big, "count", table["count"][too_big].as_py(), "a count of crimes in a month (at most 15 digits)")
     counts = pc.cast(col, pa.int64())
     bad = _first(pc.less(counts, 0))
     if bad is not None:
@@ -999,6 +1003,11 @@ def _parse_counts(path: Path, today: pd.Period, warnings: list[str]) -> tuple[pd
     is_total = frame["crime_type_original"].str.lower().isin(_TOTAL_TYPES)
     totals = frame[is_total]
     frame = frame[~is_total].copy()
+    if frame.empty:
+        raise DataError(
+            f"{label}: found only totals ('All' rows); expected counts by crime type "
+            f"({', '.join(CRIME_TYPES[:3])}, ...), from which totals are computed"
+        )
     frame["crime_type"] = frame["crime_type_original"].map(lambda t: OLD_CRIME_TYPES.get(t) or t)
     if len(totals):
         sums = frame.groupby(["month", "force"])["count"].sum()

@@ -276,6 +276,34 @@ def test_stop_and_search_files_are_skipped_with_one_warning(store, tmp_path):
     assert result.warnings == [f"skipped 2 stop-and-search file(s) (not used by perfkit), e.g. {result.warnings[0].split('e.g. ')[1]}"]
 
 
+def test_counts_too_large(store, tmp_path):
+    path = counts_file(tmp_path, ["2015-01,cambridgeshire,Burglary,99999999999999999999999"])
+    refused(store, "counts", [path], "line 2, column 'count'", "at most 15 digits")
+
+
+def test_counts_only_totals(store, tmp_path):
+    path = counts_file(tmp_path, ["2015-01,cambridgeshire,All,5000"])
+    refused(store, "counts", [path], "found only totals", "expected counts by crime type")
+
+
+def test_unbalanced_quote(store, tmp_path):
+    rows = [street_row("2014-02"), '"' + street_row("2014-02"), street_row("2014-02")]
+    path = write(tmp_path / "inputs" / "2014-02-cambridgeshire-street.csv", [HEADER, *rows])
+    refused(store, "police-uk", [path], "malformed CSV", "expected 12 comma-separated fields")
+
+
+def test_semicolon_separated(store, tmp_path):
+    rows = [street_row("2014-02").replace(",", ";")]
+    path = write(tmp_path / "inputs" / "2014-02-cambridgeshire-street.csv", [HEADER.replace(",", ";"), *rows])
+    refused(store, "police-uk", [path], "line 1", "missing column(s)", "found 'Crime ID;Month;")
+
+
+def test_old_mac_line_ends_are_read(store, tmp_path):
+    path = write(tmp_path / "inputs" / "2014-02-cambridgeshire-street.csv", [HEADER, street_row("2014-02")], end="\r")
+    result = ingest("police-uk", [path], store, progress=False)
+    assert result.rows_added == 1 and result.warnings == []
+
+
 # --- the command line ------------------------------------------------------------------------
 def test_cli_prints_the_message_without_traceback_and_exits_2(store, tmp_path, capsys):
     rows = [street_row("2014-02"), street_row("Feb 2014")]
