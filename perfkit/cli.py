@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("perfkit.ingest:main", "add downloaded data files to the store"),
     "counts": ("perfkit.data:counts_main", "print monthly counts from the store as CSV"),
     "synth": ("perfkit.synth:main", "write a synthetic data.police.uk archive (for benchmarks)"),
+    "a11y": ("perfkit.a11y:main", "check published pages for accessibility (axe-core in headless Chromium)"),
 }
 
 
