@@ -282,3 +282,19 @@ def test_sigterm_aborts_cleanly(shared_data, tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert snapshot(store) == before  # and no staging folder left beside it
+
+
+def test_bench_runs_at_a_tiny_scale(tmp_path):
+    """bench/ingest.py end to end on a few thousand rows (the real figures need `python bench/ingest.py`)."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "ingest.py"), "--months", "1", "--rows-per-month", "3000",
+         "--skip-increment", "--work", str(tmp_path / "work"), "--json", str(tmp_path / "figures.json")],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for line in ("rows per second", "peak memory", "ingest / DuckDB scan", "CPU time ratio"):
+        assert line in proc.stdout
+    import json
+
+    figures = json.loads((tmp_path / "figures.json").read_text())["scan"]
+    assert figures["rows"] > 2000 and figures["ingest_peak_mb"] > 0 and figures["ratio"] > 0
