@@ -152,3 +152,45 @@ def test_default_store_is_built_from_shipped_data(tmp_path, monkeypatch):
     # 2014 comes from Cambridgeshire's rows plus five neighbours' counts; the rest of the country is NaN.
     national = data.monthly_counts(crime_type="all_crime", start="2014-12", end="2015-01", by=("month",))
     assert math.isnan(national["count"].iloc[0]) and national["count"].iloc[1] > 200_000
+
+
+def _fake_root(root: Path, counts: str, manifest: bool = True) -> Path:
+    shipped = root / "data" / "shipped"
+    shipped.mkdir(parents=True, exist_ok=True)
+    (shipped / "counts-test.csv").write_text("month,force,crime_type,count\n" + counts, encoding="utf-8")
+    if manifest:
+        (shipped / "MANIFEST.yaml").write_text("files:\n- file: counts-test.csv\n  kind: counts\n", encoding="utf-8")
+    return shipped
+
+
+def test_default_store_is_rebuilt_when_shipped_files_change(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFKIT_ROOT", str(tmp_path))
+    monkeypatch.delenv("PERFKIT_STORE", raising=False)
+    shipped = _fake_root(tmp_path, "2015-01,suffolk,Burglary,10\n")
+    root = data.ensure_store()
+    assert root == tmp_path / "data" / "store"
+    assert data.monthly_counts("suffolk", "Burglary", by=("month",))["count"].tolist() == [10]
+    (shipped / "counts-test.csv").write_text("month,force,crime_type,count\n2015-01,suffolk,Burglary,12\n", encoding="utf-8")
+    assert data.monthly_counts("suffolk", "Burglary", by=("month",))["count"].tolist() == [12]
+    assert data.revisions().empty  # a rebuild, not a revision: the store holds only shipped data
+
+
+def test_default_store_with_own_files_is_updated_not_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFKIT_ROOT", str(tmp_path))
+    monkeypatch.delenv("PERFKIT_STORE", raising=False)
+    shipped = _fake_root(tmp_path, "2015-01,suffolk,Burglary,10\n")
+    data.ensure_store()
+    own = tmp_path / "mine.csv"
+    own.write_text("month,force,crime_type,count\n2015-01,essex,Robbery,7\n", encoding="utf-8")
+    ingest("counts", [own], progress=False)
+    (shipped / "counts-test.csv").write_text("month,force,crime_type,count\n2015-01,suffolk,Burglary,11\n", encoding="utf-8")
+    frame = data.monthly_counts(by=("month", "force", "crime_type"))
+    got = as_dict(frame.dropna(), "force", "crime_type")
+    assert got[("essex", "Robbery")] == 7 and got[("suffolk", "Burglary")] == 11
+
+
+def test_shipped_files_found_by_name_without_a_manifest(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFKIT_ROOT", str(tmp_path))
+    monkeypatch.delenv("PERFKIT_STORE", raising=False)
+    _fake_root(tmp_path, "2015-01,suffolk,Burglary,10\n", manifest=False)
+    assert data.monthly_counts("suffolk", "Burglary", by=("month",))["count"].tolist() == [10]
