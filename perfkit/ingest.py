@@ -29,13 +29,13 @@ Examples
 From the command line::
 
     perfkit ingest police-uk ~/Downloads/2024-09.zip
-    perfkit ingest counts data/shipped/police-uk-counts.csv.gz --store /tmp/store
+    perfkit ingest counts data/shipped/counts-2015-2018.csv.gz --store /tmp/store
 
 From Python:
 
 >>> result = ingest("police-uk", ["../shared/data/police-uk-street-2014/2014-01"])  # doctest: +SKIP
 >>> result.rows_added  # doctest: +SKIP
-50867
+35845
 """
 
 from __future__ import annotations
@@ -1202,7 +1202,7 @@ def ingest(
 
     Examples
     --------
-    >>> ingest("counts", ["data/shipped/police-uk-counts.csv.gz"], "/tmp/store")  # doctest: +SKIP
+    >>> ingest("counts", ["data/shipped/counts-2015-2018.csv.gz"], "/tmp/store")  # doctest: +SKIP
     """
     return ingest_many([(kind, paths)], store, progress=progress, workers=workers)[0]
 

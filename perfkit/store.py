@@ -30,7 +30,7 @@ Examples
 >>> import tempfile, pyarrow as pa
 >>> root = Path(tempfile.mkdtemp()) / "store"
 >>> with Transaction(root) as tx:
-...     tx.write_table("counts", pa.table({"n": [1, 2]}))
+...     _ = tx.write_table("counts", pa.table({"n": [1, 2]}))
 >>> Store(root).table("counts").num_rows
 2
 """
