@@ -125,6 +125,44 @@ def plan_jobs(quarter, plan, settings, *, store: "str | None", deep_dive: "int |
 
 # --- executing one report (in a worker process) ----------------------------------------------------
 
+#: In a worker process: the queue on which it tells the parent a report has started.
+_events = None
+
+
+def _init_worker(events) -> None:
+    """Pool initializer: keep the parent's event queue (reports' real start times)."""
+    global _events
+    _events = events
+
+
+def _tell(name: str, state: str) -> None:
+    if _events is not None:
+        try:
+            _events.put((name, state, time.time()))
+        except (OSError, ValueError):
+            pass  # the parent is gone or shutting down; the result still carries the state
+
+
+@contextmanager
+def _stderr_to(path: Path):
+    """Send this process's stderr (file descriptor 2, inherited by the kernel it starts) to ``path``.
+
+    The kernel's and Papermill's messages ("Kernel is running over TCP without encryption", logging
+    from nbclient) then go to the work folder instead of the scheduler's terminal or mail.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    handle = open(path, "ab", buffering=0)
+    try:
+        os.dup2(handle.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        handle.close()
+
+
 def _load_notebook(name: str):
     import jupytext
 
@@ -134,37 +172,79 @@ def _load_notebook(name: str):
     return notebook
 
 
+def _describe_cell(cell_number: int, source: str) -> str:
+    """``cell 5 (report.narrative())``: the cell's number and its first line of code."""
+    lines = [ln.strip() for ln in (source or "").splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    first = lines[0] if lines else ""
+    if len(first) > 60:
+        first = first[:57] + "..."
+    return f"cell {cell_number}" + (f" ({first})" if first else "")
+
+
+def _failed_cell(executed: Path) -> str:
+    """The cell Papermill marked as running or failed in an executed notebook ("" if none)."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+    except Exception:
+        return ""
+    number, last = 0, ""
+    for cell in notebook.cells:
+        if "papermill-error-cell-tag" in cell.get("metadata", {}).get("tags", []):
+            continue
+        number += 1
+        meta = cell.get("metadata", {}).get("papermill", {})
+        if cell.get("cell_type") != "code":
+            continue
+        if meta.get("exception") or meta.get("status") in ("running", "failed"):
+            return _describe_cell(number, cell.get("source", ""))
+        if meta.get("start_time"):  # the last cell started is the one that was stopped (a timeout)
+            last = _describe_cell(number, cell.get("source", ""))
+    return last
+
+
 def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout: int, site_nav: tuple) -> dict:
     """Run one report and export both editions; returns a status dict (never raises)."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    _tell(job.name, "running")
     started = time.perf_counter()
     work_dir, staging_dir = Path(work), Path(staging)
     source = work_dir / f"{job.name}.input.ipynb"
     executed = work_dir / f"{job.name}.ipynb"
+    stderr_log = work_dir / f"{job.name}.stderr.txt"
     nbformat.write(_load_notebook(job.notebook), source)
+
+    def failed(error: str) -> dict:
+        return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started, "error": error,
+                "notebook": str(executed), "stderr": str(stderr_log)}
+
     try:
-        papermill.execute_notebook(
-            str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
-            progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
-            cwd=str(config.project_root()),
-        )
+        with _stderr_to(stderr_log):
+            papermill.execute_notebook(
+                str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
+                progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
+                cwd=str(config.project_root()),
+            )
     except PapermillExecutionError as exc:
-        return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started,
-                "error": f"cell {exc.cell_index + 1} (execution count {exc.exec_count}): {exc.ename}: {exc.evalue}",
-                "notebook": str(executed)}
+        return failed(f"{_describe_cell(exc.cell_index + 1, exc.source)}: {exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, timed out, or could not start: report it, don't crash the run
-        return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started,
-                "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
-                "notebook": str(executed)}
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        where = _failed_cell(executed) if executed.exists() else ""
+        if type(exc).__name__ == "CellTimeoutError":
+            text = f"the cell ran longer than --cell-timeout {cell_timeout} s and was stopped"
+        elif not where and isinstance(exc, (TimeoutError, RuntimeError)):
+            text = f"{text} (the kernel did not start within --start-timeout {start_timeout} s, or died)"
+        return failed(f"{where + ': ' if where else ''}{type(exc).__name__}: {text}")
     notebook = nbformat.read(executed, as_version=4)
     for edition, folder in (("public", staging_dir), ("board", staging_dir / "board")):
         folder.mkdir(parents=True, exist_ok=True)
         page = export_edition(notebook, job, edition, site_nav)
         (folder / f"{job.name}.html").write_text(page, encoding="utf-8")
-    return {"name": job.name, "ok": True, "seconds": time.perf_counter() - started}
+    return {"name": job.name, "ok": True, "seconds": time.perf_counter() - started, "stderr": str(stderr_log)}
 
 
 def edition_filter(notebook, edition: str):
@@ -312,27 +392,97 @@ def write_manifest(folder: Path, quarter, jobs, results, store, started_at: floa
 
 # --- the run -------------------------------------------------------------------------------------
 
+class _Log:
+    """Plain, timestamped lines appended to ``--log FILE`` (nothing when no file is given)."""
+
+    def __init__(self, path: "Path | None", quarter: str = ""):
+        self.path = Path(path) if path else None
+        self.quarter = quarter
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, message: str) -> None:
+        if not self.path:
+            return
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        prefix = f"perfkit run {self.quarter}" if self.quarter else "perfkit run"
+        lines = message.rstrip("\n").splitlines() or [""]
+        with open(self.path, "a", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(f"{stamp} {prefix}: {line}\n")
+
+
 class _Progress:
-    """Each report's state: a live line on a terminal, plain log lines otherwise (stderr)."""
+    """Each report's real state (queued, running, done, failed).
 
-    def __init__(self, names, stream=sys.stderr):
-        self.states = {n: "waiting" for n in names}
+    On a terminal: a status line redrawn in place, with a permanent line as each report ends. Not
+    on a terminal (cron, systemd, CI): one plain line per change of state. Every change also goes to
+    the log file, when there is one.
+    """
+
+    def __init__(self, names, stream=sys.stderr, log: "_Log | None" = None, show: bool = True):
+        self.states = {n: "queued" for n in names}
+        self.since = {n: time.time() for n in names}
+        self.started = time.time()
         self.stream = stream
-        self.live = stream.isatty()
+        self.show = show
+        self.live = show and hasattr(stream, "isatty") and stream.isatty()
+        self.log = log or _Log(None)
+        self._drawn = False
 
-    def update(self, name: str, state: str) -> None:
+    def _clear(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\033[K")
+            self._drawn = False
+
+    def _draw(self) -> None:
+        now = time.time()
+        counts = {s: sum(1 for v in self.states.values() if v == s) for s in ("queued", "running", "done", "failed")}
+        running = ", ".join(f"{n} {now - self.since[n]:.0f}s" for n, v in self.states.items() if v == "running")
+        line = (f"[{now - self.started:4.0f}s] done {counts['done']}/{len(self.states)}"
+                + (f", failed {counts['failed']}" if counts["failed"] else "")
+                + f", queued {counts['queued']}" + (f"; running: {running}" if running else ""))
+        width = max(20, shutil.get_terminal_size().columns - 1)
+        self.stream.write("\r\033[K" + line[:width])
+        self.stream.flush()
+        self._drawn = True
+
+    def message(self, text: str) -> None:
+        """A line for the user (and the log)."""
+        self.log.write(text)
+        if self.show:
+            self._clear()
+            self.stream.write(f"perfkit run: {text}\n")
+            if self.live:
+                self._draw()
+            self.stream.flush()
+
+    def update(self, name: str, state: str, detail: str = "") -> None:
+        if self.states.get(name) == state:
+            return
         self.states[name] = state
+        self.since[name] = time.time()
+        text = f"{name}: {state}" + (f" {detail}" if detail else "")
+        self.log.write(text)
+        if not self.show:
+            return
         if self.live:
-            line = "  ".join(f"{n}:{s}" for n, s in self.states.items())
-            self.stream.write("\r\033[K" + line[: shutil.get_terminal_size().columns - 1])
-            self.stream.flush()
+            self._clear()
+            if state in ("done", "failed"):
+                self.stream.write(f"perfkit run: {text}\n")
+            self._draw()
         else:
-            self.stream.write(f"perfkit run: {name}: {state}\n")
+            self.stream.write(f"perfkit run: {text}\n")
             self.stream.flush()
+
+    def tick(self) -> None:
+        if self.live:
+            self._draw()
 
     def close(self) -> None:
         if self.live:
-            self.stream.write("\n")
+            self._clear()
+            self.stream.flush()
 
 
 def warm_up(quarter, plan, store) -> None:
@@ -347,8 +497,12 @@ def warm_up(quarter, plan, store) -> None:
 def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: "int | None" = None,
                 jobs: "int | None" = None, store: "str | None" = None, outputs: "Path | None" = None,
                 start_timeout: int = 120, cell_timeout: int = 900, warm: bool = True,
-                progress: bool = True) -> RunResult:
-    """Render a quarter and publish it into ``outputs/<id>/`` (see the module docstring)."""
+                progress: bool = True, log: "Path | str | None" = None) -> RunResult:
+    """Render a quarter and publish it into ``outputs/<id>/`` (see the module docstring).
+
+    ``log``: a file that gets one timestamped line per event (start, each report's state, the
+    outcome) and, at the end, what the kernels wrote to stderr.
+    """
     from perfkit import data, site
     from perfkit.plan import load_plan
     from perfkit.quarter import load_quarter
@@ -366,6 +520,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     if only is not None and only not in REPORTS:
         raise PerfkitError(f"--only: unknown report {only!r}; expected one of {', '.join(REPORTS)}")
     jobs_n = max(1, jobs or os.cpu_count() or 1)
+    logger = _Log(log, q.id)
 
     with quarter_lock(outputs, q.id):
         _clean_stale(outputs, q.id)
@@ -378,30 +533,50 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             shutil.copytree(target, staging)
         else:
             staging.mkdir(parents=True)
+        pool = None
         try:
             all_jobs = plan_jobs(q, plan, settings, store=store, deep_dive=deep_dive, downloads_dir=str(staging))
             todo = [j for j in all_jobs if only is None or j.name == only]
             nav = site.quarter_nav(all_jobs)
+            tracker = _Progress([j.name for j in todo], log=logger, show=progress)
+            tracker.message(f"rendering {len(todo)} report(s) of {q.id}, {min(jobs_n, len(todo))} at a time, "
+                            f"into {_rel(outputs)}")
             if warm:
+                warm_started = time.perf_counter()
                 warm_up(q, plan, store)
-            tracker = _Progress([j.name for j in todo]) if progress else None
+                tracker.message(f"data loaded and series adjusted in {time.perf_counter() - warm_started:.1f}s")
             results = []
             context = multiprocessing.get_context("spawn")
-            with futures.ProcessPoolExecutor(max_workers=min(jobs_n, len(todo)), mp_context=context) as pool:
-                pending = {}
-                for job in todo:
-                    pending[pool.submit(_execute, job, str(work), str(staging), start_timeout, cell_timeout,
-                                        tuple(nav))] = job
-                    if tracker:
-                        tracker.update(job.name, "running")
-                for done in futures.as_completed(pending):
-                    result = done.result()
+            events = context.Queue()
+            pool = futures.ProcessPoolExecutor(max_workers=min(jobs_n, len(todo)), mp_context=context,
+                                               initializer=_init_worker, initargs=(events,))
+            pending = {pool.submit(_execute, job, str(work), str(staging), start_timeout, cell_timeout,
+                                   tuple(nav)): job for job in todo}
+            while pending:
+                done, _ = futures.wait(pending, timeout=0.5, return_when=futures.FIRST_COMPLETED)
+                _drain(events, tracker)
+                for future in done:
+                    job = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except Exception as exc:  # the worker process died (killed, out of memory)
+                        result = {"name": job.name, "ok": False, "seconds": 0.0,
+                                  "error": f"the worker process died: {type(exc).__name__}: {exc}",
+                                  "notebook": str(work / f"{job.name}.ipynb"),
+                                  "stderr": str(work / f"{job.name}.stderr.txt")}
                     results.append(result)
-                    if tracker:
-                        tracker.update(result["name"], f"done in {result['seconds']:.1f}s" if result["ok"] else "FAILED")
-            if tracker:
-                tracker.close()
+                    if result["ok"]:
+                        tracker.update(result["name"], "done", f"in {result['seconds']:.1f}s")
+                    else:
+                        tracker.update(result["name"], "failed", f"after {result['seconds']:.1f}s")
+                tracker.tick()
+            pool.shutdown(wait=True)
+            pool = None
+            tracker.close()
+            _log_kernel_stderr(logger, results)
             run = RunResult(q.id, None)
+            order = {j.name: i for i, j in enumerate(todo)}
+            results.sort(key=lambda r: order[r["name"]])
             for r in results:
                 run.statuses[r["name"]] = "ok" if r["ok"] else "failed"
                 run.timings[r["name"]] = r["seconds"]
@@ -421,14 +596,69 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             run.published = target
             return run
         except BaseException:
+            if pool is not None:
+                _stop_pool(pool)
             shutil.rmtree(staging, ignore_errors=True)
             raise
 
 
+def _drain(events, tracker: _Progress) -> None:
+    """Apply the states workers reported (a report starts when a worker picks it up)."""
+    import queue
+
+    while True:
+        try:
+            name, state, _ = events.get_nowait()
+        except (queue.Empty, OSError, ValueError, EOFError):
+            return
+        if tracker.states.get(name) == "queued":
+            tracker.update(name, state)
+
+
+def _stop_pool(pool) -> None:
+    """Stop the workers now (an interrupted run must not wait minutes for reports nobody will publish).
+
+    Each kernel notices its parent is gone and exits by itself.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.terminate()
+        except Exception:
+            pass
+    for process in processes:
+        try:
+            process.join(5)
+        except Exception:
+            pass
+
+
+def _log_kernel_stderr(logger: _Log, results) -> None:
+    """Copy what each report's kernel and Papermill wrote to stderr into the log file."""
+    if not logger.path:
+        return
+    for r in results:
+        path = Path(r.get("stderr", ""))
+        if r.get("stderr") and path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace").strip()
+            if text:
+                logger.write("\n".join(f"{r['name']} stderr: {line}" for line in text.splitlines()))
+
+
+_EPILOG = """exit codes (for a scheduler):
+  0    published: every report rendered; outputs/<quarter>/ replaced in one step
+  1    a report failed (the message names the report, the cell and the error; the executed
+       notebook is kept under outputs/_work/<quarter>/); nothing was published
+  2    a user's mistake: unknown quarter, bad parameters or data; nothing was run
+  3    another run of the same quarter holds the lock; nothing was run
+  130  interrupted (Ctrl-C or SIGTERM); nothing was published
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="perfkit run", description="Render a quarter's reports into outputs/<quarter>/.",
-                                epilog="Exit codes: 0 published; 1 a report failed (nothing published); 2 bad input "
-                                       "or parameters; 3 another run of the quarter is in progress; 130 interrupted.")
+                                epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quarter", default="auto", help="quarter id (2016-17-Q2, '2016/17 Q2') or 'auto' (default: "
                                                       "the latest complete quarter in the store)")
     p.add_argument("--only", choices=REPORTS, help="re-render one report, keeping the others as published")
@@ -436,27 +666,70 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, metavar="N", help="reports rendered at once (default: the CPUs)")
     p.add_argument("--store", help="data store folder (default: data/store, or PERFKIT_STORE)")
     p.add_argument("--outputs", help="outputs folder (default: outputs/, or PERFKIT_OUTPUTS)")
-    p.add_argument("--start-timeout", type=int, default=120, help="seconds a kernel may take to start")
-    p.add_argument("--cell-timeout", type=int, default=900, help="seconds one cell may run")
-    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.add_argument("--start-timeout", type=int, default=120, metavar="S", help="seconds a kernel may take to start "
+                                                                                "(default 120)")
+    p.add_argument("--cell-timeout", type=int, default=900, metavar="S", help="seconds one cell may run (default 900)")
+    p.add_argument("--log", metavar="FILE", help="append timestamped progress, errors, the exit code and the "
+                                                  "kernels' stderr to FILE")
+    p.add_argument("--quiet", action="store_true", help="no progress display (errors are still printed)")
     return p
+
+
+class _Terminated(BaseException):
+    """SIGTERM (a scheduler stopping the job): unwinds like Ctrl-C so staging is removed."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
 
 
 def main(argv: list[str]) -> int:
     """``perfkit run``."""
+    import signal
+
     args = _parser().parse_args(argv)
-    result = run_quarter(args.quarter, only=args.only, deep_dive=args.deep_dive, jobs=args.jobs,
-                         store=args.store, outputs=Path(args.outputs) if args.outputs else None,
-                         start_timeout=args.start_timeout, cell_timeout=args.cell_timeout,
-                         progress=not args.quiet)
-    if not result.ok:
-        for name, error in sorted(result.errors.items()):
-            print(f"perfkit run: {name} failed: {error}", file=sys.stderr)
-        print(f"perfkit run: {result.quarter}: nothing published; the previous edition (if any) is unchanged",
+    logger = _Log(args.log, args.quarter)
+    logger.write(f"start: perfkit run {' '.join(argv)} (pid {os.getpid()})")
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    try:
+        result = run_quarter(args.quarter, only=args.only, deep_dive=args.deep_dive, jobs=args.jobs,
+                             store=args.store, outputs=Path(args.outputs) if args.outputs else None,
+                             start_timeout=args.start_timeout, cell_timeout=args.cell_timeout,
+                             progress=not args.quiet, log=args.log)
+    except PerfkitError as exc:
+        logger.write(f"error: {exc}")
+        logger.write(f"exit {exc.exit_code}")
+        raise
+    except (KeyboardInterrupt, _Terminated):
+        print("perfkit run: interrupted; nothing published, the previous edition (if any) is unchanged",
               file=sys.stderr)
+        logger.write("interrupted; nothing published")
+        logger.write("exit 130")
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    logger.quarter = result.quarter
+    if not result.ok:
+        for name, error in result.errors.items():
+            line = f"{name} failed: {error}"
+            print(f"perfkit run: {line}", file=sys.stderr)
+            logger.write(line)
+        line = f"{result.quarter}: nothing published; the previous edition (if any) is unchanged"
+        print(f"perfkit run: {line}", file=sys.stderr)
+        logger.write(line)
+        logger.write(f"exit {EXIT_FAILED}")
         return EXIT_FAILED
     print(f"published {_rel(result.published)}/index.html")
+    logger.write(f"published {_rel(result.published)}/index.html")
+    logger.write(f"exit {EXIT_OK}")
     return EXIT_OK
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 # --- verify --------------------------------------------------------------------------------------

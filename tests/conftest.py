@@ -30,3 +30,69 @@ def shared_data() -> Path:
 def project_root() -> Path:
     """The checkout's root folder."""
     return ROOT
+
+
+# --- rendering a quarter (tests/test_run.py, tests/test_reproducible.py) ---------------------------
+
+#: The quarter the end-to-end tests render from the shipped data.
+RENDERED_QUARTER = "2016-17-Q2"
+
+
+@pytest.fixture(scope="session")
+def rendered_quarter(tmp_path_factory) -> Path:
+    """An outputs folder holding RENDERED_QUARTER published by ``perfkit run`` (the full Plan).
+
+    Rendered once per test session (about two minutes on two cores) and shared by every test
+    that reads a published quarter; tests must not modify it.
+    """
+    import subprocess
+    import sys
+
+    outputs = tmp_path_factory.mktemp("outputs")
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfkit", "run", "--quarter", RENDERED_QUARTER, "--outputs", str(outputs),
+         "--jobs", "2"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"{RENDERED_QUARTER}/index.html" in proc.stdout
+    return outputs
+
+
+@pytest.fixture
+def small_params(tmp_path):
+    """A function writing a copy of ``params/`` whose Plan keeps a few objectives with one
+    data.police.uk measure each (a run then renders few, fast reports); returns the folder.
+
+    ``small_params({1: "all_crime"})`` keeps objective 1 with the measure ``all_crime`` only.
+    """
+    import shutil
+
+    import yaml
+
+    def make(objectives=None, name: str = "params") -> Path:
+        objectives = objectives or {1: "all_crime"}
+        dest = tmp_path / name
+        shutil.copytree(ROOT / "params", dest)
+        plan = yaml.safe_load((dest / "plan.yaml").read_text(encoding="utf-8"))
+        kept = []
+        for objective in plan["objectives"]:
+            if objective["number"] in objectives:
+                measure = objectives[objective["number"]]
+                objective["outcomes"] = [{"title": objective["outcomes"][0]["title"], "measures": [measure]}]
+                kept.append(objective)
+        plan["objectives"] = kept
+        plan["measures"] = [m for m in plan["measures"] if m["id"] in set(objectives.values())]
+        plan["plan"]["deep_dive"]["rotation"] = sorted(objectives)
+        (dest / "plan.yaml").write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
+        # The caveat register may only name measures of the Plan: keep the kept ones (every caveat
+        # still applies through its crime types).
+        register = yaml.safe_load((dest / "caveats.yaml").read_text(encoding="utf-8"))
+        for caveat in register["caveats"]:
+            caveat["measures"] = [m for m in caveat.get("measures", []) if m in set(objectives.values())]
+        register["caveats"] = [c for c in register["caveats"]
+                               if c["measures"] or c.get("crime_types") or c.get("all_recorded_crime")]
+        (dest / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
+        return dest
+
+    return make
