@@ -41,6 +41,7 @@ import datetime as _dt
 import fcntl
 import json
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -61,6 +62,9 @@ FORMAT_VERSION = 1
 
 _CURRENT = "CURRENT"
 _UNIQUE_COLUMNS = {"crime_id", "longitude", "latitude"}
+# Only folders named exactly as this module names them are ever deleted.
+_GENERATION_RE = re.compile(r"^gen-\d{8}T\d{6}-[0-9a-f]{8}$")
+_STAGING_RE = re.compile(r"^\.staging-[0-9a-f]{12}$")
 _PERIODS_KEY = b"perfkit.period_columns"
 
 
@@ -230,6 +234,11 @@ class Transaction:
         parent = self.root.parent
         if not parent.is_dir():
             raise DataError(f"{self.root}: cannot create the store here; the folder {parent} does not exist")
+        if self.root.is_dir() and not (self.root / _CURRENT).exists() and any(self.root.iterdir()):
+            raise DataError(
+                f"{self.root}: this folder holds other files and is not a perfkit store (it has no "
+                f"{_CURRENT} file); expected an empty or new folder, or an existing store, for --store"
+            )
         self._lock()
         try:
             self._clean_stale()
@@ -372,11 +381,12 @@ class Transaction:
         for parent in {self.root.parent, self.root}:
             if parent.is_dir():
                 for stale in parent.glob(f".{self.root.name}.staging-*"):
-                    shutil.rmtree(stale, ignore_errors=True)
+                    if _STAGING_RE.match(stale.name[len(self.root.name) + 1:]):
+                        shutil.rmtree(stale, ignore_errors=True)
         live = Store(self.root).generation if self.root.is_dir() else None
         if self.root.is_dir():
             for gen in self.root.glob("gen-*"):
-                if gen != live:
+                if gen != live and _GENERATION_RE.match(gen.name):
                     shutil.rmtree(gen, ignore_errors=True)
 
     @staticmethod
@@ -416,7 +426,7 @@ class Transaction:
         # The previous generation is kept until the next ingest (which removes it while holding
         # the lock), so a reader in another process that resolved it a moment ago can finish.
         for gen in self.root.glob("gen-*"):
-            if gen.name != name and gen != old:
+            if gen.name != name and gen != old and _GENERATION_RE.match(gen.name):
                 shutil.rmtree(gen, ignore_errors=True)
         self._unlock()
 

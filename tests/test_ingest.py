@@ -298,3 +298,13 @@ def test_bench_runs_at_a_tiny_scale(tmp_path):
 
     figures = json.loads((tmp_path / "figures.json").read_text())["scan"]
     assert figures["rows"] > 2000 and figures["ingest_peak_mb"] > 0 and figures["ratio"] > 0
+
+
+def test_a_folder_that_is_not_a_store_is_refused(shared_data, tmp_path):
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "gen-notes").mkdir()
+    (folder / "letter.txt").write_text("keep me")
+    with pytest.raises(DataError, match="not a perfkit store"):
+        ingest("police-uk", [shared_data / STREET / "2014-01" / "2014-01-suffolk-street.csv"], folder, progress=False)
+    assert sorted(p.name for p in folder.iterdir()) == ["gen-notes", "letter.txt"]
