@@ -152,6 +152,15 @@ def test_default_store_is_built_from_shipped_data(tmp_path, monkeypatch):
     # 2014 comes from Cambridgeshire's rows plus five neighbours' counts; the rest of the country is NaN.
     national = data.monthly_counts(crime_type="all_crime", start="2014-12", end="2015-01", by=("month",))
     assert math.isnan(national["count"].iloc[0]) and national["count"].iloc[1] > 200_000
+    # The reconciliation in DOMAIN.md: data.police.uk crimes excluding ASB against recorded crime
+    # excluding fraud, Cambridgeshire, financial years 2015/16 to 2017/18.
+    for start, end, police_uk, recorded in [("2015-04", "2016-03", 48_261, 48_647),
+                                            ("2016-04", "2017-03", 57_383, 57_899),
+                                            ("2017-04", "2018-03", 65_488, 66_194)]:
+        months = data.monthly_counts("cambridgeshire", "all_crime", start, end, by=("month",))
+        assert months["count"].sum() == police_uk and months["count"].notna().all()
+        prc = data.recorded_crime("cambridgeshire", "all_excluding_fraud")
+        assert prc.loc[prc["period_end"] == pd.Timestamp(end) + pd.offsets.MonthEnd(0), "count"].item() == recorded
 
 
 def _fake_root(root: Path, counts: str, manifest: bool = True) -> Path:
