@@ -436,12 +436,13 @@ def last_month(force: "str | None" = None, store: "Path | str | None" = None) ->
 # ------------------------------------------------------------------------------------------------
 # Row-level data
 # ------------------------------------------------------------------------------------------------
-def _partitions(family: str, force: str, start, end, store) -> list[Path]:
+def _partitions(family: str, force, start, end, store) -> list[Path]:
+    if force is None:
+        raise ConfigError(f"force: found None; expected a force (row-level {family} are read one force at a time, or a list)")
     gen = _gen(store)
-    slug = _forces(force)[0]
     start, end = _month(start, "start"), _month(end, "end")
     return [
-        p for _f, m, p in _pinned(gen).partition_files(family, slug)
+        p for slug in _forces(force) for _f, m, p in _pinned(gen).partition_files(family, slug)
         if (start is None or m >= str(start)) and (end is None or m <= str(end))
     ]
 
@@ -460,12 +461,14 @@ def _read_partitions(paths: list[Path], columns: list[str]) -> pd.DataFrame:
 
 
 def incidents(
-    force: str,
+    force: "str | Sequence[str]",
     start: "str | pd.Period | None" = None,
     end: "str | pd.Period | None" = None,
     store: "Path | str | None" = None,
 ) -> pd.DataFrame:
-    """Row-level data.police.uk street rows of one force (one row per incident; none removed).
+    """Row-level data.police.uk street rows of a force (or a list of forces), one row per incident.
+
+    No row is removed: identical anti-social behaviour rows are separate incidents.
 
     Returns
     -------

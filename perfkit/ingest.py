@@ -67,7 +67,7 @@ import pyarrow.parquet as pq
 
 from perfkit import config
 from perfkit.errors import DataError, PerfkitError
-from perfkit.store import Store, Transaction, write_partition_file
+from perfkit.store import Store, Transaction, months_to_period, write_partition_file
 
 __all__ = [
     "KINDS",
@@ -1067,7 +1067,7 @@ def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult,
                         })
                     result.partitions_replaced.extend(sorted({(f, m) for f, m in zip(old["force"], old["month"])}))
                 stored = stored[~replaced]
-            frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
+            frame["month"] = months_to_period(frame["month"])
             stored = frame if stored is None or not len(stored) else pd.concat([stored, frame], ignore_index=True)
             changes.extend(_count_changes(frame))
             new_inputs.append({"path": label, "sha256": digest, "kind": "counts", "rows": len(frame), "ingested_at": now})
@@ -1097,8 +1097,10 @@ def _count_changes(frame: pd.DataFrame) -> list[dict]:
     """Recording-change entries for old-scheme categories in a counts file."""
     out = []
     old_rows = frame[frame["crime_type_original"].isin(list(OLD_CRIME_TYPES))]
+    if old_rows.empty:
+        return out
     old_months = set(zip(old_rows["force"], old_rows["month"].astype(str)))
-    for r in frame.itertuples():
+    for r in frame[frame["crime_type_original"].isin([*OLD_CRIME_TYPES, "Other theft"])].itertuples():
         month = str(r.month)
         if r.crime_type_original in OLD_CRIME_TYPES:
             out.append(_change(r.force, month, r.crime_type_original, r.crime_type, r.count, OLD_CRIME_TYPES[r.crime_type_original] is not None))
