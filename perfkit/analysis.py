@@ -194,6 +194,10 @@ def measure_statement(ev: "MeasureEvidence") -> str:
     m, q = ev.measure, ev.quarter
     if not ev.series.available:
         return f"{m.title}: no figures are available. " + " ".join(ev.series.notes)
+    last = ev.series.last_month
+    if last is not None and last < q.start and ev.series.frequency == "monthly":
+        return (f"{m.title}: the figures in the data store end in {last.strftime('%B %Y')}, before {q.label}, "
+                f"so this quarter cannot be reported; the chart shows the series to its last month.")
     if ev.quarter_comparison is not None:
         text = narrative.evidence_statement(m.title, ev.quarter_comparison, spc=ev.spc,
                                             unit=m.unit, period_label=q.label)
