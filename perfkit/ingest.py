@@ -702,7 +702,7 @@ def _parse_police(source: _Source, known: "set[str]", today: pd.Period, pending:
     if family == "incidents":
         parsed.type_counts = _counts_by_type(out)
     parsed.pending = pending()
-    write_partition_file(out, parsed.pending, sync=True)
+    write_partition_file(out, parsed.pending)
     return parsed
 
 
