@@ -51,6 +51,13 @@ from pathlib import Path
 from perfkit import config
 from perfkit.errors import PerfkitError
 
+# jsonschema (imported by nbformat, hence by Papermill and the export) imports the optional
+# rfc3987_syntax when installed, which compiles some forty Lark grammars: about 2 s in every process
+# that reads or writes a notebook (the run's parent and each worker). Notebook validation never
+# checks IRI formats, so the run's processes go without it.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+
 __all__ = ["Job", "RunResult", "plan_jobs", "run_quarter", "main", "verify_main", "REPORTS", "sha256_file"]
 
 #: Report names in publication order.
@@ -130,9 +137,19 @@ _events = None
 
 
 def _init_worker(events) -> None:
-    """Pool initializer: keep the parent's event queue (reports' real start times)."""
+    """Pool initializer: keep the parent's event queue (reports' real start times), and import
+    what executing and exporting need while the parent is still loading the data."""
     global _events
     _events = events
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    import perfkit.export  # noqa: F401
+
+
+def _ready() -> int:
+    """A no-op task: submitted once per worker so the workers start (and import) at once."""
+    return os.getpid()
 
 
 def _tell(name: str, state: str) -> None:
@@ -541,15 +558,21 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             tracker = _Progress([j.name for j in todo], log=logger, show=progress)
             tracker.message(f"rendering {len(todo)} report(s) of {q.id}, {min(jobs_n, len(todo))} at a time, "
                             f"into {_rel(outputs)}")
+            # Start the workers first: they import Papermill and the exporter while this process
+            # loads the data and adjusts each series once (the warm-up fills the on-disk cache the
+            # kernels then read, so no series is adjusted twice).
+            results = []
+            context = multiprocessing.get_context("spawn")
+            events = context.Queue()
+            workers = min(jobs_n, len(todo))
+            pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                               initializer=_init_worker, initargs=(events,))
+            for _ in range(workers):
+                pool.submit(_ready)
             if warm:
                 warm_started = time.perf_counter()
                 warm_up(q, plan, store)
                 tracker.message(f"data loaded and series adjusted in {time.perf_counter() - warm_started:.1f}s")
-            results = []
-            context = multiprocessing.get_context("spawn")
-            events = context.Queue()
-            pool = futures.ProcessPoolExecutor(max_workers=min(jobs_n, len(todo)), mp_context=context,
-                                               initializer=_init_worker, initargs=(events,))
             pending = {pool.submit(_execute, job, str(work), str(staging), start_timeout, cell_timeout,
                                    tuple(nav)): job for job in todo}
             while pending:
