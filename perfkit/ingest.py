@@ -596,8 +596,8 @@ def _parse_police(source: _Source, known: "set[str]", today: pd.Period, pending:
     _check_not_empty(data, label, expected)
     names, _ = _decode_header(data, label)
     _check_header(label, names, expected, "data.police.uk " + ("street" if family == "incidents" else "outcomes"), parsed.warnings)
-    # "Reported by" and "Context" are not stored (the first repeats "Falls within", the second is
-    # empty), so they are not converted.
+    # "Reported by" and "Context" are not stored ("Reported by" repeats "Falls within" in these
+    # files; "Context" is empty in them and not used by any report), so they are not converted.
     keep = [c for c in expected if c not in ("Reported by", "Context")]
     table, encoding = _read_csv(data, label, names, parsed.warnings, keep)
     if table.num_rows == 0:
