@@ -14,7 +14,11 @@ How it keeps a scheduled job safe
 ---------------------------------
 - Reports run concurrently, each in its own process and kernel (``--jobs``); the data store is
   loaded and each series adjusted once (a warm-up in the parent fills the on-disk cache the
-  kernels read).
+  kernels read, while the workers start and import Papermill and the exporter).
+- Progress shows each report's real state (queued, running, done, failed): a status line redrawn
+  on a terminal, plain lines otherwise; ``--log FILE`` appends the same, timestamped, with the
+  outcome, the exit code and what the kernels wrote to stderr. The kernels' stderr never reaches
+  the terminal: it is kept in ``outputs/_work/<id>/<report>.stderr.txt``.
 - A failing report does not stop the others; the run then ends with exit code 1 naming the report,
   the cell and the error, keeps the executed notebook under ``outputs/_work/<id>/`` for debugging,
   and publishes nothing.
@@ -25,7 +29,7 @@ How it keeps a scheduled job safe
 
 Exit codes: 0 published; 1 a report failed (nothing published); 2 a user's mistake (unknown
 quarter, bad parameters, bad data); 3 another run of the same quarter holds the lock; 130
-interrupted.
+interrupted (Ctrl-C or SIGTERM; nothing published). Scheduling: ``docs/scheduling.md``.
 """
 
 from __future__ import annotations

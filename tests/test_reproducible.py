@@ -1,0 +1,92 @@
+"""Byte-reproducible runs: the same inputs give the same published bytes, and `perfkit verify`
+proves it (or names what differs and which input changed).
+
+The full quarter rendered once per session (tests/conftest.py) is verified by one more full run.
+The changed-input case uses a small Plan (a copy of ``params/`` through ``PERFKIT_PARAMS``), and
+renders each time with its own empty seasonal cache, so a cached adjustment cannot hide a
+difference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+QUARTER = "2016-17-Q2"
+pytestmark = pytest.mark.slow
+
+
+def _perfkit(*args, env=None, timeout=1800) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "perfkit", *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def test_verify_reproduces_every_published_file_of_the_full_quarter(rendered_quarter):
+    folder = rendered_quarter / QUARTER
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    # The manifest is what makes the pack provable: inputs with sha256, parameters, versions, commit.
+    assert manifest["inputs"] and all(len(e["sha256"]) == 64 for e in manifest["inputs"])
+    assert manifest["packages"]["python"] and manifest["git_commit"]
+    env = dict(os.environ, PYTHONHASHSEED="12345")  # another hash seed than the first render's
+    proc = _perfkit("verify", str(folder), "--jobs", "2", env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "differs:" not in proc.stdout
+    assert f"every published file in {folder} is reproduced byte for byte" in proc.stdout
+    assert len(manifest["outputs"]) >= 20
+
+
+def test_published_files_carry_no_timestamps_paths_or_random_ids(rendered_quarter):
+    import time
+
+    today = time.strftime("%Y-%m-%d")
+    folder = rendered_quarter / QUARTER
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name == "manifest.json":
+            continue
+        if path.suffix == ".xlsx":
+            import zipfile
+
+            with zipfile.ZipFile(path) as book:
+                core = book.read("docProps/core.xml").decode("utf-8")
+                assert today not in core, f"{path.name}: the workbook records when it was written"
+                assert len({info.date_time for info in book.infolist()}) == 1, f"{path.name}: zip entry times vary"
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert today not in text, f"{path.name} holds today's date"
+        assert str(rendered_quarter) not in text, f"{path.name} holds a machine path"
+        assert "/tmp/" not in text and "/work/" not in text, f"{path.name} holds a machine path"
+
+
+def test_changing_one_input_byte_makes_verify_name_the_input_and_the_files(small_params, tmp_path):
+    params = small_params({1: "all_crime"})
+    outputs = tmp_path / "outputs"
+    env = dict(os.environ, PERFKIT_PARAMS=str(params), PERFKIT_CACHE=str(tmp_path / "cache-first"))
+    proc = _perfkit("run", "--quarter", QUARTER, "--outputs", str(outputs), "--jobs", "2", "--quiet", env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    folder = outputs / QUARTER
+
+    # Same inputs, a cold seasonal cache of its own: every file reproduced.
+    env_again = dict(env, PERFKIT_CACHE=str(tmp_path / "cache-verify"), PYTHONHASHSEED="7")
+    same = _perfkit("verify", str(folder), "--jobs", "2", env=env_again)
+    assert same.returncode == 0, same.stdout[-3000:] + same.stderr[-3000:]
+    assert "reproduced byte for byte" in same.stdout and "input changed" not in same.stdout
+
+    # One character of the Plan changed: verify names the input and the pages that now differ.
+    plan = params / "plan.yaml"
+    text = plan.read_text(encoding="utf-8")
+    old = "How much crime is recorded"
+    assert old in text
+    plan.write_text(text.replace(old, "How much crime is Recorded"), encoding="utf-8")
+    changed = _perfkit("verify", str(folder), "--jobs", "2", env=env_again)
+    assert changed.returncode == 1, changed.stdout[-3000:] + changed.stderr[-3000:]
+    out = changed.stdout
+    assert "input changed since publication:" in out and "plan.yaml" in out, out
+    differing = [line.split("differs: ", 1)[1] for line in out.splitlines() if line.startswith("differs: ")]
+    assert "objective-1.html" in differing and "board/objective-1.html" in differing, out
+    assert "data-pack.csv" not in differing  # the figures did not change, only a sentence
+    assert "published file(s) are not reproduced" in out
