@@ -260,11 +260,15 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
         elif not where and isinstance(exc, (TimeoutError, RuntimeError)):
             text = f"{text} (the kernel did not start within --start-timeout {start_timeout} s, or died)"
         return failed(f"{where + ': ' if where else ''}{type(exc).__name__}: {text}")
-    notebook = nbformat.read(executed, as_version=4)
-    for edition, folder in (("public", staging_dir), ("board", staging_dir / "board")):
-        folder.mkdir(parents=True, exist_ok=True)
-        page = export_edition(notebook, job, edition, site_nav)
-        (folder / f"{job.name}.html").write_text(page, encoding="utf-8")
+    edition = "public"
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+        for edition, folder in (("public", staging_dir), ("board", staging_dir / "board")):
+            folder.mkdir(parents=True, exist_ok=True)
+            page = export_edition(notebook, job, edition, site_nav)
+            (folder / f"{job.name}.html").write_text(page, encoding="utf-8")
+    except Exception as exc:  # a bug in the exporter: name it, keep the executed notebook
+        return failed(f"exporting the {edition} edition: {type(exc).__name__}: {exc}")
     return {"name": job.name, "ok": True, "seconds": time.perf_counter() - started, "stderr": str(stderr_log)}
 
 
@@ -573,12 +577,12 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                                                initializer=_init_worker, initargs=(events,))
             for _ in range(workers):
                 pool.submit(_ready)
-            if warm:
-                warm_started = time.perf_counter()
-                warm_up(q, plan, store)
-                tracker.message(f"data loaded and series adjusted in {time.perf_counter() - warm_started:.1f}s")
+            # The warm-up runs in a thread of this process while the reports render: a kernel that
+            # reaches a series after it finds it adjusted in the on-disk cache; the parent then
+            # has every measure's evidence for the index pages without waiting at the start.
+            warming = _WarmUp(q, plan, store) if warm else None
             pending = {pool.submit(_execute, job, str(work), str(staging), start_timeout, cell_timeout,
-                                   tuple(nav)): job for job in todo}
+                                   tuple(nav)): job for job in _longest_first(todo, target)}
             while pending:
                 done, _ = futures.wait(pending, timeout=0.5, return_when=futures.FIRST_COMPLETED)
                 _drain(events, tracker)
@@ -597,8 +601,13 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                     else:
                         tracker.update(result["name"], "failed", f"after {result['seconds']:.1f}s")
                 tracker.tick()
+                if warming is not None and warming.done():
+                    tracker.message(f"data loaded and every series adjusted in {warming.result():.1f}s")
+                    warming = None
             pool.shutdown(wait=True)
             pool = None
+            if warming is not None:
+                tracker.message(f"data loaded and every series adjusted in {warming.result():.1f}s")
             tracker.close()
             _log_kernel_stderr(logger, results)
             run = RunResult(q.id, None)
@@ -627,6 +636,46 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                 _stop_pool(pool)
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+
+class _WarmUp:
+    """:func:`warm_up` in a daemon thread (an interrupted run does not wait for it to end)."""
+
+    def __init__(self, quarter, plan, store):
+        import threading
+
+        self._seconds, self._error = None, None
+        self._thread = threading.Thread(target=self._run, args=(quarter, plan, store), name="perfkit-warm-up",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, quarter, plan, store) -> None:
+        started = time.perf_counter()
+        try:
+            warm_up(quarter, plan, store)
+        except BaseException as exc:  # re-raised in the main thread by result()
+            self._error = exc
+        self._seconds = time.perf_counter() - started
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self) -> float:
+        """Seconds the warm-up took; raises what it raised (a bad parameter file: exit 2)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._seconds
+
+
+def _longest_first(todo: list, target: Path) -> list:
+    """The reports in the order that ends soonest: longest first, by the timings of the quarter's
+    last published run (the Plan's order when there is none)."""
+    try:
+        timings = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["timings_seconds"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return list(todo)
+    return sorted(todo, key=lambda job: -float(timings.get(job.name, 0.0)))
 
 
 def _drain(events, tracker: _Progress) -> None:
