@@ -189,7 +189,9 @@ def backfill(work: Path, jobs_n: int, first: str, last: "str | None") -> None:
             proc = subprocess.run([str(BIN / "perfkit"), "run", "--quarter", q.id, "--outputs", str(work / "backfill"),
                                    "--jobs", str(jobs_n), "--quiet"], capture_output=True, text=True, env=env, cwd=ROOT)
             seconds = time.perf_counter() - start
-            status = "published" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1:]}"
+            reasons = [line.split("perfkit run: ", 1)[-1][:200] for line in proc.stderr.splitlines()
+                       if " failed: " in line or "error:" in line]
+            status = "published" if proc.returncode == 0 else f"exit {proc.returncode}: {'; '.join(reasons)}"
             if proc.returncode != 0:
                 failed.append(q.id)
             print(f"  {q.id}: {seconds:6.1f} s  {status}", flush=True)

@@ -12,9 +12,11 @@ dive and the data pack) into ``outputs/<id>/``:
 
 How it keeps a scheduled job safe
 ---------------------------------
-- Reports run concurrently, each in its own process and kernel (``--jobs``); the data store is
-  loaded and each series adjusted once (a warm-up in the parent fills the on-disk cache the
-  kernels read, while the workers start and import Papermill and the exporter).
+- Reports run concurrently, each in its own process and kernel (``--jobs``), longest first (by
+  the last run's timings); each series is adjusted once per run (kernels share an on-disk
+  seasonal cache). The parent computes what the index pages need in a thread once a worker has
+  nothing left to start, so it takes an idle core rather than delaying the reports; the parameter
+  files are read first so a mistake in one ends the run at once (exit 2).
 - Progress shows each report's real state (queued, running, done, failed): a status line redrawn
   on a terminal, plain lines otherwise; ``--log FILE`` appends the same, timestamped, with the
   outcome, the exit code and what the kernels wrote to stderr. The kernels' stderr never reaches
@@ -225,6 +227,46 @@ def _failed_cell(executed: Path) -> str:
     return last
 
 
+_ENGINE = "perfkit"
+
+
+def _register_engine() -> None:
+    """A Papermill engine that writes the executed notebook once, when execution ends (success,
+    error or timeout), instead of before and after every cell: Papermill's default rewrites the
+    whole notebook, images included, some forty times per report."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    if _ENGINE in papermill_engines._engines:
+        return
+
+    class _SaveAtEnd(NotebookExecutionManager):
+        _final = False
+
+        def save(self, **kwargs):
+            if self._final:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs):
+            self._final = True
+            super().notebook_complete(**kwargs)
+
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            nb_man = _SaveAtEnd(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                                autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register(_ENGINE, _Engine)
+
+
 def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout: int, site_nav: tuple) -> dict:
     """Run one report and export both editions; returns a status dict (never raises)."""
     import nbformat
@@ -238,6 +280,7 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
     executed = work_dir / f"{job.name}.ipynb"
     stderr_log = work_dir / f"{job.name}.stderr.txt"
     nbformat.write(_load_notebook(job.notebook), source)
+    _register_engine()
 
     def failed(error: str) -> dict:
         return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started, "error": error,
@@ -248,7 +291,7 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
             papermill.execute_notebook(
                 str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
                 progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
-                cwd=str(config.project_root()),
+                cwd=str(config.project_root()), engine_name=_ENGINE,
             )
     except PapermillExecutionError as exc:
         return failed(f"{_describe_cell(exc.cell_index + 1, exc.source)}: {exc.ename}: {exc.evalue}")
@@ -511,8 +554,8 @@ class _Progress:
 
 
 def warm_up(quarter, plan, store) -> None:
-    """Compute every measure's evidence once in this process, filling the on-disk seasonal cache
-    that each report's kernel then reads (so no series is adjusted twice in a run)."""
+    """Compute every measure's evidence in this process (the index pages need it), through the
+    on-disk seasonal cache the kernels share (a series one of them adjusted is not adjusted again)."""
     from perfkit import analysis
 
     for measure in plan.measures.values():
@@ -544,6 +587,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
         plan.objective(deep_dive)  # validates the number
     if only is not None and only not in REPORTS:
         raise PerfkitError(f"--only: unknown report {only!r}; expected one of {', '.join(REPORTS)}")
+    _check_parameter_files()
     jobs_n = max(1, jobs or os.cpu_count() or 1)
     logger = _Log(log, q.id)
 
@@ -577,13 +621,15 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                                                initializer=_init_worker, initargs=(events,))
             for _ in range(workers):
                 pool.submit(_ready)
-            # The warm-up runs in a thread of this process while the reports render: a kernel that
-            # reaches a series after it finds it adjusted in the on-disk cache; the parent then
-            # has every measure's evidence for the index pages without waiting at the start.
-            warming = _WarmUp(q, plan, store) if warm else None
+            # This process needs every measure's evidence for the index pages. It computes it in a
+            # thread once a worker has nothing left to start (an idle core), when the kernels have
+            # filled the on-disk seasonal cache, so no series is adjusted twice and nothing waits.
+            warming, warm_reported = None, False
             pending = {pool.submit(_execute, job, str(work), str(staging), start_timeout, cell_timeout,
                                    tuple(nav)): job for job in _longest_first(todo, target)}
             while pending:
+                if warm and warming is None and len(pending) < workers:
+                    warming = _WarmUp(q, plan, store)
                 done, _ = futures.wait(pending, timeout=0.5, return_when=futures.FIRST_COMPLETED)
                 _drain(events, tracker)
                 for future in done:
@@ -601,13 +647,15 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                     else:
                         tracker.update(result["name"], "failed", f"after {result['seconds']:.1f}s")
                 tracker.tick()
-                if warming is not None and warming.done():
-                    tracker.message(f"data loaded and every series adjusted in {warming.result():.1f}s")
-                    warming = None
+                if warming is not None and not warm_reported and warming.done():
+                    tracker.message(f"evidence for the index pages computed in {warming.result():.1f}s")
+                    warm_reported = True
             pool.shutdown(wait=True)
             pool = None
-            if warming is not None:
-                tracker.message(f"data loaded and every series adjusted in {warming.result():.1f}s")
+            if warm and warming is None:
+                warming = _WarmUp(q, plan, store)
+            if warming is not None and not warm_reported:
+                tracker.message(f"evidence for the index pages computed in {warming.result():.1f}s")
             tracker.close()
             _log_kernel_stderr(logger, results)
             run = RunResult(q.id, None)
@@ -638,6 +686,16 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             raise
 
 
+def _check_parameter_files() -> None:
+    """Read every parameter file the reports use, so a mistake in one stops the run at once with
+    exit code 2 (not later, as the same error in every report)."""
+    from perfkit import caveats, compare, disclosure
+
+    caveats.load_register()
+    compare.load_comparators()
+    disclosure.load_rule()
+
+
 class _WarmUp:
     """:func:`warm_up` in a daemon thread (an interrupted run does not wait for it to end)."""
 
@@ -652,6 +710,8 @@ class _WarmUp:
     def _run(self, quarter, plan, store) -> None:
         started = time.perf_counter()
         try:
+            import perfkit.export  # noqa: F401  (the index pages' exporter, imported while a core is idle)
+
             warm_up(quarter, plan, store)
         except BaseException as exc:  # re-raised in the main thread by result()
             self._error = exc
