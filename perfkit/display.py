@@ -55,13 +55,20 @@ def figure_html(fig, alt: str, caption: str = "", *, dpi: int = 110) -> str:
     return f'<figure><img src="data:image/png;base64,{data}" alt="{escape(alt, quote=True)}">{cap}</figure>'
 
 
-def _cell(value) -> str:
+def _decimals(column: pd.Series) -> int:
+    """Decimals for a column of numbers: none when every value is whole (counts held as floats,
+    NaN marking a missing month), else one, or two for small values such as rates."""
+    values = pd.to_numeric(column, errors="coerce").dropna()
+    if values.empty or (values == values.round()).all():
+        return 0
+    return 2 if values.abs().max() < 10 else 1
+
+
+def _cell(value, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "<td>no data</td>"
     if isinstance(value, float):
-        # Counts stored as floats (NaN marks a missing month) are shown as whole numbers.
-        text = f"{value:,.0f}" if value.is_integer() or abs(value) >= 1000 else f"{value:,.1f}"
-        return f'<td class="num">{text}</td>'
+        return f'<td class="num">{value:,.{decimals}f}</td>'
     if isinstance(value, int):
         return f'<td class="num">{value:,}</td>'
     return f"<td>{escape(str(value))}</td>"
@@ -76,6 +83,7 @@ def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_ht
     if index:
         frame = frame.reset_index()
     head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in frame.columns)
+    decimals = {c: _decimals(frame[c]) for c in frame.columns}
     rows = []
     for record in frame.itertuples(index=False):
         cells = []
@@ -83,7 +91,7 @@ def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_ht
             if column in raw_html_columns:
                 cell = f"<td>{value}</td>"
             else:
-                cell = _cell(value.item() if hasattr(value, "item") else value)
+                cell = _cell(value.item() if hasattr(value, "item") else value, decimals[column])
             if i == 0:
                 cell = cell.replace("<td", '<th scope="row"', 1).replace("</td>", "</th>")
             cells.append(cell)

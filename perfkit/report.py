@@ -169,6 +169,11 @@ def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3) -> st
         parts.append(notice(" ".join(ev.series.notes) or "No figures are available for this measure.", kind="missing"))
         return "\n".join(parts)
 
+    if values.dropna().empty:
+        parts.append(notice(f"No figures for this measure up to the end of {ctx.quarter.label}: the series in the "
+                            f"data store starts in {charts.month_name(ev.series.values.dropna().index.min())}.",
+                            kind="missing"))
+        return "\n".join(parts)
     place = ctx.plan.area_name
     markers = [(c.period, c.ref) for c in ev.caveats]
     if ev.series.frequency == "monthly":

@@ -142,11 +142,14 @@ def plan_jobs(quarter, plan, settings, *, store: "str | None", deep_dive: "int |
 _events = None
 
 
-def _init_worker(events) -> None:
-    """Pool initializer: keep the parent's event queue (reports' real start times), and import
+def _init_worker(events, outputs: str = "") -> None:
+    """Pool initializer: keep the parent's event queue (reports' real start times), tell the
+    kernels where published quarters are (last quarter's figures, for revision notes), and import
     what executing and exporting need while the parent is still loading the data."""
     global _events
     _events = events
+    if outputs:
+        os.environ["PERFKIT_OUTPUTS"] = outputs
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
@@ -618,7 +621,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             events = context.Queue()
             workers = min(jobs_n, len(todo))
             pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                               initializer=_init_worker, initargs=(events,))
+                                               initializer=_init_worker, initargs=(events, str(outputs)))
             for _ in range(workers):
                 pool.submit(_ready)
             # This process needs every measure's evidence for the index pages. It computes it in a

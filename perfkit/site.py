@@ -79,7 +79,9 @@ def _index_body(quarter, plan, settings, jobs, edition: str) -> str:
     ]
     if settings.notes:
         parts.append(f'<div class="notice notice-info" role="note"><p>{escape(settings.notes)}</p></div>')
-    parts.append("<h2>The five objectives</h2><ul class=\"objectives\">")
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+    count = len(plan.objectives)
+    parts.append(f"<h2>The {words.get(count, str(count))} objective{'s' if count != 1 else ''}</h2><ul class=\"objectives\">")
     for job in jobs:
         if job.name.startswith("objective-"):
             number = int(job.name.split("-")[1])
