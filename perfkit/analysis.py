@@ -186,7 +186,8 @@ def _group_for(force: str, name: "str | None"):
 def _number(value: float, unit: str) -> str:
     if unit == "percent":
         return f"{value:.1f}%"
-    return narrative.format_count(value) if float(value).is_integer() else f"{value:,.1f}"
+    # Whole numbers from 100 up (officer FTE 1,361.95 reads "1,362"); one decimal below.
+    return narrative.format_count(round(value)) if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
 
 
 def measure_statement(ev: "MeasureEvidence") -> str:

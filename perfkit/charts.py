@@ -21,6 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless and deterministic: no display needed in a scheduled run
 
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -144,6 +145,10 @@ def trend_chart(
                         color="#3D3D3D", va="top")
     ax.set_ylim(bottom=0)
     ax.set_ylabel(unit)
+    # Dates on the axis, as few as read well (a short series otherwise gets a crowded label a month).
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
     ax.grid(axis="y", color="#E0E0E0", linewidth=0.8)
     ax.set_axisbelow(True)
     fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")

@@ -298,6 +298,9 @@ class ObjectiveReport:
         """Outcome by outcome, measure by measure."""
         for outcome in self.objective.outcomes:
             show(f"<h2>Outcome: {escape(outcome.title)}</h2>")
+            if all(m.restricted for m in outcome.measures):
+                show(notice("The figures for this outcome are shown to the Board only; they are not published.",
+                            kind="info"), edition="public")
             for measure in outcome.measures:
                 show(measure_block(self.ctx, measure), edition="board" if measure.restricted else None)
 
