@@ -299,8 +299,8 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     rate0 = c0 / e0 if not math.isnan(c0) else math.nan
     nan = math.nan
     ratio, lo, hi, p = nan, nan, nan, nan
-    method = (f"score test and score interval for the ratio of two Poisson rates (statsmodels "
-              f"test_poisson_2indep / confint_poisson_2indep)")
+    method = ("score test and score interval for the ratio of two Poisson rates (statsmodels "
+              "test_poisson_2indep / confint_poisson_2indep)")
     if phi > 1:
         method += f", widened for over-dispersion (quasi-Poisson scale {phi:.2f})"
 

@@ -23,8 +23,7 @@ import pandas as pd
 
 from perfkit import analysis, charts, compare, config, data
 from perfkit.display import details_html, escape, figure_html, notice, show, show_markdown, table_html
-from perfkit.errors import ConfigError
-from perfkit.forces import name_for
+from perfkit.forces import all_slugs, name_for
 from perfkit.measures import SOURCE_NOTES
 from perfkit.periods import Quarter, latest_complete_quarter, parse_quarter
 from perfkit.plan import Measure, Objective, Plan, load_plan
@@ -370,7 +369,7 @@ class ObjectiveReport:
         """The national picture for the same measures, from every force in the data."""
         q = self.quarter
         rows = []
-        national = None  # every force in the store
+        national = all_slugs(territorial_only=True)  # the 43 territorial forces of England and Wales
         for measure in self._measures():
             if measure.source != "police_uk" or measure.restricted:
                 continue
@@ -388,17 +387,22 @@ class ObjectiveReport:
                 continue
             current = now[now["force"].isin(both)]["count"].sum()
             previous = before[before["force"].isin(both)]["count"].sum()
-            cmp = compare.compare_periods(current, 12, previous, 12)
+            national_cmp = compare.compare_periods(current, 12, previous, 12)
             own = ev.rolling_comparison
+            own_row = comparison_row("", own)
             rows.append({
                 "Measure": measure.title,
-                f"Forces with complete data": len(both),
+                "Forces with complete data": len(both),
                 "National, 12 months": int(current),
-                "National change": _pct(current / previous - 1) if previous else "not available",
-                f"{self.ctx.plan.force_name} change": _pct(own.change / 100) if own is not None and pd.notna(own.ratio) else "not available",
+                "National change": comparison_row("", national_cmp)["Change"],
+                f"{self.ctx.plan.force_name} change": own_row["Change"],
+                f"{self.ctx.plan.force_name} 95% interval": own_row["95% interval"],
             })
         if not rows:
-            show(notice("No national figures are available for this objective's measures.", kind="info"))
+            show(notice("No national comparison can be made for this objective's measures: they are not "
+                        "data.police.uk counts, or no force has complete figures in the data store for both the "
+                        "latest 12 months and the 12 months before (a month missing is never counted as zero).",
+                        kind="info"))
             return
         show(table_html(pd.DataFrame(rows), f"The national picture: 12 months to {charts.month_name(q.end)} against the 12 months before"))
         show("<p>National totals add up every force in England and Wales with complete data.police.uk "

@@ -19,7 +19,6 @@ from statsmodels.stats import rates as sm_rates
 
 from perfkit.compare import (
     ComparatorGroup,
-    Comparison,
     caveats_spanned,
     comparator_position,
     compare_periods,

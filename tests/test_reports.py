@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 
 from perfkit import analysis, disclosure
-from perfkit.periods import parse_quarter
-from perfkit.plan import load_plan
 from perfkit.report import ReportContext, measure_block
 
 
