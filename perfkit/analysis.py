@@ -28,7 +28,7 @@ from perfkit.periods import Quarter
 from perfkit.plan import Measure, Plan
 
 __all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "measure_statement", "population_for",
-           "comparator_rates", "clear_cache"]
+           "comparator_rates", "comparator_group", "clear_cache"]
 
 #: Caveat directions that can move the figures (others, such as a status change, only qualify them).
 _MOVES_FIGURES = ("up", "down", "break", "unknown")
@@ -119,11 +119,10 @@ def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None) -> 
                                 start=months[0], end=months[-1], store=store)
     rates = {}
     for force in forces:
-        part = frame[frame["force"] == force]
-        # min_count: a missing month or crime type makes the 12-month total unknown, never smaller.
-        total = part["count"].sum(min_count=len(months) * len(measure.crime_types)) if len(part) else float("nan")
-        if len(part) and part["count"].isna().any():
-            total = float("nan")
+        counts = frame.loc[frame["force"] == force, "count"]
+        # A missing month or crime type makes the 12-month total unknown, never smaller.
+        complete = len(counts) == len(months) * len(measure.crime_types) and counts.notna().all()
+        total = counts.sum() if complete else float("nan")
         population = population_for(force, quarter, store)
         rates[force] = float(compare.rate_per_1000(total, population)) if pd.notna(total) else float("nan")
     return pd.Series(rates, name=measure.id, dtype=float)
@@ -176,7 +175,8 @@ def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | Non
                            None if store is None else str(store), comparator_group)
 
 
-def _group_for(force: str, name: "str | None"):
+def comparator_group(force: str, name: "str | None" = None):
+    """The comparator group named ``name``, else the first group configured for ``force`` (or None)."""
     groups = compare.load_comparators()
     if name:
         return groups.get(name)
@@ -281,7 +281,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         if pd.notna(total) and pd.notna(population):
             rate = float(compare.rate_per_1000(total, population))
         if measure.source == "police_uk":
-            chosen = _group_for(force, group_name)
+            chosen = comparator_group(force, group_name)
             if chosen is not None:
                 rates = comparator_rates(measure, quarter, chosen.members, store)
                 if rates.notna().sum() >= 2 and pd.notna(rates.get(force, np.nan)):

@@ -27,7 +27,7 @@ from perfkit import data
 from perfkit.errors import DataError
 from perfkit.plan import Measure, Plan
 
-__all__ = ["MeasureSeries", "measure_series", "force_measure_series", "SOURCE_NOTES"]
+__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES"]
 
 _OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -208,7 +208,3 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
         notes.append(f"No {measure.source} figures for {force} are in the data store.")
     return MeasureSeries(measure, force, values, frequency, SOURCE_NOTES[measure.source], tuple(notes))
 
-
-def force_measure_series(measure: Measure, forces, *, store=None) -> dict[str, MeasureSeries]:
-    """:func:`measure_series` for several forces (comparator groups, the national picture)."""
-    return {force: measure_series(measure, force, store=store) for force in forces}

@@ -305,7 +305,7 @@ class ObjectiveReport:
 
     @cached_property
     def _prc_forces(self) -> list[str]:
-        group = analysis._group_for(self.ctx.plan.force, None)
+        group = analysis.comparator_group(self.ctx.plan.force)
         return list(group.members) if group is not None else [self.ctx.plan.force]
 
     def published_by_others(self) -> None:
