@@ -158,8 +158,9 @@ def test_estimate_shift_matches_an_independently_specified_glm():
     import statsmodels.api as sm
 
     y = _counts(seed=1)
-    est = estimate_shift(y, "2015-04")
+    est = estimate_shift(y, "2015-04", calibrate=False)
     assert est.model == "Poisson" and est.ci_low < 1.2 < est.ci_high and est.p_value < 0.001
+    assert not est.calibrated and "model alone" in est.describe()
     frame = pd.DataFrame({
         "y": y.to_numpy(),
         "month": y.index.month,
@@ -176,13 +177,39 @@ def test_estimate_shift_matches_an_independently_specified_glm():
     assert "rise" in est.describe() and "statistically significant" in est.describe()
 
 
+def test_calibration_adds_the_spread_of_placebo_estimates_worked_independently():
+    import statsmodels.formula.api as smf
+    import statsmodels.api as sm
+
+    y = _counts(seed=1)
+    est = estimate_shift(y, "2015-04")
+    base = estimate_shift(y, "2015-04", calibrate=False)
+    frame = pd.DataFrame({"y": y.to_numpy(), "month": y.index.month, "t": np.arange(len(y)),
+                          "after": (y.index >= P("2015-04")).astype(int), "days": y.index.days_in_month})
+    # placebo dates: 12 months of data before, 6 from the last month on, 12 or more months from 2015-04
+    dates = [d for d in y.index[12:len(y) - 5] if abs((d - P("2015-04")).n) >= 12]
+    assert len(dates) == 32 and est.n_placebo == 32 and est.calibrated
+    coefs = []
+    for d in dates:
+        frame["placebo"] = (y.index >= d).astype(int)
+        fit = smf.glm("y ~ C(month) + t + after + placebo", frame, family=sm.families.Poisson(),
+                      offset=np.log(frame["days"])).fit()
+        coefs.append(fit.params["placebo"])
+    rms = math.sqrt(np.mean(np.square(coefs)))
+    assert est.placebo_sd == pytest.approx(rms, rel=1e-6)
+    assert est.coefficient == pytest.approx(base.coefficient) and est.model_se == pytest.approx(base.se)
+    assert est.se == pytest.approx(math.hypot(base.se, rms), rel=1e-9)
+    assert est.ci_low < 1.2 < est.ci_high and est.ci_low > 1.0
+    assert "dates with no known change" in est.describe()
+
+
 def test_estimate_shift_switches_to_negative_binomial_when_overdispersed():
     y = _counts(dispersion_shape=30, seed=2)
     est = estimate_shift(y, "2015-04")
     assert est.model == "negative binomial" and est.dispersion > 1.5 and est.alpha > 0
     assert est.ci_low < 1.2 < est.ci_high
-    poisson_width = math.log(estimate_shift(_counts(seed=2), "2015-04").ci_high) - math.log(estimate_shift(_counts(seed=2), "2015-04").ci_low)
-    assert math.log(est.ci_high) - math.log(est.ci_low) > poisson_width
+    poisson = estimate_shift(_counts(seed=2), "2015-04")
+    assert est.model_se > poisson.model_se
 
 
 def test_estimate_shift_finds_no_step_where_there_is_none_and_checks_input():
@@ -203,6 +230,63 @@ def test_estimate_shift_on_a_real_series_with_a_partial_feed(shared_data):
     est = estimate_shift(y, "2016-04", exclude=["2018-05"])
     assert est.model == "negative binomial" and "2018-05" in est.warnings[-1]
     assert est.n_months == kept.n_months - 1 and est.dispersion < kept.dispersion
+
+
+# --- rolling 12-month totals -----------------------------------------------------------------------
+def _rolling(step=1.3, at="2015Q2", quarters=48, seed=0, noise=0.01):
+    """Rolling 12-month totals of quarterly counts with a trend, a season and a step."""
+    q = pd.period_range("2007Q1", periods=quarters + 3, freq="Q")
+    rng = np.random.default_rng(seed)
+    season = np.array([1.1, 0.95, 1.0, 0.95])[q.quarter.to_numpy() - 1]
+    level = 20000 * np.exp(0.01 * np.arange(len(q))) * season * np.where(q >= pd.Period(at, "Q"), step, 1.0)
+    level = level * np.exp(rng.normal(0, noise, len(q)))
+    totals = pd.Series(level, index=q).rolling(4).sum().dropna()
+    return totals
+
+
+def test_rolling_totals_step_recovered_and_calibrated():
+    totals = _rolling()
+    est = estimate_shift(totals, "2015-04", kind="rolling-year")
+    assert est.data == "rolling 12-month totals" and est.calibrated
+    assert est.ci_low < 1.3 < est.ci_high and est.ci_low > 1.0
+    assert est.ratio == pytest.approx(1.3, abs=0.03)
+    assert est.n_months == 24 and est.n_before == 12  # 12 quarters each side; the ramp starts at 2015Q2
+    assert "rolling 12-month totals" in est.describe()
+    # the same totals at quarter-end months of a monthly index give the same answer
+    monthly = totals.copy()
+    monthly.index = totals.index.asfreq("M", how="end")
+    again = estimate_shift(monthly, "2015-04", kind="rolling-year")
+    assert again.coefficient == pytest.approx(est.coefficient) and again.se == pytest.approx(est.se)
+    # no step: the interval covers 1
+    flat = estimate_shift(_rolling(step=1.0, seed=4), "2015-04", kind="rolling-year")
+    assert flat.ci_low < 1.0 < flat.ci_high
+
+
+def test_rolling_totals_step_in_the_middle_of_a_quarter_counts_by_share():
+    # a step in May: two of the quarter's three months are at the new level
+    q = pd.period_range("2009Q1", periods=40, freq="Q")
+    months = pd.period_range(q[0].asfreq("M", how="start"), q[-1].asfreq("M", how="end"), freq="M")
+    monthly_counts = pd.Series(1000.0 * np.where(months >= pd.Period("2014-05", "M"), 1.25, 1.0), index=months)
+    totals = monthly_counts.rolling(12).sum()
+    totals = totals[totals.index.month % 3 == 0].dropna()
+    est = estimate_shift(totals, "2014-05", kind="rolling-year", calibrate=False)
+    assert est.ratio == pytest.approx(1.25, rel=1e-4)
+
+
+def test_rolling_totals_bad_input_is_named():
+    totals = _rolling()
+    with pytest.raises(ValueError, match="values only at quarter ends"):
+        estimate_shift(totals.set_axis(totals.index.asfreq("M", how="start")), "2015-04", kind="rolling-year")
+    with pytest.raises(ValueError, match="positive rolling 12-month totals"):
+        estimate_shift(totals.where(totals.index != totals.index[5], 0.0), "2015-04", kind="rolling-year")
+    with pytest.raises(ValueError, match="cannot be left out"):
+        estimate_shift(totals, "2015-04", kind="rolling-year", exclude=["2015-06"])
+    with pytest.raises(ValueError, match="kind: found 'yearly'"):
+        estimate_shift(totals, "2015-04", kind="yearly")
+    with pytest.raises(ValueError, match="pass kind='rolling-year'"):
+        estimate_shift(totals, "2015-04")
+    with pytest.raises(ValueError, match="at least 8 totals"):
+        estimate_shift(totals.iloc[:10], "2008-04", kind="rolling-year")  # two totals before it
 
 
 # --- like_for_like ----------------------------------------------------------------------------------
