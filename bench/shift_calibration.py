@@ -34,7 +34,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfkit import calibration, forces, seasonal, sources  # noqa: E402
+from perfkit import calibration, seasonal, sources  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 
@@ -52,25 +52,11 @@ RULES = ["calibrated", "model", "quadrature", "max", "excess"]
 
 
 def monthly(data: Path, crime_type: str) -> dict[str, pd.Series]:
-    """data.police.uk monthly counts of one crime type, by territorial force."""
-    counts = sources.read_counts(data / "police-uk-force-month-2015-2018.csv")
-    counts = counts[counts["crime_type"] == crime_type]
-    wide = counts.pivot(index="month", columns="force", values="count").astype(float)
-    return {f: wide[f].dropna() for f in wide.columns if forces.is_territorial(f)}
+    return calibration.counts_by_force(sources.read_counts(data / "police-uk-force-month-2015-2018.csv"), crime_type)
 
 
 def rolling(data: Path, offence: str) -> dict[str, pd.Series]:
-    """ONS rolling 12-month totals of one offence at quarter ends from June 2007, by territorial force."""
-    prc = sources.read_prc(data / "ons-rec-crime-pfa.csv")
-    prc = prc[(prc["offence"] == offence) & (prc["period_end"] >= "2007-06-30")]
-    prc = prc.assign(quarter=prc["period_end"].dt.to_period("Q"))
-    wide = prc.pivot_table(index="quarter", columns="force", values="count", aggfunc="sum").astype(float)
-    return {f: wide[f].dropna() for f in wide.columns if forces.is_territorial(f)}
-
-
-def national(parts: dict[str, pd.Series]) -> pd.Series:
-    """The sum over forces, for periods every force has."""
-    return pd.DataFrame(parts).dropna().sum(axis=1)
+    return calibration.rolling_by_force(sources.read_prc(data / "ons-rec-crime-pfa.csv"), offence)
 
 
 #: The Cambridgeshire partial feed of May 2018 (params/caveats.yaml) is left out of its series.
@@ -109,13 +95,13 @@ def known_changes(data: Path) -> list[dict]:
     out = []
     harassment = rolling(data, "Stalking and harassment")
     for at, other, direction in (("2015-04", "2018-04", "up"), ("2018-04", "2015-04", "up")):
-        nat = calibration.estimates({"England and Wales": national(harassment)}, [at], kind="rolling-year",
+        nat = calibration.estimates({"England and Wales": calibration.national(harassment)}, [at], kind="rolling-year",
                                     other_shifts=[other])
         by_force = calibration.estimates(harassment, [at], kind="rolling-year", other_shifts=[other])
         out.append({"change": f"{at} ONS stalking and harassment (rolling 12-month totals)",
                     "direction": direction, "national": nat, "forces": by_force})
     violence = monthly(data, "Violence and sexual offences")
-    nat = calibration.estimates({"England and Wales": national(violence)}, ["2018-04"])
+    nat = calibration.estimates({"England and Wales": calibration.national(violence)}, ["2018-04"])
     by_force = calibration.estimates(violence, ["2018-04"], exclude=EXCLUDE)
     out.append({"change": "2018-04 data.police.uk violence and sexual offences (monthly)",
                 "direction": "up", "national": nat, "forces": by_force})

@@ -32,11 +32,40 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from perfkit import caveats
+from perfkit import caveats, forces
 
-__all__ = ["estimates", "false_positive_rate", "found", "interval_under"]
+__all__ = ["estimates", "false_positive_rate", "found", "interval_under", "counts_by_force",
+           "rolling_by_force", "national"]
 
 _Z = float(stats.norm.ppf(0.975))
+
+
+def counts_by_force(counts: pd.DataFrame, crime_type: str) -> dict[str, pd.Series]:
+    """Monthly counts of one crime type by territorial force, from :func:`perfkit.sources.read_counts`."""
+    rows = counts[counts["crime_type"] == crime_type]
+    if rows.empty:
+        raise ValueError(f"crime_type: found {crime_type!r}; it is not in the counts")
+    wide = rows.pivot(index="month", columns="force", values="count").astype(float)
+    return {f: wide[f].dropna() for f in wide.columns if forces.is_territorial(f)}
+
+
+def rolling_by_force(prc: pd.DataFrame, offence: str, since: str = "2007-06-30") -> dict[str, pd.Series]:
+    """Rolling 12-month totals of one offence at quarter ends, by territorial force.
+
+    ``prc`` is the frame of :func:`perfkit.sources.read_prc`; ``since`` drops the earlier annual
+    period ends (ONS published quarterly totals from June 2007).
+    """
+    rows = prc[(prc["offence"] == offence) & (prc["period_end"] >= since)]
+    if rows.empty:
+        raise ValueError(f"offence: found {offence!r}; it is not in the recorded crime table")
+    rows = rows.assign(quarter=rows["period_end"].dt.to_period("Q"))
+    wide = rows.pivot_table(index="quarter", columns="force", values="count", aggfunc="sum").astype(float)
+    return {f: wide[f].dropna() for f in wide.columns if forces.is_territorial(f)}
+
+
+def national(parts: Mapping[str, pd.Series]) -> pd.Series:
+    """The sum over forces, for the periods every force has."""
+    return pd.DataFrame(dict(parts)).dropna().sum(axis=1)
 
 
 def estimates(

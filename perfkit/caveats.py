@@ -711,8 +711,8 @@ def _check_rolling(series: Any) -> pd.Series:
 
 def _quarter_fraction(quarters: pd.PeriodIndex, at: pd.Period) -> np.ndarray:
     """Share of each quarter's three months that are at or after ``at``."""
-    first_month = quarters.asfreq("M", how="start")
-    return np.array([sum((m + k) >= at for k in range(3)) / 3.0 for m in first_month])
+    first_month = np.asarray(quarters.asfreq("M", how="start").asi8)
+    return np.clip(first_month + 3 - at.ordinal, 0, 3) / 3.0
 
 
 def _fit_rolling(totals: pd.Series, steps: Sequence[pd.Period]) -> dict:
@@ -726,14 +726,22 @@ def _fit_rolling(totals: pd.Series, steps: Sequence[pd.Period]) -> dict:
     shares = [np.stack([_quarter_fraction(q - k, s) for k in range(4)]) for s in steps]
     lags = np.arange(4)[:, None]
 
-    def predicted(theta: np.ndarray) -> np.ndarray:
-        log_mu = theta[0] + theta[1] * (t[None, :] - lags)
-        for j, share in enumerate(shares):
-            log_mu = log_mu + theta[2 + j] * share
-        return np.log(np.exp(log_mu).sum(axis=0))
+    # d(log mu)/d(theta) for each lag and total: constant, trend, one share per step
+    grads = np.stack([np.ones((4, len(t))), t[None, :] - lags, *shares])
+
+    def log_mu(theta: np.ndarray) -> np.ndarray:
+        return np.tensordot(theta, grads, axes=1)
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        return np.logaddexp.reduce(log_mu(theta), axis=0) - y
+
+    def jacobian(theta: np.ndarray) -> np.ndarray:
+        eta = log_mu(theta)
+        weights = np.exp(eta - np.logaddexp.reduce(eta, axis=0))  # each quarter's share of the total
+        return (grads * weights[None]).sum(axis=1).T
 
     start = np.r_[y[0] - math.log(4.0), 0.0, np.zeros(len(steps))]
-    fit = least_squares(lambda th: predicted(th) - y, start, method="lm")
+    fit = least_squares(residuals, start, jac=jacobian, method="lm")
     n, p = len(y), len(start)
     resid_var = float(fit.fun @ fit.fun) / (n - p) if n > p else float("nan")
     cov = np.linalg.pinv(fit.jac.T @ fit.jac) * resid_var
