@@ -259,7 +259,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             adjustment = seasonal.adjust(values.loc[history.index.min():], method="auto", shifts=tuple(shift_months))
         if monthly_count:
             for cav in applicable:
-                if cav.model_shift and len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 6:
+                if cav.model_shift and len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 11:
                     try:
                         shift_estimates[cav.id] = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date)
                     except ValueError as exc:  # a series the model cannot fit: say so rather than fail
@@ -290,6 +290,16 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     elif series.frequency == "quarterly-rolling-12" and series.available:
         at = values.dropna()
         at = at.loc[: quarter.end]
+        modelled = [c.date for c in applicable if c.model_shift]
+        for cav in applicable:
+            if cav.model_shift and len(at) and cav.date <= quarter.end:
+                try:
+                    shift_estimates[cav.id] = caveats_mod.estimate_shift(
+                        at, cav.date, kind="rolling-year", other_shifts=[d for d in modelled if d != cav.date])
+                except ValueError:  # too few totals either side yet: say so rather than fail
+                    notes.append(f"The size of the recording change {cav.ref} cannot be estimated from these "
+                                 "figures yet: the model needs at least three rolling totals wholly before the "
+                                 "change and four from it on (a year after it).")
         if len(at):
             end = at.index[-1]
             ref = values.get(end - 12, np.nan)

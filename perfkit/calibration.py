@@ -35,7 +35,7 @@ from scipy import stats
 from perfkit import caveats, forces
 
 __all__ = ["estimates", "false_positive_rate", "found", "interval_under", "counts_by_force",
-           "rolling_by_force", "national"]
+           "street_counts", "rolling_by_force", "national"]
 
 _Z = float(stats.norm.ppf(0.975))
 
@@ -47,6 +47,24 @@ def counts_by_force(counts: pd.DataFrame, crime_type: str) -> dict[str, pd.Serie
         raise ValueError(f"crime_type: found {crime_type!r}; it is not in the counts")
     wide = rows.pivot(index="month", columns="force", values="count").astype(float)
     return {f: wide[f].dropna() for f in wide.columns if forces.is_territorial(f)}
+
+
+def street_counts(folder, crime_type: str) -> pd.DataFrame:
+    """Monthly counts of one crime type from data.police.uk street files, month by force.
+
+    ``folder`` holds ``YYYY-MM/YYYY-MM-<force>-street.csv`` files (as data.police.uk's archive
+    does); each row is one crime, so a month's count is the number of rows of that type.
+    """
+    from pathlib import Path
+
+    rows = []
+    for path in sorted(Path(folder).glob("*/*-street.csv")):
+        frame = pd.read_csv(path, usecols=["Month", "Crime type"])
+        rows.append({"month": pd.Period(path.name[:7], "M"), "force": path.name[8:-len("-street.csv")],
+                     "count": float((frame["Crime type"] == crime_type).sum())})
+    if not rows:
+        raise ValueError(f"folder: found no YYYY-MM/*-street.csv files in {folder}")
+    return pd.DataFrame(rows).pivot(index="month", columns="force", values="count")
 
 
 def rolling_by_force(prc: pd.DataFrame, offence: str, since: str = "2007-06-30") -> dict[str, pd.Series]:

@@ -558,8 +558,13 @@ PLACEBO_MIN = 6
 PLACEBO_GAP_MONTHS = 12
 #: ... at least this many months from any other modelled change ...
 PLACEBO_OTHER_GAP_MONTHS = 3
-#: ... and have at least this many months of data before them and after them (monthly counts).
+#: ... and have at least this many months of data before them and from them on (monthly counts;
+#: fewer after than a sized change needs, so placebo estimates are if anything noisier).
 PLACEBO_EDGE_MONTHS = (12, 6)
+#: Months of data needed before and from a change on to size it (a full seasonal cycle each side).
+MIN_MONTHS_EACH_SIDE = 12
+#: Rolling totals needed wholly before a change and from it on (four: the ramp is complete).
+MIN_TOTALS_BEFORE, MIN_TOTALS_AFTER = 3, 4
 #: Quarters each side of the change that the rolling-totals model uses by default.
 ROLLING_WINDOW_QUARTERS = 12
 #: How the placebo spread enters the interval: "excess" (see _calibrated_se), "quadrature" or "max".
@@ -788,9 +793,9 @@ def _trim_for_others(window: pd.Series, at: pd.Period, others: Sequence[pd.Perio
     return window
 
 
-def _enough_each_side(window: pd.Series, at: pd.Period) -> bool:
+def _enough_each_side(window: pd.Series, at: pd.Period, after: int = 2) -> bool:
     share = np.stack([_quarter_fraction(window.index - k, at) for k in range(4)]).sum(axis=0)
-    return int((share == 0).sum()) >= 3 and int((share > 0).sum()) >= 2
+    return int((share == 0).sum()) >= MIN_TOTALS_BEFORE and int((share > 0).sum()) >= after
 
 
 def estimate_shift(
@@ -809,7 +814,8 @@ def estimate_shift(
     ----------
     series : pandas.Series
         ``kind="counts"``: monthly counts on a monthly PeriodIndex (NaN months are left out), at
-        least 24 months with at least 3 on each side of ``at``. ``kind="rolling-year"``: rolling
+        least 12 months with data before ``at`` and 12 from it on (other shifts need 3 each
+        side). ``kind="rolling-year"``: rolling
         12-month totals at quarter ends (as ONS publishes police recorded crime), on a quarterly
         PeriodIndex or on a monthly one with values only in March, June, September and December.
     at : pandas.Period, "YYYY-MM" or a Caveat
@@ -897,6 +903,13 @@ def estimate_shift(
             f"the last ({last}) month of the series"
         )
     others = [o for o in others if span.index[0] < o <= span.index[-1]]
+    modelled, _ = _modelled_counts(values, list(exclude))
+    before, after = int((modelled.index < at_p).sum()), int((modelled.index >= at_p).sum())
+    if min(before, after) < MIN_MONTHS_EACH_SIDE:
+        raise ValueError(
+            f"at: {at_p} has {before} month(s) of data before it and {after} from it on; at least "
+            f"{MIN_MONTHS_EACH_SIDE} each side are needed to tell a step from the seasonal pattern"
+        )
     fit = _fit_count_model(values, [at_p, *others], exclude=list(exclude))
     s = fit["steps"][0]
     notes = list(fit["warnings"])
@@ -913,10 +926,11 @@ def estimate_shift(
 def _estimate_shift_rolling(series: Any, at: pd.Period, others: list, calibrate: bool, width: int) -> ShiftEstimate:
     totals = _check_rolling(series)
     window = _trim_for_others(_rolling_window(totals, at, width), at, others)
-    if len(window) < 8 or not _enough_each_side(window, at):
+    if len(window) < 8 or not _enough_each_side(window, at, MIN_TOTALS_AFTER):
         raise ValueError(
             f"at: {at} with rolling totals from {totals.index[0]} to {totals.index[-1]}: expected at least 8 "
-            f"totals within {width} quarters of it, 3 wholly before the change and 2 after it begins"
+            f"totals within {width} quarters of it, {MIN_TOTALS_BEFORE} wholly before the change and "
+            f"{MIN_TOTALS_AFTER} from it on"
         )
     inside = [o for o in others if _enough_each_side(window, o)]
     fit = _fit_rolling(window, [at, *inside])

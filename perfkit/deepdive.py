@@ -247,7 +247,7 @@ class DeepDive:
                 continue
             for cav in analysis.labelled(caveats_mod.applicable(register, measure, values.index.min(), self.quarter.end)):
                 estimate = ev.shift_estimates.get(cav.id)
-                if estimate is None and ev.series.frequency == "monthly" and values.index.min() + 12 <= cav.period <= self.quarter.end - 6:
+                if estimate is None and ev.series.frequency == "monthly" and values.index.min() + 12 <= cav.period <= self.quarter.end - 11:
                     try:
                         estimate = caveats_mod.estimate_shift(ev.window, cav.period)
                     except Exception as exc:  # report why rather than fail the page

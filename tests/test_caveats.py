@@ -186,7 +186,7 @@ def test_calibration_adds_the_spread_of_placebo_estimates_worked_independently()
     base = estimate_shift(y, "2015-04", calibrate=False)
     frame = pd.DataFrame({"y": y.to_numpy(), "month": y.index.month, "t": np.arange(len(y)),
                           "after": (y.index >= P("2015-04")).astype(int), "days": y.index.days_in_month})
-    # placebo dates: 12 months of data before, 6 from the last month on, 12 or more months from 2015-04
+    # placebo dates: 12 months of data before and 6 from them on, 12 or more months from 2015-04
     dates = [d for d in y.index[12:len(y) - 5] if abs((d - P("2015-04")).n) >= 12]
     assert len(dates) == 32 and est.n_placebo == 32 and est.calibrated
     coefs = []
@@ -217,7 +217,7 @@ def test_estimate_shift_finds_no_step_where_there_is_none_and_checks_input():
     assert est.ci_low < 1.0 < est.ci_high and not est.significant
     with pytest.raises(ValueError, match="expected a month after the first"):
         estimate_shift(_counts(), "2030-01")
-    with pytest.raises(ValueError, match="expected at least 24"):
+    with pytest.raises(ValueError, match="9 month.s. of data before it and 11 from it on; at least 12 each side"):
         estimate_shift(_counts(months=20), "2012-10")
 
 
