@@ -257,14 +257,16 @@ class DeepDive:
                         continue
                 rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
                              "Estimated effect": estimate.describe() if estimate is not None else
-                             "not estimated: the change falls outside the span a step model can estimate"})
+                             "not estimated: a year of figures either side of the change is needed"})
         if not rows:
             show(notice("No recording change in the register falls inside this objective's data window.", kind="info"))
             return
         show(table_html(pd.DataFrame(rows), "Recording changes and their estimated effect"))
         show("<p>Each effect is the size of a step in the monthly series at the change date, from a count model with "
-             "month-of-year effects, a trend and month length; a step can also reflect anything else that changed "
-             "at the same time.</p>")
+             "month-of-year effects, a trend and month length. Its interval is widened by how much the same model's "
+             "estimates vary at dates in the series where nothing is known to have changed, so that it can be trusted "
+             "on real figures. A change needs a year of figures after it before it can be sized, and a step can also "
+             "reflect anything else that changed at the same time.</p>")
 
     def about(self) -> None:
         about_figures(self.ctx, self.objective.measures)
