@@ -225,9 +225,24 @@ def measure_statement(ev: "MeasureEvidence") -> str:
     for cav in ev.caveats:
         estimate = ev.shift_estimates.get(cav.id)
         if estimate is not None:
-            text = text.rstrip(".") + f"; the recording change {cav.ref} ({narrative.caveat_reference(cav)}) is estimated at " \
-                   f"{(estimate.ratio - 1):+.0%} (95% interval {(estimate.ci_low - 1):+.0%} to {(estimate.ci_high - 1):+.0%})."
+            verdict = "statistically significant" if estimate.significant else "not statistically significant"
+            title = cav.title[:1].lower() + cav.title[1:]
+            text = text.rstrip(".") + f"; the recording change {cav.ref} ({title}) is estimated at " \
+                   f"{(estimate.ratio - 1):+.0%} (95% interval {(estimate.ci_low - 1):+.0%} to " \
+                   f"{(estimate.ci_high - 1):+.0%}; {verdict})."
     return text
+
+
+def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> None:
+    """Quote a recording change's size only when its interval could be checked on placebo dates."""
+    if estimate.calibrated:
+        shift_estimates[cav.id] = estimate
+    else:
+        notes.append(
+            f"The size of the recording change {cav.ref} is not quoted: the series is too short to check the "
+            f"model's interval against dates with no known change (fewer than {caveats_mod.PLACEBO_MIN}), and "
+            "on real figures the unchecked interval is far too narrow."
+        )
 
 
 @lru_cache(maxsize=256)
@@ -261,9 +276,11 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             for cav in applicable:
                 if cav.model_shift and len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 11:
                     try:
-                        shift_estimates[cav.id] = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date)
+                        estimate = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date)
                     except ValueError as exc:  # a series the model cannot fit: say so rather than fail
                         notes.append(f"The size of the recording change {cav.ref} could not be estimated: {exc}")
+                    else:
+                        _keep_if_calibrated(estimate, cav, shift_estimates, notes)
         if len(history) >= _MIN_MONTHS_SPC:
             basis, spc_basis = values.loc[history.index.min():], "recorded"
             if adjustment is not None and adjustment.method != "none":
@@ -294,8 +311,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         for cav in applicable:
             if cav.model_shift and len(at) and cav.date <= quarter.end:
                 try:
-                    shift_estimates[cav.id] = caveats_mod.estimate_shift(
+                    estimate = caveats_mod.estimate_shift(
                         at, cav.date, kind="rolling-year", other_shifts=[d for d in modelled if d != cav.date])
+                    _keep_if_calibrated(estimate, cav, shift_estimates, notes)
                 except ValueError:  # too few totals either side yet: say so rather than fail
                     notes.append(f"The size of the recording change {cav.ref} cannot be estimated from these "
                                  "figures yet: the model needs at least three rolling totals wholly before the "

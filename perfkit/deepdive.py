@@ -247,17 +247,17 @@ class DeepDive:
                 continue
             for cav in analysis.labelled(caveats_mod.applicable(register, measure, values.index.min(), self.quarter.end)):
                 estimate = ev.shift_estimates.get(cav.id)
+                why = "not estimated: a year of figures either side of the change is needed"
                 if estimate is None and ev.series.frequency == "monthly" and values.index.min() + 12 <= cav.period <= self.quarter.end - 11:
                     try:
                         estimate = caveats_mod.estimate_shift(ev.window, cav.period)
-                    except Exception as exc:  # report why rather than fail the page
-                        estimate = None
-                        rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
-                                     "Estimated effect": f"not estimated ({exc})"})
-                        continue
+                    except ValueError as exc:  # a series the model cannot fit: say why rather than fail the page
+                        why = f"not estimated: {exc}"
+                if estimate is not None and not estimate.calibrated:
+                    estimate, why = None, ("not estimated: the series is too short to check the model's interval "
+                                           "against dates with no known change")
                 rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
-                             "Estimated effect": estimate.describe() if estimate is not None else
-                             "not estimated: a year of figures either side of the change is needed"})
+                             "Estimated effect": estimate.describe() if estimate is not None else why})
         if not rows:
             show(notice("No recording change in the register falls inside this objective's data window.", kind="info"))
             return

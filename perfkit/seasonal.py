@@ -647,11 +647,14 @@ class Adjustment:
             parts = []
             for s in sizes:
                 when = f"{_MONTH_NAMES[s.date.month - 1]} {s.date.year}"
-                if s.scale == "ratio":
-                    parts.append(f"{_pct_words(s.estimate)} at {when} ({_pct_signed(s.ci_low)} to {_pct_signed(s.ci_high)})")
+                if s.scale == "ratio" and "calibrated" not in s.model:
+                    parts.append(f"{_pct_words(s.estimate)} at {when} (too few months to give a reliable interval)")
+                elif s.scale == "ratio":
+                    parts.append(f"{_pct_words(s.estimate)} at {when} (95% interval {_pct_signed(s.ci_low)} to "
+                                 f"{_pct_signed(s.ci_high)})")
                 else:
-                    parts.append(f"{s.estimate:+,.0f} a month at {when} ({s.ci_low:+,.0f} to {s.ci_high:+,.0f})")
-            second = "Recording changes were allowed for and estimated as " + "; ".join(parts) + " (95% intervals)."
+                    parts.append(f"{s.estimate:+,.0f} a month at {when} (95% interval {s.ci_low:+,.0f} to {s.ci_high:+,.0f})")
+            second = "Recording changes were allowed for and estimated as " + "; ".join(parts) + "."
             return f"{first} {second}"
         return first
 
