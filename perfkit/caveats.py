@@ -558,7 +558,7 @@ class ShiftEstimate:
 #: At least this many placebo dates are needed to calibrate an interval (see :func:`estimate_shift`).
 PLACEBO_MIN = 6
 #: Placebo dates lie at least this many months from the change being sized ...
-PLACEBO_GAP_MONTHS = 12
+PLACEBO_GAP_MONTHS = 6
 #: ... at least this many months from any other modelled change ...
 PLACEBO_OTHER_GAP_MONTHS = 3
 #: ... and have at least this many months of data before them and from them on (monthly counts;
@@ -572,7 +572,7 @@ MIN_TOTALS_BEFORE, MIN_TOTALS_AFTER = 3, 4
 ROLLING_WINDOW_QUARTERS = 12
 #: The calibrated standard error is this times the model's and the placebo spread in quadrature.
 #: Set on placebo dates only (1,720 cases of data.police.uk and ONS series, bench/shift_calibration.py):
-#: without it the 95% interval excluded 1 at 9.7-9.9% of them, with it at about 5%.
+#: without it the 95% interval excluded 1 at 8.3-9.1% of them, with it at 5.1-5.2%.
 CALIBRATION_FACTOR = 1.2
 
 _ROLLING_MODEL = "log-linear trend fitted to rolling 12-month totals"
@@ -861,7 +861,7 @@ def estimate_shift(
     no change is "statistically significant" much more often than 5% of the time (in the
     project's check on data.police.uk and ONS series, 30-55% of placebo dates). So, by default,
     the same model is refitted with a step at every placebo date of the same series (at least
-    12 months from ``at``, 3 from any other modelled change, with 12 months of data before and
+    6 months from ``at``, 3 from any other modelled change, with 12 months of data before and
     6 after; for rolling totals, dates whose whole window of ``window`` quarters each side is
     available), keeping the real changes in the model. The root mean square of those placebo
     estimates (whose true value is taken to be 0) measures how far the model strays on this

@@ -188,9 +188,9 @@ def test_calibration_adds_the_spread_of_placebo_estimates_worked_independently()
     base = estimate_shift(y, "2015-04", calibrate=False)
     frame = pd.DataFrame({"y": y.to_numpy(), "month": y.index.month, "t": np.arange(len(y)),
                           "after": (y.index >= P("2015-04")).astype(int), "days": y.index.days_in_month})
-    # placebo dates: 12 months of data before and 6 from them on, 12 or more months from 2015-04
-    dates = [d for d in y.index[12:len(y) - 5] if abs((d - P("2015-04")).n) >= 12]
-    assert len(dates) == 32 and est.n_placebo == 32 and est.calibrated
+    # placebo dates: 12 months of data before and 6 from them on, 6 or more months from 2015-04
+    dates = [d for d in y.index[12:len(y) - 5] if abs((d - P("2015-04")).n) >= 6]
+    assert len(dates) == 44 and est.n_placebo == 44 and est.calibrated
     coefs = []
     for d in dates:
         frame["placebo"] = (y.index >= d).astype(int)

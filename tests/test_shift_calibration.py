@@ -60,7 +60,7 @@ def test_april_2015_harassment_offences_found_in_ons_stalking_and_harassment(prc
     assert nat["skipped"] == "" and nat["ci_low"] > 1.0 and nat["n_placebo"] >= caveats.PLACEBO_MIN
     forces = calibration.found(
         calibration.estimates(harassment, ["2015-04"], kind="rolling-year", other_shifts=["2018-04"]), "up")
-    assert forces["n"] == 43 and forces["right"] >= 12 and forces["wrong"] == 0
+    assert forces["n"] == 43 and forces["right"] >= 10 and forces["wrong"] == 0  # measured 12-16
     assert forces["median_ratio"] > 1.3
 
 
