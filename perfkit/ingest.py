@@ -838,10 +838,7 @@ def _ingest_police(tx: Transaction, paths: Sequence[Path], result: IngestResult,
             if parsed.family == "incidents":
                 # This force-month's recording-change entries are replaced along with its rows.
                 batch_changes[(parsed.force, parsed.month)] = parsed.changes
-            new_inputs.append({"path": label, "sha256": parsed.sha256, "kind": "police-uk", "rows": rows, "ingested_at": now})
-            result.files_added.append(label)
-            result.rows_added += rows
-            bar.step(parsed.source.name, rows)
+            _record_added(new_inputs, result, bar, parsed.source.name, label, parsed.sha256, "police-uk", rows, now)
     finally:
         # Stop the workers before the transaction cleans up after an error (they write into it).
         parsed_files.close()
@@ -1041,11 +1038,8 @@ def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult,
         for path in paths:
             label = _record_path(path)
             frame, digest = _parse_counts(path, today, result.warnings)
-            if digest in known:
-                result.files_skipped.append(label)
-                bar.step(path.name, 0, "already in the store")
+            if _already_stored(digest, known, result, bar, path.name, label):
                 continue
-            known.add(digest)
             frame["source"] = label
             if stored is not None and len(stored):
                 stored_month = stored["month"].astype(str)
@@ -1070,10 +1064,7 @@ def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult,
             frame["month"] = months_to_period(frame["month"])
             stored = frame if stored is None or not len(stored) else pd.concat([stored, frame], ignore_index=True)
             changes.extend(_count_changes(frame))
-            new_inputs.append({"path": label, "sha256": digest, "kind": "counts", "rows": len(frame), "ingested_at": now})
-            result.files_added.append(label)
-            result.rows_added += len(frame)
-            bar.step(path.name, len(frame))
+            _record_added(new_inputs, result, bar, path.name, label, digest, "counts", len(frame), now)
     finally:
         bar.close()
     if not result.files_added:
@@ -1130,11 +1121,8 @@ def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: Ing
             _require_exists(path)
             label = _record_path(path)
             digest = _sha256_file(path)
-            if digest in known:
-                result.files_skipped.append(label)
-                bar.step(path.name, 0, "already in the store")
+            if _already_stored(digest, known, result, bar, path.name, label):
                 continue
-            known.add(digest)
             frame = reader(path)
             missing = [k for k in keys if k not in frame.columns]
             if missing:
@@ -1146,16 +1134,32 @@ def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: Ing
                 stored = pd.concat([stored, frame], ignore_index=True)
             else:
                 stored = frame.reset_index(drop=True)
-            new_inputs.append({"path": label, "sha256": digest, "kind": kind, "rows": len(frame), "ingested_at": now})
-            result.files_added.append(label)
-            result.rows_added += len(frame)
-            bar.step(path.name, len(frame))
+            _record_added(new_inputs, result, bar, path.name, label, digest, kind, len(frame), now)
     finally:
         bar.close()
     if not result.files_added:
         return
     tx.write_table(kind, stored.sort_values(keys).reset_index(drop=True))
     _append_inputs(tx, inputs, new_inputs)
+
+
+def _already_stored(digest: str, known: set, result: IngestResult, bar: "_Progress", name: str, label: str) -> bool:
+    """True (and the file recorded as skipped) when a file with this content is in the store already."""
+    if digest in known:
+        result.files_skipped.append(label)
+        bar.step(name, 0, "already in the store")
+        return True
+    known.add(digest)
+    return False
+
+
+def _record_added(new_inputs: list, result: IngestResult, bar: "_Progress", name: str, label: str, digest: str,
+                  kind: str, rows: int, now: str) -> None:
+    """Record a newly ingested file: its input row, the result's counts, and a progress step."""
+    new_inputs.append({"path": label, "sha256": digest, "kind": kind, "rows": rows, "ingested_at": now})
+    result.files_added.append(label)
+    result.rows_added += rows
+    bar.step(name, rows)
 
 
 def _sha256_file(path: Path) -> str:
