@@ -50,7 +50,7 @@ PLACEBO_OFFENCES = ["Bicycle theft", "Criminal damage and arson", "Robbery", "Sh
 PLACEBO_QUARTER_STARTS = ["2011-04", "2012-04"]
 QUICK = {"types": PLACEBO_TYPES[:3], "months": PLACEBO_MONTHS[:2],
          "offences": PLACEBO_OFFENCES[:3], "starts": PLACEBO_QUARTER_STARTS}
-RULES = ["calibrated", "model", "quadrature", "max", "excess"]
+RULES = ["calibrated", "model", "quadrature"]
 
 
 def monthly(data: Path, crime_type: str) -> dict[str, pd.Series]:

@@ -276,7 +276,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             for cav in applicable:
                 if cav.model_shift and len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 11:
                     try:
-                        estimate = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date)
+                        # the same model as the adjustment's (its other shifts included), so one number a change
+                        estimate = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date,
+                                                              other_shifts=[m for m in shift_months if m != cav.date])
                     except ValueError as exc:  # a series the model cannot fit: say so rather than fail
                         notes.append(f"The size of the recording change {cav.ref} could not be estimated: {exc}")
                     else:

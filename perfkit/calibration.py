@@ -113,7 +113,7 @@ def estimates(
     pandas.DataFrame
         One row per series and date that the model could fit: ``series``, ``at``, ``ratio``,
         ``ci_low``, ``ci_high``, ``coefficient``, ``se``, ``model_se``, ``placebo_sd``,
-        ``placebo_se``, ``n_placebo``, and ``skipped`` (why a pair could not be estimated, or "").
+        ``n_placebo``, and ``skipped`` (why a pair could not be estimated, or "").
     """
     rows = []
     others = list(other_shifts)
@@ -130,11 +130,11 @@ def estimates(
             rows.append({
                 "series": name, "at": str(est.at), "ratio": est.ratio, "ci_low": est.ci_low,
                 "ci_high": est.ci_high, "coefficient": est.coefficient, "se": est.se,
-                "model_se": est.model_se, "placebo_sd": est.placebo_sd, "placebo_se": est.placebo_se,
+                "model_se": est.model_se, "placebo_sd": est.placebo_sd,
                 "n_placebo": est.n_placebo, "skipped": "",
             })
     columns = ["series", "at", "ratio", "ci_low", "ci_high", "coefficient", "se", "model_se",
-               "placebo_sd", "placebo_se", "n_placebo", "skipped"]
+               "placebo_sd", "n_placebo", "skipped"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -142,27 +142,20 @@ def interval_under(table: pd.DataFrame, rule: str = "calibrated") -> pd.DataFram
     """95% intervals of the estimates under a rule, for comparing calibration rules.
 
     ``rule``: ``"calibrated"`` (the interval :func:`~perfkit.caveats.estimate_shift` reported),
-    ``"model"`` (the model's own standard error), ``"quadrature"`` (model and placebo spread
-    added in quadrature, without the calibration factor), ``"max"`` (the larger of the two) or
-    ``"excess"`` (the model's variance plus the placebo spread in excess of the placebo dates'
-    own sampling error).
+    ``"model"`` (the model's own standard error) or ``"quadrature"`` (model and placebo spread
+    added in quadrature, without the calibration factor).
     """
     done = table[table["skipped"] == ""].copy()
     coef, model_se = done["coefficient"].astype(float), done["model_se"].astype(float)
-    sd, pse = done["placebo_sd"].astype(float), done["placebo_se"].astype(float)
     calibrated = done["n_placebo"].astype(int) >= caveats.PLACEBO_MIN
     if rule == "calibrated":
         se = done["se"].astype(float)
     elif rule == "model":
         se = model_se
     elif rule == "quadrature":
-        se = np.where(calibrated, np.hypot(model_se, sd), model_se)
-    elif rule == "max":
-        se = np.where(calibrated, np.maximum(model_se, sd), model_se)
-    elif rule == "excess":
-        se = np.where(calibrated, np.sqrt(model_se ** 2 + np.maximum(sd ** 2 - pse ** 2, 0.0)), model_se)
+        se = np.where(calibrated, np.hypot(model_se, done["placebo_sd"].astype(float)), model_se)
     else:
-        raise ValueError(f"rule: found {rule!r}; expected calibrated, model, quadrature, max or excess")
+        raise ValueError(f"rule: found {rule!r}; expected calibrated, model or quadrature")
     done["ci_low"] = np.exp(coef - _Z * se)
     done["ci_high"] = np.exp(coef + _Z * se)
     return done

@@ -484,8 +484,6 @@ class ShiftEstimate:
         The standard error the model alone gives (assumes the model's trend is right).
     placebo_sd : float
         Root mean square of the step estimates at the placebo dates (NaN when not calibrated).
-    placebo_se : float
-        Root mean square of the model's own standard errors at those dates (for comparison).
     n_placebo : int
         Placebo dates used (0 when not calibrated).
     data : str
@@ -510,7 +508,6 @@ class ShiftEstimate:
     placebo_sd: float = float("nan")
     n_placebo: int = 0
     data: str = "monthly counts"
-    placebo_se: float = float("nan")
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -690,10 +687,10 @@ def _placebo_counts(y: pd.Series, at: pd.Period, others: Sequence[pd.Period], al
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fit = sm.GLM(y.to_numpy(), X, family=family, offset=offset).fit()
-        coef, se = float(fit.params.iloc[-1]), float(fit.bse.iloc[-1])
-        if np.isfinite(coef) and np.isfinite(se):
-            coefs.append((coef, se))
-    return np.asarray(coefs, dtype=float).reshape(-1, 2)
+        coef = float(fit.params.iloc[-1])
+        if np.isfinite(coef):
+            coefs.append(coef)
+    return np.asarray(coefs, dtype=float)
 
 
 # --- rolling 12-month totals ---------------------------------------------------------------------
@@ -758,8 +755,8 @@ def _fit_rolling(totals: pd.Series, steps: Sequence[pd.Period]) -> dict:
     return {
         "coefs": fit.x[2:],
         "ses": np.sqrt(np.maximum(np.diag(cov)[2:], 0.0)),
-        "n_before": [int((share.sum(axis=0) == 0).sum()) for share in shares],
-        "n_after": [int((share.sum(axis=0) > 0).sum()) for share in shares],
+        "n_before": [int((_ramp(q, s) == 0).sum()) for s in steps],
+        "n_after": [int((_ramp(q, s) > 0).sum()) for s in steps],
         "n": n,
     }
 
@@ -783,15 +780,20 @@ def _placebo_rolling(totals: pd.Series, at: pd.Period, others: Sequence[pd.Perio
             continue
         inside = [s for s in (at, *others) if _enough_each_side(window, s)]
         fit = _fit_rolling(window, [d, *inside])
-        if np.isfinite(fit["coefs"][0]) and np.isfinite(fit["ses"][0]):
-            coefs.append((float(fit["coefs"][0]), float(fit["ses"][0])))
-    return np.asarray(coefs, dtype=float).reshape(-1, 2)
+        if np.isfinite(fit["coefs"][0]):
+            coefs.append(float(fit["coefs"][0]))
+    return np.asarray(coefs, dtype=float)
+
+
+def _ramp(quarters: pd.PeriodIndex, at: pd.Period) -> np.ndarray:
+    """For each rolling total, how many of its four quarters' worth lie at or after ``at`` (0 to 4)."""
+    return np.stack([_quarter_fraction(quarters - k, at) for k in range(4)]).sum(axis=0)
 
 
 def _trim_for_others(window: pd.Series, at: pd.Period, others: Sequence[pd.Period]) -> pd.Series:
     """Drop the totals a change too near the window's edge would ramp through (it cannot be modelled)."""
     for o in others:
-        share = np.stack([_quarter_fraction(window.index - k, o) for k in range(4)]).sum(axis=0)
+        share = _ramp(window.index, o)
         if not (share > 0).any() or (share == 4).all() or _enough_each_side(window, o):
             continue
         window = window[share == 4] if o < at else window[share == 0]
@@ -799,7 +801,7 @@ def _trim_for_others(window: pd.Series, at: pd.Period, others: Sequence[pd.Perio
 
 
 def _enough_each_side(window: pd.Series, at: pd.Period, after: int = 2) -> bool:
-    share = np.stack([_quarter_fraction(window.index - k, at) for k in range(4)]).sum(axis=0)
+    share = _ramp(window.index, at)
     return int((share == 0).sum()) >= MIN_TOTALS_BEFORE and int((share > 0).sum()) >= after
 
 
@@ -859,7 +861,7 @@ def estimate_shift(
     Calibration. On real crime series a model's own interval is far too narrow: the trend is
     never a straight line and the counts are autocorrelated, so a step fitted at a date with
     no change is "statistically significant" much more often than 5% of the time (in the
-    project's check on data.police.uk and ONS series, 30-55% of placebo dates). So, by default,
+    project's check on data.police.uk and ONS series, 40-49% of placebo dates). So, by default,
     the same model is refitted with a step at every placebo date of the same series (at least
     6 months from ``at``, 3 from any other modelled change, with 12 months of data before and
     6 after; for rolling totals, dates whose whole window of ``window`` quarters each side is
@@ -874,7 +876,7 @@ def estimate_shift(
 
     Limits: a recording change that coincides with a real change in crime, an operation or a
     data outage is attributed to the step; a change phased in over months looks smaller than
-    it is; steps within about a year of either end are poorly determined; the calibration
+    it is; a change needs a year of data each side (four rolling totals after it) to be sized; the calibration
     assumes no unknown changes at the placebo dates (if there are, it widens the interval).
 
     Examples
@@ -910,8 +912,8 @@ def estimate_shift(
             f"the last ({last}) month of the series"
         )
     others = [o for o in others if span.index[0] < o <= span.index[-1]]
-    modelled, _ = _modelled_counts(values, list(exclude))
-    before, after = int((modelled.index < at_p).sum()), int((modelled.index >= at_p).sum())
+    y, _ = _modelled_counts(values, list(exclude))
+    before, after = int((y.index < at_p).sum()), int((y.index >= at_p).sum())
     if min(before, after) < MIN_MONTHS_EACH_SIDE:
         raise ValueError(
             f"at: {at_p} has {before} month(s) of data before it and {after} from it on; at least "
@@ -920,9 +922,8 @@ def estimate_shift(
     fit = _fit_count_model(values, [at_p, *others], exclude=list(exclude))
     s = fit["steps"][0]
     notes = list(fit["warnings"])
-    placebo = np.empty((0, 2))
+    placebo = np.empty(0)
     if calibrate:
-        y, _ = _modelled_counts(values, list(exclude))
         kept_others = [o for o in others if y.index[0] < o <= y.index[-1]]
         placebo = _placebo_counts(y, at_p, kept_others, fit["alpha"])
     return _finish(at_p, s["coef"], s["se"], placebo, notes, model=fit["model"], dispersion=fit["dispersion"],
@@ -944,7 +945,7 @@ def _estimate_shift_rolling(series: Any, at: pd.Period, others: list, calibrate:
     notes = []
     if len(window) < 2 * width:
         notes.append(f"Only {len(window)} quarterly totals around the change (a full window is {2 * width}).")
-    placebo = _placebo_rolling(totals, at, others, width) if calibrate else np.empty((0, 2))
+    placebo = _placebo_rolling(totals, at, others, width) if calibrate else np.empty(0)
     return _finish(at, float(fit["coefs"][0]), float(fit["ses"][0]), placebo, notes, model=_ROLLING_MODEL,
                    dispersion=float("nan"), alpha=float("nan"), n=fit["n"], n_before=fit["n_before"][0],
                    n_after=fit["n_after"][0], data="rolling 12-month totals", calibrate=calibrate)
@@ -953,14 +954,11 @@ def _estimate_shift_rolling(series: Any, at: pd.Period, others: list, calibrate:
 def _finish(at: pd.Period, coef: float, model_se: float, placebo: np.ndarray, notes: list, *, model: str,
             dispersion: float, alpha: float, n: int, n_before: int, n_after: int, data: str,
             calibrate: bool) -> ShiftEstimate:
-    placebo_sd = placebo_se = float("nan")
-    used = 0
-    se = model_se
+    placebo_sd, used, se = float("nan"), 0, model_se
     if len(placebo) >= PLACEBO_MIN:
         used = len(placebo)
-        placebo_sd = float(np.sqrt(np.mean(placebo[:, 0] ** 2)))
-        placebo_se = float(np.sqrt(np.mean(placebo[:, 1] ** 2)))
-        se = _calibrated_se(model_se, placebo_sd)
+        placebo_sd = float(np.sqrt(np.mean(placebo ** 2)))
+        se = CALIBRATION_FACTOR * math.hypot(model_se, placebo_sd)
     elif calibrate:
         notes.append(
             f"Only {len(placebo)} placebo date(s) in the series (at least {PLACEBO_MIN} are needed), so the "
@@ -985,15 +983,8 @@ def _finish(at: pd.Period, coef: float, model_se: float, placebo: np.ndarray, no
         model_se=model_se,
         placebo_sd=placebo_sd,
         n_placebo=used,
-        placebo_se=placebo_se,
         data=data,
     )
-
-
-def _calibrated_se(model_se: float, placebo_sd: float) -> float:
-    """The model's standard error and the placebo spread in quadrature, times CALIBRATION_FACTOR."""
-    return CALIBRATION_FACTOR * math.hypot(model_se, placebo_sd)
-
 
 # ================================================================================================
 # Like-for-like comparison

@@ -471,6 +471,9 @@ class LevelShift:
     model : str
         The model that estimated it: the count model of :func:`perfkit.caveats.estimate_shift`
         (the sizes :func:`adjust` reports) or ``"X-13 regARIMA"`` (kept in its diagnostics).
+    calibrated : bool
+        True when the interval was checked against placebo dates of the series (see
+        :func:`perfkit.caveats.estimate_shift`); an unchecked interval is not quoted.
     """
 
     date: pd.Period
@@ -480,6 +483,7 @@ class LevelShift:
     ci_high: float
     p_value: float
     model: str
+    calibrated: bool = False
 
     @property
     def ratio(self) -> float:
@@ -647,7 +651,7 @@ class Adjustment:
             parts = []
             for s in sizes:
                 when = f"{_MONTH_NAMES[s.date.month - 1]} {s.date.year}"
-                if s.scale == "ratio" and "calibrated" not in s.model:
+                if s.scale == "ratio" and not s.calibrated:
                     parts.append(f"{_pct_words(s.estimate)} at {when} (too few months to give a reliable interval)")
                 elif s.scale == "ratio":
                     parts.append(f"{_pct_words(s.estimate)} at {when} (95% interval {_pct_signed(s.ci_low)} to "
@@ -910,7 +914,7 @@ def _x13_adjust(values: pd.Series, shifts: Sequence[pd.Period]) -> dict:
 # ================================================================================================
 # STL fallback
 # ================================================================================================
-def _glm_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[list[LevelShift], list[str]]:
+def _sized_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[list[LevelShift], list[str]]:
     """Size each shift with :func:`perfkit.caveats.estimate_shift` (the others modelled with it).
 
     The count model's interval is calibrated on placebo dates of the same series; X-13's own
@@ -927,7 +931,7 @@ def _glm_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[list[
             notes.append(f"The recording change at {p} could not be sized: {exc}")
             continue
         label = f"{est.model} count model" + (", interval calibrated on placebo dates" if est.calibrated else "")
-        out.append(LevelShift(p, "ratio", est.ratio, est.ci_low, est.ci_high, est.p_value, label))
+        out.append(LevelShift(p, "ratio", est.ratio, est.ci_low, est.ci_high, est.p_value, label, est.calibrated))
         notes.extend(w for w in est.warnings if "placebo" in w)
     return out, notes
 
@@ -1088,7 +1092,7 @@ def adjust(
     :func:`perfkit.caveats.estimate_shift`, the other shifts modelled with it, with its interval
     calibrated on placebo dates of the same series. X-13's own regARIMA estimates are kept in
     ``diagnostics["x13_level_shifts"]``: its interval assumes the chosen ARIMA model is right,
-    and on real data.police.uk series it excluded 1 at about a quarter of placebo dates
+    and on real data.police.uk series it excluded 1 at 36% of placebo dates
     (``bench/shift_calibration.py``), so it is not quoted.
     With fewer than three years the seasonal factors are poorly determined whatever the method,
     and a seasonal pattern takes three to five years to re-establish after a break.
@@ -1197,7 +1201,7 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
     if parts is not None:
         # X-13's own estimates stay on record; the sizes reported are the calibrated count model's.
         diagnostics["x13_level_shifts"] = list(parts["shifts"])
-    level_shifts, shift_notes = _glm_shifts(observed, shifts) if shifts else ([], [])
+    level_shifts, shift_notes = _sized_shifts(observed, shifts) if shifts else ([], [])
     notes.extend(shift_notes)
     if chosen == "stl":
         parts = _stl_adjust(values, level_shifts)

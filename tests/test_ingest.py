@@ -175,7 +175,12 @@ def test_a_failure_midway_leaves_the_store_exactly_as_it_was(shared_data, tmp_pa
     assert snapshot(store) == before
 
 
-def test_a_killed_ingest_leaves_the_store_exactly_as_it_was(shared_data, tmp_path):
+def _interrupt_an_ingest(shared_data, tmp_path, sig: int):
+    """Store one month, then ingest the rest in a subprocess and send ``sig`` while it is writing.
+
+    Returns the store, its snapshot before, the finished process, its stderr, and whether the
+    signal was sent (once the staging folder held a few new force-months).
+    """
     store = tmp_path / "s" / "store"
     store.parent.mkdir()
     ingest("police-uk", [shared_data / STREET / "2014-01"], store, progress=False)
@@ -183,20 +188,23 @@ def test_a_killed_ingest_leaves_the_store_exactly_as_it_was(shared_data, tmp_pat
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "perfkit", "ingest", "police-uk", str(shared_data / STREET), "--store", str(store), "--workers", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + 60
-    staged = []
-    # Kill it while it is writing: once its staging folder has a few new force-months in it.
+    sent = False
     while time.monotonic() < deadline and proc.poll() is None:
-        staged = list(store.parent.glob(".store.staging-*/incidents/*/2014-0[2-9].parquet"))
-        if len(staged) >= 3:
-            proc.send_signal(signal.SIGKILL)
+        if len(list(store.parent.glob(".store.staging-*/incidents/*/2014-0[2-9].parquet"))) >= 3:
+            proc.send_signal(sig)
+            sent = True
             break
         time.sleep(0.005)
-    proc.wait()
-    proc.stderr.close()
-    assert staged, "the ingest finished before it could be killed"
+    _out, err = proc.communicate()
+    return store, before, proc, err, sent
+
+
+def test_a_killed_ingest_leaves_the_store_exactly_as_it_was(shared_data, tmp_path):
+    store, before, proc, _err, sent = _interrupt_an_ingest(shared_data, tmp_path, signal.SIGKILL)
+    assert sent, "the ingest finished before it could be killed"
     assert proc.returncode == -signal.SIGKILL
     store_only = {k: v for k, v in snapshot(store).items() if not k.startswith(".store.staging-")}
     assert store_only == before
@@ -263,22 +271,8 @@ def test_progress_bar_on_a_terminal():
 
 
 def test_sigterm_aborts_cleanly(shared_data, tmp_path):
-    store = tmp_path / "s" / "store"
-    store.parent.mkdir()
-    ingest("police-uk", [shared_data / STREET / "2014-01"], store, progress=False)
-    before = snapshot(store)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perfkit", "ingest", "police-uk", str(shared_data / STREET), "--store", str(store), "--workers", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        if len(list(store.parent.glob(".store.staging-*/incidents/*/2014-0[2-9].parquet"))) >= 3:
-            proc.send_signal(signal.SIGTERM)
-            break
-        time.sleep(0.005)
-    _out, err = proc.communicate()
+    store, before, proc, err, sent = _interrupt_an_ingest(shared_data, tmp_path, signal.SIGTERM)
+    assert sent, "the ingest finished before it could be stopped"
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert snapshot(store) == before  # and no staging folder left beside it

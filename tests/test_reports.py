@@ -122,3 +122,18 @@ def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
     # Within 1%: nothing to say.
     pd.DataFrame({"Measure id": ["burglary"], "Quarter": [now * 1.005]}).to_csv(folder / "data-pack.csv", index=False)
     assert revision_note(ctx, measure) == ""
+
+
+def test_a_recording_change_has_one_size_on_the_page():
+    """The evidence statement and the seasonal-adjustment sentence quote the same calibrated step."""
+    from perfkit import periods
+    from perfkit.plan import load_plan
+
+    plan = load_plan()
+    ev = analysis.analyse(plan.measure("violence_sexual"), periods.parse_quarter("2016-17-Q4"), plan)
+    estimate = ev.shift_estimates["harassment-offences-2015-04"]
+    (shift,) = [s for s in ev.adjustment.shifts if str(s.date) == "2015-04"]
+    assert estimate.calibrated and shift.calibrated
+    assert (shift.estimate, shift.ci_low, shift.ci_high) == (estimate.ratio, estimate.ci_low, estimate.ci_high)
+    statement = analysis.measure_statement(ev)
+    assert f"estimated at {estimate.ratio - 1:+.0%}" in statement and "(two harassment offences" in statement
