@@ -3,10 +3,13 @@
 Counts of crimes are treated as Poisson counts. :func:`compare_periods` gives the rate ratio of two
 periods with the score test and score interval of statsmodels
 (``statsmodels.stats.rates.test_poisson_2indep`` and ``confint_poisson_2indep``), optionally
-widened for over-dispersion. The helpers :func:`quarter_vs_last_year`, :func:`rolling_12_months`
-and :func:`year_to_date` build the usual report comparisons from a monthly series and a
-:class:`perfkit.periods.Quarter`, flagging missing months and recording changes the comparison
-spans. :func:`comparator_position` places a force's rate per 1,000 residents among a comparator
+widened for over-dispersion: :func:`dispersion` estimates the quasi-Poisson scale of a monthly
+series (a :class:`Dispersion`), and a comparison given one refers its statistic to Student's t on
+the estimate's degrees of freedom. The helpers :func:`quarter_vs_last_year`,
+:func:`rolling_12_months` and :func:`year_to_date` build the usual report comparisons from a
+monthly series and a :class:`perfkit.periods.Quarter`, comparing like months with like (a month
+missing from one period is left out of the other too) and flagging recording changes the
+comparison spans. :func:`comparator_position` places a force's rate per 1,000 residents among a comparator
 group configured in ``params/comparators.yaml`` (:func:`load_comparators`).
 
 Examples
@@ -19,10 +22,11 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 import warnings as _warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,6 +43,8 @@ __all__ = [
     "year_to_date",
     "rate_per_1000",
     "estimate_overdispersion",
+    "Dispersion",
+    "dispersion",
     "caveats_spanned",
     "ComparatorGroup",
     "load_comparators",
@@ -106,8 +112,11 @@ class Comparison:
     significant = property(lambda self: self._v["significant"], doc="True only when p_value < 0.05.")
     method = property(lambda self: self._v["method"], doc="The test and interval used, in words.")
     overdispersion = property(lambda self: self._v["overdispersion"], doc="Quasi-Poisson scale used (1.0: none).")
+    dispersion_df = property(lambda self: self._v["dispersion_df"],
+                             doc="Residual degrees of freedom the scale was estimated on (inf: taken as known).")
     notes = property(lambda self: self._v["notes"], doc="Plain-English notes: missing months, recording changes, edge cases.")
-    missing_months = property(lambda self: self._v["missing_months"], doc="Months with no data in either window.")
+    missing_months = property(lambda self: self._v["missing_months"],
+                              doc="Months left out of either window (no data, or the matching month of one with none).")
     caveats = property(lambda self: self._v["caveats"], doc="Recording-change caveats the comparison spans.")
     label = property(lambda self: self._v["label"], doc="Label of this period ('2015/16 Q1'), or None.")
     label_ref = property(lambda self: self._v["label_ref"], doc="Label of the reference period, or None.")
@@ -226,7 +235,7 @@ def _caveat_name(c: Any) -> str:
 
 
 def compare_periods(count: float, exposure: float, count_ref: float, exposure_ref: float,
-                    overdispersion: "float | None" = None, missing_months: Iterable = (),
+                    overdispersion: "float | Dispersion | None" = None, missing_months: Iterable = (),
                     spans_caveats: Iterable[Any] = (), *, label: "str | None" = None,
                     label_ref: "str | None" = None, window: "Window | None" = None,
                     window_ref: "Window | None" = None) -> Comparison:
@@ -239,10 +248,12 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
         as the reference's).
     count_ref, exposure_ref : float
         The same for the reference period (e.g. the same quarter a year earlier).
-    overdispersion : float, optional
+    overdispersion : float or Dispersion, optional
         Quasi-Poisson scale phi >= 1 (variance = phi x mean). The score statistic is divided by
-        sqrt(phi) and the interval widened to match (see Notes). None or 1: pure Poisson.
-        :func:`estimate_overdispersion` estimates it from a monthly series.
+        sqrt(phi) and the interval widened to match (see Notes). None or 1: pure Poisson. A
+        number is taken as known; a :class:`Dispersion` (from :func:`dispersion`) carries the
+        degrees of freedom it was estimated on, and the test then allows for that estimate's
+        own noise (Student's t).
     missing_months : iterable of pandas.Period
         Months with no data in either window; recorded in ``notes``.
     spans_caveats : iterable
@@ -262,7 +273,22 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     (``confint_poisson_2indep(..., method='score')``), the inverse of the same test, so that the
     interval excludes 1 exactly when p < 0.05. With over-dispersion phi the counts are divided by
     phi before both calls ("effective counts"): the ratio is unchanged and the score statistic is
-    divided by sqrt(phi), which is the quasi-Poisson score test. When one count is zero the score
+    divided by sqrt(phi), which is the quasi-Poisson score test.
+
+    A phi given as a number is treated as known, and the scaled statistic is referred to the
+    standard normal distribution. A :class:`Dispersion` with ``phi > 1`` is an estimate on
+    ``df`` residual degrees of freedom (Pearson chi-squared / df, itself roughly chi-squared on df
+    over df), so the scaled statistic z / sqrt(phi) is referred to Student's t with ``df``
+    degrees of freedom, as for a quasi-Poisson GLM: p = 2 P(T_df > |z| / sqrt(phi)). The interval
+    is the set of ratios the same test does not reject: the score interval at the level whose
+    normal quantile equals t_df(0.975), so the interval still excludes 1 exactly when p < 0.05.
+    An estimate at the floor (Pearson chi-squared / df at or below 1) means the counts are
+    treated as Poisson, whose variance is known, so the normal reference is kept. Simulated
+    negative binomial series with variance 1 to 12 times the mean and no change are called
+    significant about 5% of the time this way (``tests/test_overdispersion.py``,
+    ``bench/overdispersion.py``), against 17-58% for the plain Poisson test at 2 to 12 times.
+
+    When one count is zero the score
     interval degenerates, so the exact conditional test and the Clopper-Pearson interval of the
     conditional binomial proportion are used instead, without the over-dispersion widening. Both
     counts zero, or a count missing, give NaN ratio, interval and p-value, ``significant``
@@ -289,9 +315,19 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     for value, what in ((e1, "exposure"), (e0, "exposure_ref")):
         if not value > 0:
             _fail(f"{what}: found {value:g}; expected a positive exposure (months, days or population)")
-    phi = 1.0 if overdispersion is None else _number(overdispersion, "overdispersion", allow_nan=False)
+    estimated = overdispersion if isinstance(overdispersion, Dispersion) else None
+    if estimated is not None:
+        phi, df = float(estimated.phi), float(estimated.df)
+        if math.isnan(df) or df <= 0:
+            _fail(f"overdispersion: found a Dispersion with df = {df:g}; expected positive residual "
+                  "degrees of freedom (inf when the scale is taken as known)")
+    else:
+        phi = 1.0 if overdispersion is None else _number(overdispersion, "overdispersion", allow_nan=False)
+        df = math.inf
     if phi < 1:
         _fail(f"overdispersion: found {phi:g}; expected a quasi-Poisson scale of at least 1 (None for none)")
+    # Student's t on the estimate's degrees of freedom when the scale was estimated above 1
+    use_t = phi > 1 and math.isfinite(df)
     missing = tuple(sorted({pd.Period(m, freq="M") for m in missing_months}))
     caveats = tuple(spans_caveats)
     notes: list[str] = []
@@ -301,8 +337,15 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     ratio, lo, hi, p = nan, nan, nan, nan
     method = ("score test and score interval for the ratio of two Poisson rates (statsmodels "
               "test_poisson_2indep / confint_poisson_2indep)")
-    if phi > 1:
-        method += f", widened for over-dispersion (quasi-Poisson scale {phi:.2f})"
+    if use_t:
+        method += (f", widened for over-dispersion (quasi-Poisson scale {phi:.2f}, estimated on {df:g} "
+                   f"residual degrees of freedom): the score statistic divided by sqrt({phi:.2f}) is "
+                   f"referred to Student's t with {df:g} degrees of freedom, and the interval is its inverse")
+    elif phi > 1:
+        method += f", widened for over-dispersion (quasi-Poisson scale {phi:.2f}, taken as known)"
+    elif estimated is not None and math.isfinite(df):
+        method += (f"; no over-dispersion found (quasi-Poisson scale 1, estimated on {df:g} residual "
+                   "degrees of freedom), so the counts are treated as Poisson")
 
     if math.isnan(c1) or math.isnan(c0):
         which = "this period" if math.isnan(c1) else "the reference period"
@@ -337,11 +380,17 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
             notes.append(f"Only {n:g} cases in the two periods together: the interval is very wide.")
     else:
         k1, k0 = c1 / phi, c0 / phi
+        level = _score_level(df) if use_t else ALPHA
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", RuntimeWarning)
             res = test_poisson_2indep(k1, e1, k0, e0, method="score", compare="ratio")
-            lo, hi = confint_poisson_2indep(k1, e1, k0, e0, method="score", compare="ratio", alpha=ALPHA)
-        ratio, p, lo, hi = rate1 / rate0, float(res.pvalue), float(lo), float(hi)
+            lo, hi = confint_poisson_2indep(k1, e1, k0, e0, method="score", compare="ratio", alpha=level)
+        p = float(res.pvalue)
+        if use_t:
+            from scipy import stats
+
+            p = float(2 * stats.t.sf(abs(float(res.statistic)), df))
+        ratio, lo, hi = rate1 / rate0, float(lo), float(hi)
         if c1 + c0 < 20:
             notes.append(f"Only {c1 + c0:g} cases in the two periods together: the interval is wide.")
 
@@ -353,9 +402,17 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     significant = bool(not math.isnan(p) and p < ALPHA)
     return Comparison(count=c1, exposure=e1, count_ref=c0, exposure_ref=e0, rate=rate1, rate_ref=rate0,
                       ratio=ratio, ci_low=lo, ci_high=hi, p_value=p, significant=significant,
-                      method=method, overdispersion=phi, notes=tuple(notes), missing_months=missing,
+                      method=method, overdispersion=phi, dispersion_df=df, notes=tuple(notes),
+                      missing_months=missing,
                       caveats=caveats, label=label, label_ref=label_ref, window=window,
                       window_ref=window_ref)
+
+
+def _score_level(df: float) -> float:
+    """The normal-theory level whose two-sided critical value is Student's t_df(1 - ALPHA/2)."""
+    from scipy import stats
+
+    return float(2 * stats.norm.sf(stats.t.ppf(1 - ALPHA / 2, df)))
 
 
 # --- comparisons built from a monthly series --------------------------------------------------
@@ -377,46 +434,158 @@ def _as_monthly(series: pd.Series) -> pd.Series:
 def _window_sum(series: pd.Series, window: Window, exposure: str) -> tuple[float, float, list]:
     values = series.reindex(pd.PeriodIndex(window.months, freq="M"))
     missing = list(values.index[values.isna()])
-    present = values.dropna()
+    return (*_total(values.dropna(), exposure), missing)
+
+
+def _total(present: pd.Series, exposure: str) -> tuple[float, float]:
     if len(present) == 0:
-        return math.nan, 0.0, missing
+        return math.nan, 0.0
     if exposure == "months":
         exp = float(len(present))
     else:
         exp = float(sum(p.days_in_month for p in present.index))
-    return float(present.sum()), exp, missing
+    return float(present.sum()), exp
+
+
+def _as_month(value: Any, what: str) -> pd.Period:
+    """A month from a Period, Timestamp or 'YYYY-MM' text (not 'May', which pandas reads as year 1)."""
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).to_period("M")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
+        return pd.Period(value.strip(), freq="M")
+    _fail(f"{what}: found {value!r}; expected a month (pandas Period or 'YYYY-MM')")
+
+
+def _reasons(reasons: "Mapping[Any, str] | None") -> dict:
+    if reasons is None:
+        return {}
+    if not isinstance(reasons, Mapping):
+        _fail(f"reasons: found {type(reasons).__name__}; expected a mapping of month (Period or 'YYYY-MM') "
+              "to a short reason")
+    out = {}
+    for month, why in reasons.items():
+        key = _as_month(month, "reasons")
+        if not isinstance(why, str) or not why.strip():
+            _fail(f"reasons[{key}]: found {why!r}; expected a short reason in words")
+        out[key] = why.strip().rstrip(".")
+    return out
+
+
+def _pair_note(gone: pd.Period, partner: pd.Period, partner_gone: bool, why: dict) -> str:
+    """One plain-English sentence for a month left out and its partner in the other period."""
+    a, b = _month_words(gone), _month_words(partner)
+    if partner_gone:
+        causes = [f"{_month_words(m)} because {why[m]}" for m in (gone, partner) if m in why]
+        text = f"{a} and {b} both have no data and are left out"
+        return text + (f" ({'; '.join(causes)})." if causes else ".")
+    cause = f" because {why[gone]}" if gone in why else " as it has no data"
+    return f"{a} is left out{cause}; {b} is left out with it, so both periods hold the same months."
 
 
 def compare_windows(series: pd.Series, window: Window, window_ref: Window,
-                    overdispersion: "float | None" = None, caveats: Iterable[Any] = (),
+                    overdispersion: "float | Dispersion | None" = None, caveats: Iterable[Any] = (),
                     exposure: str = "months", label: "str | None" = None,
-                    label_ref: "str | None" = None) -> Comparison:
+                    label_ref: "str | None" = None, reasons: "Mapping[Any, str] | None" = None) -> Comparison:
     """Compare the total of ``series`` over ``window`` with its total over ``window_ref``.
 
-    A month absent from the series, or NaN, in either window is a missing month: it is left out
-    of its window's count and exposure (so rates are per month with data) and listed in
-    ``missing_months`` and ``notes``. ``caveats`` are the recording-change caveats that apply to
-    the measure; those dated inside the span are attached (:func:`caveats_spanned`).
-    ``exposure`` is ``'months'`` (default: with no missing months the ratio is the ratio of the
-    counts) or ``'days'`` (adjusts for February 29th).
+    Parameters
+    ----------
+    series : pandas.Series
+        Monthly counts on a monthly PeriodIndex; a missing month is NaN or absent.
+    window, window_ref : perfkit.periods.Window
+        This period and the reference period.
+    overdispersion : float or Dispersion, optional
+        As :func:`compare_periods`; a :class:`Dispersion` from :func:`dispersion` (estimated on
+        the series up to the end of ``window``) makes the test allow for the estimate's noise.
+    caveats : iterable
+        The recording-change caveats that apply to the measure; those dated inside the span are
+        attached (:func:`caveats_spanned`).
+    exposure : {"months", "days"}
+        ``'months'`` (default: with no missing months the ratio is the ratio of the counts) or
+        ``'days'`` (adjusts for February 29th).
+    label, label_ref : str, optional
+        Names of the two periods.
+    reasons : mapping of pandas.Period (or 'YYYY-MM') to str, optional
+        Why a month has no data, in a few words, e.g. ``{Period('2018-05', 'M'): "the
+        data.police.uk feed for May 2018 was incomplete (data fault D1)"}``; used in the note.
+        It only explains: a month is left out because it is NaN or absent, not because it has
+        a reason.
+
+    Returns
+    -------
+    Comparison
+
+    Notes
+    -----
+    Like with like. When the two windows have the same length their months are paired by
+    position (April with April a year earlier, and so on). A month absent or NaN in either
+    window is left out together with its partner in the other, so both totals cover the same
+    calendar months and a missing summer month cannot make a period look lower; every month
+    left out is in ``missing_months`` and each pair has a short note. A window with no month
+    left gives no comparison (NaN ratio and p-value, and a note). Windows of different lengths
+    cannot be paired: each then loses only its own missing months and rates are per month (or
+    day) with data, which ignores the season of a missing month.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from perfkit.periods import parse_quarter
+    >>> s = pd.Series(300.0, index=pd.period_range("2017-01", "2018-06", freq="M"))
+    >>> s[pd.Period("2018-05", "M")] = np.nan
+    >>> q = parse_quarter("2018/19 Q1")
+    >>> c = compare_windows(s, q.window(), q.same_quarter_last_year().window(),
+    ...                     reasons={"2018-05": "its data.police.uk feed was incomplete (data fault D1)"})
+    >>> c.count, c.count_ref, [str(m) for m in c.missing_months]
+    (600.0, 600.0, ['2017-05', '2018-05'])
+    >>> c.notes[0]
+    'May 2018 is left out because its data.police.uk feed was incomplete (data fault D1); May 2017 is left out with it, so both periods hold the same months.'
     """
     if exposure not in ("months", "days"):
         _fail(f"exposure: found {exposure!r}; expected 'months' or 'days'")
     s = _as_monthly(series)
-    c1, e1, m1 = _window_sum(s, window, exposure)
-    c0, e0, m0 = _window_sum(s, window_ref, exposure)
-    return compare_periods(
-        c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0, overdispersion=overdispersion,
-        missing_months=m1 + m0, spans_caveats=caveats_spanned(caveats, window, window_ref),
-        label=label or window.label or window.describe(),
-        label_ref=label_ref or window_ref.describe(),
-        window=window, window_ref=window_ref,
-    )
+    why = _reasons(reasons)
+    spanned = caveats_spanned(caveats, window, window_ref)
+    names = dict(label=label or window.label or window.describe(), label_ref=label_ref or window_ref.describe(),
+                 window=window, window_ref=window_ref)
+    months = pd.PeriodIndex(window.months, freq="M")
+    months_ref = pd.PeriodIndex(window_ref.months, freq="M")
+    if len(months) != len(months_ref):
+        c1, e1, m1 = _window_sum(s, window, exposure)
+        c0, e0, m0 = _window_sum(s, window_ref, exposure)
+        return compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
+                               overdispersion=overdispersion, missing_months=m1 + m0,
+                               spans_caveats=spanned, **names)
+    now, ref = s.reindex(months), s.reindex(months_ref)
+    gone_now, gone_ref = now.isna().to_numpy(), ref.isna().to_numpy()
+    keep = ~(gone_now | gone_ref)
+    notes = []
+    for i in np.flatnonzero(~keep):
+        if gone_now[i]:
+            notes.append(_pair_note(months[i], months_ref[i], bool(gone_ref[i]), why))
+        else:
+            notes.append(_pair_note(months_ref[i], months[i], False, why))
+    left_out = tuple(sorted(set(months[~keep]) | set(months_ref[~keep])))
+    c1, e1 = _total(now[keep], exposure)
+    c0, e0 = _total(ref[keep], exposure)
+    out = compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
+                          overdispersion=overdispersion, spans_caveats=spanned, **names)
+    own = list(out.notes)
+    if not keep.any():
+        own = [n for n in own if not n.startswith("No count for")]
+        notes.append("No month has data in both periods, so there is no comparison.")
+    return Comparison(**{**out._v, "notes": tuple(notes + own), "missing_months": left_out})
 
 
-def quarter_vs_last_year(series: pd.Series, quarter: "Quarter | str", overdispersion: "float | None" = None,
-                         caveats: Iterable[Any] = (), exposure: str = "months") -> Comparison:
+def quarter_vs_last_year(series: pd.Series, quarter: "Quarter | str",
+                         overdispersion: "float | Dispersion | None" = None,
+                         caveats: Iterable[Any] = (), exposure: str = "months",
+                         reasons: "Mapping[Any, str] | None" = None) -> Comparison:
     """The quarter against the same quarter of the previous financial year.
+
+    Arguments as :func:`compare_windows`; a month missing from one quarter is left out of the
+    other too.
 
     Examples
     --------
@@ -428,26 +597,37 @@ def quarter_vs_last_year(series: pd.Series, quarter: "Quarter | str", overdisper
     q = parse_quarter(quarter)
     ref = q.same_quarter_last_year()
     return compare_windows(series, q.window(), ref.window(), overdispersion, caveats, exposure,
-                           q.label, ref.label)
+                           q.label, ref.label, reasons=reasons)
 
 
-def rolling_12_months(series: pd.Series, quarter: "Quarter | str", overdispersion: "float | None" = None,
-                      caveats: Iterable[Any] = (), exposure: str = "months") -> Comparison:
-    """The 12 months to the end of the quarter against the 12 months before them."""
+def rolling_12_months(series: pd.Series, quarter: "Quarter | str",
+                      overdispersion: "float | Dispersion | None" = None,
+                      caveats: Iterable[Any] = (), exposure: str = "months",
+                      reasons: "Mapping[Any, str] | None" = None) -> Comparison:
+    """The 12 months to the end of the quarter against the 12 months before them.
+
+    Arguments as :func:`compare_windows`.
+    """
     q = parse_quarter(quarter)
     w, w0 = q.rolling_12_months(), q.rolling_12_months_before()
     return compare_windows(series, w, w0, overdispersion, caveats, exposure,
-                           f"the 12 months to {_month_words(w.end)}", f"the 12 months to {_month_words(w0.end)}")
+                           f"the 12 months to {_month_words(w.end)}", f"the 12 months to {_month_words(w0.end)}",
+                           reasons=reasons)
 
 
-def year_to_date(series: pd.Series, quarter: "Quarter | str", overdispersion: "float | None" = None,
-                 caveats: Iterable[Any] = (), exposure: str = "months") -> Comparison:
-    """The financial year to date (April to the quarter's end) against the same months a year earlier."""
+def year_to_date(series: pd.Series, quarter: "Quarter | str",
+                 overdispersion: "float | Dispersion | None" = None,
+                 caveats: Iterable[Any] = (), exposure: str = "months",
+                 reasons: "Mapping[Any, str] | None" = None) -> Comparison:
+    """The financial year to date (April to the quarter's end) against the same months a year earlier.
+
+    Arguments as :func:`compare_windows`.
+    """
     q = parse_quarter(quarter)
     w, w0 = q.year_to_date(), q.year_to_date_last_year()
     return compare_windows(series, w, w0, overdispersion, caveats, exposure,
                            f"{q.fy_label} to date ({w.describe()})",
-                           f"{q.shift(-4).fy_label} to date ({w0.describe()})")
+                           f"{q.shift(-4).fy_label} to date ({w0.describe()})", reasons=reasons)
 
 
 def _month_words(p: pd.Period) -> str:
@@ -473,36 +653,217 @@ def rate_per_1000(count: Any, population: Any) -> Any:
     return 1000 * count / pop
 
 
+#: Fewer months with data than this and the scale is not estimated (Poisson is assumed).
+_MIN_DISPERSION_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Dispersion:
+    """Result of :func:`dispersion`: the quasi-Poisson scale of a monthly count series.
+
+    Pass it as ``overdispersion=`` to :func:`compare_periods` and the window helpers: the test
+    then allows for the scale being an estimate (Student's t on ``df`` degrees of freedom).
+    ``float(d)`` is ``d.phi``.
+
+    Attributes
+    ----------
+    phi : float
+        Quasi-Poisson scale (variance = phi x mean): Pearson chi-squared / ``df``, floored at 1.
+    df : float
+        Residual degrees of freedom of the fit (``inf`` when the scale was not estimated).
+    n_months : int
+        Months with data used.
+    method : str
+        The model, in words.
+    pearson : float
+        Pearson chi-squared / ``df`` before the floor (NaN when not estimated).
+    steps : tuple of pandas.Period
+        Level-shift months modelled as steps.
+    seasonal : bool
+        Whether month-of-year effects were in the model.
+    """
+
+    phi: float
+    df: float
+    n_months: int
+    method: str
+    pearson: float = float("nan")
+    steps: tuple = ()
+    seasonal: bool = False
+
+    def __float__(self) -> float:
+        return float(self.phi)
+
+    @property
+    def estimated(self) -> bool:
+        """True when the scale was estimated (finite ``df``)."""
+        return math.isfinite(self.df)
+
+    def describe(self) -> str:
+        """The scale in one plain-English sentence.
+
+        Examples
+        --------
+        >>> Dispersion(2.5, 47, 60, "x", 2.5).describe()
+        'The monthly counts vary about 2.5 times as much as chance alone (a Poisson model) would give; this is allowed for in the tests (estimated from 60 months, 47 residual degrees of freedom).'
+        """
+        if not self.estimated:
+            return (f"Only {self.n_months} months with data, too few to measure how much the counts vary; "
+                    "they are treated as Poisson, which may overstate the evidence for a change.")
+        basis = f"estimated from {self.n_months} months, {self.df:g} residual degrees of freedom"
+        if self.phi > 1:
+            return (f"The monthly counts vary about {self.phi:.1f} times as much as chance alone (a Poisson "
+                    f"model) would give; this is allowed for in the tests ({basis}).")
+        return (f"The monthly counts vary no more than chance alone (a Poisson model) would give, so no "
+                f"allowance is needed ({basis}).")
+
+
+def _poisson_pearson(y: np.ndarray, x: np.ndarray, offset: np.ndarray, max_iter: int = 100,
+                     tol: float = 1e-10) -> np.ndarray:
+    """Pearson chi-squared of Poisson GLMs (log link) fitted by IRLS, one per row of ``y``.
+
+    ``y`` is (replicates, months), ``x`` (months, columns, full column rank) and ``offset``
+    (months,). Vectorised over replicates: the same fit as statsmodels' ``GLM(...).fit()``.
+    """
+    y = np.atleast_2d(np.asarray(y, dtype=float))
+    mu = (y + y.mean(axis=1, keepdims=True)) / 2 + 0.1  # statsmodels' start, kept off zero
+    eta = np.log(mu)
+    deviance = np.full(len(y), np.inf)
+    for _ in range(max_iter):
+        z = eta - offset + (y - mu) / mu
+        xtw = x.T[None, :, :] * mu[:, None, :]
+        a = xtw @ x
+        b = np.einsum("rkn,rn->rk", xtw, z)
+        try:
+            beta = np.linalg.solve(a, b[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            beta = np.einsum("rkj,rj->rk", np.linalg.pinv(a), b)
+        eta = np.clip(beta @ x.T + offset, -700, 700)
+        mu = np.exp(eta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)
+        new = 2 * term.sum(axis=1)
+        done = np.abs(new - deviance) <= tol * (np.abs(new) + 0.1)
+        deviance = new
+        if done.all():
+            break
+    return (((y - mu) ** 2) / mu).sum(axis=1)
+
+
+def _dispersion_design(index: pd.PeriodIndex, steps: Sequence[pd.Period], seasonal: bool) -> np.ndarray:
+    """Constant, trend (months from the first, scaled to 0-1), month-of-year, steps; full rank."""
+    t = np.array([(p - index[0]).n for p in index], dtype=float)
+    columns = [np.ones(len(index)), t / max(t.max(), 1.0)]
+    if seasonal:
+        for m in range(2, 13):
+            columns.append(np.asarray(index.month == m, dtype=float))
+    for at in steps:
+        columns.append(np.asarray(index >= at, dtype=float))
+    kept: list = []
+    for col in columns:  # drop a column that adds nothing (a month never seen, a step outside the data)
+        trial = np.column_stack(kept + [col])
+        if np.linalg.matrix_rank(trial) == trial.shape[1]:
+            kept.append(col)
+    return np.column_stack(kept)
+
+
+def dispersion(series: pd.Series, steps: Iterable[Any] = (), seasonal: "bool | None" = None) -> Dispersion:
+    """Quasi-Poisson scale of a monthly count series, with its degrees of freedom.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Monthly counts on a monthly PeriodIndex (or DatetimeIndex); NaN months are dropped. For a
+        comparison, pass the series up to the end of the period being compared
+        (``series.loc[:quarter_end]``), as the analysis would have had it.
+    steps : iterable of pandas.Period or 'YYYY-MM'
+        Level shifts (the first month at a new level, e.g. a recording change) entered as step
+        regressors, so that a known change is not mistaken for extra variation. Steps at or
+        before the first month with data, or after the last, are ignored.
+    seasonal : bool, optional
+        Month-of-year effects in the model; by default when there are at least 24 months.
+
+    Returns
+    -------
+    Dispersion
+
+    Raises
+    ------
+    ValueError
+        If the series is not monthly counts or a step is not a month.
+
+    Notes
+    -----
+    A Poisson GLM with a log link is fitted to the counts: ``log E[y_t] = log(days in month t) +
+    a + b t (+ month of year) (+ steps)``, ``t`` the month number from the PeriodIndex (so gaps
+    are handled). phi is Pearson chi-squared over the residual degrees of freedom ``df``
+    (months minus parameters), floored at 1: the quasi-Poisson scale of McCullagh and Nelder.
+    Under the model, ``df x phi`` is roughly chi-squared on ``df``, which is why a comparison
+    given a Dispersion refers its scaled statistic to Student's t on ``df`` (see
+    :func:`compare_periods`). The month-length offset keeps February's fewer days from looking
+    like extra variation when there are no month-of-year effects. Any structure the model
+    misses (a curved trend, an unmodelled level shift, a partial month) inflates phi, which
+    makes tests conservative rather than wrong. With fewer than 12 months, or no residual
+    degrees of freedom, the scale is not estimated: phi = 1 and ``df`` = inf, an optimistic
+    default that ``describe()`` says so.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> idx = pd.period_range("2014-04", periods=60, freq="M")
+    >>> rng = np.random.default_rng(4)
+    >>> y = pd.Series(rng.negative_binomial(100, 100 / 400, 60).astype(float), index=idx)
+    >>> d = dispersion(y)
+    >>> 2 < d.phi < 6, d.df, d.n_months
+    (True, 47.0, 60)
+    """
+    s = _as_monthly(series).dropna()
+    if (s < 0).any():
+        _fail(f"series: found a negative count at {s.index[(s < 0).to_numpy()][0]}; expected counts of 0 or more")
+    if seasonal is not None and not isinstance(seasonal, (bool, np.bool_)):
+        _fail(f"seasonal: found {seasonal!r}; expected True, False or None")
+    wanted = []
+    for at in steps:
+        wanted.append(_as_month(getattr(at, "date", at), "steps"))
+    n = len(s)
+    inside = tuple(sorted({p for p in wanted if n and s.index[0] < p <= s.index[-1]}))
+    use_seasonal = bool(seasonal) if seasonal is not None else n >= 24
+    if n < _MIN_DISPERSION_MONTHS or float(s.sum()) == 0:
+        why = f"fewer than {_MIN_DISPERSION_MONTHS} months with data" if n < _MIN_DISPERSION_MONTHS else "every count is zero"
+        return Dispersion(1.0, math.inf, n, f"not estimated ({why}); Poisson variation assumed",
+                          math.nan, inside, use_seasonal)
+    x = _dispersion_design(s.index, inside, use_seasonal)
+    df = float(n - x.shape[1])
+    if df < 1:
+        return Dispersion(1.0, math.inf, n, "not estimated (no residual degrees of freedom); Poisson variation assumed",
+                          math.nan, inside, use_seasonal)
+    offset = np.log(np.asarray(s.index.days_in_month, dtype=float))
+    pearson = float(_poisson_pearson(s.to_numpy()[None, :], x, offset)[0]) / df
+    terms = ["a linear trend"] + (["month-of-year effects"] if use_seasonal else [])
+    if inside:
+        terms.append(("a level shift at " if len(inside) == 1 else "level shifts at ") + ", ".join(str(p) for p in inside))
+    method = (f"Pearson chi-squared / residual degrees of freedom ({df:g}) of a Poisson GLM (log link, "
+              f"days-in-month offset) on {', '.join(terms[:-1]) + ' and ' + terms[-1] if len(terms) > 1 else terms[0]}, "
+              f"{n} months; floored at 1")
+    return Dispersion(max(1.0, pearson), df, n, method, pearson, inside, use_seasonal)
+
+
 def estimate_overdispersion(series: pd.Series, seasonal: "bool | None" = None) -> float:
     """Quasi-Poisson scale of a monthly count series, for :func:`compare_periods`.
 
-    Fits a Poisson GLM with a log link on a linear trend (and month-of-year effects when
-    ``seasonal``, by default when there are at least 24 months) and returns Pearson chi-squared
-    over the residual degrees of freedom, floored at 1. Missing months are dropped.
+    The ``phi`` of :func:`dispersion` (which see): Pearson chi-squared over the residual degrees
+    of freedom of a Poisson GLM with a log link on a linear trend (and month-of-year effects when
+    ``seasonal``, by default when there are at least 24 months), floored at 1. Missing months are
+    dropped. Prefer :func:`dispersion`: a comparison given its result also allows for the noise
+    of the estimate.
 
     Notes
     -----
     The scale measures extra-Poisson variation around that simple model; a level shift (e.g. a
-    recording change) inside the series inflates it. Fewer than 12 months give 1.0 (no
-    widening), which is optimistic.
+    recording change) inside the series inflates it (:func:`dispersion` can model one). Fewer
+    than 12 months give 1.0 (no widening), which is optimistic.
     """
-    from statsmodels.api import GLM, families
-
-    s = _as_monthly(series).dropna()
-    if len(s) < 12:
-        return 1.0
-    t = np.arange(len(s), dtype=float)
-    # month number from the Period index, not position, so gaps are handled
-    t = np.array([(p - s.index[0]).n for p in s.index], dtype=float)
-    columns = [np.ones(len(s)), t / max(t.max(), 1)]
-    if seasonal if seasonal is not None else len(s) >= 24:
-        for m in range(2, 13):
-            columns.append(np.array([p.month == m for p in s.index], dtype=float))
-    x = np.column_stack(columns)
-    if x.shape[0] - x.shape[1] < 1:
-        return 1.0
-    fit = GLM(s.to_numpy(), x, family=families.Poisson()).fit()
-    return float(max(1.0, fit.pearson_chi2 / fit.df_resid))
+    return float(dispersion(series, seasonal=seasonal).phi)
 
 
 # --- comparator forces -----------------------------------------------------------------------------

@@ -19,9 +19,11 @@ from statsmodels.stats import rates as sm_rates
 
 from perfkit.compare import (
     ComparatorGroup,
+    Dispersion,
     caveats_spanned,
     comparator_position,
     compare_periods,
+    dispersion,
     estimate_overdispersion,
     load_comparators,
     quarter_vs_last_year,
@@ -162,18 +164,67 @@ def test_rolling_and_year_to_date_windows(burglary):
     assert y.exposure == 9 and y.label == "2016/17 to date (April to December 2016)"
 
 
-def test_missing_months_absent_or_nan_are_flagged(burglary):
+def test_missing_months_absent_or_nan_are_left_out_with_their_partner(burglary):
     s = burglary.copy()
     s[pd.Period("2015-05", "M")] = np.nan
     s = s.drop(pd.Period("2016-06", "M"))
     c = quarter_vs_last_year(s, "2016/17 Q1")
-    assert c.missing_months == (pd.Period("2015-05", "M"), pd.Period("2016-06", "M"))
-    assert c.exposure == 2 and c.exposure_ref == 2
-    assert c.count == burglary["2016-04":"2016-05"].sum()
-    assert any("2015-05, 2016-06" in n for n in c.notes)
+    # like with like: May 2015 is missing so May 2016 goes too; June 2016 is missing so June 2015 goes
+    assert c.missing_months == tuple(pd.Period(m, "M") for m in ("2015-05", "2015-06", "2016-05", "2016-06"))
+    assert c.exposure == 1 and c.exposure_ref == 1
+    assert c.count == burglary[pd.Period("2016-04", "M")] and c.count_ref == burglary[pd.Period("2015-04", "M")]
+    assert c.notes[:2] == (
+        "May 2015 is left out as it has no data; May 2016 is left out with it, so both periods hold the same months.",
+        "June 2016 is left out as it has no data; June 2015 is left out with it, so both periods hold the same months.",
+    )
     # a window with no data at all gives a clear result
     empty = quarter_vs_last_year(burglary, "2013/14 Q1")
-    assert math.isnan(empty.ratio) and "No count for either period" in empty.notes[0]
+    assert math.isnan(empty.ratio) and not empty.significant
+    assert empty.notes[-1] == "No month has data in both periods, so there is no comparison."
+    assert len(empty.missing_months) == 6
+
+
+def test_like_windows_with_a_reason_and_an_empty_window():
+    idx = pd.period_range("2016-01", "2018-06", freq="M")
+    s = pd.Series(np.arange(len(idx), dtype=float) + 300, index=idx)
+    s[pd.Period("2018-05", "M")] = np.nan
+    reason = {pd.Period("2018-05", "M"): "the data.police.uk feed for May 2018 was incomplete (data fault D1)"}
+    c = quarter_vs_last_year(s, "2018/19 Q1", reasons=reason)
+    assert c.missing_months == (pd.Period("2017-05", "M"), pd.Period("2018-05", "M"))
+    assert c.count == s["2018-04"] + s["2018-06"] and c.count_ref == s["2017-04"] + s["2017-06"]
+    assert c.exposure == c.exposure_ref == 2
+    assert c.notes[0] == ("May 2018 is left out because the data.police.uk feed for May 2018 was incomplete "
+                          "(data fault D1); May 2017 is left out with it, so both periods hold the same months.")
+    # the rolling year loses the same month a year earlier; 'YYYY-MM' keys work too
+    r = rolling_12_months(s, "2018/19 Q1", reasons={"2018-05": "its feed was incomplete"})
+    assert r.exposure == r.exposure_ref == 11 and "May 2017 is left out with it" in r.notes[0]
+    # both partners missing: one note, both months listed
+    s2 = s.copy()
+    s2[pd.Period("2017-05", "M")] = np.nan
+    c2 = quarter_vs_last_year(s2, "2018/19 Q1", reasons=reason)
+    assert c2.notes[0].startswith("May 2018 and May 2017 both have no data and are left out (May 2018 because")
+    assert c2.missing_months == (pd.Period("2017-05", "M"), pd.Period("2018-05", "M"))
+    # every month of the reference quarter missing: no comparison, said so
+    s3 = s.drop(pd.period_range("2017-04", "2017-06", freq="M"))
+    c3 = quarter_vs_last_year(s3, "2018/19 Q1")
+    assert math.isnan(c3.ratio) and math.isnan(c3.p_value) and not c3.tested
+    assert c3.notes[-1] == "No month has data in both periods, so there is no comparison."
+    with pytest.raises(ValueError, match="reasons: found 'May'; expected a month \\(pandas Period or 'YYYY-MM'\\)"):
+        quarter_vs_last_year(s, "2018/19 Q1", reasons={"May": "x"})
+
+
+def test_windows_of_different_lengths_keep_their_own_missing_months():
+    from perfkit.compare import compare_windows
+    from perfkit.periods import Window
+
+    idx = pd.period_range("2016-01", "2017-12", freq="M")
+    s = pd.Series(100.0, index=idx)
+    s[pd.Period("2017-02", "M")] = np.nan
+    w = Window(pd.Period("2017-01", "M"), pd.Period("2017-03", "M"))
+    w0 = Window(pd.Period("2016-01", "M"), pd.Period("2016-06", "M"))
+    c = compare_windows(s, w, w0)
+    assert c.missing_months == (pd.Period("2017-02", "M"),) and c.exposure == 2 and c.exposure_ref == 6
+    assert c.ratio == 1
 
 
 def test_recording_changes_spanned(burglary):
@@ -213,6 +264,74 @@ def test_estimate_overdispersion():
     extra = pd.Series(rng.poisson(lam).astype(float), index=idx)
     assert estimate_overdispersion(extra) > 5
     assert estimate_overdispersion(poisson.iloc[:6]) == 1.0
+    assert estimate_overdispersion(extra) == dispersion(extra).phi
+
+
+def test_dispersion_matches_a_statsmodels_glm_and_models_steps():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(8)
+    idx = pd.period_range("2014-04", periods=60, freq="M")
+    mu = 400 * np.where(idx >= pd.Period("2016-04", "M"), 1.5, 1.0) * (1 + 0.1 * np.cos(2 * np.pi * idx.month.to_numpy() / 12))
+    y = pd.Series(rng.poisson(mu).astype(float), index=idx)
+    y[pd.Period("2015-02", "M")] = np.nan  # a missing month is dropped
+    d = dispersion(y, steps=[pd.Period("2016-04", "M")])
+    kept = y.dropna()
+    t = np.array([(p - kept.index[0]).n for p in kept.index], dtype=float)
+    x = np.column_stack([np.ones(len(kept)), t / t.max()]
+                        + [(kept.index.month == m).astype(float) for m in range(2, 13)]
+                        + [(kept.index >= pd.Period("2016-04", "M")).astype(float)])
+    fit = sm.GLM(kept.to_numpy(), x, family=sm.families.Poisson(),
+                 offset=np.log(kept.index.days_in_month.to_numpy().astype(float))).fit()
+    assert d.pearson == pytest.approx(fit.pearson_chi2 / fit.df_resid, rel=1e-8)
+    assert d.df == fit.df_resid == 59 - 14 and d.n_months == 59 and d.seasonal
+    assert d.steps == (pd.Period("2016-04", "M"),) and "level shift at 2016-04" in d.method
+    # without the step the 50% jump looks like over-dispersion
+    assert dispersion(y).phi > 5 * d.phi
+    assert float(d) == d.phi and d.phi >= 1 and "residual degrees of freedom" in d.describe()
+    # steps outside the data are ignored; too short a series is not estimated
+    assert dispersion(y, steps=["2010-01", "2030-01"]).steps == ()
+    short = dispersion(y.iloc[:8])
+    assert short.phi == 1 and short.df == math.inf and not short.estimated and "too few" in short.describe()
+    with pytest.raises(ValueError, match="steps: found 'April'; expected a month"):
+        dispersion(y, steps=["April"])
+
+
+def test_an_estimated_scale_uses_student_t_and_its_interval_matches():
+    d = Dispersion(phi=2.5, df=20.0, n_months=33, method="test", pearson=2.5)
+    c = compare_periods(612, 3, 700, 3, overdispersion=d)
+    z = sm_rates.test_poisson_2indep(612, 3, 700, 3, method="score", compare="ratio").statistic
+    assert c.p_value == pytest.approx(2 * stats.t.sf(abs(z) / math.sqrt(2.5), 20), rel=1e-9)
+    known = compare_periods(612, 3, 700, 3, overdispersion=2.5)
+    assert c.p_value > known.p_value and c.ci_low < known.ci_low and c.ci_high > known.ci_high
+    assert c.dispersion_df == 20 and known.dispersion_df == math.inf and c.overdispersion == 2.5
+    assert "Student's t with 20 degrees of freedom" in c.method and "quasi-Poisson scale 2.50" in c.method
+    # at each end of the interval the scaled statistic is the t quantile: the interval inverts the test
+    for bound in (c.ci_low, c.ci_high):
+        stat = sm_rates.test_poisson_2indep(612, 3, 700, 3, value=bound, method="score", compare="ratio").statistic
+        assert abs(stat) / math.sqrt(2.5) == pytest.approx(stats.t.ppf(0.975, 20), rel=1e-4)
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        c1, c0 = (int(v) for v in rng.integers(50, 2000, 2))
+        r = compare_periods(c1, 3, c0, 3, overdispersion=Dispersion(float(rng.uniform(1.01, 12)),
+                                                                    float(rng.integers(5, 60)), 60, "x"))
+        if abs(r.p_value - 0.05) > 1e-6:
+            assert r.significant == (not (r.ci_low <= 1 <= r.ci_high))
+    # an estimate at the floor: the counts are treated as Poisson (normal reference)
+    floor = compare_periods(612, 3, 700, 3, overdispersion=Dispersion(1.0, 47.0, 60, "x", 0.8))
+    assert floor.p_value == compare_periods(612, 3, 700, 3).p_value and "treated as Poisson" in floor.method
+    with pytest.raises(ValueError, match="expected positive residual degrees of freedom"):
+        compare_periods(612, 3, 700, 3, overdispersion=Dispersion(2.0, 0.0, 60, "x"))
+
+
+def test_helpers_take_a_dispersion(burglary):
+    q = parse_quarter("2016/17 Q1")
+    d = dispersion(burglary.loc[:q.end])
+    c = quarter_vs_last_year(burglary, q, overdispersion=d)
+    direct = compare_periods(c.count, 3, c.count_ref, 3, overdispersion=d)
+    assert c.p_value == direct.p_value and c.dispersion_df == d.df
+    for helper in (rolling_12_months, year_to_date):
+        assert helper(burglary, q, overdispersion=d).dispersion_df == d.df
 
 
 # --- comparator forces ----------------------------------------------------------------------------
