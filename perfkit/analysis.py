@@ -24,7 +24,7 @@ import pandas as pd
 from perfkit import caveats as caveats_mod
 from perfkit import compare, data, narrative, seasonal, spc
 from perfkit.measures import MeasureSeries, measure_series
-from perfkit.periods import Quarter
+from perfkit.periods import Quarter, Window
 from perfkit.plan import Measure, Plan
 
 __all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "measure_statement", "population_for",
@@ -35,6 +35,9 @@ _MOVES_FIGURES = ("up", "down", "break", "unknown")
 
 #: Minimum months of history before the reporting quarter's end for SPC and seasonal work.
 _MIN_MONTHS_SPC = 12
+
+#: Months a measure's chart shows, to the quarter's end (five years).
+CHART_MONTHS = 60
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,25 @@ class MeasureEvidence:
         The evidence statement for "what the evidence says".
     notes : list of str
         What a reader needs to know about gaps (missing data, no figures supplied).
+    chart_caveats : list
+        Register entries that qualify the chart: changes dated inside the months it shows, and
+        data faults whose months it shows (drawn hollow).
+    dispersion : perfkit.compare.Dispersion or None
+        The quasi-Poisson scale estimated from the measure's own monthly series, used by every
+        test of change in its counts.
+    rate_months : int
+        Months of data behind ``rate_per_1000`` (12, or fewer when months are left out: the rate
+        is then scaled to 12 months).
+    population_year : int or None
+        Year of the ONS mid-year population used for the rate.
+    ends_before_quarter : bool
+        The series ends before the quarter's end; its comparisons run to its latest month.
+    snapshot : dict
+        For snapshot measures: ``value``, ``month`` (its date), ``ref_value``, ``ref_month``.
+    series_caveats : list
+        Register entries dated inside the whole series to the quarter's end (the deep dive's window).
+    shift_reasons : dict
+        Caveat id -> why a modelled change inside the series has no quoted size.
     """
 
     measure: Measure
@@ -82,6 +104,14 @@ class MeasureEvidence:
     shift_estimates: dict = field(default_factory=dict)
     statement: str = ""
     notes: list = field(default_factory=list)
+    chart_caveats: list = field(default_factory=list)
+    dispersion: Any = None
+    rate_months: int = 0
+    population_year: "int | None" = None
+    ends_before_quarter: bool = False
+    snapshot: dict = field(default_factory=dict)
+    series_caveats: list = field(default_factory=list)
+    shift_reasons: dict = field(default_factory=dict)
 
     @property
     def window(self) -> pd.Series:
@@ -90,42 +120,108 @@ class MeasureEvidence:
 
     @property
     def quarter_value(self) -> float:
-        """The quarter's total (monthly counts) or latest figure (other series)."""
-        values = self.series.window_values(self.quarter.months)
+        """The quarter's total as compared (monthly counts: the months with data, a left-out
+        month excluded), or the latest figure at or before the quarter's end (other series)."""
         if self.series.frequency == "monthly" and self.measure.is_count:
-            return float(values.sum(min_count=3))
-        return float(values.dropna().iloc[-1]) if values.notna().any() else float("nan")
+            if self.quarter_comparison is not None and not self.ends_before_quarter:
+                return float(self.quarter_comparison.count)
+            return float("nan")
+        if self.snapshot:
+            return float(self.snapshot["value"])
+        values = self.series.values.loc[: self.quarter.end].dropna()
+        return float(values.iloc[-1]) if len(values) else float("nan")
+
+    @property
+    def headline_comparison(self):
+        """The comparison the evidence statement leads with (the quarter's, else the 12 months')."""
+        if self.quarter_comparison is not None:
+            return self.quarter_comparison
+        return self.rolling_comparison
+
+    def change_words(self) -> str:
+        """The headline change in words, for chart titles and alt text ("2% more than a year earlier,
+        2018/19 Q2"), from the same comparison as the statement; "" when there is none."""
+        if self.snapshot:
+            snap = self.snapshot
+            if not snap.get("ref_value"):
+                return ""
+            return (f"{narrative.format_change(snap['value'] / snap['ref_value'], 'higher', 'lower')} than a year "
+                    f"earlier, at {_dated(snap['month'], True)}")
+        cmp = self.headline_comparison
+        if cmp is None or pd.isna(cmp.ratio) or not np.isfinite(cmp.ratio):
+            return ""
+        unequal = cmp.exposure != cmp.exposure_ref
+        words = narrative.format_change(cmp.ratio, *(("higher", "lower") if unequal else ("more", "fewer")))
+        if words == "no change":
+            return f"no change on a year earlier, {cmp.label}"
+        return f"{'a rate ' if unequal else ''}{words} than a year earlier, {cmp.label}"
+
+    @property
+    def latest_month(self) -> "pd.Period | None":
+        """The latest month with a figure, up to the quarter's end."""
+        values = self.series.values.loc[: self.quarter.end].dropna()
+        return values.index[-1] if len(values) else None
+
+    @property
+    def left_out(self) -> dict:
+        """``{month: label}`` of months a registered data fault removes, up to the quarter's end."""
+        refs = _labels()
+        return {m: refs.get(cid, cid) for m, cid in self.series.left_out.items() if m <= self.quarter.end}
+
+
+def population_year(force: str, quarter: Quarter, store=None) -> "tuple[float, int | None]":
+    """(population, year): the ONS mid-year population of the force area for the year the quarter
+    ends in, or the latest earlier year if not yet published; (NaN, None) when unknown."""
+    frame = data.population(force=force, store=store)
+    if frame.empty:
+        return float("nan"), None
+    usable = frame[frame["year"] <= quarter.end.year]
+    if usable.empty:
+        return float("nan"), None
+    row = usable.sort_values("year").iloc[-1]
+    return float(row["population"]), int(row["year"])
 
 
 def population_for(force: str, quarter: Quarter, store=None) -> float:
     """ONS mid-year population of the force area for the year the quarter ends in (latest earlier
     year if not yet published); NaN when unknown."""
-    frame = data.population(force=force, store=store)
-    if frame.empty:
-        return float("nan")
-    year = quarter.end.year
-    usable = frame[frame["year"] <= year]
-    if usable.empty:
-        return float("nan")
-    return float(usable.sort_values("year")["population"].iloc[-1])
+    return population_year(force, quarter, store)[0]
 
 
-def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None) -> pd.Series:
-    """Rolling 12-month rate per 1,000 residents of a data.police.uk measure for each force
-    (NaN where a month is missing or the population is unknown). One query for all forces."""
+#: A force whose rolling 12 months lack more than this many months is left out of a comparison of rates.
+MAX_MONTHS_LEFT_OUT = 3
+
+
+def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None, *, details: bool = False):
+    """Rolling 12-month rate per 1,000 residents of a data.police.uk measure for each force.
+
+    Every force's rate uses the same months: those with data for every force of the group (a
+    month missing or registered as a data fault for one force is left out for all, so the rates
+    stay like for like), scaled to 12 months. A force missing more than
+    :data:`MAX_MONTHS_LEFT_OUT` months, or without a population, is NaN. One query for all forces.
+
+    Returns a Series of rates, or with ``details=True`` ``(rates, months_used, forces_left_out)``.
+    """
     months = quarter.rolling_12_months().months
     forces = list(forces)
-    frame = data.monthly_counts(force=forces, crime_type=list(measure.crime_types), by=("month", "force", "crime_type"),
+    frame = data.monthly_counts(force=forces, crime_type=list(measure.crime_types), by=("month", "force"),
                                 start=months[0], end=months[-1], store=store)
+    wide = frame.pivot(index="month", columns="force", values="count").reindex(
+        index=pd.PeriodIndex(months, freq="M"), columns=forces)
+    gaps = wide.isna().sum()
+    usable = [f for f in forces if gaps[f] <= MAX_MONTHS_LEFT_OUT]
+    left_out = tuple(f for f in forces if f not in usable)
+    common = wide[usable].dropna().index if usable else wide.index[:0]
     rates = {}
     for force in forces:
-        counts = frame.loc[frame["force"] == force, "count"]
-        # A missing month or crime type makes the 12-month total unknown, never smaller.
-        complete = len(counts) == len(months) * len(measure.crime_types) and counts.notna().all()
-        total = counts.sum() if complete else float("nan")
         population = population_for(force, quarter, store)
-        rates[force] = float(compare.rate_per_1000(total, population)) if pd.notna(total) else float("nan")
-    return pd.Series(rates, name=measure.id, dtype=float)
+        if force not in usable or not len(common):
+            rates[force] = float("nan")
+            continue
+        total = float(wide.loc[common, force].sum()) * 12 / len(common)
+        rates[force] = float(compare.rate_per_1000(total, population))
+    out = pd.Series(rates, name=measure.id, dtype=float)
+    return (out, tuple(common), left_out) if details else out
 
 
 class LabelledCaveat:
@@ -137,6 +233,8 @@ class LabelledCaveat:
         self.ref = ref
 
     def __getattr__(self, name):
+        if name.startswith("__") or name == "_caveat":  # pickling looks these up before _caveat exists
+            raise AttributeError(name)
         return getattr(self._caveat, name)
 
     @property
@@ -150,29 +248,31 @@ class LabelledCaveat:
         return self._caveat.caveat
 
 
-@lru_cache(maxsize=1)
 def _register():
-    register = caveats_mod.load_register()
-    return register, {c.id: f"C{i}" for i, c in enumerate(register, start=1)}
+    return caveats_mod.current_register()
+
+
+def _labels() -> dict:
+    return caveats_mod.labels(_register())
 
 
 def labelled(caveats) -> list[LabelledCaveat]:
-    """Caveats with their pack-wide labels (``C1`` is the register's first entry)."""
-    refs = _register()[1]
+    """Register entries with their pack-wide labels (``C1`` is the first recording change or
+    status caveat, ``D1`` the first data fault)."""
+    refs = _labels()
     return [LabelledCaveat(c, refs[c.id]) for c in caveats]
 
 
 def clear_cache() -> None:
-    """Forget memoised results (after the store or the register changed)."""
+    """Forget memoised results (after the store changed; an edited register is picked up anyway)."""
     _analyse_cached.cache_clear()
-    _register.cache_clear()
 
 
 def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | None" = None,
             store=None, comparator_group: "str | None" = None) -> MeasureEvidence:
-    """All the evidence for ``measure`` in ``quarter`` (memoised per process)."""
+    """All the evidence for ``measure`` in ``quarter`` (memoised per process and register content)."""
     return _analyse_cached(measure.id, quarter, plan, force or plan.force,
-                           None if store is None else str(store), comparator_group)
+                           None if store is None else str(store), comparator_group, _register())
 
 
 def comparator_group(force: str, name: "str | None" = None):
@@ -190,38 +290,63 @@ def _number(value: float, unit: str) -> str:
     return narrative.format_count(round(value)) if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
 
 
+def _dated(month: pd.Period, snapshot_day: bool) -> str:
+    """'30 September 2017' for a snapshot taken at a month's end, else 'September 2017'."""
+    if snapshot_day:
+        return f"{month.days_in_month} {month.strftime('%B %Y')}"
+    return month.strftime("%B %Y")
+
+
+def _snapshot_statement(ev: "MeasureEvidence") -> str:
+    m, q, snap = ev.measure, ev.quarter, ev.snapshot
+    month = snap["month"]
+    if ev.series.frequency == "snapshot-ratio":
+        text = (f"{m.title}: {_number(snap['value'], m.unit)} {m.unit}, from the 12 months to "
+                f"{_dated(month, False)} and the staffing figure at {_dated(month, True)}")
+    else:
+        text = f"{m.title}: {_number(snap['value'], m.unit)} {'' if m.unit == 'percent' else m.unit + ' '}at {_dated(month, True)}"
+    if month < q.start:
+        text += ", the latest published"
+    if "ref_value" in snap and snap["ref_value"]:
+        change = snap["value"] / snap["ref_value"] - 1
+        ref = f"{_dated(snap['ref_month'], True)} ({_number(snap['ref_value'], m.unit)})"
+        if abs(change) < 0.005:
+            text += f"; about the same as at {ref}"
+        else:
+            text += f"; {abs(change):.1%} {'higher' if change > 0 else 'lower'} than at {ref}"
+    return text + ". This is a snapshot figure, so no test of change is made."
+
+
 def measure_statement(ev: "MeasureEvidence") -> str:
     """The evidence statement for one measure, in plain English (see :mod:`perfkit.narrative`)."""
     m, q = ev.measure, ev.quarter
     if not ev.series.available:
         return f"{m.title}: no figures are available. " + " ".join(ev.series.notes)
     last = ev.series.last_month
-    if last is not None and last < q.start and ev.series.frequency == "monthly":
-        return (f"{m.title}: the figures in the data store end in {last.strftime('%B %Y')}, before {q.label}, "
+    if ev.snapshot:
+        text = _snapshot_statement(ev)
+    elif ev.ends_before_quarter and ev.rolling_comparison is not None:
+        cmp = ev.rolling_comparison
+        text = (narrative.evidence_statement(m.title, cmp, spc=None, unit=m.unit, period_label=cmp.label)
+                + f" The figures end in {last.strftime('%B %Y')}, before {q.label}.")
+    elif last is not None and last < q.start and ev.series.frequency == "monthly":
+        return (f"{m.title}: the figures end in {last.strftime('%B %Y')}, before {q.label}, "
                 f"so this quarter cannot be reported; the chart shows the series to its last month.")
-    if ev.quarter_comparison is not None:
+    elif ev.quarter_comparison is not None:
         text = narrative.evidence_statement(m.title, ev.quarter_comparison, spc=ev.spc,
                                             unit=m.unit, period_label=q.label)
     elif ev.rolling_comparison is not None:
         text = narrative.evidence_statement(m.title, ev.rolling_comparison, spc=ev.spc,
                                             unit=m.unit, period_label=ev.rolling_comparison.label)
     else:
-        values = ev.window.dropna()
-        if values.empty:
-            return f"{m.title}: no figure is available up to the end of {q.label}."
-        latest_month, latest = values.index[-1], values.iloc[-1]
-        year_before = values.loc[: latest_month - 12]
-        text = f"{m.title}: {_number(latest, m.unit)} {'' if m.unit == 'percent' else m.unit + ' '}at {latest_month.strftime('%B %Y')}"
-        if len(year_before):
-            ref_month, ref = year_before.index[-1], year_before.iloc[-1]
-            if ref:
-                change = latest / ref - 1
-                words = "no change" if abs(change) < 0.005 else f"{abs(change):.1%} {'more' if change > 0 else 'less'}"
-                text += f", {words} than the {_number(ref, m.unit)} at {ref_month.strftime('%B %Y')}"
-        text += " (a snapshot figure, so no test of change is made)"
-        if latest_month < q.start:
-            text += f"; the latest figure predates {q.label}"
-        text += "."
+        return f"{m.title}: no figure is available up to the end of {q.label}."
+    compared = ev.quarter_comparison if ev.quarter_comparison is not None else ev.rolling_comparison
+    faults = sorted({(month, ref) for month, ref in ev.left_out.items()
+                     if compared is not None and compared.window is not None
+                     and (month in compared.window or (compared.window_ref is not None and month in compared.window_ref))})
+    for month, ref in faults:
+        text = text.rstrip(".") + (f". {month.strftime('%B %Y')} is left out: its data.police.uk feed was incomplete "
+                                   f"(data fault {ref}).")
     for cav in ev.caveats:
         estimate = ev.shift_estimates.get(cav.id)
         if estimate is not None:
@@ -245,24 +370,79 @@ def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> No
         )
 
 
+def _dispersion(history: pd.Series, steps) -> Any:
+    """The quasi-Poisson scale of a monthly count series (with its degrees of freedom where
+    :func:`perfkit.compare.dispersion` is available)."""
+    if hasattr(compare, "dispersion"):
+        return compare.dispersion(history, steps=tuple(steps))
+    return compare.estimate_overdispersion(history)
+
+
+def _reasons(series: MeasureSeries, refs: dict, register) -> dict:
+    """``{month: reason}`` for the months a data fault removes, as comparisons word them."""
+    out = {}
+    for month, cid in series.left_out.items():
+        out[month] = f"its {register[cid].title[0].lower() + register[cid].title[1:]}, data fault {refs.get(cid, cid)}"
+    return out
+
+
+def _windows_to(last: pd.Period) -> "tuple[Window, Window]":
+    label = f"the 12 months to {last.strftime('%B %Y')}"
+    return (Window(last - 11, last, label),
+            Window(last - 23, last - 12, f"the 12 months to {(last - 12).strftime('%B %Y')}"))
+
+
+def _compare(values, window, window_ref, dispersion, caveats, reasons, label, label_ref):
+    # ``reasons`` names why a month is left out (older compare_windows has no such parameter)
+    kwargs = {"reasons": reasons} if reasons and "reasons" in compare.compare_windows.__code__.co_varnames else {}
+    return compare.compare_windows(values, window, window_ref, dispersion, caveats, label=label,
+                                   label_ref=label_ref, **kwargs)
+
+
 @lru_cache(maxsize=256)
-def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, store, group_name) -> MeasureEvidence:
+def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, store, group_name,
+                    register) -> MeasureEvidence:
     measure = plan.measure(measure_id)
     series = measure_series(measure, force, store=store, plan=plan)
     notes = list(series.notes)
-    register = _register()[0]
+    refs = caveats_mod.labels(register)
     values = series.values.loc[: quarter.end]
     earliest = quarter.rolling_12_months_before().start
-    applicable = labelled(caveats_mod.applicable(register, measure, earliest, quarter.end)) if measure.recorded_crime else []
-    # A status caveat (a lost designation) qualifies the figures but cannot explain a change in them.
-    moving = [c for c in applicable if c.direction in _MOVES_FIGURES]
+    if series.frequency in ("snapshot", "snapshot-ratio") and values.notna().any():
+        # A snapshot is qualified by what its own date's figures span, not by the quarter's.
+        dated = values.dropna().index[-1]
+        first = dated - 23 if series.frequency == "snapshot-ratio" else dated
+        applicable = labelled(caveats_mod.applicable(register, measure, first, dated, force=force))
+    else:
+        applicable = labelled(caveats_mod.applicable(register, measure, earliest, quarter.end, force=force))
+    # A status caveat (a lost designation) qualifies the figures but cannot explain a change in
+    # them; a data fault's months are left out instead (the comparison notes say so).
+    moving = [c for c in applicable if c.direction in _MOVES_FIGURES and c.kind == "recording-change"]
+    shown = values.dropna()
+    chart_caveats = []
+    if len(shown):
+        chart_start = max(shown.index.min(), quarter.end - CHART_MONTHS + 1)
+        if series.frequency != "monthly":  # a chart of 12-month figures shows the 12 months behind its first point
+            chart_start = max(shown.index.min(), shown.index.max() - CHART_MONTHS + 1) - 11
+        chart_caveats = labelled(caveats_mod.applicable(register, measure, chart_start, shown.index.max(),
+                                                        after_months=0, force=force))
+    reasons = _reasons(series, refs, register)
+    series_caveats = labelled(caveats_mod.applicable(register, measure, shown.index.min(), quarter.end, after_months=0,
+                                                     force=force)) if len(shown) else []
+    shift_reasons: dict = {}
 
     adjustment = spc_result = None
     spc_basis = ""
     shift_estimates: dict = {}
     q_cmp = r_cmp = y_cmp = None
     rate = float("nan")
+    rate_months = 0
+    pop_year = None
     comparator = None
+    dispersion = None
+    snapshot: dict = {}
+    last = values.dropna().index.max() if values.notna().any() else None
+    ends_early = bool(last is not None and series.frequency == "monthly" and last < quarter.end)
 
     monthly_count = series.frequency == "monthly" and measure.is_count
     if series.available and series.frequency == "monthly":
@@ -271,41 +451,81 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                          if len(history) and history.index.min() < m <= quarter.end]
                         if measure.recorded_crime else [])
         if len(history) >= 24:
+            # A left-out month is NaN: the adjustment fills it for fitting only and its adjusted
+            # value is never used as data (below).
             adjustment = seasonal.adjust(values.loc[history.index.min():], method="auto", shifts=tuple(shift_months))
+        if monthly_count and len(history) >= 12:
+            dispersion = _dispersion(values.loc[history.index.min():], shift_months)
         if monthly_count:
-            for cav in applicable:
-                if cav.model_shift and len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 11:
-                    try:
-                        # the same model as the adjustment's (its other shifts included), so one number a change
-                        estimate = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date,
-                                                              other_shifts=[m for m in shift_months if m != cav.date])
-                    except ValueError as exc:  # a series the model cannot fit: say so rather than fail
-                        notes.append(f"The size of the recording change {cav.ref} could not be estimated: {exc}")
-                    else:
-                        _keep_if_calibrated(estimate, cav, shift_estimates, notes)
+            # Every modelled change inside the series is sized once, with the others in the same model
+            # (the adjustment's), so a page, the deep dive and the data pack quote one number a change.
+            quoted = {c.id for c in applicable}
+            for cav in series_caveats:
+                if not cav.model_shift:
+                    continue
+                said = notes if cav.id in quoted else []
+                if not (len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 11):
+                    shift_reasons[cav.id] = "not estimated: a year of figures either side of the change is needed"
+                    continue
+                try:
+                    estimate = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date,
+                                                          other_shifts=[m for m in shift_months if m != cav.date])
+                except ValueError as exc:  # a series the model cannot fit: say so rather than fail
+                    said.append(f"The size of the recording change {cav.ref} could not be estimated: {exc}")
+                    shift_reasons[cav.id] = f"not estimated: {exc}"
+                else:
+                    _keep_if_calibrated(estimate, cav, shift_estimates, said)
+                    if cav.id not in shift_estimates:
+                        shift_reasons[cav.id] = ("not estimated: the series is too short to check the model's "
+                                                 "interval against dates with no known change")
         if len(history) >= _MIN_MONTHS_SPC:
             basis, spc_basis = values.loc[history.index.min():], "recorded"
             if adjustment is not None and adjustment.method != "none":
-                basis, spc_basis = adjustment.seasadj, "seasonally adjusted"
+                observed = values.reindex(adjustment.seasadj.index)
+                basis, spc_basis = adjustment.seasadj.where(observed.notna()), "seasonally adjusted"
             rebase = [m for m in shift_months if basis.index.min() < m <= quarter.end]
             spc_result = spc.xmr(basis.loc[: quarter.end], improvement=measure.improvement, rebase=rebase)
         else:
             spc_basis = "too few months of data for a control chart (at least 12 are needed)"
-    if monthly_count and series.available:
-        q_cmp = compare.quarter_vs_last_year(values, quarter, caveats=moving)
-        r_cmp = compare.rolling_12_months(values, quarter, caveats=moving)
-        y_cmp = compare.year_to_date(values, quarter, caveats=moving)
-        population = population_for(force, quarter, store)
-        total = series.window_values(quarter.rolling_12_months().months).sum(min_count=12)
-        if pd.notna(total) and pd.notna(population):
-            rate = float(compare.rate_per_1000(total, population))
-        if measure.source == "police_uk":
+    if monthly_count and series.available and last is not None:
+        if ends_early:
+            # Report to the latest month: the latest complete quarter and 12 months, by their own dates.
+            q_eff = Quarter.containing(last)
+            if q_eff.end > last:
+                q_eff = q_eff.previous()
+            ref_q = q_eff.same_quarter_last_year()
+            q_cmp = _compare(values, q_eff.window(), ref_q.window(), dispersion, moving, reasons, q_eff.label, ref_q.label)
+            w, w0 = _windows_to(last)
+            r_cmp = _compare(values, w, w0, dispersion, moving, reasons, w.label, w0.label)
+            notes.append(f"The figures end in {last.strftime('%B %Y')}, before the end of {quarter.label}: the "
+                         f"comparisons are of the latest complete periods ({q_eff.label} and {w.label}).")
+        else:
+            ref_q = quarter.same_quarter_last_year()
+            q_cmp = _compare(values, quarter.window(), ref_q.window(), dispersion, moving, reasons,
+                             quarter.label, ref_q.label)
+            w, w0 = _windows_to(quarter.end)
+            r_cmp = _compare(values, w, w0, dispersion, moving, reasons, w.label, w0.label)
+            y, y0 = quarter.year_to_date(), quarter.year_to_date_last_year()
+            y_cmp = _compare(values, y, y0, dispersion, moving, reasons, f"{quarter.fy_label} to date ({y.describe()})",
+                             f"{quarter.shift(-4).fy_label} to date ({y0.describe()})")
+        population, pop_year = population_year(force, quarter, store)
+        window = r_cmp.window.months if r_cmp is not None and r_cmp.window is not None else quarter.rolling_12_months().months
+        in_window = series.window_values(window).dropna()
+        if len(in_window) >= 12 - MAX_MONTHS_LEFT_OUT and pd.notna(population):
+            rate_months = len(in_window)
+            rate = float(compare.rate_per_1000(float(in_window.sum()) * 12 / rate_months, population))
+        if measure.source == "police_uk" and not ends_early:
             chosen = comparator_group(force, group_name)
             if chosen is not None:
-                rates = comparator_rates(measure, quarter, chosen.members, store)
+                rates, used, dropped = comparator_rates(measure, quarter, chosen.members, store, details=True)
                 if rates.notna().sum() >= 2 and pd.notna(rates.get(force, np.nan)):
                     comparator = compare.comparator_position(rates.dropna(), force, chosen,
                                                              unit=f"{measure.unit} per 1,000 residents")
+                    # one rate per measure: the page's rate is the one the force is ranked on
+                    rate, rate_months = float(rates[force]), len(used)
+                    if len(used) < 12:
+                        notes.append(f"Comparator rates use the {len(used)} months with data for every force of the "
+                                     "group, scaled to 12 months, so that they stay like for like.")
     elif series.frequency == "quarterly-rolling-12" and series.available:
         at = values.dropna()
         at = at.loc[: quarter.end]
@@ -327,12 +547,23 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                 at.iloc[-1], 12, ref, 12,
                 spans_caveats=[c for c in moving if end - 23 < c.date <= end],
                 label=f"the 12 months to {end.strftime('%B %Y')}", label_ref="a year earlier")
+    elif series.frequency in ("snapshot", "snapshot-ratio") and series.available:
+        points = values.dropna()
+        if len(points):
+            month = points.index[-1]
+            snapshot = {"value": float(points.iloc[-1]), "month": month}
+            before = points.loc[: month - 12]
+            if len(before):
+                snapshot.update(ref_value=float(before.iloc[-1]), ref_month=before.index[-1])
 
     ev = MeasureEvidence(
         measure=measure, quarter=quarter, force=force, series=series, caveats=applicable,
         adjustment=adjustment, spc=spc_result, spc_basis=spc_basis, quarter_comparison=q_cmp,
         rolling_comparison=r_cmp, ytd_comparison=y_cmp, rate_per_1000=rate, comparator=comparator,
-        shift_estimates=shift_estimates, notes=notes,
+        shift_estimates=shift_estimates, notes=notes, chart_caveats=chart_caveats, dispersion=dispersion,
+        rate_months=rate_months, population_year=pop_year, ends_before_quarter=ends_early, snapshot=snapshot,
+        series_caveats=series_caveats, shift_reasons=shift_reasons,
     )
     object.__setattr__(ev, "statement", measure_statement(ev))
     return ev
+

@@ -47,12 +47,17 @@ __all__ = [
     "ShiftEstimate",
     "LikeForLike",
     "load_register",
+    "current_register",
     "applicable",
     "shift_dates",
     "estimate_shift",
     "like_for_like",
     "register_table",
     "POLICE_UK_CRIME_TYPES",
+    "KINDS",
+    "LABEL_PREFIX",
+    "faulty_months",
+    "labels",
     "OVERDISPERSION_THRESHOLD",
     "PLACEBO_MIN",
     "CALIBRATION_FACTOR",
@@ -72,9 +77,16 @@ OVERDISPERSION_THRESHOLD = 1.5
 _DIRECTIONS = ("up", "down", "break", "none", "unknown")
 _RATINGS = ("high", "medium", "low")
 _SCOPES = ("national", "local")
+#: The kinds of register entry: a change in recording practice, a change in the statistics'
+#: status (it qualifies figures but cannot move them), and a data fault (months whose published
+#: figures are wrong or incomplete: left out of every statistic).
+KINDS = ("recording-change", "status", "data-fault")
+#: Label prefix of each kind in a pack: recording changes and status caveats C1, C2, ...; data
+#: faults D1, D2, ...
+LABEL_PREFIX = {"recording-change": "C", "status": "C", "data-fault": "D"}
 _KEYS = (
-    "id", "date", "end", "title", "change", "measures", "crime_types", "all_recorded_crime",
-    "direction", "source", "caveat", "quality", "impact", "model_shift", "scope", "persists",
+    "id", "kind", "date", "end", "title", "change", "measures", "crime_types", "all_recorded_crime",
+    "direction", "source", "caveat", "quality", "impact", "model_shift", "scope", "force", "persists",
     "applies_for_months", "note",
 )
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -90,12 +102,17 @@ _MONTH_NAMES = [
 # ================================================================================================
 @dataclass(frozen=True)
 class Caveat:
-    """One recording change (an entry of ``params/caveats.yaml``).
+    """One entry of the register (``params/caveats.yaml``): a recording change, a status change or a
+    data fault.
 
     Attributes
     ----------
     id : str
         Short slug, e.g. ``"harassment-offences-2015-04"``.
+    kind : str
+        ``recording-change``, ``status`` (the statistics' designation; qualifies figures, cannot
+        move them) or ``data-fault`` (the months ``date`` to ``end`` of ``force`` are wrong or
+        incomplete in the source: every statistic leaves them out).
     date : pandas.Period
         First month under the new practice.
     end : pandas.Period or None
@@ -119,7 +136,10 @@ class Caveat:
     model_shift : bool
         Model as a level shift at ``date`` (seasonal adjustment, SPC rebasing).
     scope : str
-        ``national`` or ``local`` (an analyst's entry about the force).
+        ``national`` or ``local`` (an analyst's entry about one force).
+    force : str
+        data.police.uk slug of the force a local entry or data fault belongs to (``""`` for a
+        national entry); it applies to that force only.
     persists : bool
         Applies to every later window (a status change such as a lost designation).
     applies_for_months : int or None
@@ -143,6 +163,8 @@ class Caveat:
     end: "pd.Period | None" = None
     all_recorded_crime: bool = False
     scope: str = "national"
+    kind: str = "recording-change"
+    force: str = ""
     persists: bool = False
     applies_for_months: "int | None" = None
     note: str = ""
@@ -155,13 +177,28 @@ class Caveat:
     def when(self) -> str:
         """The date in words: ``'April 2015'`` or ``'April 2011 to March 2013'``."""
         first = f"{_MONTH_NAMES[self.date.month - 1]} {self.date.year}"
-        if self.end is None:
+        if self.end is None or self.end == self.date:
             return first
         return f"{first} to {_MONTH_NAMES[self.end.month - 1]} {self.end.year}"
 
     def describe(self) -> str:
         """The caveat as printed under a chart: wording, then the source."""
         return f"{self.caveat} (Source: {self.source}.)"
+
+    @property
+    def is_fault(self) -> bool:
+        """Whether the entry is a data fault (its months are left out, not qualified)."""
+        return self.kind == "data-fault"
+
+    @property
+    def months(self) -> pd.PeriodIndex:
+        """Every month from ``date`` to ``end`` (one month for a change at one date)."""
+        return pd.period_range(self.date, self.last_month, freq="M")
+
+    def concerns(self, force: "str | None") -> bool:
+        """Whether the entry applies to ``force``: national entries to every force, an entry
+        with a ``force`` to that force only (``force=None`` means any force)."""
+        return not self.force or force is None or self.force == force
 
     def affects(self, measure: Any) -> bool:
         """Whether the change affects ``measure`` (an id, or an object with ``.id``)."""
@@ -312,6 +349,17 @@ def load_register(path: "Path | str | None" = None) -> Register:
         applies = node.get("applies_for_months", None)
         if applies is not None:
             applies = node.int("applies_for_months", minimum=0)
+        kind = node.choice("kind", KINDS, "recording-change")
+        scope = node.choice("scope", _SCOPES, "national")
+        force = node.str("force", "")
+        if (kind == "data-fault" or scope == "local") and not force:
+            node.fail(f"no force; expected the data.police.uk slug of the force a {kind if kind == 'data-fault' else 'local entry'} "
+                      "belongs to, e.g. force: cambridgeshire", "force")
+        if force and not _ID_RE.match(force):
+            node.fail(f"found {force!r}; expected a data.police.uk force slug such as cambridgeshire", "force")
+        model_shift = node.bool("model_shift", False)
+        if kind == "data-fault" and model_shift:
+            node.fail("found true for a data fault; expected false (a faulty month is left out, not modelled)", "model_shift")
         caveats.append(
             Caveat(
                 id=cid,
@@ -327,14 +375,34 @@ def load_register(path: "Path | str | None" = None) -> Register:
                 caveat=node.str("caveat"),
                 quality=node.choice("quality", _RATINGS),
                 impact=node.choice("impact", _RATINGS),
-                model_shift=node.bool("model_shift"),
-                scope=node.choice("scope", _SCOPES, "national"),
+                model_shift=model_shift,
+                scope=scope,
+                kind=kind,
+                force=force,
                 persists=node.bool("persists", False),
                 applies_for_months=applies,
                 note=node.str("note", ""),
             )
         )
     return Register(caveats, path)
+
+
+@lru_cache(maxsize=8)
+def _register_for(path: str, digest: str) -> Register:
+    return load_register(path)
+
+
+def current_register() -> Register:
+    """The register of the current params folder (:func:`perfkit.config.params_dir`), read once per
+    content: an edited file is read again on the next call, an unchanged one is not."""
+    import hashlib
+
+    path = config.params_dir() / "caveats.yaml"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        raise ConfigError(f"{path}: the caveat register is missing; expected a caveats.yaml in the params folder") from None
+    return _register_for(str(path), digest)
 
 
 def _as_month(value: Any, what: str) -> pd.Period:
@@ -354,6 +422,7 @@ def applicable(
     start: Any,
     end: Any,
     after_months: int = 12,
+    force: "str | None" = None,
 ) -> list[Caveat]:
     """The caveats that qualify ``measure`` over the window ``start`` to ``end``.
 
@@ -370,14 +439,18 @@ def applicable(
     after_months : int, default 12
         A change also applies when the window starts within this many months after it (a year
         on year comparison soon after a change still mixes regimes in its context). An entry's
-        ``applies_for_months`` overrides it.
+        ``applies_for_months`` overrides it. Not used for data faults.
+    force : str, optional
+        The force the figures are for: entries belonging to another force (a ``force`` key) are
+        left out. ``None`` keeps every entry.
 
     Returns
     -------
     list of Caveat
         In date order. A caveat applies when it affects the measure and the window spans the
         change (starts before it and ends at or after it), overlaps a change phased in over a
-        period, starts within ``after_months`` after it, or the entry ``persists``.
+        period, starts within ``after_months`` after it, or the entry ``persists``. A data fault
+        applies only when the window holds one of its months.
 
     Examples
     --------
@@ -392,7 +465,11 @@ def applicable(
         raise ValueError(f"after_months: found {after_months!r}; expected a whole number of 0 or more")
     out = []
     for c in register:
-        if not c.affects(measure):
+        if not c.affects(measure) or not c.concerns(force):
+            continue
+        if c.is_fault:
+            if first <= c.last_month and last >= c.date:
+                out.append(c)
             continue
         months = c.applies_for_months if c.applies_for_months is not None else after_months
         spans = first < c.date <= last if c.end is None else (first <= c.end and last >= c.date)
@@ -401,6 +478,69 @@ def applicable(
         if spans or soon_after or persists:
             out.append(c)
     return sorted(out, key=lambda c: (c.date, c.id))
+
+
+def faulty_months(register: Iterable[Caveat], force: str, crime_types: "Iterable[str] | None" = None,
+                  measure: Any = None) -> dict:
+    """The months of ``force`` that registered data faults make unusable, with the fault.
+
+    Parameters
+    ----------
+    register : Register or iterable of Caveat
+    force : str
+        data.police.uk slug.
+    crime_types : iterable of str, optional
+        data.police.uk crime types: a month is faulty when a fault names any of them (``all_crime``
+        is faulty when a fault names any type but anti-social behaviour).
+    measure : str or object, optional
+        A measure (id or object): faults naming it count too.
+
+    Returns
+    -------
+    dict
+        ``{pandas.Period: Caveat}``, in month order.
+
+    Examples
+    --------
+    >>> reg = load_register()
+    >>> {str(m): c.id for m, c in faulty_months(reg, "cambridgeshire", ["Burglary"]).items()}
+    {'2018-05': 'cambridgeshire-partial-feed-2018-05'}
+    >>> faulty_months(reg, "norfolk", ["Burglary"])
+    {}
+    """
+    types = set(crime_types or ())
+    out: dict = {}
+    for c in register:
+        if not c.is_fault or c.force != force:
+            continue
+        named = set(c.crime_types)
+        hit = bool(types & named) or ("all_crime" in types and bool(named - {"Anti-social behaviour"})) \
+            or ("all_crime" in named and bool(types - {"Anti-social behaviour"}))
+        if measure is not None and c.affects(measure):
+            hit = True
+        if hit:
+            for m in c.months:
+                out.setdefault(m, c)
+    return dict(sorted(out.items()))
+
+
+def labels(register: Iterable[Caveat]) -> dict:
+    """Each entry's label in a pack: ``C1``, ``C2``, ... for recording changes and status caveats
+    in register order, ``D1``, ``D2``, ... for data faults.
+
+    Examples
+    --------
+    >>> refs = labels(load_register())
+    >>> refs["harassment-offences-2015-04"], refs["cambridgeshire-partial-feed-2018-05"]
+    ('C6', 'D1')
+    """
+    counters: dict = {}
+    out = {}
+    for c in register:
+        prefix = LABEL_PREFIX[c.kind]
+        counters[prefix] = counters.get(prefix, 0) + 1
+        out[c.id] = f"{prefix}{counters[prefix]}"
+    return out
 
 
 def shift_dates(register: Iterable[Caveat], measure: Any) -> list[pd.Period]:
@@ -441,13 +581,15 @@ def register_table(register: Iterable[Caveat]) -> pd.DataFrame:
                 "impact": c.impact,
                 "modelled_as_level_shift": "yes" if c.model_shift else "no",
                 "scope": c.scope,
+                "kind": c.kind,
+                "force": c.force,
                 "note": c.note,
             }
         )
     columns = [
         "id", "date", "title", "what_changed", "measures_affected", "crime_types_affected",
         "expected_direction", "caveat", "source", "quality", "impact", "modelled_as_level_shift",
-        "scope", "note",
+        "scope", "kind", "force", "note",
     ]
     return pd.DataFrame(rows, columns=columns)
 

@@ -102,6 +102,7 @@ def trend_chart(
     highlight: "tuple[pd.Period, pd.Period] | None" = None,
     unit: str = "",
     connect: bool = False,
+    incomplete: "pd.Series | None" = None,
 ):
     """Monthly recorded figures with, optionally, the seasonally adjusted line.
 
@@ -118,6 +119,9 @@ def trend_chart(
     connect : bool
         Join the points across the months between them (for quarterly or twice-yearly figures,
         where the months between are not missing but not measured).
+    incomplete : Series, optional
+        Published figures of months left out as data faults: drawn hollow, labelled, never joined
+        to the line.
 
     Returns
     -------
@@ -132,6 +136,10 @@ def trend_chart(
     if adjusted is not None and adjusted.notna().any():
         ax.plot(_x(adjusted.index), adjusted.to_numpy(dtype=float), color=TWO_SERIES[1], linewidth=2.0,
                 linestyle="--", label=adjusted_label)
+    if incomplete is not None and len(incomplete.dropna()):
+        shown = incomplete.dropna()
+        ax.scatter(_x(shown.index), shown.to_numpy(dtype=float), s=36, facecolors="white", edgecolors=TWO_SERIES[0],
+                   linewidths=1.5, zorder=3, label="Incomplete month (left out)")
     ymax = np.nanmax(recorded.to_numpy(dtype=float)) if recorded.notna().any() else 1.0
     if highlight is not None:
         start, end = highlight
@@ -160,8 +168,12 @@ def trend_chart(
 
 
 def trend_alt_text(recorded: pd.Series, *, what: str, place: str, adjusted: "pd.Series | None" = None,
-                   unit: str = "", kind: str = "") -> str:
-    """Alt text written from the data: what, where, the period, the latest value, the direction."""
+                   unit: str = "", kind: str = "", change: str = "", left_out: Sequence[pd.Period] = ()) -> str:
+    """Alt text written from the data: what, where, the period, the latest value, the direction.
+
+    ``change`` is the measure's comparison in words, from the evidence model ("2% more than a year
+    earlier in 2018/19 Q2"); when given it replaces the chart's own description of direction, so
+    the alt text says what the page says. ``left_out`` are months drawn hollow as data faults."""
     values = recorded.dropna()
     if values.empty:
         return f"Chart of {what} in {place}: no figures are available."
@@ -173,12 +185,19 @@ def trend_alt_text(recorded: pd.Series, *, what: str, place: str, adjusted: "pd.
             f"Latest month ({month_name(last)}): {latest_text}{(' ' + unit) if unit else ''}. ")
     basis = adjusted if adjusted is not None and adjusted.notna().any() else recorded
     direction = describe_direction(basis, sparse=bool(kind))
-    if kind:
+    if change:
+        text += f"{change[0].upper()}{change[1:]}."
+    elif kind:
         text += f"The latest figure {direction} compared with a year earlier."
     else:
         text += f"Over the latest 12 months the figures {direction} compared with the 12 months before."
     gaps = int(recorded.loc[first:last].isna().sum()) if not kind else 0
-    if gaps:
+    shown_out = [m for m in left_out if first <= m <= last]
+    if shown_out:
+        text += (f" {', '.join(month_name(m) for m in shown_out)}: incomplete data, left out and drawn as a hollow "
+                 "point.")
+        gaps -= len(shown_out)
+    if gaps > 0:
         text += f" {gaps} month{'s' if gaps != 1 else ''} in the period {'have' if gaps != 1 else 'has'} no data."
     return text
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -34,6 +35,7 @@ __all__ = [
     "ensure_store",
     "last_month",
     "monthly_counts",
+    "registered_faults",
     "recorded_crime",
     "population",
     "collisions_monthly",
@@ -285,6 +287,7 @@ def monthly_counts(
     end: "str | pd.Period | None" = None,
     by: Sequence[str] = ("month", "force", "crime_type"),
     store: "Path | str | None" = None,
+    faults: bool = True,
 ) -> pd.DataFrame:
     """Monthly counts of data.police.uk crimes and anti-social behaviour, as a tidy frame.
 
@@ -308,11 +311,16 @@ def monthly_counts(
         ``district`` (read from the LSOA name) and ``outcome`` need row-level data.
     store : path, optional
         The store; default the default store (built from data/shipped when needed).
+    faults : bool, default True
+        Leave out the force-months that the register (``<params>/caveats.yaml``) lists as data
+        faults: their counts are NaN, as a month with no data, so no statistic uses them.
+        ``False`` gives the counts as published (to check or register a fault).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``by + ["count"]``; ``month`` is ``period[M]``, ``count`` float (NaN = no data).
+        Columns ``by + ["count"]``; ``month`` is ``period[M]``, ``count`` float (NaN = no data,
+        or a registered data fault).
 
     Examples
     --------
@@ -401,6 +409,11 @@ def monthly_counts(
     grid = grid.merge(pres, on=["force", "month", "asb"], how="left")
     grid["present"] = grid["present"].fillna(False).astype(bool)
     grid["count"] = np.where(grid["count"].notna(), grid["count"], np.where(grid["present"], 0.0, np.nan)).astype("float64")
+    if faults:
+        bad = registered_faults()
+        if bad:
+            keys_now = list(zip(grid["force"], grid["month"], grid["crime_type"]))
+            grid.loc[[k in bad for k in keys_now], "count"] = np.nan
     if all_crime:
         grid["crime_type"] = "all_crime"
 
@@ -410,6 +423,31 @@ def monthly_counts(
     out = out.reset_index()
     out["month"] = months_to_period(out["month"])
     return out[[*by, "count"]].sort_values(by, kind="stable").reset_index(drop=True)
+
+
+def registered_faults() -> frozenset:
+    """``{(force, 'YYYY-MM', crime type)}`` that the register lists as data faults (empty when
+    the params folder has no register). Follows the register's content, so an edited register
+    counts from the next query."""
+    from perfkit import caveats
+
+    if not (config.params_dir() / "caveats.yaml").is_file():
+        return frozenset()
+    return _fault_keys(caveats.current_register())
+
+
+@lru_cache(maxsize=8)
+def _fault_keys(register) -> frozenset:
+    from perfkit.ingest import CRIME_TYPES
+
+    out = set()
+    for c in register:
+        if c.is_fault:
+            types = set(c.crime_types)
+            if "all_crime" in types:
+                types = (types - {"all_crime"}) | {t for t in CRIME_TYPES if t != _ASB}
+            out |= {(c.force, str(m), t) for m in c.months for t in types}
+    return frozenset(out)
 
 
 def last_month(force: "str | None" = None, store: "Path | str | None" = None) -> "pd.Period | None":

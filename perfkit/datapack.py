@@ -21,62 +21,30 @@ import pandas as pd
 
 from perfkit import caveats as caveats_mod
 from perfkit import config
-from perfkit.display import escape, notice, show, table_html
+from perfkit.display import escape, figure, notice, show, table_html
 from perfkit.measures import SOURCE_NOTES
 from perfkit.report import ReportContext, about_figures
 
 __all__ = ["DataPack", "measure_rows", "write_csv", "write_workbook"]
 
-_SPC_WORDS = {
-    "common_cause": "common-cause variation only",
-    "improvement": "special cause: improvement",
-    "concern": "special cause: concern",
-    "neutral": "special cause (no direction is better)",
-}
-
-
-def _change(cmp) -> tuple:
-    if cmp is None or pd.isna(getattr(cmp, "ratio", float("nan"))):
-        return (None, None, None, "")
-    low, high = (cmp.ci_low - 1) * 100, (cmp.ci_high - 1) * 100
-    verdict = "yes" if cmp.significant else "no"
-    return (round(cmp.change, 1), round(low, 1), round(high, 1), verdict)
+#: Columns of the data pack's web tables (the rest are in the CSV and the workbook).
+_SHOWN = (
+    ("measure", "Measure"), ("quarter_label", "Period"), ("quarter_value", "Figure"),
+    ("year_earlier_value", "A year earlier"), ("change_pct", "Change"), ("change_low_pct", "95% interval from"),
+    ("change_high_pct", "to"), ("significant", "Statistically significant"),
+    ("rolling12_value", "Rolling 12 months"), ("rolling12_change_pct", "Rolling 12 months change"),
+    ("ytd_value", "Year to date"), ("rate_per_1000", "Rate per 1,000 residents"),
+    ("spc_variation", "SPC"), ("data_quality", "Data quality"), ("caveats", "Caveats"),
+)
 
 
 def measure_rows(ctx: ReportContext, *, include_restricted: bool) -> pd.DataFrame:
-    """One row per measure of the Plan: every figure the data pack shows."""
-    rows = []
-    for objective in ctx.plan.objectives:
-        for outcome in objective.outcomes:
-            for measure in outcome.measures:
-                if measure.restricted and not include_restricted:
-                    continue
-                ev = ctx.evidence(measure)
-                q_cmp, r_cmp, y_cmp = ev.quarter_comparison, ev.rolling_comparison, ev.ytd_comparison
-                q_change, q_low, q_high, q_sig = _change(q_cmp)
-                r_change, _, _, r_sig = _change(r_cmp)
-                y_change, _, _, _ = _change(y_cmp)
-                rows.append({
-                    "Objective": objective.number,
-                    "Measure id": measure.id,
-                    "Measure": measure.title,
-                    "Unit": measure.unit,
-                    "Quarter": ev.quarter_value if pd.notna(ev.quarter_value) else None,
-                    "Same quarter last year": q_cmp.count_ref if q_cmp is not None else None,
-                    "Change (%)": q_change,
-                    "95% interval low (%)": q_low,
-                    "95% interval high (%)": q_high,
-                    "Statistically significant": q_sig,
-                    "Rolling 12 months": r_cmp.count if r_cmp is not None else None,
-                    "Rolling 12 months change (%)": r_change,
-                    "Year to date": y_cmp.count if y_cmp is not None else None,
-                    "Year to date change (%)": y_change,
-                    "Rate per 1,000 residents (12 months)": round(ev.rate_per_1000, 2) if pd.notna(ev.rate_per_1000) else None,
-                    "SPC": _SPC_WORDS.get(getattr(ev.spc, "icon", None), "no control chart") if ev.spc is not None else "no control chart",
-                    "Caveats": "; ".join(f"{c.ref} {c.title}" for c in ev.caveats),
-                    "Notes": " ".join(ev.series.notes),
-                })
-    return pd.DataFrame(rows)
+    """The data-pack contract (:data:`perfkit.evidence.FIELDS`), one row per Plan measure, read
+    from the quarter's evidence model; restricted measures only when ``include_restricted``."""
+    table = ctx.model.table
+    if not include_restricted:
+        table = table[table["restricted"] != "yes"]
+    return table.reset_index(drop=True)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -156,8 +124,11 @@ class DataPack:
             ("Title", f"Police and Crime Plan data pack, {q.long_label}"),
             ("Force", self.ctx.plan.force_name),
             ("Status", "Indicators of performance, not targets. Read with the narrative reports."),
-            ("Change and interval", "Rate ratio with a 95% interval from a two-sample Poisson score test; "
-                                    "'Statistically significant' is the test's verdict at the 5% level."),
+            ("Change and interval", "Rate ratio with a 95% interval from a two-sample score test scaled by the "
+                                    "measure's own over-dispersion (quasi-Poisson; columns dispersion and test); "
+                                    "'significant' is the test's verdict at the 5% level."),
+            ("Data quality", "Months left out (a registered data fault, or no data) and how the figures were "
+                             "compared: a left-out month is left out of both periods, so they hold the same months."),
             ("SPC", "XmR control chart verdict on the seasonally adjusted series where one exists."),
             ("Missing data", "Blank cells mean no data; a month with no data is never counted as zero."),
         ]
@@ -168,9 +139,9 @@ class DataPack:
     def _write(self, include_restricted: bool, folder: Path) -> None:
         table = measure_rows(self.ctx, include_restricted=include_restricted)
         write_csv(table, folder / "data-pack.csv")
-        sheets = {f"Objective {o.number}": table[table["Objective"] == o.number].drop(columns="Objective")
+        sheets = {f"Objective {o.number}": table[table["objective"] == o.number].drop(columns="objective")
                   for o in self.ctx.plan.objectives}
-        sheets["Caveats"] = caveats_mod.register_table(caveats_mod.load_register())
+        sheets["Caveats"] = caveats_mod.register_table(caveats_mod.current_register())
         sheets["Notes"] = self._notes_sheet()
         stamp = self.ctx.quarter.end.to_timestamp(how="end").strftime("%Y-%m-%dT00:00:00Z")
         write_workbook(sheets, folder / "data-pack.xlsx", stamp=stamp)
@@ -189,10 +160,12 @@ class DataPack:
             table = measure_rows(self.ctx, include_restricted=include)
             blocks = []
             for objective in self.ctx.plan.objectives:
-                part = table[table["Objective"] == objective.number]
-                shown = part[["Measure", "Quarter", "Same quarter last year", "Change (%)", "95% interval low (%)",
-                              "95% interval high (%)", "Statistically significant", "Rolling 12 months",
-                              "Year to date", "Rate per 1,000 residents (12 months)", "SPC", "Caveats"]]
+                part = table[table["objective"] == objective.number]
+                shown = pd.DataFrame([
+                    {title: (row[f] if f in ("measure", "quarter_label", "data_quality", "caveats") or not isinstance(row[f], (int, float, str))
+                             else figure(row, f)) if not (isinstance(row[f], float) and pd.isna(row[f])) else None
+                     for f, title in _SHOWN}
+                    for row in part.to_dict("records")], columns=[t for _, t in _SHOWN])
                 blocks.append(f"<h3>Objective {objective.number}: {escape(objective.title)}</h3>")
                 blocks.append(table_html(shown, f"Objective {objective.number}: every measure, {self.ctx.quarter.label}"))
             has_restricted = any(m.restricted for m in self.ctx.plan.measures.values())
@@ -202,7 +175,7 @@ class DataPack:
 
     def caveats_log(self) -> None:
         """The recording-change register as an assumptions-and-caveats log."""
-        register = caveats_mod.load_register()
+        register = caveats_mod.current_register()
         table = caveats_mod.register_table(register)
         show(table_html(table, "Assumptions and caveats log: changes in crime recording"))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from perfkit import analysis, caveats as caveats_mod, charts, data, disclosure
+from perfkit import charts, data, disclosure
 from perfkit.display import details_html, escape, figure_html, notice, show, table_html
 from perfkit.periods import Quarter
 from perfkit.report import ReportContext, about_figures
@@ -223,39 +223,33 @@ class DeepDive:
                 continue
             values = ev.window
             adjusted = ev.adjustment.seasadj if ev.adjustment is not None and ev.adjustment.method != "none" else None
+            if adjusted is not None:
+                adjusted = adjusted.where(values.reindex(adjusted.index).notna())  # no adjusted value for a left-out month
             subtitle = (f"Monthly recorded {measure.unit}, {charts.month_name(values.index.min())} to "
                         f"{charts.month_name(values.index.max())}")
             fig = charts.trend_chart(values, title=f"{measure.title}: the long run", subtitle=subtitle,
                                      source=ev.series.source_note.split(". ")[0], adjusted=adjusted,
-                                     markers=[(c.period, c.ref) for c in ev.caveats], unit=measure.unit)
+                                     markers=[(c.period, c.ref) for c in ev.series_caveats if not c.is_fault],
+                                     incomplete=ev.series.published if len(ev.series.published) else None,
+                                     unit=measure.unit)
             alt = charts.trend_alt_text(values, what=f"recorded {measure.title.lower()}", place=self.ctx.plan.area_name,
-                                        adjusted=adjusted, unit=measure.unit)
+                                        adjusted=adjusted, unit=measure.unit, left_out=list(ev.left_out))
             text = ev.adjustment.describe() if ev.adjustment is not None else "Too short to adjust."
             show(f"<h3>{escape(measure.title)}</h3>" + figure_html(fig, alt, escape(subtitle)) + f"<p>{escape(text)}</p>")
 
     def recording_changes(self) -> None:
         """Each recording change inside the data's window, with its estimated size."""
         show("<h3>Recording changes in the window</h3>")
-        register = caveats_mod.load_register()
         rows = []
         for measure in self.objective.measures:
             if not measure.recorded_crime or measure.restricted:
                 continue
             ev = self.ctx.evidence(measure)
-            values = ev.window.dropna()
-            if values.empty:
-                continue
-            for cav in analysis.labelled(caveats_mod.applicable(register, measure, values.index.min(), self.quarter.end)):
+            for cav in ev.series_caveats:
+                if cav.is_fault:
+                    continue
                 estimate = ev.shift_estimates.get(cav.id)
-                why = "not estimated: a year of figures either side of the change is needed"
-                if estimate is None and ev.series.frequency == "monthly" and values.index.min() + 12 <= cav.period <= self.quarter.end - 11:
-                    try:
-                        estimate = caveats_mod.estimate_shift(ev.window, cav.period)
-                    except ValueError as exc:  # a series the model cannot fit: say why rather than fail the page
-                        why = f"not estimated: {exc}"
-                if estimate is not None and not estimate.calibrated:
-                    estimate, why = None, ("not estimated: the series is too short to check the model's interval "
-                                           "against dates with no known change")
+                why = ev.shift_reasons.get(cav.id, "not estimated: the change is not modelled as a step in the series")
                 rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
                              "Estimated effect": estimate.describe() if estimate is not None else why})
         if not rows:

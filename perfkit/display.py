@@ -24,6 +24,8 @@ import pandas as pd
 
 __all__ = [
     "figure_html",
+    "Figure",
+    "figure",
     "table_html",
     "details_html",
     "notice",
@@ -55,6 +57,57 @@ def figure_html(fig, alt: str, caption: str = "", *, dpi: int = 110) -> str:
     return f'<figure><img src="data:image/png;base64,{data}" alt="{escape(alt, quote=True)}">{cap}</figure>'
 
 
+#: Contract fields that are percentages (shown signed, one decimal) and rates (two decimals).
+_PCT_FIELDS = ("change_pct", "change_low_pct", "change_high_pct")
+
+
+class Figure:
+    """A figure from the quarter's evidence model, shown marked up with HTML's ``data`` element so
+    that a page can be checked against the data pack: ``<data value="17086"
+    data-measure="all_crime" data-field="quarter_value">17,086</data>``.
+
+    ``field`` is a column of :data:`perfkit.evidence.FIELDS`; ``value`` is that cell's value.
+    """
+
+    __slots__ = ("value", "measure", "field", "unit")
+
+    def __init__(self, value, measure: str, field: str, unit: str = ""):
+        self.value, self.measure, self.field, self.unit = value, measure, field, unit
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None or (isinstance(self.value, float) and pd.isna(self.value)) or self.value == ""
+
+    def text(self) -> str:
+        """The figure in words: 17,086; +2.0%; 7.48; 2018-09."""
+        v = self.value
+        if self.missing:
+            return "no data"
+        if isinstance(v, str):
+            return v
+        if self.field.endswith(_PCT_FIELDS):
+            return f"{v:+.1f}%".replace("+-", "-")
+        if self.field == "rate_per_1000":
+            return f"{v:,.2f}"
+        if float(v).is_integer():
+            return f"{int(round(v)):,}"
+        return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+
+    def html(self) -> str:
+        """The marked-up figure (escaped)."""
+        if self.missing:
+            return "no data"
+        v = self.value
+        raw = v if isinstance(v, str) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
+        return (f'<data value="{escape(raw, quote=True)}" data-measure="{escape(self.measure, quote=True)}" '
+                f'data-field="{escape(self.field, quote=True)}">{escape(self.text())}</data>')
+
+
+def figure(row: dict, field: str) -> Figure:
+    """The :class:`Figure` of one field of a data-pack row (``perfkit.evidence.QuarterEvidence.row``)."""
+    return Figure(row.get(field), row["measure_id"], field, row.get("unit", ""))
+
+
 def _decimals(column: pd.Series) -> int:
     """Decimals for a column of numbers: none when every value is whole (counts held as floats,
     NaN marking a missing month), else one, or two for small values such as rates."""
@@ -65,6 +118,8 @@ def _decimals(column: pd.Series) -> int:
 
 
 def _cell(value, decimals: int = 1) -> str:
+    if isinstance(value, Figure):
+        return "<td>no data</td>" if value.missing else f'<td class="num">{value.html()}</td>'
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "<td>no data</td>"
     if isinstance(value, float):
@@ -83,7 +138,7 @@ def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_ht
     if index:
         frame = frame.reset_index()
     head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in frame.columns)
-    decimals = {c: _decimals(frame[c]) for c in frame.columns}
+    decimals = {c: _decimals(frame[c]) if not any(isinstance(v, Figure) for v in frame[c]) else 0 for c in frame.columns}
     rows = []
     for record in frame.itertuples(index=False):
         cells = []

@@ -68,6 +68,12 @@ class MeasureSeries:
         Source and licence in words.
     notes : tuple of str
         Anything a reader must know about these figures (e.g. "no data supplied").
+    left_out : dict
+        ``{month: register entry id}`` of the months a registered data fault removes: NaN in
+        ``values`` (so no statistic uses them), shown hollow on charts at their ``published``
+        figure.
+    published : pandas.Series
+        The figures as published for the ``left_out`` months (empty when none).
     """
 
     measure: Measure
@@ -76,6 +82,8 @@ class MeasureSeries:
     frequency: str
     source_note: str
     notes: tuple[str, ...] = field(default=())
+    left_out: dict = field(default_factory=dict)
+    published: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
 
     @property
     def available(self) -> bool:
@@ -102,10 +110,10 @@ def _monthly_index(series: pd.Series) -> pd.Series:
     return series.reindex(full).astype(float)
 
 
-def _police_uk(measure: Measure, force: str, store) -> pd.Series:
+def _police_uk(measure: Measure, force: str, store, faults: bool = True) -> pd.Series:
     frames = []
     for crime_type in measure.crime_types:
-        frame = data.monthly_counts(force=force, crime_type=crime_type, by=("month",), store=store)
+        frame = data.monthly_counts(force=force, crime_type=crime_type, by=("month",), store=store, faults=faults)
         frames.append(frame.set_index("month")["count"])
     if not frames:
         return pd.Series(dtype=float)
@@ -157,11 +165,13 @@ def _derived(plan: Plan, measure: Measure, force: str, store) -> pd.Series:
     denominator = measure_series(plan.measure(measure.denominator), force, store=store, plan=plan).values
     if numerator.empty or denominator.empty:
         return pd.Series(dtype=float)
-    # Rolling 12-month numerator over the latest snapshot of the denominator at or before each month.
+    # Numerator and denominator of matching dates: the 12 months to each snapshot's month over
+    # that snapshot (crimes in the 12 months to September 2017 per officer at 30 September 2017).
+    # A snapshot without a complete 12 months of the numerator gives no figure.
     rolling = numerator.rolling(12, min_periods=12).sum()
     snapshots = denominator.dropna()
-    aligned = snapshots.reindex(rolling.index.union(snapshots.index)).ffill().reindex(rolling.index)
-    return (rolling / aligned).replace([np.inf, -np.inf], np.nan)
+    ratio = (rolling.reindex(snapshots.index) / snapshots).replace([np.inf, -np.inf], np.nan)
+    return ratio.dropna() if ratio.notna().any() else ratio.iloc[0:0]
 
 
 def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | None" = None) -> MeasureSeries:
@@ -201,10 +211,21 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
 
             plan = load_plan()
         values = _derived(plan, measure, force, store)
-        frequency = "monthly-rolling-12"
+        frequency = "snapshot-ratio"
+    left_out: dict = {}
+    published = pd.Series(dtype=float)
+    if measure.source == "police_uk":
+        from perfkit import caveats
+
+        bad = caveats.faulty_months(caveats.current_register(), force, measure.crime_types, measure=measure)
+        left_out = {m: c.id for m, c in bad.items() if m in values.index}
+        if left_out:
+            raw = _police_uk(measure, force, store, faults=False)
+            published = raw.reindex(pd.PeriodIndex(list(left_out), freq="M")).dropna()
     values = values.rename(measure.id)
     values.index.name = "month"
     if values.empty and measure.source != "local":
         notes.append(f"No {measure.source} figures for {force} are in the data store.")
-    return MeasureSeries(measure, force, values, frequency, SOURCE_NOTES[measure.source], tuple(notes))
+    return MeasureSeries(measure, force, values, frequency, SOURCE_NOTES[measure.source], tuple(notes),
+                         left_out, published)
 

@@ -263,7 +263,9 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
     missing = tuple(getattr(comparison, "missing_months", ()) or ())
     if missing:
         verb = "has" if len(missing) == 1 else "have"
-        clauses.append(f"{_month_list(missing)} {verb} no data, so the comparison uses rates over the months with data")
+        verb = "is" if len(missing) == 1 else "are"
+        clauses.append(f"{_month_list(missing)} {verb} left out (no usable data), so both periods are compared on "
+                       "the same months")
 
     seen: list[Any] = []
     for c in list(getattr(comparison, "caveats", ()) or ()) + list(caveats):

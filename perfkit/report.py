@@ -21,9 +21,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from perfkit import analysis, charts, compare, config, data
-from perfkit.display import details_html, escape, figure_html, notice, show, show_markdown, table_html
-from perfkit.forces import all_slugs, name_for
+from perfkit import analysis, charts, config, data
+from perfkit.display import details_html, escape, figure, figure_html, notice, show, show_markdown, table_html
 from perfkit.measures import SOURCE_NOTES
 from perfkit.periods import Quarter, latest_complete_quarter, parse_quarter
 from perfkit.plan import Measure, Objective, Plan, load_plan
@@ -63,9 +62,16 @@ class ReportContext:
     def force_name(self) -> str:
         return self.plan.force_name
 
+    @cached_property
+    def model(self):
+        """The quarter's evidence model (:func:`perfkit.evidence.load`): every figure the views show."""
+        from perfkit import evidence
+
+        return evidence.load(self.plan, self.quarter, self.store)
+
     def evidence(self, measure: Measure) -> "analysis.MeasureEvidence":
-        """The memoised evidence for a measure this quarter."""
-        return analysis.analyse(measure, self.quarter, self.plan, store=self.store)
+        """The evidence for a measure this quarter, from the quarter's evidence model."""
+        return self.model.measure(measure.id)
 
     def header(self, heading: str, kind: str) -> None:
         """The page's one ``h1`` and the line under it."""
@@ -128,10 +134,12 @@ def revision_note(ctx: ReportContext, measure: Measure, *, threshold: float = 0.
     if not path.exists() or not (ev.series.frequency == "monthly" and measure.is_count):
         return ""
     published = pd.read_csv(path)
-    row = published[published["Measure id"] == measure.id]
-    if row.empty or pd.isna(row["Quarter"].iloc[0]):
+    if "measure_id" not in published.columns:  # a pack published before the evidence contract
         return ""
-    then = float(row["Quarter"].iloc[0])
+    row = published[published["measure_id"] == measure.id]
+    if row.empty or pd.isna(row["quarter_value"].iloc[0]):
+        return ""
+    then = float(row["quarter_value"].iloc[0])
     now = float(ev.series.window_values(previous.months).sum(min_count=3))
     if pd.isna(now) or then == 0 or abs(now / then - 1) <= threshold:
         return ""
@@ -147,7 +155,9 @@ def _caveat_list(caveats, estimates) -> str:
         return ""
     items = []
     for cav in caveats:
-        text = f"<strong>{escape(cav.ref)}: {escape(cav.title)}</strong> ({escape(str(cav.period))}). {escape(cav.wording)}"
+        kind = {"data-fault": "data fault", "status": "status of the statistics"}.get(cav.kind, "recording change")
+        text = (f"<strong>{escape(cav.ref)}: {escape(cav.title)}</strong> ({escape(kind)}, {escape(cav.when())}). "
+                f"{escape(cav.wording)}")
         if cav.id in estimates:
             text += " " + escape(estimates[cav.id].describe())
         text += f' <span class="source">Source: {escape(cav.source)}.</span>'
@@ -155,9 +165,32 @@ def _caveat_list(caveats, estimates) -> str:
     return f'<div class="caveats"><p class="caveats-title">Caveats that apply</p><ul>{"".join(items)}</ul></div>'
 
 
-def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3) -> str:
+def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
+    """The comparison table of one measure: every cell a marked figure of its data-pack row."""
+    row = ctx.model.row(measure.id)
+    ev = ctx.evidence(measure)
+    out = []
+    spec = [("quarter_label", "quarter_value", "year_earlier_value", "change_pct", "change_low_pct", "change_high_pct",
+             ev.quarter_comparison),
+            ("rolling12_label", "rolling12_value", "rolling12_previous_value", "rolling12_change_pct",
+             "rolling12_change_low_pct", "rolling12_change_high_pct", ev.rolling_comparison),
+            (None, "ytd_value", "ytd_previous_value", "ytd_change_pct", None, None, ev.ytd_comparison)]
+    for label_field, now, before, change, low, high, cmp in spec:
+        if cmp is None or pd.isna(row.get(now)):
+            continue
+        label = (f"{cmp.label} against {cmp.label_ref}" if cmp.label_ref else str(cmp.label))
+        interval = (f"{figure(row, low).html()} to {figure(row, high).html()}"
+                    if low and pd.notna(row.get(low)) else (
+                        "" if low else (f"{_pct(cmp.ci_low - 1)} to {_pct(cmp.ci_high - 1)}" if pd.notna(cmp.ci_low) else "")))
+        out.append({"Comparison": label, "This period": figure(row, now), "Previous period": figure(row, before),
+                    "Change": figure(row, change), "95% interval": interval, "Note": " ".join(cmp.notes)})
+    return out
+
+
+def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3, chart_months: int = analysis.CHART_MONTHS) -> str:
     """Everything shown for one measure: chart, caveats, SPC, comparisons, comparators, numbers."""
     ev = ctx.evidence(measure)
+    row = ctx.model.row(measure.id)
     h = f"h{level}"
     parts = [f'<{h} id="measure-{measure.id}">{escape(measure.title)}</{h}>']
     if measure.description:
@@ -174,45 +207,55 @@ def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3) -> st
                             kind="missing"))
         return "\n".join(parts)
     place = ctx.plan.area_name
-    markers = [(c.period, c.ref) for c in ev.caveats]
+    markers = [(c.period, c.ref) for c in ev.chart_caveats if not c.is_fault]
+    change = ev.change_words()
+    title = f"{measure.title}: {change}" if change else measure.title
+    left_out = list(ev.left_out)
     if ev.series.frequency == "monthly":
-        recorded = values.loc[max(values.index.min(), ctx.quarter.end - 59):]
+        recorded = values.loc[max(values.index.min(), ctx.quarter.end - chart_months + 1):]
         adjusted = ev.adjustment.seasadj.reindex(recorded.index) if ev.adjustment is not None and ev.adjustment.method != "none" else None
+        if adjusted is not None:
+            adjusted = adjusted.where(recorded.notna())  # a left-out month has no adjusted value either
         first, last = recorded.index.min(), recorded.index.max()
-        title = f"{measure.title}: {charts.describe_direction(adjusted if adjusted is not None else recorded)} over the latest year"
         subtitle = (f"Monthly recorded {measure.unit}, {charts.month_name(first)} to {charts.month_name(last)}"
                     + (", with seasonally adjusted series" if adjusted is not None else ""))
+        incomplete = ev.series.published.loc[first:last] if len(ev.series.published) else None
         fig = charts.trend_chart(recorded, title=title, subtitle=subtitle, source=ev.series.source_note.split(". ")[0],
-                                 adjusted=adjusted, markers=markers,
+                                 adjusted=adjusted, markers=markers, incomplete=incomplete,
                                  highlight=(ctx.quarter.start, ctx.quarter.end), unit=measure.unit)
         alt = charts.trend_alt_text(recorded, what=f"recorded {measure.title.lower()}", place=place,
-                                    adjusted=adjusted, unit=measure.unit)
+                                    adjusted=adjusted, unit=measure.unit, change=change, left_out=left_out)
         parts.append(figure_html(fig, alt, escape(subtitle) + ". The shaded band is the reporting quarter."))
-        parts.append(_caveat_list(ev.caveats, ev.shift_estimates))
+        parts.append(_caveat_list(ev.chart_caveats, ev.shift_estimates))
         if ev.adjustment is not None:
             parts.append(f'<p class="method">{escape(ev.adjustment.describe())}</p>')
         table = pd.DataFrame({"Month": [str(m) for m in recorded.index], "Recorded": recorded.to_numpy()})
         if adjusted is not None:
             table["Seasonally adjusted"] = adjusted.round(1).to_numpy()
+        if left_out:
+            table["Note"] = [f"incomplete ({ev.series.published.get(m, float('nan')):,.0f} published), left out "
+                             f"(data fault {ev.left_out[m]})" if m in ev.left_out else "" for m in recorded.index]
         parts.append(details_html(f"Numbers behind the chart: {measure.title}",
                                   table_html(table, f"{measure.title}, monthly, {place}")))
     else:
         points = values.dropna()
         kind = {"quarterly-rolling-12": "Rolling 12-month totals at each quarter's end",
                 "snapshot": "Figures at each date published",
-                "monthly-rolling-12": "Rolling 12-month figures, monthly"}.get(ev.series.frequency, "Figures")
-        shown = points.loc[points.index.max() - 59:]
+                "snapshot-ratio": "The 12 months to each staffing date over the staff at that date"}.get(ev.series.frequency, "Figures")
+        shown = points.loc[points.index.max() - chart_months + 1:]
         first, last = shown.index.min(), shown.index.max()
         subtitle = f"{kind}, {charts.month_name(first)} to {charts.month_name(last)}"
-        title = (f"{measure.title}: {charts.describe_direction(shown, sparse=True)} over the latest year"
-                 if len(shown) > 1 else measure.title)
         fig = charts.trend_chart(shown, title=title, subtitle=subtitle, source=ev.series.source_note.split(". ")[0],
                                  markers=markers, highlight=(ctx.quarter.start, ctx.quarter.end), unit=measure.unit,
                                  connect=True)
         alt = charts.trend_alt_text(shown, what=measure.title.lower(), place=place, unit=measure.unit,
-                                    kind=kind.lower())
+                                    kind=kind.lower(), change=change)
         parts.append(figure_html(fig, alt, escape(subtitle) + ". The shaded band is the reporting quarter."))
-        parts.append(_caveat_list(ev.caveats, ev.shift_estimates))
+        parts.append(_caveat_list(ev.chart_caveats, ev.shift_estimates))
+        if ev.snapshot:
+            parts.append(f'<p class="latest">Latest figure: {figure(row, "quarter_value").html()} {escape(measure.unit)} '
+                         f'({figure(row, "latest_month").html()}); a year earlier {figure(row, "year_earlier_value").html()}'
+                         f' ({figure(row, "change_pct").html()}).</p>')
         table = pd.DataFrame({"Period ending": [str(m) for m in shown.index], "Value": shown.round(2).to_numpy()})
         parts.append(details_html(f"Numbers behind the chart: {measure.title}",
                                   table_html(table, f"{measure.title}, {place}")))
@@ -222,20 +265,24 @@ def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3) -> st
         alt = (f"Statistical process control chart of {ev.spc_basis} monthly {measure.title.lower()} in {place}, "
                f"{charts.month_name(ev.spc.table.index.min())} to {charts.month_name(ev.spc.table.index.max())}. "
                + ev.spc.describe())
+        if left_out:
+            alt += " " + ", ".join(charts.month_name(m) for m in left_out) + " is left out (incomplete data) and not plotted."
         parts.append(figure_html(fig, alt, f"Process limits from the {ev.spc_basis} series. " + escape(ev.spc.describe())))
+        parts.append(f'<p class="spc-verdict">SPC verdict: {figure(row, "spc_variation").html()}.</p>')
     elif ev.spc_basis:
         parts.append(notice(f"No control chart: {ev.spc_basis}.", kind="info"))
 
-    rows = [comparison_row(f"{ctx.quarter.label} against {ctx.quarter.same_quarter_last_year().label}", ev.quarter_comparison),
-            comparison_row(ctx.quarter.rolling_12_months().label + " against the 12 months before", ev.rolling_comparison),
-            comparison_row(f"{ctx.quarter.fy_label} to date against the same months a year earlier", ev.ytd_comparison)]
-    if any(r["This period"] is not None for r in rows):
-        parts.append(table_html(pd.DataFrame([r for r in rows if r["This period"] is not None]),
-                                f"{measure.title}: comparisons with 95% intervals"))
+    rows = _comparison_rows(ctx, measure)
+    if rows:
+        parts.append(table_html(pd.DataFrame(rows), f"{measure.title}: comparisons with 95% intervals",
+                                raw_html_columns=["95% interval"]))
     parts.append(revision_note(ctx, measure))
     if pd.notna(ev.rate_per_1000):
-        parts.append(f'<p>Rate: {ev.rate_per_1000:,.2f} {escape(measure.unit)} per 1,000 residents in the '
-                     f"12 months to {charts.month_name(ctx.quarter.end)} (ONS mid-year population).</p>")
+        scaled = f" (from {ev.rate_months} months with data, scaled to 12)" if ev.rate_months < 12 else ""
+        window = ev.rolling_comparison.window if ev.rolling_comparison is not None else ctx.quarter.rolling_12_months()
+        parts.append(f'<p>Rate: {figure(row, "rate_per_1000").html()} {escape(measure.unit)} per 1,000 residents in the '
+                     f"12 months to {charts.month_name(window.end)}{escape(scaled)} (ONS mid-year population, "
+                     f"{ev.population_year}).</p>")
     if ev.comparator is not None:
         pos = ev.comparator
         parts.append(f"<p>{escape(pos.describe())}</p>")
@@ -243,6 +290,10 @@ def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3) -> st
                                  escape(f"{measure.title}: rate per 1,000 residents, comparator forces")))
         parts.append(details_html(f"Numbers behind the chart: {measure.title} in comparator forces",
                                   table_html(pos.table, f"{measure.title} per 1,000 residents, comparator forces")))
+    if ev.dispersion is not None:
+        parts.append(f'<p class="method">Test of change: {escape(row["test"]) if isinstance(row["test"], str) else ""}. '
+                     f'Over-dispersion estimated from the monthly series: {figure(row, "dispersion").html()} '
+                     "times the Poisson variance.</p>")
     for note in ev.notes:
         parts.append(notice(note, kind="info"))
     return "\n".join(p for p in parts if p)
@@ -303,110 +354,81 @@ class ObjectiveReport:
             for measure in outcome.measures:
                 show(measure_block(self.ctx, measure), edition="board" if measure.restricted else None)
 
-    @cached_property
-    def _prc_forces(self) -> list[str]:
-        group = analysis.comparator_group(self.ctx.plan.force)
-        return list(group.members) if group is not None else [self.ctx.plan.force]
-
     def published_by_others(self) -> None:
         """Official police recorded crime for the force and its comparators, and the reconciliation."""
-        q = self.quarter
-        rows = []
-        for force in self._prc_forces:
-            frame = data.recorded_crime(force=force, offence="all_excluding_fraud", store=self.ctx.store)
-            frame = frame[frame["period_end"] <= q.end.to_timestamp(how="end")]
-            if frame.empty:
-                continue
-            series = frame.groupby("period_end")["count"].sum().sort_index()
-            latest_end = series.index[-1]
-            year_before = latest_end - pd.DateOffset(years=1)
-            before = series.get(pd.Timestamp(year_before.date()), float("nan"))
-            population = analysis.population_for(force, q, self.ctx.store)
-            rows.append({
-                "Force": name_for(force),
-                "12 months ending": latest_end.strftime("%d %B %Y").lstrip("0"),
-                "Recorded crime (excl. fraud)": int(series.iloc[-1]),
-                "Year before": int(before) if pd.notna(before) else None,
-                "Change": _pct(series.iloc[-1] / before - 1) if pd.notna(before) and before else "not available",
-                "Per 1,000 residents": round(series.iloc[-1] / population * 1000, 1) if pd.notna(population) else None,
-            })
-        if not rows:
+        official = self.ctx.model.official
+        if official.empty:
             show(notice("No official recorded-crime figures are in the data store for this quarter.", kind="missing"))
             return
-        show(table_html(pd.DataFrame(rows), "Police recorded crime excluding fraud, rolling 12 months (ONS / Home Office)"))
-        show(notice(
-            "Police recorded crime has not been designated as National Statistics since January 2014, when "
-            "the UK Statistics Authority found it did not meet the required standard. Rises since 2014 largely "
-            "reflect improvements in recording practice after the HMIC inspection of November 2014. Fraud is "
-            "excluded: it has been recorded nationally by Action Fraud since 2013.", kind="caveat"))
+        table = pd.DataFrame({
+            "Force": official["force_name"], "12 months ending": official["period_end"],
+            "Recorded crime (excl. fraud)": official["value"], "Year before": official["previous_value"],
+            "Change": [_pct(v / 100) for v in official["change_pct"]],
+            "Per 1,000 residents": official["rate_per_1000"],
+        })
+        show(table_html(table, "Police recorded crime excluding fraud, rolling 12 months (ONS / Home Office)"))
+        status = next((c for c in self.ctx.model.caveats if c.kind == "status"), None)
+        text = ("These are official statistics. Rises since 2014 largely reflect improvements in recording practice "
+                "after the HMIC inspection of November 2014. Fraud is excluded: it has been recorded nationally by "
+                "Action Fraud since 2013.")
+        if status is not None:
+            text = f"{status.wording} ({status.ref}.) " + text
+        show(notice(text, kind="caveat"))
         self._reconciliation()
 
     def _reconciliation(self) -> None:
-        q = self.quarter
-        # Financial years ending on or before the quarter, where both sources are complete.
-        rows = []
-        for fy_end in range(q.end.year - 3, q.end.year + 1):
-            end = pd.Period(f"{fy_end}-03", freq="M")
-            if end > q.end:
-                continue
-            months = [end - i for i in range(11, -1, -1)]
-            police = data.monthly_counts(force=self.ctx.plan.force, crime_type="all_crime", by=("month",),
-                                         store=self.ctx.store).set_index("month")["count"].reindex(pd.PeriodIndex(months, freq="M"))
-            official = data.recorded_crime(force=self.ctx.plan.force, offence="all_excluding_fraud", store=self.ctx.store)
-            official = official[official["period_end"].dt.to_period("M") == end]["count"].sum(min_count=1)
-            if police.isna().any() or pd.isna(official):
-                continue
-            rows.append({"Year ending March": str(fy_end), "data.police.uk crimes (excl. ASB)": int(police.sum()),
-                         "Official recorded crime (excl. fraud)": int(official),
-                         "data.police.uk as % of official": f"{police.sum() / official:.1%}"})
-        if rows:
-            show("<h3>How data.police.uk figures reconcile with the official statistics</h3>")
-            show(table_html(pd.DataFrame(rows), "Reconciliation of data.police.uk crimes with police recorded crime"))
-            show("<p>data.police.uk counts crimes by the month they were recorded, as published each month; "
-                 "the official statistics are finalised later. A share close to 100% shows the two agree.</p>")
+        rec = self.ctx.model.reconciliation
+        if rec.empty:
+            return
+        table = pd.DataFrame({
+            "Period": rec["period"], "data.police.uk crimes (excl. ASB), as published": rec["police_uk"],
+            "Official recorded crime (excl. fraud)": rec["official"],
+            "data.police.uk as % of official": [f"{v:.1f}%" for v in rec["share_pct"]],
+            "Check": [("outside 97% to 101%: " + c) if f else "within 97% to 101%" for f, c in zip(rec["flagged"], rec["likely_cause"])],
+        })
+        show("<h3>How data.police.uk figures reconcile with the official statistics</h3>")
+        show(table_html(table, "Reconciliation of data.police.uk crimes with police recorded crime"))
+        flagged = rec[rec["flagged"]]
+        text = ("data.police.uk counts crimes by the month they were recorded, as published each month; the official "
+                "statistics are finalised later, and data.police.uk normally holds 98% to 100% of them. ")
+        if flagged.empty:
+            text += "Every period shown is within 97% to 101%."
+        else:
+            text += ("A share outside 97% to 101% means the published data.police.uk figures are incomplete or "
+                     f"otherwise differ for {', '.join(flagged['period'])}: " + "; ".join(flagged["likely_cause"]) + ".")
+        show(f"<p>{escape(text)}</p>")
 
     def wider_environment(self) -> None:
         """The national picture for the same measures, from every force in the data."""
         q = self.quarter
-        rows = []
-        national = all_slugs(territorial_only=True)  # the 43 territorial forces of England and Wales
-        for measure in self._measures():
-            if measure.source != "police_uk" or measure.restricted:
-                continue
-            ev = self.ctx.evidence(measure)
-            totals = []
-            for window in (q.rolling_12_months(), q.rolling_12_months_before()):
-                months = window.months
-                frame = data.monthly_counts(force=national, crime_type=list(measure.crime_types), by=("month", "force"),
-                                            start=months[0], end=months[-1], store=self.ctx.store)
-                complete = frame.groupby("force")["count"].apply(lambda s: s.notna().sum() == len(months))
-                totals.append((frame, complete))
-            (now, ok_now), (before, ok_before) = totals
-            both = sorted(set(ok_now[ok_now].index) & set(ok_before[ok_before].index))
-            if not both:
-                continue
-            current = now[now["force"].isin(both)]["count"].sum()
-            previous = before[before["force"].isin(both)]["count"].sum()
-            national_cmp = compare.compare_periods(current, 12, previous, 12)
-            own = ev.rolling_comparison
-            own_row = comparison_row("", own)
-            rows.append({
-                "Measure": measure.title,
-                "Forces with complete data": len(both),
-                "National, 12 months": int(current),
-                "National change": comparison_row("", national_cmp)["Change"],
-                f"{self.ctx.plan.force_name} change": own_row["Change"],
-                f"{self.ctx.plan.force_name} 95% interval": own_row["95% interval"],
-            })
-        if not rows:
+        national = self.ctx.model.national
+        ids = [m.id for m in self._measures() if m.source == "police_uk" and not m.restricted]
+        part = national[national["measure_id"].isin(ids)] if not national.empty else national
+        if part.empty:
             show(notice("No national comparison can be made for this objective's measures: they are not "
                         "data.police.uk counts, or no force has complete figures in the data store for both the "
                         "latest 12 months and the 12 months before (a month missing is never counted as zero).",
                         kind="info"))
             return
-        show(table_html(pd.DataFrame(rows), f"The national picture: 12 months to {charts.month_name(q.end)} against the 12 months before"))
-        show("<p>National totals add up every force in England and Wales with complete data.police.uk "
-             "figures for both periods (forces with a missing month are left out of both).</p>")
+        name = self.ctx.plan.force_name
+        own = [self.ctx.model.row(mid) for mid in part["measure_id"]]
+        table = pd.DataFrame({
+            "Measure": part["measure"].to_numpy(), "Forces with complete data": part["forces_complete"].to_numpy(),
+            "National, 12 months": part["national_value"].to_numpy(),
+            "National change": [_pct(v / 100) for v in part["national_change_pct"]],
+            f"{name} change": [figure(r, "rolling12_change_pct") for r in own],
+            f"{name} 95% interval": [f"{figure(r, 'rolling12_change_low_pct').html()} to {figure(r, 'rolling12_change_high_pct').html()}"
+                                     if pd.notna(r.get("rolling12_change_low_pct")) else "" for r in own],
+        })
+        show(table_html(table, f"The national picture: 12 months to {charts.month_name(q.end)} against the 12 months before",
+                        raw_html_columns=[f"{name} 95% interval"]))
+        left = sorted({f for cell in part["forces_left_out"] for f in cell.split(", ") if f})
+        text = ("National totals add up every territorial force of England and Wales with complete data.police.uk "
+                "figures for both periods: a force with a month missing or registered as a data fault is left out of "
+                "both, never counted as zero.")
+        if left:
+            text += f" Left out: {', '.join(left)}."
+        show(f"<p>{escape(text)}</p>")
 
     def about(self) -> None:
         """Data sources and their dates, methods in one paragraph each, licence."""

@@ -557,12 +557,12 @@ class _Progress:
 
 
 def warm_up(quarter, plan, store) -> None:
-    """Compute every measure's evidence in this process (the index pages need it), through the
-    on-disk seasonal cache the kernels share (a series one of them adjusted is not adjusted again)."""
-    from perfkit import analysis
+    """Load the quarter's evidence model in this process (the index pages read it). The first
+    process to ask builds it and caches it on disk; the kernels and this process share it
+    (:func:`perfkit.evidence.load`), so each measure's evidence is computed once per run."""
+    from perfkit import evidence
 
-    for measure in plan.measures.values():
-        analysis.analyse(measure, quarter, plan, store=store)
+    evidence.load(plan, quarter, store)
 
 
 def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: "int | None" = None,
@@ -672,7 +672,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             if run.errors:
                 shutil.rmtree(staging, ignore_errors=True)
                 return run
-            site.write_quarter_index(staging, q, plan, settings, all_jobs)
+            site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
             site.write_board_pack(staging / "board", q, plan, all_jobs)
             write_manifest(staging, q, todo, results, store, started,
                            {"only": only, "deep_dive": deep_dive, "jobs": jobs_n})

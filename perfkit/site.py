@@ -46,32 +46,19 @@ def quarter_nav(jobs) -> list[tuple[str, str]]:
     return [("Contents", "index.html")] + _pages(jobs) + [("Accessibility", "accessibility.html")]
 
 
-def _first_statements(quarter, plan) -> dict[int, str]:
-    from perfkit import analysis
-
+def _first_statements(model) -> dict[int, str]:
     out = {}
-    for objective in plan.objectives:
+    for objective in model.plan.objectives:
         public = [m for m in objective.measures if not m.restricted]
         if public:
-            out[objective.number] = analysis.analyse(public[0], quarter, plan).statement
+            out[objective.number] = model.measure(public[0].id).statement
     return out
 
 
-def _caveats_this_quarter(quarter, plan) -> list:
-    from perfkit import analysis
-
-    seen, out = set(), []
-    for measure in plan.measures.values():
-        for cav in analysis.analyse(measure, quarter, plan).caveats:
-            if cav.id not in seen:
-                seen.add(cav.id)
-                out.append(cav)
-    return sorted(out, key=lambda c: c.period)
-
-
-def _index_body(quarter, plan, settings, jobs, edition: str) -> str:
+def _index_body(model, settings, jobs, edition: str) -> str:
+    quarter, plan = model.quarter, model.plan
     date = settings.publication_date or "not yet published"
-    first = _first_statements(quarter, plan)
+    first = _first_statements(model)
     parts = [
         f"<h1>Police and Crime Plan performance: {escape(quarter.long_label)}</h1>",
         f'<p class="lede">{escape(plan.title)}, {escape(plan.force_name)}. Publication date: {escape(date)}. '
@@ -97,7 +84,7 @@ def _index_body(quarter, plan, settings, jobs, edition: str) -> str:
                  '<li><a href="data-pack.csv">Data pack (CSV)</a></li></ul>')
     if edition == "board":
         parts.append('<p><a href="board-pack.html">The whole Board pack in one file (for email and print)</a></p>')
-    caveats = _caveats_this_quarter(quarter, plan)
+    caveats = model.caveats
     if caveats:
         items = "".join(f"<li><strong>{escape(c.ref)}: {escape(c.title)}</strong> ({escape(str(c.period))}). "
                         f"{escape(c.wording)}</li>" for c in caveats)
@@ -108,16 +95,19 @@ def _index_body(quarter, plan, settings, jobs, edition: str) -> str:
     return "\n".join(parts)
 
 
-def write_quarter_index(folder: Path, quarter, plan, settings, jobs) -> None:
-    """Write ``index.html`` and ``accessibility.html`` for both editions of a quarter."""
+def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None) -> None:
+    """Write ``index.html`` and ``accessibility.html`` for both editions of a quarter, from the
+    quarter's evidence model built from ``store`` (the run's)."""
+    from perfkit import evidence
     from perfkit.export import accessibility_statement, page
 
+    model = evidence.load(plan, quarter, store)
     nav = quarter_nav(jobs)
     for edition, target in (("public", folder), ("board", folder / "board")):
         target.mkdir(parents=True, exist_ok=True)
         title = f"Police and Crime Plan performance | {quarter.label}"
         (target / "index.html").write_text(
-            page(title, _index_body(quarter, plan, settings, jobs, edition), site_nav=nav, edition=edition),
+            page(title, _index_body(model, settings, jobs, edition), site_nav=nav, edition=edition),
             encoding="utf-8")
         (target / "accessibility.html").write_text(
             page("Accessibility statement", accessibility_statement(ORGANISATION), site_nav=nav, edition=edition),

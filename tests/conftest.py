@@ -96,3 +96,23 @@ def small_params(tmp_path):
         return dest
 
     return make
+
+
+#: The latest complete quarter of the shipped data (what `make report` renders), with the
+#: incomplete May 2018 feed in its rolling 12 months.
+DEFAULT_QUARTER = "2018-19-Q2"
+
+
+@pytest.fixture(scope="session")
+def rendered_default(tmp_path_factory) -> Path:
+    """An outputs folder holding DEFAULT_QUARTER published by ``perfkit run`` (rendered once per session)."""
+    import subprocess
+    import sys
+
+    outputs = tmp_path_factory.mktemp("outputs-default")
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfkit", "run", "--quarter", DEFAULT_QUARTER, "--outputs", str(outputs), "--jobs", "2"],
+        capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return outputs

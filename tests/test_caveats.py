@@ -46,7 +46,7 @@ def test_register_holds_every_domain_entry(reg):
         "harassment-offences-2015-04": "2015-04",
         "stalking-harassment-subcategory-2017-04": "2017-04",
         "conduct-crimes-2018-04": "2018-04",
-        "burglary-reclassification-2018-04": "2018-04",
+        "burglary-reclassification-2017-04": "2017-04",
     }
     assert reg["action-fraud-2011-04"].end == P("2013-03")
     assert all(isinstance(c, Caveat) and c.caveat and c.source for c in reg)
@@ -82,6 +82,7 @@ _ENTRY = """caveats:
     impact: low
     model_shift: true
     scope: local
+    force: cambridgeshire
 """
 
 
@@ -119,7 +120,9 @@ def test_applicable_spans_starts_soon_after_and_persists(reg):
     ids = lambda cs: [c.id for c in cs]  # noqa: E731
     # same quarter a year earlier against this quarter: spans April 2015
     spans = ids(applicable(reg, "violence_sexual", "2014-07", "2015-09", after_months=0))
-    assert "harassment-offences-2015-04" in spans and "uksa-designation-2014-01" in spans
+    assert "harassment-offences-2015-04" in spans and "uksa-designation-2014-01" not in spans
+    # the lost designation qualifies the official statistics only, in every later window
+    assert "uksa-designation-2014-01" in ids(applicable(reg, "official_recorded_crime", "2017-07", "2018-09"))
     # a window starting within 12 months after the change is still qualified, not after that
     assert "harassment-offences-2015-04" in ids(applicable(reg, "violence_sexual", "2016-01", "2016-03"))
     assert "harassment-offences-2015-04" not in ids(applicable(reg, "violence_sexual", "2016-04", "2016-06"))

@@ -116,11 +116,11 @@ def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
     now = ctx.evidence(measure).series.window_values(ctx.quarter.previous().months).sum()
     folder = tmp_path / "2016-17-Q1" / "board"
     folder.mkdir(parents=True)
-    pd.DataFrame({"Measure id": ["burglary"], "Quarter": [1000.0]}).to_csv(folder / "data-pack.csv", index=False)
+    pd.DataFrame({"measure_id": ["burglary"], "quarter_value": [1000.0]}).to_csv(folder / "data-pack.csv", index=False)
     note = revision_note(ctx, measure)
     assert f"2016/17 Q1 was published last quarter as 1,000 offences; the data now give {now:,.0f}" in note
     # Within 1%: nothing to say.
-    pd.DataFrame({"Measure id": ["burglary"], "Quarter": [now * 1.005]}).to_csv(folder / "data-pack.csv", index=False)
+    pd.DataFrame({"measure_id": ["burglary"], "quarter_value": [now * 1.005]}).to_csv(folder / "data-pack.csv", index=False)
     assert revision_note(ctx, measure) == ""
 
 

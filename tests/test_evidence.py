@@ -1,0 +1,208 @@
+"""The quarter's evidence model: data faults, like windows, reconciliation and the evidence
+contract (every marked figure on every page equals the data pack)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from perfkit import caveats, data, evidence
+from perfkit.errors import ConfigError
+from perfkit.plan import load_plan
+
+from conftest import DEFAULT_QUARTER, RENDERED_QUARTER
+
+MAY_2018 = pd.Period("2018-05", freq="M")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return evidence.load(load_plan(), DEFAULT_QUARTER)
+
+
+# --- the register ---------------------------------------------------------------------------------
+
+def test_register_kinds_labels_and_corrected_entries():
+    reg = caveats.load_register()
+    refs = caveats.labels(reg)
+    fault = reg["cambridgeshire-partial-feed-2018-05"]
+    assert (fault.kind, fault.force, refs[fault.id]) == ("data-fault", "cambridgeshire", "D1")
+    assert all(refs[c.id].startswith("C") for c in reg if not c.is_fault)
+    status = reg["uksa-designation-2014-01"]
+    assert status.kind == "status" and status.measures == ("official_recorded_crime",)
+    assert not status.affects("asb") and not status.affects("all_crime")
+    assert str(reg["burglary-reclassification-2017-04"].date) == "2017-04"
+
+
+def test_a_fault_without_a_force_is_refused(tmp_path):
+    text = (caveats.config.params_dir() / "caveats.yaml").read_text(encoding="utf-8")
+    (tmp_path / "caveats.yaml").write_text(text.replace("    force: cambridgeshire\n", ""), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"caveats\[\d+\]\.force: no force; expected the data.police.uk slug"):
+        caveats.load_register(tmp_path / "caveats.yaml")
+
+
+def test_a_fault_belongs_to_its_force_and_applies_only_to_windows_holding_it():
+    reg = caveats.load_register()
+    assert list(caveats.faulty_months(reg, "cambridgeshire", ["Robbery"])) == [MAY_2018]
+    assert caveats.faulty_months(reg, "norfolk", ["Robbery"]) == {}
+    assert caveats.faulty_months(reg, "cambridgeshire", ["Anti-social behaviour"]) == {}
+    ids = lambda **kw: [c.id for c in caveats.applicable(reg, "robbery", **kw) if c.is_fault]  # noqa: E731
+    assert ids(start="2017-07", end="2018-09", force="cambridgeshire") == ["cambridgeshire-partial-feed-2018-05"]
+    assert ids(start="2018-07", end="2018-09", force="cambridgeshire") == []   # July-September holds no May
+    assert ids(start="2017-06", end="2018-06", force="norfolk") == []
+
+
+# --- a faulty month is missing for every statistic --------------------------------------------------
+
+def test_store_queries_leave_the_faulty_month_out_unless_asked():
+    masked = data.monthly_counts("cambridgeshire", "all_crime", "2018-04", "2018-06", by=("month",))
+    raw = data.monthly_counts("cambridgeshire", "all_crime", "2018-04", "2018-06", by=("month",), faults=False)
+    assert masked["count"].isna().tolist() == [False, True, False]
+    assert raw["count"].tolist() == [4939.0, 1629.0, 5610.0]
+    asb = data.monthly_counts("cambridgeshire", "Anti-social behaviour", "2018-05", "2018-05", by=("month",))
+    assert asb["count"].notna().all()  # the fault names crime types, not anti-social behaviour
+
+
+def test_may_2018_is_used_in_no_limit_comparison_rate_or_total(model):
+    for mid, ev in model.measures.items():
+        if ev.measure.source != "police_uk" or ev.measure.id == "asb":
+            continue
+        assert MAY_2018 in ev.left_out, mid
+        assert math.isnan(ev.series.values[MAY_2018]), mid
+        if ev.spc is not None:
+            spc_row = ev.spc.table.loc[MAY_2018]
+            assert math.isnan(spc_row["value"]), mid
+            assert ev.spc.describe().find("May 2018") < 0, mid  # never a signal
+        for cmp in (ev.quarter_comparison, ev.rolling_comparison, ev.ytd_comparison):
+            if cmp is None or cmp.window is None:
+                continue
+            months = [m for m in cmp.window.months if m != MAY_2018]
+            assert cmp.count == pytest.approx(float(ev.series.values.reindex(months).sum())), mid
+        r = ev.rolling_comparison
+        assert MAY_2018 in r.missing_months
+        assert 9 <= ev.rate_months <= 11
+        if ev.comparator is not None:
+            assert ev.comparator.rate == pytest.approx(ev.rate_per_1000, rel=1e-9), mid
+    national = model.national.set_index("measure_id")
+    assert "Cambridgeshire Constabulary" in national.loc["burglary", "forces_left_out"]
+    statements = " ".join(ev.statement for ev in model.measures.values())
+    assert "May 2018 was below" not in statements and "May 2018 was above" not in statements
+
+
+def test_the_quarter_comparison_of_july_to_september_is_not_qualified_by_may(model):
+    robbery = model.measure("robbery")
+    assert robbery.quarter_comparison.missing_months == ()
+    assert "D1" not in robbery.statement
+    assert all(not c.is_fault for c in robbery.quarter_comparison.caveats)
+
+
+def test_a_series_ending_before_the_quarter_compares_like_windows(model):
+    ksi = model.measure("ksi_collisions")
+    r = ksi.rolling_comparison
+    assert (str(r.window.start), str(r.window.end)) == ("2016-11", "2017-10")
+    assert (str(r.window_ref.start), str(r.window_ref.end)) == ("2015-11", "2016-10")
+    assert r.exposure == r.exposure_ref == 12
+    assert "12 months to October 2017" in ksi.statement
+    row = model.row("ksi_collisions")
+    assert row["latest_month"] == "2017-10" and "ends October 2017" in row["data_quality"]
+
+
+def test_snapshots_are_dated_and_ratios_use_matching_dates(model):
+    officers = model.measure("officer_fte")
+    assert "at 30 September 2017, the latest published" in officers.statement
+    per_officer = model.measure("crimes_per_officer")
+    crimes = data.monthly_counts("cambridgeshire", "all_crime", "2016-10", "2017-09", by=("month",))["count"].sum()
+    assert per_officer.snapshot["month"] == pd.Period("2017-09", freq="M")
+    assert per_officer.snapshot["value"] == pytest.approx(crimes / officers.snapshot["value"])
+    assert "D1" not in " ".join(c.ref for c in per_officer.caveats)  # September 2017 holds no May 2018
+
+
+def test_reconciliation_flags_the_latest_12_months_with_its_cause(model):
+    rec = model.reconciliation.set_index("kind")
+    years = model.reconciliation[model.reconciliation["kind"] == "financial year"]
+    assert years["share_pct"].between(98.5, 99.5).all() and not years["flagged"].any()
+    latest = rec.loc["latest 12 months"]
+    assert latest["share_pct"] == pytest.approx(94.1, abs=0.05)
+    assert latest["flagged"] and "data fault D1" in latest["likely_cause"]
+
+
+def test_the_check_finds_the_incomplete_month_and_knows_it_is_registered(model):
+    suspects = model.suspects
+    assert suspects["month"].tolist() == [MAY_2018]
+    assert suspects["registered"].tolist() == ["cambridgeshire-partial-feed-2018-05"]
+
+
+def test_the_model_is_built_once_and_rebuilt_when_an_input_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path))
+    evidence._MEMORY.clear()
+    first = evidence.load(load_plan(), "2016-17-Q2")
+    files = list((tmp_path / "evidence").glob("*.pkl"))
+    assert len(files) == 1
+    evidence._MEMORY.clear()
+    again = evidence.load(load_plan(), "2016-17-Q2")
+    assert again.table.equals(first.table) and list((tmp_path / "evidence").glob("*.pkl")) == files
+
+
+# --- the contract ---------------------------------------------------------------------------------
+
+def _marked(folder):
+    out = []
+    for page in sorted(folder.glob("*.html")):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag in soup.find_all("data"):
+            out.append((page.name, tag["data-measure"], tag["data-field"], tag["value"], tag.get_text()))
+    return out
+
+
+def _same(page_value: str, cell) -> bool:
+    if isinstance(cell, float) and np.isnan(cell):
+        return False
+    try:
+        return float(page_value) == pytest.approx(float(cell), abs=1e-9)
+    except ValueError:
+        return str(page_value) == str(cell)
+
+
+@pytest.mark.parametrize("which", ["rendered_quarter", "rendered_default"])
+def test_every_marked_figure_equals_the_data_pack(which, request):
+    outputs = request.getfixturevalue(which)
+    quarter = RENDERED_QUARTER if which == "rendered_quarter" else DEFAULT_QUARTER
+    for folder in (outputs / quarter, outputs / quarter / "board"):
+        csv = pd.read_csv(folder / "data-pack.csv", keep_default_na=False, na_values=[""])
+        rows = csv.set_index("measure_id")
+        workbook = pd.concat([pd.read_excel(folder / "data-pack.xlsx", sheet_name=f"Objective {n}")
+                              for n in sorted(csv["objective"].unique())]).set_index("measure_id")
+        marked = _marked(folder)
+        assert marked, folder
+        for page, measure, field, value, _ in marked:
+            assert field in evidence.FIELDS, (page, field)
+            assert _same(value, rows.loc[measure, field]), (page, measure, field, value, rows.loc[measure, field])
+            assert _same(value, workbook.loc[measure, field]), (page, measure, field, value)
+        fields = {}
+        for _, measure, field, _, _ in marked:
+            fields.setdefault(measure, set()).add(field)
+        with_figures = [m for m, r in rows.iterrows() if pd.notna(r["quarter_value"]) or pd.notna(r["rolling12_value"])]
+        for measure in with_figures:
+            assert len(fields.get(measure, ())) >= 3, (folder, measure, fields.get(measure))
+        assert list(csv.columns[: 4]) == ["measure_id", "measure", "objective", "unit"]
+        assert set(evidence.FIELDS) <= set(csv.columns)
+
+
+def test_chart_titles_agree_with_their_comparison(rendered_default):
+    model = evidence.load(load_plan(), DEFAULT_QUARTER)
+    for ev in model.measures.values():
+        words = ev.change_words()
+        cmp = ev.headline_comparison
+        if not words or cmp is None:
+            continue
+        if "more" in words or "higher" in words:
+            assert cmp.ratio > 1, ev.measure.id
+        if "fewer" in words or "lower" in words:
+            assert cmp.ratio < 1, ev.measure.id
+    page = (rendered_default / DEFAULT_QUARTER / "objective-4.html").read_text(encoding="utf-8")
+    assert "collisions fell over the latest year" not in page.lower()
+    assert "12% more than a year earlier, the 12 months to October 2017" in page  # the alt text says what the title says
