@@ -18,7 +18,7 @@ Examples
 --------
 >>> reg = load_register()
 >>> [c.id for c in applicable(reg, "violence_sexual", "2015-01", "2015-06", after_months=0)]
-['uksa-designation-2014-01', 'hmic-crime-recording-2014-11', 'harassment-offences-2015-04']
+['hmic-crime-recording-2014-11', 'harassment-offences-2015-04']
 >>> [str(p) for p in shift_dates(reg, "violence_sexual")]
 ['2015-04', '2018-04']
 """
@@ -455,8 +455,10 @@ def applicable(
     Examples
     --------
     >>> reg = load_register()
-    >>> [c.id for c in applicable(reg, "violence_sexual", "2017-04", "2018-06")]
-    ['uksa-designation-2014-01', 'hmic-crime-recording-2014-11', 'stalking-harassment-subcategory-2017-04', 'conduct-crimes-2018-04', 'cambridgeshire-partial-feed-2018-05']
+    >>> [c.id for c in applicable(reg, "violence_sexual", "2017-04", "2018-06", force="cambridgeshire")]
+    ['hmic-crime-recording-2014-11', 'stalking-harassment-subcategory-2017-04', 'conduct-crimes-2018-04', 'cambridgeshire-partial-feed-2018-05']
+    >>> [c.id for c in applicable(reg, "violence_sexual", "2017-04", "2018-06", force="norfolk")][-1]
+    'conduct-crimes-2018-04'
     """
     first, last = _as_month(start, "start"), _as_month(end, "end")
     if last < first:
