@@ -206,3 +206,12 @@ def test_chart_titles_agree_with_their_comparison(rendered_default):
     page = (rendered_default / DEFAULT_QUARTER / "objective-4.html").read_text(encoding="utf-8")
     assert "collisions fell over the latest year" not in page.lower()
     assert "12% more than a year earlier, the 12 months to October 2017" in page  # the alt text says what the title says
+
+
+def test_the_run_log_carries_the_data_checks():
+    from perfkit.periods import parse_quarter
+    from perfkit.run import data_checks
+
+    lines = data_checks(parse_quarter(DEFAULT_QUARTER), load_plan(), None)
+    assert any("2018-05" in line and "registered as data fault cambridgeshire-partial-feed-2018-05" in line for line in lines)
+    assert any("reconciliation" in line and "94.1%" in line for line in lines)
