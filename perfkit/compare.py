@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 import warnings as _warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -499,6 +499,8 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
     overdispersion : float or Dispersion, optional
         As :func:`compare_periods`; a :class:`Dispersion` from :func:`dispersion` (estimated on
         the series up to the end of ``window``) makes the test allow for the estimate's noise.
+        It is refitted without the months of the two windows (:meth:`Dispersion.leaving_out`),
+        so the scale comes from the months not compared (see Notes).
     caveats : iterable
         The recording-change caveats that apply to the measure; those dated inside the span are
         attached (:func:`caveats_spanned`).
@@ -528,6 +530,13 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
     cannot be paired: each then loses only its own missing months and rates are per month (or
     day) with data, which ignores the season of a missing month.
 
+    Scale from the months not compared. An estimated scale that includes the compared months is
+    inflated exactly when the two periods differ by chance (their difference is partly a
+    residual of the fit), which makes the test conservative: in simulations with no change 3.5
+    to 4.3% of comparisons were significant instead of 5%. Refitted without those months it is
+    independent of the comparison's statistic, and the rate is 4.8-5.0% for variance 2 to 12
+    times the mean (about 4% at 1, where the floor of phi at 1 makes the test conservative).
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -551,12 +560,19 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
                  window=window, window_ref=window_ref)
     months = pd.PeriodIndex(window.months, freq="M")
     months_ref = pd.PeriodIndex(window_ref.months, freq="M")
+    refit = ""
+    if isinstance(overdispersion, Dispersion) and overdispersion.estimated:
+        given = overdispersion
+        overdispersion = given.leaving_out(list(months) + list(months_ref))
+        if overdispersion is not given:
+            refit = f" (the scale estimated from the {overdispersion.n_months} months not compared)"
     if len(months) != len(months_ref):
         c1, e1, m1 = _window_sum(s, window, exposure)
         c0, e0, m0 = _window_sum(s, window_ref, exposure)
-        return compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
-                               overdispersion=overdispersion, missing_months=m1 + m0,
-                               spans_caveats=spanned, **names)
+        out = compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
+                              overdispersion=overdispersion, missing_months=m1 + m0,
+                              spans_caveats=spanned, **names)
+        return Comparison(**{**out._v, "method": out.method + refit}) if refit and out.tested else out
     now, ref = s.reindex(months), s.reindex(months_ref)
     gone_now, gone_ref = now.isna().to_numpy(), ref.isna().to_numpy()
     keep = ~(gone_now | gone_ref)
@@ -575,7 +591,8 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
     if not keep.any():
         own = [n for n in own if not n.startswith("No count for")]
         notes.append("No month has data in both periods, so there is no comparison.")
-    return Comparison(**{**out._v, "notes": tuple(notes + own), "missing_months": left_out})
+    method = out.method + refit if out.tested else out.method
+    return Comparison(**{**out._v, "notes": tuple(notes + own), "missing_months": left_out, "method": method})
 
 
 def quarter_vs_last_year(series: pd.Series, quarter: "Quarter | str",
@@ -690,9 +707,30 @@ class Dispersion:
     pearson: float = float("nan")
     steps: tuple = ()
     seasonal: bool = False
+    #: The counts the scale was estimated from (for :meth:`leaving_out`); not part of the value.
+    series: "pd.Series | None" = field(default=None, repr=False, compare=False)
 
     def __float__(self) -> float:
         return float(self.phi)
+
+    def leaving_out(self, months: Iterable[Any]) -> "Dispersion":
+        """The same estimate refitted without ``months`` (e.g. the months a comparison uses).
+
+        The window helpers call it so that the scale a comparison is scaled by is estimated from
+        the months it does not compare, and so is independent of the comparison's own statistic
+        (see :func:`compare_windows`). Returns ``self`` when none of ``months`` was used, the
+        counts are not kept, or too few months would be left to estimate the scale (fewer than
+        12, or no residual degrees of freedom): an estimate that includes the compared months is
+        conservative, whereas none at all would assume Poisson variation.
+        """
+        if self.series is None:
+            return self
+        drop = {_as_month(m, "months") for m in months}
+        kept = self.series[~self.series.index.isin(list(drop))]
+        if len(kept) == len(self.series):
+            return self
+        refit = dispersion(kept, steps=self.steps, seasonal=self.seasonal)
+        return refit if refit.estimated else self
 
     @property
     def estimated(self) -> bool:
@@ -831,12 +869,12 @@ def dispersion(series: pd.Series, steps: Iterable[Any] = (), seasonal: "bool | N
     if n < _MIN_DISPERSION_MONTHS or float(s.sum()) == 0:
         why = f"fewer than {_MIN_DISPERSION_MONTHS} months with data" if n < _MIN_DISPERSION_MONTHS else "every count is zero"
         return Dispersion(1.0, math.inf, n, f"not estimated ({why}); Poisson variation assumed",
-                          math.nan, inside, use_seasonal)
+                          math.nan, inside, use_seasonal, s)
     x = _dispersion_design(s.index, inside, use_seasonal)
     df = float(n - x.shape[1])
     if df < 1:
         return Dispersion(1.0, math.inf, n, "not estimated (no residual degrees of freedom); Poisson variation assumed",
-                          math.nan, inside, use_seasonal)
+                          math.nan, inside, use_seasonal, s)
     offset = np.log(np.asarray(s.index.days_in_month, dtype=float))
     pearson = float(_poisson_pearson(s.to_numpy()[None, :], x, offset)[0]) / df
     terms = ["a linear trend"] + (["month-of-year effects"] if use_seasonal else [])
@@ -845,7 +883,7 @@ def dispersion(series: pd.Series, steps: Iterable[Any] = (), seasonal: "bool | N
     method = (f"Pearson chi-squared / residual degrees of freedom ({df:g}) of a Poisson GLM (log link, "
               f"days-in-month offset) on {', '.join(terms[:-1]) + ' and ' + terms[-1] if len(terms) > 1 else terms[0]}, "
               f"{n} months; floored at 1")
-    return Dispersion(max(1.0, pearson), df, n, method, pearson, inside, use_seasonal)
+    return Dispersion(max(1.0, pearson), df, n, method, pearson, inside, use_seasonal, s)
 
 
 def estimate_overdispersion(series: pd.Series, seasonal: "bool | None" = None) -> float:

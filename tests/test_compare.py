@@ -311,7 +311,7 @@ def test_an_estimated_scale_uses_student_t_and_its_interval_matches():
         stat = sm_rates.test_poisson_2indep(612, 3, 700, 3, value=bound, method="score", compare="ratio").statistic
         assert abs(stat) / math.sqrt(2.5) == pytest.approx(stats.t.ppf(0.975, 20), rel=1e-4)
     rng = np.random.default_rng(2)
-    for _ in range(200):
+    for _ in range(60):
         c1, c0 = (int(v) for v in rng.integers(50, 2000, 2))
         r = compare_periods(c1, 3, c0, 3, overdispersion=Dispersion(float(rng.uniform(1.01, 12)),
                                                                     float(rng.integers(5, 60)), 60, "x"))
@@ -328,10 +328,18 @@ def test_helpers_take_a_dispersion(burglary):
     q = parse_quarter("2016/17 Q1")
     d = dispersion(burglary.loc[:q.end])
     c = quarter_vs_last_year(burglary, q, overdispersion=d)
-    direct = compare_periods(c.count, 3, c.count_ref, 3, overdispersion=d)
-    assert c.p_value == direct.p_value and c.dispersion_df == d.df
-    for helper in (rolling_12_months, year_to_date):
-        assert helper(burglary, q, overdispersion=d).dispersion_df == d.df
+    # the scale is refitted without the six months compared, so it is independent of the comparison
+    refit = d.leaving_out(q.window().months + q.same_quarter_last_year().window().months)
+    assert refit.n_months == d.n_months - 6 and refit.df == d.df - 6 and refit.steps == d.steps
+    direct = compare_periods(c.count, 3, c.count_ref, 3, overdispersion=refit)
+    assert c.p_value == direct.p_value and c.dispersion_df == refit.df
+    assert c.method.endswith(f"(the scale estimated from the {refit.n_months} months not compared)")
+    assert d.leaving_out([pd.Period("2030-01", "M")]) is d
+    assert year_to_date(burglary, q, overdispersion=d).dispersion_df == refit.df
+    # the rolling year compares 24 of the 18 months the scale rests on: it is kept as it is
+    # (conservative) rather than dropped (which would assume Poisson variation)
+    rolling = rolling_12_months(burglary, q, overdispersion=d)
+    assert rolling.dispersion_df == d.df and rolling.overdispersion == d.phi
 
 
 # --- comparator forces ----------------------------------------------------------------------------
