@@ -18,7 +18,8 @@ A correct test is significant about 5% of the time. The vectorised code is check
 public API (``quarter_vs_last_year``) on the first replications of every setting.
 
 Part 2 (``perfkit.seasonal``). Flat series (Poisson and negative binomial, variance up to 6 times
-the mean, 72 months, mean 600 a month, counts per day) through the seasonality decision of
+the mean, 72 months, mean 600 a month; constant per month, or per day so that a month's count
+follows its length) through the seasonality decision of
 ``adjust(method="auto")`` (``test_seasonality``), on the Python path and on X-13's table D8.A,
 and seasonal series (+/-5%, +/-10%) to show the rule still finds real seasonality.
 
@@ -131,11 +132,19 @@ def part1(reps: int, months: int, seed: int) -> None:
           f"number (taken as known); {time.perf_counter() - start:.1f} s)\n")
 
 
-def seasonality_rates(n: int, ratio: float, amplitude: float, method: str, seed: int) -> tuple[int, int, int]:
-    """(called seasonal, X-13 failures, series) for 72-month series through test_seasonality."""
+def seasonality_rates(n: int, ratio: float, amplitude: float, method: str, seed: int,
+                      per: str = "day") -> tuple[int, int, int]:
+    """(called seasonal, X-13 failures, series) for 72-month series through test_seasonality.
+
+    ``per="day"``: the mean is constant per day (a month's count follows its length);
+    ``per="month"``: constant per month whatever its length.
+    """
     idx = pd.period_range("2012-01", periods=72, freq="M")
     rng = np.random.default_rng(seed)
-    y = negative_binomial(rng, monthly_means(idx, 600.0, amplitude), ratio, n)
+    mu = monthly_means(idx, 600.0, amplitude)
+    if per == "month":
+        mu = mu / idx.days_in_month.to_numpy() * AVERAGE_MONTH_DAYS
+    y = negative_binomial(rng, mu, ratio, n)
     hits = failed = 0
     for row in y:
         try:
@@ -150,15 +159,16 @@ def seasonality_rates(n: int, ratio: float, amplitude: float, method: str, seed:
 def part2(flat: int, x13: int, seed: int) -> None:
     print("Part 2. Seasonality decision of adjust(method='auto') on 72-month series (mean 600 a month).")
     print(f"{'series':<34} {'path':<7} {'called seasonal (95% interval)':>32}  {'time':>7}")
-    rows = [("flat, Poisson", 1, 0.0), ("flat, negative binomial x2", 2, 0.0),
-            ("flat, negative binomial x4", 4, 0.0), ("flat, negative binomial x6", 6, 0.0),
-            ("seasonal +/-5%, Poisson", 1, 0.05), ("seasonal +/-10%, negative binomial x4", 4, 0.10)]
-    for k, (name, ratio, amplitude) in enumerate(rows):
+    rows = [("flat per month, Poisson", 1, 0.0, "month"), ("flat per month, neg. binomial x6", 6, 0.0, "month"),
+            ("flat per day, Poisson", 1, 0.0, "day"), ("flat per day, neg. binomial x2", 2, 0.0, "day"),
+            ("flat per day, neg. binomial x4", 4, 0.0, "day"), ("flat per day, neg. binomial x6", 6, 0.0, "day"),
+            ("seasonal +/-5%, Poisson", 1, 0.05, "day"), ("seasonal +/-10%, neg. binomial x4", 4, 0.10, "day")]
+    for k, (name, ratio, amplitude, per) in enumerate(rows):
         for method, n in (("python", flat), ("x13", x13)):
             if n <= 0:
                 continue
             start = time.perf_counter()
-            hits, failed, total = seasonality_rates(n, ratio, amplitude, method, seed + 100 + k)
+            hits, failed, total = seasonality_rates(n, ratio, amplitude, method, seed + 100 + k, per)
             used = total - failed
             lo, hi = clopper_pearson(hits, used)
             extra = f" ({failed} X-13 failures left out)" if failed else ""

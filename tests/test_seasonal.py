@@ -217,3 +217,39 @@ def test_real_road_collisions_run_through_auto(shared_data):
         res = adjust(counts.astype(float).rename(label))
         assert res.method in ("x13", "stl", "none")
         assert res.reason and res.describe()
+
+
+# --- the seasonality decision on flat series (larger runs and the X-13 path: bench/overdispersion.py)
+def _flat(rng, reps, per, ratio):
+    idx = pd.period_range("2012-01", periods=72, freq="M")
+    mu = np.full((reps, 72), 600.0) if per == "month" else np.tile(600.0 / AVG * idx.days_in_month.to_numpy(), (reps, 1))
+    if ratio == 1:
+        return idx, rng.poisson(mu).astype(float)
+    size = mu / (ratio - 1)
+    return idx, rng.negative_binomial(size, size / (size + mu)).astype(float)
+
+
+@pytest.mark.parametrize("per, ratio", [("month", 1), ("month", 6), ("day", 1), ("day", 6)])
+def test_flat_series_are_rarely_called_seasonal(per, ratio):
+    idx, y = _flat(np.random.default_rng(40 + ratio), 120, per, ratio)
+    called = [test_seasonality(pd.Series(row, index=idx), method="python") for row in y]
+    assert np.mean([t.seasonal for t in called]) <= 0.05
+    if per == "month":  # per day these look seasonal (February ~9% high): month length, said so
+        only = [t for t in called if t.month_length_only]
+        assert only and all(not t.seasonal and "length of the month" in t.describe() for t in only)
+
+
+def test_weak_real_seasonality_is_still_found():
+    found = [test_seasonality(_seasonal_counts(amp=0.05, level=600, seed=s), method="python").seasonal
+             for s in range(60)]
+    assert np.mean(found) >= 0.75
+
+
+def test_month_length_only_pattern_is_not_adjusted():
+    idx = pd.period_range("2012-01", periods=72, freq="M")
+    y = pd.Series(np.random.default_rng(3).poisson(600.0, 72).astype(float), index=idx)
+    res = adjust(y, cache=False)
+    t = res.diagnostics["seasonality"]
+    if t.month_length_only:  # per day the pattern is February's three missing days
+        assert res.method == "none" and "beyond month length" in res.reason
+    assert not t.seasonal and res.method == "none"
