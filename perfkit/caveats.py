@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -632,6 +632,12 @@ class ShiftEstimate:
         Placebo dates used (0 when not calibrated).
     data : str
         ``"monthly counts"`` or ``"rolling 12-month totals"``.
+    change : str
+        ``"step"`` (a step sized by the model), ``"stopped"`` (no cases at all from ``at`` on:
+        ratio 0, the interval 0 to an exact upper bound) or ``"started"`` (no cases before ``at``:
+        ratio inf, the interval an exact lower bound to inf).
+    count_before, count_after : float
+        Cases in the months used before ``at`` and from it on.
     """
 
     at: pd.Period
@@ -652,6 +658,9 @@ class ShiftEstimate:
     placebo_sd: float = float("nan")
     n_placebo: int = 0
     data: str = "monthly counts"
+    change: str = "step"
+    count_before: float = float("nan")
+    count_after: float = float("nan")
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -676,6 +685,8 @@ class ShiftEstimate:
     def describe(self) -> str:
         """The step in plain English."""
         when = f"{_MONTH_NAMES[self.at.month - 1]} {self.at.year}"
+        if self.change in ("stopped", "started"):
+            return self._describe_zero(when)
         pct = (self.ratio - 1) * 100
         size = "no change" if abs(pct) < 0.5 else f"a {abs(pct):.0f}% {'rise' if pct > 0 else 'fall'}"
         lo, hi = (self.ci_low - 1) * 100, (self.ci_high - 1) * 100
@@ -694,6 +705,19 @@ class ShiftEstimate:
         else:
             basis += "; the interval rests on the model alone and may be too narrow"
         return f"From {when} the recorded level shows {size} {beyond} (95% interval {lo:+.0f}% to {hi:+.0f}%; {verdict}; {basis})."
+
+    def _describe_zero(self, when: str) -> str:
+        before = f"{self.count_before:,.0f} in the {self.n_before} months before"
+        after = f"{self.count_after:,.0f} in the {self.n_after} months from then on"
+        if self.change == "stopped":
+            share = 100 * self.ci_high
+            bound = "less than 0.1%" if share < 0.1 else f"at most {share:.1f}%" if share < 10 else f"at most {share:.0f}%"
+            return (f"From {when} no cases are recorded at all ({after}, against {before}): the series stops "
+                    f"at the change, which points to a change in what is recorded rather than in crime. "
+                    f"The rate from then on is {bound} of the rate before (exact 95% upper bound).")
+        return (f"Before {when} no cases are recorded at all ({before}, against {after}): the series starts "
+                f"at the change, which points to a change in what is recorded rather than in crime. "
+                f"The rate from then on is at least {self.ci_low:,.1f} times the rate before (exact 95% lower bound).")
 
 
 #: At least this many placebo dates are needed to calibrate an interval (see :func:`estimate_shift`).
@@ -1018,6 +1042,12 @@ def estimate_shift(
     about 5% of the time, against 40-49% for the model's own interval. With fewer than 6 placebo
     dates the interval is the model's own, and a warning says so.
 
+    A step to or from zero (a crime type that stops, or starts, being recorded: every count on one
+    side is 0) has no finite log ratio, so no model is fitted: the result says the series stopped
+    (``change="stopped"``, ratio 0, interval 0 to an exact upper bound) or started
+    (``"started"``, ratio inf, an exact lower bound to inf), from the conditional binomial of the
+    counts either side (Clopper-Pearson), and ``describe()`` says so in words.
+
     Limits: a recording change that coincides with a real change in crime, an operation or a
     data outage is attributed to the step; a change phased in over months looks smaller than
     it is; a change needs a year of data each side (four rolling totals after it) to be sized; the calibration
@@ -1063,6 +1093,9 @@ def estimate_shift(
             f"at: {at_p} has {before} month(s) of data before it and {after} from it on; at least "
             f"{MIN_MONTHS_EACH_SIDE} each side are needed to tell a step from the seasonal pattern"
         )
+    zero = _zero_side(y, at_p)
+    if zero is not None:
+        return zero
     fit = _fit_count_model(values, [at_p, *others], exclude=list(exclude))
     s = fit["steps"][0]
     notes = list(fit["warnings"])
@@ -1070,9 +1103,55 @@ def estimate_shift(
     if calibrate:
         kept_others = [o for o in others if y.index[0] < o <= y.index[-1]]
         placebo = _placebo_counts(y, at_p, kept_others, fit["alpha"])
-    return _finish(at_p, s["coef"], s["se"], placebo, notes, model=fit["model"], dispersion=fit["dispersion"],
-                   alpha=fit["alpha"], n=fit["n_months"], n_before=s["n_before"], n_after=s["n_after"],
-                   data="monthly counts", calibrate=calibrate)
+    out = _finish(at_p, s["coef"], s["se"], placebo, notes, model=fit["model"], dispersion=fit["dispersion"],
+                  alpha=fit["alpha"], n=fit["n_months"], n_before=s["n_before"], n_after=s["n_after"],
+                  data="monthly counts", calibrate=calibrate)
+    return replace(out, count_before=float(y[y.index < at_p].sum()), count_after=float(y[y.index >= at_p].sum()))
+
+
+def _zero_side(y: pd.Series, at: pd.Period) -> "ShiftEstimate | None":
+    """An exact statement when every count before ``at``, or from it on, is zero (else None).
+
+    A model cannot size a step to or from zero (the log ratio is infinite; its interval runs to
+    about 1e10). Given the total N, the count from ``at`` on is binomial with probability
+    pi = r E1 / (r E1 + E0) (E0, E1 the days before and from ``at``; r the rate ratio), so the
+    Clopper-Pearson interval of pi, turned into r, is an exact 95% interval: 0 to
+    (pi_hi / (1 - pi_hi)) E0 / E1 with pi_hi = 1 - 0.025^(1/N) when the series stops, and the
+    mirror image when it starts. The two-sided p-value is twice the probability of all N on one
+    side at r = 1. Trend, season and over-dispersion are ignored: with every case on one side
+    they cannot change the conclusion.
+    """
+    before, after = y[y.index < at], y[y.index >= at]
+    c0, c1 = float(before.sum()), float(after.sum())
+    if c0 > 0 and c1 > 0:
+        return None
+    if c0 == 0 and c1 == 0:
+        raise ValueError(f"series: every month used is 0 before and after {at}; expected some cases to size a step")
+    e0 = float(np.asarray(before.index.days_in_month, dtype=float).sum())
+    e1 = float(np.asarray(after.index.days_in_month, dtype=float).sum())
+    n = c0 + c1
+    share_after = e1 / (e0 + e1)
+    if c1 == 0:
+        change, ratio, lo = "stopped", 0.0, 0.0
+        pi_hi = float(stats.beta.ppf(1 - 0.025, 1, n))
+        hi = (pi_hi / (1 - pi_hi)) * e0 / e1
+        p = min(1.0, 2 * (1 - share_after) ** n)
+        note = (f"No cases from {at} on: the series stops at the change; the interval is exact (conditional "
+                "binomial) and a step model was not fitted.")
+    else:
+        change, ratio, hi = "started", math.inf, math.inf
+        pi_lo = float(stats.beta.ppf(0.025, n, 1))
+        lo = (pi_lo / (1 - pi_lo)) * e0 / e1
+        p = min(1.0, 2 * share_after ** n)
+        note = (f"No cases before {at}: the series starts at the change; the interval is exact (conditional "
+                "binomial) and a step model was not fitted.")
+    return ShiftEstimate(
+        at=at, ratio=ratio, ci_low=lo, ci_high=hi, p_value=float(p),
+        coefficient=-math.inf if c1 == 0 else math.inf, se=float("nan"),
+        model="exact conditional binomial (every case on one side of the change)",
+        dispersion=float("nan"), alpha=float("nan"), n_months=len(y), n_before=len(before), n_after=len(after),
+        warnings=(note,), data="monthly counts", change=change, count_before=c0, count_after=c1,
+    )
 
 
 def _estimate_shift_rolling(series: Any, at: pd.Period, others: list, calibrate: bool, width: int) -> ShiftEstimate:

@@ -316,3 +316,36 @@ def test_like_for_like_worked_by_hand():
     assert list(res.as_table()["comparison"]) == ["as recorded", "recording effect removed"]
     with pytest.raises(ValueError, match="expected a positive count"):
         like_for_like(0, 1000, shift)
+
+
+def test_a_step_to_zero_says_the_series_stopped_with_an_exact_bound():
+    from scipy import stats
+
+    idx = pd.period_range("2013-01", periods=48, freq="M")
+    y = pd.Series(np.random.default_rng(1).poisson(200, 48).astype(float), index=idx)
+    at = pd.Period("2016-01", "M")
+    y[idx >= at] = 0  # the crime type stops being recorded
+    est = estimate_shift(y, at)
+    assert est.change == "stopped" and est.ratio == 0 and est.ci_low == 0
+    n = y.sum()
+    e0 = idx[idx < at].days_in_month.to_numpy().sum()
+    e1 = idx[idx >= at].days_in_month.to_numpy().sum()
+    pi_hi = stats.beta.ppf(0.975, 1, n)  # Clopper-Pearson: no case of n falls after the change
+    assert est.ci_high == pytest.approx(pi_hi / (1 - pi_hi) * e0 / e1, rel=1e-9)
+    assert 0 < est.ci_high < 0.01 and est.significant and est.p_value < 1e-100
+    assert (est.count_before, est.count_after, est.n_before, est.n_after) == (n, 0, 36, 12)
+    text = est.describe()
+    assert text.startswith("From January 2016 no cases are recorded at all (0 in the 12 months from then on")
+    assert "the series stops at the change" in text and "exact 95% upper bound" in text
+    assert "e+" not in text and "1e10" not in text
+    # and the mirror image: a series that starts at the change
+    z = pd.Series(0.0, index=idx)
+    z[idx >= pd.Period("2015-01", "M")] = 5.0
+    start = estimate_shift(z, "2015-01")
+    assert start.change == "started" and start.ratio == math.inf and start.ci_high == math.inf
+    assert 1 < start.ci_low < math.inf and "starts at the change" in start.describe()
+    with pytest.raises(ValueError, match="every month used is 0"):
+        estimate_shift(pd.Series(0.0, index=idx), "2015-01")
+    # an ordinary step carries its counts too
+    ordinary = estimate_shift(pd.Series(np.random.default_rng(2).poisson(200, 48).astype(float), index=idx), "2015-01")
+    assert ordinary.change == "step" and ordinary.count_before > 0 and ordinary.count_after > 0
