@@ -534,7 +534,7 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
     inflated exactly when the two periods differ by chance (their difference is partly a
     residual of the fit), which makes the test conservative: in simulations with no change 3.5
     to 4.3% of comparisons were significant instead of 5%. Refitted without those months it is
-    independent of the comparison's statistic, and the rate is 4.8-5.0% for variance 2 to 12
+    independent of the comparison's statistic, and the rate is 4.9-5.3% for variance 2 to 12
     times the mean (about 4% at 1, where the floor of phi at 1 makes the test conservative).
 
     Examples
