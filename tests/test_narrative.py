@@ -63,10 +63,11 @@ def test_missing_months_are_stated():
     s = pd.Series(200.0, index=pd.period_range("2014-04", "2015-06", freq="M"))
     s[pd.Period("2015-05", "M")] = np.nan
     c = quarter_vs_last_year(s, "2015/16 Q1")
+    # like months: May 2015 has no data, so May 2014 is left out too and 400 are compared with 400
     assert evidence_statement("Robbery", c) == (
-        "Robbery: 400 offences in 2015/16 Q1 (2 of 3 months with data), the same rate as a year earlier "
-        "(600 offences); the 95% interval runs from 12% lower to 13% higher, so the change is not "
-        "statistically significant; May 2015 has no data, so the comparison uses rates over the months with data."
+        "Robbery: 400 offences in 2015/16 Q1, no change from the 400 a year earlier; the 95% interval runs "
+        "from 13% fewer to 15% more, so the change is not statistically significant; May 2014 and May 2015 "
+        "are left out (no usable data), so both periods are compared on the same months."
     )
 
 
@@ -75,9 +76,9 @@ def test_missing_month_with_a_change_compares_rates():
     s[pd.Period("2014-05", "M")] = np.nan
     s[pd.Period("2015-04", "M")] = 150.0
     c = quarter_vs_last_year(s, "2015/16 Q1")
+    # like months: May 2014 has no data, so May 2015 is left out too
     assert evidence_statement("Robbery", c).startswith(
-        "Robbery: 550 offences in 2015/16 Q1, a rate 8% lower than a year earlier (400 offences "
-        "in 2 of 3 months with data); the 95% interval runs from"
+        "Robbery: 350 offences in 2015/16 Q1, 13% fewer than the 400 a year earlier; the 95% interval runs from"
     )
 
 
