@@ -133,8 +133,9 @@ class MeasureEvidence:
 
     @property
     def headline_comparison(self):
-        """The comparison the evidence statement leads with (the quarter's, else the 12 months')."""
-        if self.quarter_comparison is not None:
+        """The comparison the evidence statement leads with (the quarter's, else the 12 months'; for a
+        series that ends before the quarter, its latest 12 months)."""
+        if self.quarter_comparison is not None and not self.ends_before_quarter:
             return self.quarter_comparison
         return self.rolling_comparison
 
