@@ -371,14 +371,6 @@ def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> No
         )
 
 
-def _dispersion(history: pd.Series, steps) -> Any:
-    """The quasi-Poisson scale of a monthly count series (with its degrees of freedom where
-    :func:`perfkit.compare.dispersion` is available)."""
-    if hasattr(compare, "dispersion"):
-        return compare.dispersion(history, steps=tuple(steps))
-    return compare.estimate_overdispersion(history)
-
-
 def _reasons(series: MeasureSeries, refs: dict, register) -> dict:
     """``{month: reason}`` for the months a data fault removes, as comparisons word them."""
     out = {}
@@ -394,10 +386,8 @@ def _windows_to(last: pd.Period) -> "tuple[Window, Window]":
 
 
 def _compare(values, window, window_ref, dispersion, caveats, reasons, label, label_ref):
-    # ``reasons`` names why a month is left out (older compare_windows has no such parameter)
-    kwargs = {"reasons": reasons} if reasons and "reasons" in compare.compare_windows.__code__.co_varnames else {}
     return compare.compare_windows(values, window, window_ref, dispersion, caveats, label=label,
-                                   label_ref=label_ref, **kwargs)
+                                   label_ref=label_ref, reasons=reasons or None)
 
 
 @lru_cache(maxsize=256)
@@ -456,7 +446,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             # value is never used as data (below).
             adjustment = seasonal.adjust(values.loc[history.index.min():], method="auto", shifts=tuple(shift_months))
         if monthly_count and len(history) >= 12:
-            dispersion = _dispersion(values.loc[history.index.min():], shift_months)
+            dispersion = compare.dispersion(values.loc[history.index.min():], steps=tuple(shift_months))
         if monthly_count:
             # Every modelled change inside the series is sized once, with the others in the same model
             # (the adjustment's), so a page, the deep dive and the data pack quote one number a change.
