@@ -12,8 +12,8 @@ evidence says" summary of an objective report. The wording rules:
 - an applicable recording caveat is referenced in the same sentence ("see caveat 3");
 - missing months are stated.
 
-Numbers follow GOV.UK style: thousands separators (:func:`format_count`), percentages rounded
-sensibly (:func:`format_percent`, :func:`format_change`).
+Numbers follow GOV.UK style through :mod:`perfkit.words`: thousands separators, percentages rounded
+half up to whole per cent (:func:`format_percent`, :func:`format_change`).
 
 Examples
 --------
@@ -26,89 +26,18 @@ Examples
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
+
+from perfkit import words
 
 __all__ = ["evidence_statement", "format_count", "format_percent", "format_change", "caveat_reference"]
 
 
-def _round_half_up(x: float, places: int = 0) -> Decimal:
-    # GOV.UK and ONS round halves away from zero; Python's round() rounds halves to even.
-    q = Decimal(1).scaleb(-places)
-    return Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
-
-
-def format_count(n: Any) -> str:
-    """A count with thousands separators, rounded to a whole number.
-
-    Examples
-    --------
-    >>> format_count(2013), format_count(612.0), format_count(1234567), format_count(float("nan"))
-    ('2,013', '612', '1,234,567', 'not available')
-    """
-    if n is None:
-        return "not available"
-    x = float(n)
-    if math.isnan(x):
-        return "not available"
-    if math.isinf(x):
-        raise ValueError(f"format_count: found {n!r}; expected a finite count")
-    return f"{int(_round_half_up(x)):,}"
-
-
-def format_percent(x: Any) -> str:
-    """A percentage (given in percent, e.g. 9.06 for 9.06%) rounded as GOV.UK style.
-
-    Whole numbers at 10% and above, one decimal place from 1% to 10%, "less than 1%" below 1%
-    (and "0%" for exactly zero). Negative values keep their minus sign ("-12%"); a negative value
-    under 1% in size is "between -1% and 0%".
-
-    Examples
-    --------
-    >>> format_percent(31.4), format_percent(9.06), format_percent(9.96), format_percent(0.4), format_percent(0)
-    ('31%', '9.1%', '10%', 'less than 1%', '0%')
-    """
-    v = float(x)
-    if math.isnan(v):
-        return "not available"
-    if v == 0:
-        return "0%"
-    sign = "-" if v < 0 else ""
-    a = abs(v)
-    if a < 1:
-        return "less than 1%" if not sign else "between -1% and 0%"
-    one = _round_half_up(a, 1)
-    if one >= 10:
-        return f"{sign}{int(_round_half_up(a)):,}%"
-    return f"{sign}{one}%"
-
-
-def format_change(ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
-    """A rate ratio as a change in words: "9% fewer", "31% more", "no change".
-
-    Changes are rounded to whole per cent (as in statements of change in official statistics),
-    with "less than 1% more/fewer" for a change under 1%; use ``more="higher", fewer="lower"``
-    for rates.
-
-    Examples
-    --------
-    >>> format_change(0.9094), format_change(1.31), format_change(1.0), format_change(1.004)
-    ('9% fewer', '31% more', 'no change', 'less than 1% more')
-    >>> format_change(0.75, more="higher", fewer="lower")
-    '25% lower'
-    """
-    r = float(ratio)
-    if math.isnan(r):
-        return "change not available"
-    if math.isinf(r):
-        return f"{more} (up from zero)"
-    if r == 1:
-        return "no change"
-    pct = abs(100 * (r - 1))
-    word = more if r > 1 else fewer
-    if pct < 1:
-        return f"less than 1% {word}"
-    return f"{int(_round_half_up(pct)):,}% {word}"
+# The number style lives in perfkit.words; these names are kept for the statements below and for
+# callers written before it.
+format_count = words.count
+format_percent = words.percent
+format_change = words.change
 
 
 def caveat_reference(caveat: Any) -> str:

@@ -41,6 +41,8 @@ __all__ = [
     "new_quarter",
     "new_quarter_main",
     "NARRATIVE_REPORTS",
+    "HEADLINE_WORDS",
+    "headline_problem",
 ]
 
 #: The reports that carry a narrative file, by file stem.
@@ -48,6 +50,20 @@ NARRATIVE_REPORTS = tuple(f"objective-{n}" for n in range(1, 6)) + ("deep-dive",
 
 _QUARTER_KEYS = {"quarter", "deep_dive", "deep_dive_reason", "publication_date", "notes"}
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_EXAMPLE = re.compile(r"<!--\s*example\s*-->", re.IGNORECASE)
+
+#: The most words an objective's headline may have.
+HEADLINE_WORDS = 30
+
+
+def headline_problem(text: str) -> str:
+    """Why a headline breaks the house rule (over :data:`HEADLINE_WORDS` words), or ``""``.
+
+    >>> headline_problem("Crime rose 2%, in line with the country."), headline_problem("word " * 31)[:24]
+    ('', 'the headline has 31 word')
+    """
+    n = len(text.split())
+    return f"the headline has {n} words; at most {HEADLINE_WORDS} read at a glance" if n > HEADLINE_WORDS else ""
 _RESTRICTED = re.compile(r"^:::\s*restricted\s*\n(.*?)^:::\s*$\n?", re.DOTALL | re.MULTILINE)
 
 
@@ -86,6 +102,29 @@ class Narrative:
     text: str = ""
     path: str = ""
     restricted_passages: tuple[str, ...] = field(default=())
+    #: True when the file is marked ``<!-- example -->``: text written to show the shipped data, which
+    #: every page showing it labels "example text written for the shipped data".
+    example: bool = False
+
+    @property
+    def headline(self) -> str:
+        """The analysts' headline: the first line of the narrative (markdown heading or emphasis
+        marks removed), or ``""`` when none is written. At most :data:`HEADLINE_WORDS` words is the
+        house rule; :func:`perfkit.quarter.headline_problem` says when it is broken."""
+        for line in self.text.splitlines():
+            line = line.strip()
+            if line and not line.startswith(":::"):
+                return re.sub(r"^#+\s*|^\*\*|\*\*$", "", line).strip()
+        return ""
+
+    @property
+    def body(self) -> str:
+        """The narrative after its headline line."""
+        lines = self.text.splitlines()
+        for i, line in enumerate(lines):
+            if line.strip() and not line.strip().startswith(":::"):
+                return "\n".join(lines[i + 1:]).strip()
+        return ""
 
     @property
     def written(self) -> bool:
@@ -162,9 +201,10 @@ def load_narrative(quarter: "Quarter | str", report: str) -> Narrative:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{_rel(path)}: not valid UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    example = bool(_EXAMPLE.search(text))
     text = _COMMENT.sub("", text).strip()
     passages = tuple(m.group(1).strip() for m in _RESTRICTED.finditer(text))
-    return Narrative(report, text, _rel(path), passages)
+    return Narrative(report, text, _rel(path), passages, example)
 
 
 _QUARTER_TEMPLATE = """\

@@ -135,9 +135,9 @@ def test_format_count(n, text):
     assert format_count(n) == text
 
 
-@pytest.mark.parametrize("x, text", [(31.4, "31%"), (10, "10%"), (9.96, "10%"), (9.06, "9.1%"), (1.05, "1.1%"),
-                                     (1, "1.0%"), (0.4, "less than 1%"), (0, "0%"), (-12.5, "-13%"),
-                                     (-4.25, "-4.3%"), (-0.2, "between -1% and 0%"), (150.5, "151%")])
+@pytest.mark.parametrize("x, text", [(31.4, "31%"), (10, "10%"), (9.96, "10%"), (9.06, "9%"), (1.05, "1%"),
+                                     (1, "1%"), (0.4, "less than 1%"), (0, "0%"), (-12.5, "-13%"),
+                                     (-4.5, "-5%"), (-0.2, "between -1% and 0%"), (150.5, "151%")])
 def test_format_percent(x, text):
     assert format_percent(x) == text
 

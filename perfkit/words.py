@@ -1,0 +1,261 @@
+"""All wording and number style in one place: what every page, chart title and data pack uses.
+
+Numbers follow GOV.UK style (round half up, thousands separators) with one decimal rule per kind
+of figure:
+
+- counts (offences, incidents, officers): whole numbers, ``12,345``;
+- rates (per 1,000 people, crimes per officer): one decimal place, ``63.4``;
+- percentages as a level (a proportion of crimes solved): one decimal place, ``26.5%``;
+- percentage changes: whole per cent, "less than 1%" below 1% (:func:`percent`), as statements
+  of change in official statistics give them; in words "9% fewer", "31% more" (:func:`change`);
+  in a table with their sign, "+9%", "-12%", and one decimal under 1% ("+0.4%") so that a small
+  change never reads "+0%" (:func:`signed_percent`).
+
+Dates are written "September 2018" (:func:`month`) or "30 September 2018" for a snapshot taken at
+a month's end (:func:`month_end`).
+
+Examples
+--------
+>>> count(17086), percent(9.06), change(0.9094), signed_percent(-12.4), rate(63.44)
+('17,086', '9%', '9% fewer', '-12%', '63.4')
+>>> number(1361.95, "officers"), number(26.54, "percent"), number(2.349, "crimes per officer")
+('1,362', '26.5%', '2.3')
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Iterable
+
+import pandas as pd
+
+__all__ = [
+    "NOT_AVAILABLE",
+    "round_half_up",
+    "count",
+    "rate",
+    "percent",
+    "signed_percent",
+    "change",
+    "interval",
+    "number",
+    "decimals_for",
+    "month",
+    "month_end",
+    "months",
+    "join",
+    "article",
+    "sentence_case",
+]
+
+#: What a missing figure reads as, everywhere.
+NOT_AVAILABLE = "not available"
+
+
+def _missing(x: Any) -> bool:
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def round_half_up(x: float, places: int = 0) -> Decimal:
+    """``x`` rounded to ``places`` decimals, halves away from zero (GOV.UK and ONS practice;
+    Python's ``round`` rounds halves to even).
+
+    >>> str(round_half_up(2.5)), str(round_half_up(0.125, 2)), str(round_half_up(-2.5))
+    ('3', '0.13', '-3')
+    """
+    q = Decimal(1).scaleb(-places)
+    return Decimal(repr(float(x))).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def count(n: Any) -> str:
+    """A count with thousands separators, rounded to a whole number.
+
+    >>> count(2013), count(612.0), count(1234567), count(float("nan"))
+    ('2,013', '612', '1,234,567', 'not available')
+    """
+    if _missing(n):
+        return NOT_AVAILABLE
+    x = float(n)
+    if math.isinf(x):
+        raise ValueError(f"count: found {n!r}; expected a finite count")
+    return f"{int(round_half_up(x)):,}"
+
+
+def rate(x: Any, places: int = 1) -> str:
+    """A rate (per 1,000 people, crimes per officer) to one decimal place, with separators.
+
+    >>> rate(63.44), rate(1234.56), rate(0.05)
+    ('63.4', '1,234.6', '0.1')
+    """
+    if _missing(x):
+        return NOT_AVAILABLE
+    return f"{round_half_up(float(x), places):,.{places}f}"
+
+
+def percent(x: Any) -> str:
+    """A percentage change in size (given in percent, 9.06 for 9.06%): whole per cent, rounded half
+    up, with "less than 1%" below 1% (and "0%" for exactly zero). A negative value keeps its minus
+    sign ("-12%"); a negative value under 1% in size is "between -1% and 0%".
+
+    >>> percent(31.4), percent(9.06), percent(9.5), percent(0.4), percent(0), percent(-12.5)
+    ('31%', '9%', '10%', 'less than 1%', '0%', '-13%')
+    """
+    if _missing(x):
+        return NOT_AVAILABLE
+    v = float(x)
+    if v == 0:
+        return "0%"
+    sign = "-" if v < 0 else ""
+    a = abs(v)
+    if a < 1:
+        return "less than 1%" if not sign else "between -1% and 0%"
+    return f"{sign}{int(round_half_up(a)):,}%"
+
+
+def signed_percent(x: Any) -> str:
+    """A percentage change with its sign, for tables: ``+9.1%``, ``-12%``, ``0%``; the same
+    rounding as :func:`percent` (under 1% in size reads ``+0.4%``/``-0.4%``).
+
+    >>> signed_percent(9.06), signed_percent(-12.4), signed_percent(0.44), signed_percent(0)
+    ('+9%', '-12%', '+0.4%', '0%')
+    """
+    if _missing(x):
+        return NOT_AVAILABLE
+    v = float(x)
+    if math.isinf(v):
+        return "up from zero" if v > 0 else NOT_AVAILABLE
+    if v == 0:
+        return "0%"
+    sign = "+" if v > 0 else "-"
+    a = abs(v)
+    if a < 1:
+        return f"{sign}{round_half_up(a, 1)}%"
+    return sign + percent(a)
+
+
+def change(ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
+    """A ratio (now over before) as a change in words: "9% fewer", "31% more", "no change".
+
+    Rounded as :func:`percent`, with "less than 1% more/fewer" under 1%; use ``more="higher",
+    fewer="lower"`` for rates and levels.
+
+    >>> change(0.9094), change(1.31), change(1.0), change(1.004), change(0.75, "higher", "lower")
+    ('9% fewer', '31% more', 'no change', 'less than 1% more', '25% lower')
+    """
+    if _missing(ratio):
+        return "change not available"
+    r = float(ratio)
+    if math.isinf(r):
+        return f"{more} (up from zero)"
+    if r == 1:
+        return "no change"
+    word = more if r > 1 else fewer
+    return f"{percent(abs(100 * (r - 1)))} {word}"
+
+
+def interval(low_ratio: Any, high_ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
+    """A 95% interval of a ratio in words: "from 18% fewer to 1% more".
+
+    >>> interval(0.82, 1.01)
+    'from 18% fewer to 1% more'
+    """
+    if _missing(low_ratio) or _missing(high_ratio):
+        return NOT_AVAILABLE
+    return f"from {change(low_ratio, more, fewer)} to {change(high_ratio, more, fewer)}"
+
+
+#: Decimal places of a level by unit (anything not listed is a count).
+_DECIMALS = {"percent": 1, "crimes per officer": 1, "per 1,000": 1, "rate": 1}
+
+
+def decimals_for(unit: str) -> int:
+    """Decimal places a level in ``unit`` is shown with: 0 for counts, 1 for rates and percentages."""
+    u = str(unit or "").lower()
+    return next((d for key, d in _DECIMALS.items() if key in u), 0)
+
+
+def number(value: Any, unit: str) -> str:
+    """A level in its unit's style: counts whole, rates and percentages to one decimal.
+
+    >>> number(17086, "offences"), number(63.44, "per 1,000 people"), number(26.54, "percent")
+    ('17,086', '63.4', '26.5%')
+    """
+    if _missing(value):
+        return NOT_AVAILABLE
+    places = decimals_for(unit)
+    if str(unit).lower() == "percent":
+        return f"{round_half_up(float(value), 1)}%"
+    return rate(value, places) if places else count(value)
+
+
+def month(p: Any) -> str:
+    """A month as "September 2018" (from a ``pd.Period``, a timestamp or ``'2018-09'``).
+
+    >>> month("2018-09"), month(pd.Period("2015-04", "M"))
+    ('September 2018', 'April 2015')
+    """
+    return pd.Period(p, "M").strftime("%B %Y")
+
+
+def month_end(p: Any) -> str:
+    """The last day of a month, for a snapshot: "30 September 2017".
+
+    >>> month_end("2017-09")
+    '30 September 2017'
+    """
+    period = pd.Period(p, "M")
+    return f"{period.days_in_month} {period.strftime('%B %Y')}"
+
+
+def join(items: Iterable[str]) -> str:
+    """'a', 'a and b', 'a, b and c'.
+
+    >>> join(["a"]), join(["a", "b"]), join(["a", "b", "c"])
+    ('a', 'a and b', 'a, b and c')
+    """
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def months(periods: Iterable[Any]) -> str:
+    """Months in words, each with its year: "May 2018 and June 2018".
+
+    >>> months(["2018-05", "2018-06"])
+    'May 2018 and June 2018'
+    """
+    return join(month(p) for p in periods)
+
+
+def article(word_or_number: str) -> str:
+    """"a" or "an" before a word or a figure as it is read aloud ("an 11% rise", "an 8% fall").
+
+    >>> article("11%"), article("8.1%"), article("18%"), article("1%"), article("increase"), article("rise")
+    ('an', 'an', 'an', 'a', 'an', 'a')
+    """
+    w = str(word_or_number).strip().lower()
+    if not w:
+        return "a"
+    if w[0].isdigit():
+        digits = w.split("%")[0].split(".")[0].replace(",", "")
+        # Said aloud: 8, 11, 18, 80-89, 800-899, 8,000... begin with a vowel sound.
+        if digits.startswith("8") or digits in {"11", "18"} or (len(digits) in (2, 5) and digits[:2] in {"11", "18"}):
+            return "an"
+        return "a"
+    return "an" if w[0] in "aeiou" else "a"
+
+
+def sentence_case(text: str) -> str:
+    """The first letter upper-cased, the rest left as written.
+
+    >>> sentence_case("burglary rose")
+    'Burglary rose'
+    """
+    return text[:1].upper() + text[1:]
