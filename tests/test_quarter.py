@@ -79,3 +79,29 @@ def test_cli_reports_a_bad_quarter_in_one_line_without_traceback(params, capsys)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert "expected '2015-16-Q1' (canonical), '2015-16 Q1' or '2015/16 Q1'" in err
+
+
+def test_default_quarter_ships_example_narrative_for_every_report():
+    """The shipped default quarter has a narrative for every report, marked as example text, each
+    with a headline of at most 30 words (what the quarter's index shows first)."""
+    from perfkit.quarter import HEADLINE_WORDS, NARRATIVE_REPORTS, headline_problem
+
+    for report in NARRATIVE_REPORTS:
+        text = load_narrative("2018-19-Q2", report)
+        assert text.written, report
+        assert text.example, f"{report}: the shipped narrative must be marked <!-- example -->"
+        assert text.headline and not headline_problem(text.headline), (report, text.headline)
+        assert len(text.headline.split()) <= HEADLINE_WORDS
+        assert text.body, f"{report}: a narrative has more than its headline"
+
+
+def test_headline_is_the_first_line_and_example_mark_is_read(tmp_path, monkeypatch):
+    params = tmp_path / "params"
+    (params / "narrative" / "2019-20-Q1").mkdir(parents=True)
+    monkeypatch.setenv("PERFKIT_PARAMS", str(params))
+    path = params / "narrative" / "2019-20-Q1" / "objective-2.md"
+    path.write_text("<!-- guidance -->\n## Staffing held steady.\n\nMore detail.\n", encoding="utf-8")
+    text = load_narrative("2019-20-Q1", "objective-2")
+    assert (text.headline, text.body, text.example) == ("Staffing held steady.", "More detail.", False)
+    path.write_text("<!-- Example -->\nStaffing held steady.\n", encoding="utf-8")
+    assert load_narrative("2019-20-Q1", "objective-2").example
