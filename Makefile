@@ -9,7 +9,7 @@ QUARTER ?= auto
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test lab store lock bench clean
+.PHONY: help setup report test test-fast lab store lock bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,8 +29,14 @@ store: $(STAMP) ## build the data store from the shipped data (done automaticall
 report: $(STAMP) ## render the latest complete quarter (or QUARTER=<id>) into outputs/
 	$(BIN)/perfkit run --quarter $(QUARTER) $(ARGS)
 
-test: $(STAMP) ## run every test
-	$(BIN)/python -m pytest
+# Two pytest-xdist workers (one per core); a rendered quarter is shared by both (tests/conftest.py).
+TEST_WORKERS ?= 2
+
+test: $(STAMP) ## run every test (two workers; TEST_WORKERS=0 runs them in one process)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+test-fast: $(STAMP) ## the edit loop: every test not marked slow (no rendered quarter, no browser)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 lab: $(STAMP) ## open JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

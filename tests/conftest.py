@@ -38,25 +38,47 @@ def project_root() -> Path:
 RENDERED_QUARTER = "2016-17-Q2"
 
 
+def render_once(tmp_path_factory, name: str, quarter: str) -> Path:
+    """Render ``quarter`` with the shipped Plan into an outputs folder shared by the whole test run.
+
+    Under pytest-xdist (``make test`` runs two workers) every worker asks for the same folder: the
+    first to take the lock renders, the others wait and reuse it, so a quarter is rendered once per
+    run however many workers need it. A failed render is retried by the next worker that asks.
+    """
+    import fcntl
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    outputs = root / f"shared-{name}"
+    done = root / f"shared-{name}.done"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            if outputs.exists():
+                import shutil
+
+                shutil.rmtree(outputs)
+            outputs.mkdir()
+            proc = subprocess.run(
+                [sys.executable, "-m", "perfkit", "run", "--quarter", quarter, "--outputs", str(outputs), "--jobs", "2"],
+                capture_output=True, text=True, timeout=1800,
+            )
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            assert f"{quarter}/index.html" in proc.stdout
+            done.write_text(proc.stdout, encoding="utf-8")
+    return outputs
+
+
 @pytest.fixture(scope="session")
 def rendered_quarter(tmp_path_factory) -> Path:
     """An outputs folder holding RENDERED_QUARTER published by ``perfkit run`` (the full Plan).
 
-    Rendered once per test session (about two minutes on two cores) and shared by every test
-    that reads a published quarter; tests must not modify it.
+    Rendered once per test run (about 40 seconds on two cores) and shared by every test that reads
+    a published quarter; tests must not modify it.
     """
-    import subprocess
-    import sys
-
-    outputs = tmp_path_factory.mktemp("outputs")
-    proc = subprocess.run(
-        [sys.executable, "-m", "perfkit", "run", "--quarter", RENDERED_QUARTER, "--outputs", str(outputs),
-         "--jobs", "2"],
-        capture_output=True, text=True, timeout=1800,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert f"{RENDERED_QUARTER}/index.html" in proc.stdout
-    return outputs
+    return render_once(tmp_path_factory, "outputs", RENDERED_QUARTER)
 
 
 @pytest.fixture
@@ -105,14 +127,5 @@ DEFAULT_QUARTER = "2018-19-Q2"
 
 @pytest.fixture(scope="session")
 def rendered_default(tmp_path_factory) -> Path:
-    """An outputs folder holding DEFAULT_QUARTER published by ``perfkit run`` (rendered once per session)."""
-    import subprocess
-    import sys
-
-    outputs = tmp_path_factory.mktemp("outputs-default")
-    proc = subprocess.run(
-        [sys.executable, "-m", "perfkit", "run", "--quarter", DEFAULT_QUARTER, "--outputs", str(outputs), "--jobs", "2"],
-        capture_output=True, text=True, timeout=1800,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return outputs
+    """An outputs folder holding DEFAULT_QUARTER published by ``perfkit run`` (rendered once per run)."""
+    return render_once(tmp_path_factory, "outputs-default", DEFAULT_QUARTER)

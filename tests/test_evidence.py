@@ -167,6 +167,7 @@ def _same(page_value: str, cell) -> bool:
         return str(page_value) == str(cell)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["rendered_quarter", "rendered_default"])
 def test_every_marked_figure_equals_the_data_pack(which, request):
     outputs = request.getfixturevalue(which)
@@ -192,6 +193,7 @@ def test_every_marked_figure_equals_the_data_pack(which, request):
         assert set(evidence.FIELDS) <= set(csv.columns)
 
 
+@pytest.mark.slow
 def test_chart_titles_agree_with_their_comparison(rendered_default):
     model = evidence.load(load_plan(), DEFAULT_QUARTER)
     for ev in model.measures.values():

@@ -30,6 +30,7 @@ def prc(shared_data):
     return sources.read_prc(shared_data / "ons-rec-crime-pfa.csv")
 
 
+@pytest.mark.slow
 def test_monthly_placebo_dates_rarely_show_a_step(counts):
     table = pd.concat(
         calibration.estimates(calibration.counts_by_force(counts, t), PLACEBO_MONTHS, exclude=EXCLUDE)
@@ -42,6 +43,7 @@ def test_monthly_placebo_dates_rarely_show_a_step(counts):
     assert calibration.false_positive_rate(table) <= 0.07  # measured 3.9% (monthly), 4.7% (rolling)
 
 
+@pytest.mark.slow
 def test_rolling_totals_placebo_dates_rarely_show_a_step(prc):
     table = pd.concat(
         calibration.estimates(calibration.rolling_by_force(prc, o), PLACEBO_QUARTER_STARTS, kind="rolling-year")
