@@ -32,6 +32,7 @@ from perfkit import words
 __all__ = [
     "render",
     "Markup",
+    "Html",
     "figure_html",
     "encode_png",
     "Figure",
@@ -69,6 +70,26 @@ def render(name: str, **context) -> Markup:
     with ``context``; the result is :class:`~markupsafe.Markup`, safe to pass to another template."""
     template = _environment().get_template(name if name.endswith(".j2") else f"{name}.html.j2")
     return Markup(template.render(**context).strip())
+
+
+class Html:
+    """A rendered fragment to put in a table cell. pandas stores a :class:`Markup` (a ``str``
+    subclass) as a plain string, which the table template would then escape; this holder keeps it
+    a fragment (``__html__``)."""
+
+    __slots__ = ("markup",)
+
+    def __init__(self, markup):
+        self.markup = Markup(markup)
+
+    def __html__(self) -> Markup:
+        return self.markup
+
+    def __str__(self) -> str:
+        return str(self.markup)
+
+    def __bool__(self) -> bool:
+        return bool(self.markup)
 
 
 def encode_png(fig, *, dpi: int = 110) -> str:
@@ -163,6 +184,8 @@ def _cell(value, decimals: int = 1) -> dict:
         value = value.item()
     if isinstance(value, Figure):
         return {"value": value if not value.missing else "no data", "num": not value.missing}
+    if isinstance(value, Html):
+        return {"value": value.markup, "num": False}
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return {"value": "no data", "num": False}
     if isinstance(value, bool):

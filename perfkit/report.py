@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from perfkit import analysis, charts, config, data, words
-from perfkit.display import (Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
+from perfkit.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
                              table_html)
 from perfkit.errors import ConfigError
 from perfkit.measures import SOURCE_NOTES
@@ -241,10 +241,10 @@ def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
             continue
         label = (f"{cmp.label} against {cmp.label_ref}" if cmp.label_ref else str(cmp.label))
         if low and pd.notna(row.get(low)):
-            interval = render("range", low=figure(row, low), high=figure(row, high))
+            interval = Html(render("range", low=figure(row, low), high=figure(row, high)))
         elif not low and pd.notna(cmp.ci_low):
-            interval = render("range", low=words.signed_percent(100 * (cmp.ci_low - 1)),
-                              high=words.signed_percent(100 * (cmp.ci_high - 1)))
+            interval = Html(render("range", low=words.signed_percent(100 * (cmp.ci_low - 1)),
+                                   high=words.signed_percent(100 * (cmp.ci_high - 1))))
         else:
             interval = ""
         out.append({"Comparison": label, "This period": figure(row, now), "Previous period": figure(row, before),
@@ -257,7 +257,7 @@ def _plain(rows: list[dict]) -> pd.DataFrame:
     def value(v):
         if hasattr(v, "value") and hasattr(v, "field"):
             return v.value
-        return str(v) if isinstance(v, Markup) else v
+        return Markup(str(v)).striptags() if isinstance(v, (Markup, Html)) else v
     return pd.DataFrame([{k: value(v) for k, v in r.items()} for r in rows])
 
 
@@ -562,8 +562,8 @@ class ObjectiveReport:
             "National, 12 months": part["national_value"].to_numpy(),
             "National change": [_change_cell(v) for v in part["national_change_pct"]],
             f"{name} change": [figure(r, "rolling12_change_pct") for r in own],
-            f"{name} 95% interval": [render("range", low=figure(r, "rolling12_change_low_pct"),
-                                            high=figure(r, "rolling12_change_high_pct"))
+            f"{name} 95% interval": [Html(render("range", low=figure(r, "rolling12_change_low_pct"),
+                                                 high=figure(r, "rolling12_change_high_pct")))
                                      if pd.notna(r.get("rolling12_change_low_pct")) else "" for r in own],
         })
         out.html(table_html(table, f"The national picture: 12 months to {words.month(q.end)} against the 12 months "

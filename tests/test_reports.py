@@ -195,6 +195,19 @@ def test_templates_escape_what_they_are_given():
                           "Caption & more"))
     assert "<th scope=\"row\">&lt;i&gt;</th>" in html and marked in html and ">1,234<" in html
     assert 'aria-label="Caption &amp; more"' in html
+    # A rendered fragment in a cell stays a fragment (pandas turns Markup into a plain str).
+    from perfkit.display import Html, render
+
+    cell = Html(render("range", low=figure(row, "change_pct"), high="<x>"))
+    html = str(table_html(pd.DataFrame({"Name": ["a"], "95% interval": [cell]}), "c"))
+    assert f"<td>{marked} to &lt;x&gt;</td>" in html
+
+
+def test_the_comparison_table_marks_its_interval_figures(ctx_2015q1):
+    html = measure_block(ctx_2015q1, ctx_2015q1.plan.measure("burglary"))
+    assert "&lt;data" not in html
+    assert re.search(r'<td><data value="[^"]+" data-measure="burglary" data-field="change_low_pct">[^<]+</data> to '
+                     r'<data value="[^"]+" data-measure="burglary" data-field="change_high_pct">', html)
 
 
 def test_the_view_modules_build_no_html_in_python(project_root):
