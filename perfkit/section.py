@@ -20,6 +20,8 @@ Examples
 >>> s.data["numbers"] = __import__("pandas").DataFrame({"a": [1]})
 >>> s._repr_mimebundle_()[0]["text/html"]
 '<p>Hello</p>'
+>>> s.keys()
+['numbers']
 """
 
 from __future__ import annotations
@@ -92,10 +94,22 @@ class Section:
                 f"figures={list(self.figures)})")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        """The whole section as one bundle (every part; markdown parts as text). Front ends that
-        follow IPython's display protocol use :meth:`_ipython_display_`, which keeps each part's
-        edition metadata."""
-        return {"text/html": self.html_for(), "text/plain": repr(self)}, {}
+        """The whole section as one bundle: its HTML parts (and its markdown, as ``text/markdown``),
+        with the edition metadata when every part belongs to one edition. IPython itself uses
+        :meth:`_ipython_display_`, which shows each part through its own ``_repr_mimebundle_`` and
+        so keeps the edition of each."""
+        from perfkit.display import EDITION_KEY
+
+        bundle = {"text/plain": repr(self)}
+        html = self.html_for()
+        if html:
+            bundle["text/html"] = html
+        markdown = "\n\n".join(p.content for p in self.parts if p.mime == "text/markdown")
+        if markdown:
+            bundle["text/markdown"] = markdown
+        editions = {p.edition for p in self.parts}
+        metadata = {EDITION_KEY: {"edition": editions.pop()}} if len(editions) == 1 and None not in editions else {}
+        return bundle, metadata
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -238,3 +238,25 @@ def test_a_missing_narrative_shows_a_neutral_line_and_an_example_is_labelled(tmp
     s = narrative_section("2016-17-Q2", "objective-1")
     assert EXAMPLE_LABEL in s.html_for() and any("Burglary fell." in p.content for p in s.parts)
     assert s.data["narrative"]["headline"].iloc[0] == "Burglary fell."
+
+
+def test_a_section_shows_each_part_with_its_edition():
+    from IPython.core.formatters import DisplayFormatter
+
+    from perfkit.display import EDITION_KEY
+    from perfkit.section import Section
+
+    s = Section("demo")
+    s.html("<p>both</p>")
+    s.html("<p>board only</p>", edition="board")
+    s.markdown("# Title")
+    assert s.html_for("public") == "<p>both</p>" and "board only" in s.html_for("board")
+    data, meta = s.parts[1]._repr_mimebundle_()
+    assert data == {"text/html": "<p>board only</p>"} and meta == {EDITION_KEY: {"edition": "board"}}
+    assert s._repr_mimebundle_()[1] == {}  # mixed editions: no one edition for the whole
+    board = Section("b", parts=[s.parts[1]])
+    assert board._repr_mimebundle_()[1] == {EDITION_KEY: {"edition": "board"}}
+    # IPython displays it part by part (its display protocol), so the export sees each edition.
+    assert hasattr(s, "_ipython_display_")
+    data, _ = DisplayFormatter().format(s.parts[2])
+    assert data["text/markdown"] == "# Title"
