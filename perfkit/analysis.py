@@ -7,15 +7,19 @@ comparisons with their intervals (:mod:`perfkit.compare`), the rate per 1,000 re
 position among comparator forces, and the plain-English evidence statement
 (:mod:`perfkit.narrative`). Reports and the data pack read these results; they never recompute them.
 
-Results are memoised per process (by measure, force, quarter and store), so a notebook that shows a
-measure in several sections computes it once; seasonal adjustments are also cached on disk, so the
-seven notebooks of a run share them.
+Results are memoised per process under one rule: the key is the content of every input (the
+measure's Plan entry, the quarter, the force, the register's content, the store's content as the
+hashes of its files, and the analyst's options), so an edited ``params/caveats.yaml`` or a new ingest
+gives a new key and shows on the next call; :func:`clear_cache` only frees memory. Seasonal
+adjustments are also cached on disk, keyed by the series' values, so the seven notebooks of a run
+share them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -157,6 +161,33 @@ class MeasureEvidence:
             return f"no change on a year earlier, {cmp.label}"
         return f"{'a rate ' if unequal else ''}{words} than a year earlier, {cmp.label}"
 
+    # Minimal versions for the views; the wording helper's fuller ones replace these on merge.
+    @property
+    def headline(self) -> str:
+        """The statement's first sentence."""
+        text = self.statement.strip()
+        for i, ch in enumerate(text):
+            if ch == "." and (i + 1 == len(text) or text[i + 1] == " ") and not text[max(0, i - 2):i].isdigit():
+                return text[: i + 1]
+        return text
+
+    @property
+    def method_notes(self) -> list:
+        """Technical notes behind the figures: the test of change, over-dispersion, seasonal adjustment."""
+        notes = []
+        cmp = self.quarter_comparison if self.quarter_comparison is not None else self.rolling_comparison
+        if cmp is not None and getattr(cmp, "method", ""):
+            notes.append(f"Test of change: {cmp.method}.")
+        if self.dispersion is not None:
+            phi = float(getattr(self.dispersion, "phi", self.dispersion))
+            from perfkit import words
+
+            notes.append(f"Over-dispersion estimated from the monthly series: {words.rate(phi, 2)} times the Poisson "
+                         "variance.")
+        if self.adjustment is not None:
+            notes.append(self.adjustment.describe())
+        return notes
+
     @property
     def latest_month(self) -> "pd.Period | None":
         """The latest month with a figure, up to the quarter's end."""
@@ -265,15 +296,47 @@ def labelled(caveats) -> list[LabelledCaveat]:
 
 
 def clear_cache() -> None:
-    """Forget memoised results (after the store changed; an edited register is picked up anyway)."""
+    """Free the memoised results (never needed for correctness: every key follows the content of
+    its inputs, so an edited register or a new ingest is picked up on the next call)."""
     _analyse_cached.cache_clear()
+    _store_digest.cache_clear()
+
+
+@lru_cache(maxsize=16)
+def _store_digest(generation: str) -> str:
+    """SHA-256 over the hashes of every file a store generation was built from. A generation folder
+    is never changed once live (an ingest writes a new one), so its path keys its content."""
+    import hashlib
+
+    from perfkit.store import Store
+
+    frame = Store(Path(generation).parent, generation=Path(generation)).frame("inputs")
+    h = hashlib.sha256()
+    if frame is not None:
+        for path, sha in sorted(zip(frame["path"].astype(str), frame["sha256"].astype(str))):
+            h.update(path.encode())
+            h.update(sha.encode())
+    return h.hexdigest()
+
+
+def store_key(store=None) -> str:
+    """The content key of ``store`` (its live generation's input hashes)."""
+    return _store_digest(str(data._gen(store)))
 
 
 def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | None" = None,
-            store=None, comparator_group: "str | None" = None) -> MeasureEvidence:
-    """All the evidence for ``measure`` in ``quarter`` (memoised per process and register content)."""
+            store=None, comparator_group: "str | None" = None, seasonal_method: str = "auto",
+            chart_months: int = CHART_MONTHS) -> MeasureEvidence:
+    """All the evidence for ``measure`` in ``quarter``.
+
+    ``comparator_group`` names a group of ``params/comparators.yaml`` (``None``/``""``: the force's
+    default), ``seasonal_method`` is passed to :func:`perfkit.seasonal.adjust` (``"auto"``), and
+    ``chart_months`` is the chart window whose caveats are listed under the chart. Memoised by the
+    content of every input (see the module's docstring).
+    """
     return _analyse_cached(measure.id, quarter, plan, force or plan.force,
-                           None if store is None else str(store), comparator_group, _register())
+                           None if store is None else str(store), comparator_group or None, _register(),
+                           store_key(store), str(seasonal_method or "auto"), int(chart_months))
 
 
 def comparator_group(force: str, name: "str | None" = None):
@@ -392,7 +455,9 @@ def _compare(values, window, window_ref, dispersion, caveats, reasons, label, la
 
 @lru_cache(maxsize=256)
 def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, store, group_name,
-                    register) -> MeasureEvidence:
+                    register, store_content: str = "", seasonal_method: str = "auto",
+                    chart_months: int = CHART_MONTHS) -> MeasureEvidence:
+    # ``store_content`` is only part of the key: the store's content as hashes (see store_key).
     measure = plan.measure(measure_id)
     series = measure_series(measure, force, store=store, plan=plan)
     notes = list(series.notes)
@@ -412,9 +477,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     shown = values.dropna()
     chart_caveats = []
     if len(shown):
-        chart_start = max(shown.index.min(), quarter.end - CHART_MONTHS + 1)
+        chart_start = max(shown.index.min(), quarter.end - chart_months + 1)
         if series.frequency != "monthly":  # a chart of 12-month figures shows the 12 months behind its first point
-            chart_start = max(shown.index.min(), shown.index.max() - CHART_MONTHS + 1) - 11
+            chart_start = max(shown.index.min(), shown.index.max() - chart_months + 1) - 11
         chart_caveats = labelled(caveats_mod.applicable(register, measure, chart_start, shown.index.max(),
                                                         after_months=0, force=force))
     reasons = _reasons(series, refs, register)
@@ -444,7 +509,8 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         if len(history) >= 24:
             # A left-out month is NaN: the adjustment fills it for fitting only and its adjusted
             # value is never used as data (below).
-            adjustment = seasonal.adjust(values.loc[history.index.min():], method="auto", shifts=tuple(shift_months))
+            adjustment = seasonal.adjust(values.loc[history.index.min():], method=seasonal_method,
+                                         shifts=tuple(shift_months))
         if monthly_count and len(history) >= 12:
             dispersion = compare.dispersion(values.loc[history.index.min():], steps=tuple(shift_months))
         if monthly_count:

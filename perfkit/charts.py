@@ -90,6 +90,33 @@ def _x(index: pd.PeriodIndex) -> np.ndarray:
     return index.to_timestamp(how="start").to_numpy()
 
 
+def marker_layout(markers: Sequence[tuple[pd.Period, str]], first: pd.Period, last: pd.Period,
+                  *, gap: int = 6) -> list[tuple[pd.Period, str, int]]:
+    """Where the labels of vertical markers go so that none overlaps another: markers in the same
+    month share one label ("C9, C10"), and a label within ``gap`` months of the one before drops a
+    line (``row`` 0, 1, 2, then back to 0). Markers outside ``first``..``last`` are left out.
+
+    >>> m = [(pd.Period("2018-04", "M"), "C10"), (pd.Period("2018-04", "M"), "C9"), (pd.Period("2018-06", "M"), "C11")]
+    >>> [(str(a), b, r) for a, b, r in marker_layout(m, pd.Period("2014-01", "M"), pd.Period("2018-09", "M"))]
+    [('2018-04', 'C9, C10', 0), ('2018-06', 'C11', 1)]
+    """
+    by_month: dict = {}
+    for month, label in markers:
+        if first <= month <= last and label not in by_month.setdefault(month, []):
+            by_month[month].append(label)
+
+    def order(label: str):
+        digits = "".join(ch for ch in label if ch.isdigit())
+        return (label.rstrip("0123456789"), int(digits) if digits else 0, label)
+
+    out, previous, row = [], None, 0
+    for month in sorted(by_month):
+        row = (row + 1) % 3 if previous is not None and (month - previous).n < gap else 0
+        out.append((month, ", ".join(sorted(by_month[month], key=order)), row))
+        previous = month
+    return out
+
+
 def trend_chart(
     recorded: pd.Series,
     *,
@@ -145,12 +172,11 @@ def trend_chart(
         start, end = highlight
         ax.axvspan(start.to_timestamp(how="start"), (end + 1).to_timestamp(how="start"), color=CONTEXT,
                    alpha=0.5, linewidth=0, label="Reporting quarter")
-    for month, label in markers:
-        if recorded.index.min() <= month <= recorded.index.max():
-            when = month.to_timestamp(how="start")
-            ax.axvline(when, color="#3D3D3D", linestyle=":", linewidth=1.2)
-            ax.annotate(label, (when, ymax), xytext=(3, 0), textcoords="offset points", fontsize=9,
-                        color="#3D3D3D", va="top")
+    for month, label, row in marker_layout(markers, recorded.index.min(), recorded.index.max()):
+        when = month.to_timestamp(how="start")
+        ax.axvline(when, color="#3D3D3D", linestyle=":", linewidth=1.2)
+        ax.annotate(label, (when, ymax), xytext=(3, -11 * row), textcoords="offset points", fontsize=9,
+                    color="#3D3D3D", va="top")
     ax.set_ylim(bottom=0)
     ax.set_ylabel(unit)
     # Dates on the axis, as few as read well (a short series otherwise gets a crowded label a month).

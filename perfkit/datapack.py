@@ -20,10 +20,11 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit import caveats as caveats_mod
-from perfkit import config
-from perfkit.display import escape, figure, notice, show, table_html
+from perfkit import analysis, config
+from perfkit.display import figure, heading, notice, render, table_html
 from perfkit.measures import SOURCE_NOTES
-from perfkit.report import ReportContext, about_figures
+from perfkit.report import Options, ReportContext, about_figures
+from perfkit.section import Section, section
 
 __all__ = ["DataPack", "measure_rows", "write_csv", "write_workbook"]
 
@@ -109,14 +110,20 @@ class DataPack:
     downloads_dir : str, optional
         Where the public CSV and Excel files are written (the Board edition's go to ``board/``
         inside it); default ``outputs/lab/<quarter>/`` for interactive use.
+    chart_months, seasonal_method, comparator_group
+        The analyst's choices (:class:`perfkit.report.Options`).
     """
 
-    def __init__(self, quarter: str = "auto", store: "str | None" = None, downloads_dir: str = ""):
-        self.ctx = ReportContext.create(quarter, store)
+    def __init__(self, quarter: str = "auto", store: "str | None" = None, downloads_dir: str = "", *,
+                 chart_months: int = analysis.CHART_MONTHS, seasonal_method: str = "auto",
+                 comparator_group: str = ""):
+        self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group))
         self.downloads_path = Path(downloads_dir) if downloads_dir else config.outputs_dir() / "lab" / self.ctx.quarter.id
 
-    def header(self) -> None:
-        self.ctx.header("Data pack: the whole Plan", "Data pack")
+    @section("header")
+    def header(self, out: Section) -> None:
+        """The page's heading."""
+        self.ctx.header(out, "Data pack: the whole Plan", "Data pack")
 
     def _notes_sheet(self) -> pd.DataFrame:
         q = self.ctx.quarter
@@ -146,16 +153,18 @@ class DataPack:
         stamp = self.ctx.quarter.end.to_timestamp(how="end").strftime("%Y-%m-%dT00:00:00Z")
         write_workbook(sheets, folder / "data-pack.xlsx", stamp=stamp)
 
-    def downloads(self) -> None:
-        """Write the CSV and Excel files and link them."""
+    @section("downloads")
+    def downloads(self, out: Section) -> None:
+        """Write the CSV and Excel files and link them; ``data["data_pack"]`` is the public table."""
         self._write(False, self.downloads_path)
         self._write(True, self.downloads_path / "board")
-        show('<ul class="downloads"><li><a href="data-pack.xlsx">Data pack as an Excel workbook</a> '
-             "(a sheet per objective, the caveats log and notes on sources and licence)</li>"
-             '<li><a href="data-pack.csv">Data pack as CSV</a> (every measure in one table)</li></ul>')
+        out.data["data_pack"] = measure_rows(self.ctx, include_restricted=False)
+        out.html(render("downloads", xlsx="data-pack.xlsx", csv="data-pack.csv"))
 
-    def objective_tables(self) -> None:
-        """One table per objective (restricted measures in the Board edition only)."""
+    @section("objective tables")
+    def objective_tables(self, out: Section) -> None:
+        """One table per objective (restricted measures in the Board edition only); ``data`` holds
+        ``objective-<n>`` (the public edition's rows) and ``board/objective-<n>``."""
         for edition, include in (("public", False), ("board", True)):
             table = measure_rows(self.ctx, include_restricted=include)
             blocks = []
@@ -166,21 +175,27 @@ class DataPack:
                              else figure(row, f)) if not (isinstance(row[f], float) and pd.isna(row[f])) else None
                      for f, title in _SHOWN}
                     for row in part.to_dict("records")], columns=[t for _, t in _SHOWN])
-                blocks.append(f"<h3>Objective {objective.number}: {escape(objective.title)}</h3>")
+                out.data[("" if edition == "public" else "board/") + f"objective-{objective.number}"] = \
+                    part.reset_index(drop=True)
+                blocks.append(heading(f"Objective {objective.number}: {objective.title}", 3))
                 blocks.append(table_html(shown, f"Objective {objective.number}: every measure, {self.ctx.quarter.label}"))
             has_restricted = any(m.restricted for m in self.ctx.plan.measures.values())
-            show("\n".join(blocks), edition=edition if has_restricted else None)
+            out.html("\n".join(blocks), edition=edition if has_restricted else None)
             if not has_restricted:
                 break
 
-    def caveats_log(self) -> None:
-        """The recording-change register as an assumptions-and-caveats log."""
+    @section("caveats log")
+    def caveats_log(self, out: Section) -> None:
+        """The recording-change register as an assumptions-and-caveats log (``data["caveats"]``)."""
         register = caveats_mod.current_register()
         table = caveats_mod.register_table(register)
-        show(table_html(table, "Assumptions and caveats log: changes in crime recording"))
+        out.data["caveats"] = table
+        out.html(table_html(table, "Assumptions and caveats log: changes in crime recording"))
 
-    def about(self) -> None:
-        about_figures(self.ctx, list(self.ctx.plan.measures.values()))
+    @section("about")
+    def about(self, out: Section) -> None:
+        """Data sources and methods; a neutral line when the force's own figures are not available."""
+        about_figures(out, self.ctx, list(self.ctx.plan.measures.values()))
         if not any(m.source == "local" and self.ctx.evidence(m).series.available for m in self.ctx.plan.measures.values()):
-            show(notice("Measures from the force's own systems (call handling, victim satisfaction, budget, domestic "
-                        "abuse) have no figures in this pack: none has been supplied as a local data file.", kind="missing"))
+            out.html(notice("Figures from the force's own systems (call handling, victim satisfaction, budget, "
+                            "domestic abuse) are not available in this pack.", kind="missing"))

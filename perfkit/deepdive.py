@@ -9,16 +9,22 @@ estimated size.
 District, outcome and density sections need row-level data.police.uk records. When the store has
 none for the quarter, the section says so and, where row-level data exists for an earlier period,
 shows the latest such quarter instead, labelled as such.
+
+Each section returns a :class:`perfkit.section.Section`; its ``data`` holds the tables behind it
+(``districts``, ``crime_mix``, ``outcomes``, ``points``, ``<measure id>/monthly``,
+``recording_changes``).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from perfkit import charts, data, disclosure
-from perfkit.display import details_html, escape, figure_html, notice, show, table_html
+from perfkit import analysis, data, disclosure, words
+from perfkit import charts
+from perfkit.display import details_html, figure_html, heading, notice, paragraph, table_html
 from perfkit.periods import Quarter
-from perfkit.report import ReportContext, about_figures
+from perfkit.report import Options, ReportContext, about_figures
+from perfkit.section import Section, section
 
 __all__ = ["DeepDive"]
 
@@ -34,19 +40,24 @@ class DeepDive:
         Objective number; 0 = the quarter's parameter file, else the rotation.
     store : str, optional
         Data store folder.
+    chart_months, seasonal_method, comparator_group
+        The analyst's choices (:class:`perfkit.report.Options`).
     """
 
-    def __init__(self, quarter: str = "auto", objective: int = 0, store: "str | None" = None):
-        self.ctx = ReportContext.create(quarter, store)
+    def __init__(self, quarter: str = "auto", objective: int = 0, store: "str | None" = None, *,
+                 chart_months: int = analysis.CHART_MONTHS, seasonal_method: str = "auto",
+                 comparator_group: str = ""):
+        self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group))
         override = objective or self.ctx.settings.deep_dive
         self.requested = bool(objective or self.ctx.settings.deep_dive)
         self.objective = self.ctx.plan.deep_dive(self.ctx.quarter, override=override or None)
         self.crime_types = sorted({t for m in self.objective.measures if m.source == "police_uk"
                                    for t in m.crime_types})
-        self._rows_cache: "tuple[Quarter | None, pd.DataFrame] | None" = None
+        self._rows_cache: "tuple[str, Quarter | None, pd.DataFrame] | None" = None
 
     @property
     def quarter(self) -> Quarter:
+        """The reporting quarter."""
         return self.ctx.quarter
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -56,8 +67,10 @@ class DeepDive:
         return frame[frame["crime_type"].isin(self.crime_types)]
 
     def _rows(self) -> "tuple[Quarter | None, pd.DataFrame]":
-        """Row-level records for the quarter, else for the latest earlier quarter that has them."""
-        if self._rows_cache is None:
+        """Row-level records for the quarter, else for the latest earlier quarter that has them
+        (kept while the store's content is unchanged)."""
+        key = analysis.store_key(self.ctx.store)
+        if self._rows_cache is None or self._rows_cache[0] != key:
             force = self.ctx.plan.force
             rows = data.incidents(force, self.quarter.start, self.quarter.end, store=self.ctx.store)
             used: "Quarter | None" = self.quarter
@@ -70,49 +83,53 @@ class DeepDive:
                         if all(m in set(months) for m in q.months):
                             used, rows = q, every[every["month"].isin(q.months)]
                             break
-            self._rows_cache = (used, self._types(rows) if not rows.empty else rows)
-        return self._rows_cache
+            self._rows_cache = (key, used, self._types(rows) if not rows.empty else rows)
+        return self._rows_cache[1], self._rows_cache[2]
 
-    def _period_notice(self, used: "Quarter | None", what: str) -> bool:
+    def _period_notice(self, out: Section, used: "Quarter | None", what: str) -> bool:
         if used is None:
-            show(notice(
+            out.html(notice(
                 f"{what} could not be produced: the data store holds no row-level data.police.uk records for "
                 f"{self.ctx.plan.force_name} for {self.quarter.label} or any complete earlier quarter. These sections "
                 "need the monthly street-level files (perfkit ingest police-uk); counts by crime type are not enough.",
                 kind="missing"))
             return False
         if used != self.quarter:
-            show(notice(
+            out.html(notice(
                 f"Row-level records are not in the data store for {self.quarter.label}. This section shows "
                 f"{used.long_label}, the latest complete quarter with row-level data, to illustrate the analysis; "
                 "it does not describe the reporting quarter.", kind="missing"))
         return True
 
     # --- sections --------------------------------------------------------------------------------
-    def header(self) -> None:
+    @section("header")
+    def header(self, out: Section) -> None:
         """Heading and why this objective."""
         o = self.objective
-        self.ctx.header(f"Deep dive: Objective {o.number}, {o.title}", "Deep dive")
+        self.ctx.header(out, f"Deep dive: Objective {o.number}, {o.title}", "Deep dive")
         rotation = self.ctx.plan.deep_dive(self.quarter).number
         if self.requested and o.number != rotation:
             reason = self.ctx.settings.deep_dive_reason or "at the Commissioner's request"
-            show(f"<p>This quarter's deep dive examines objective {o.number} instead of objective {rotation} "
-                 f"(due by rotation): {escape(reason)}.</p>")
+            out.html(paragraph(f"This quarter's deep dive examines objective {o.number} instead of objective "
+                               f"{rotation} (due by rotation): {reason}."))
         else:
-            show(f"<p>Objective {o.number} is due for its deep dive this quarter on the rolling schedule, "
-                 "which takes the five objectives in turn.</p>")
+            out.html(paragraph(f"Objective {o.number} is due for its deep dive this quarter on the rolling schedule, "
+                               f"which takes the {len(self.ctx.plan.objectives)} objectives in turn."))
 
-    def narrative(self) -> None:
-        self.ctx.narrative("deep-dive")
+    @section("narrative")
+    def narrative(self, out: Section) -> None:
+        """The analysts' narrative for the deep dive."""
+        self.ctx.narrative(out, "deep-dive")
 
-    def by_district(self) -> None:
+    @section("by district")
+    def by_district(self, out: Section) -> None:
         """The objective's crimes by district (Community Safety Partnership)."""
-        show("<h3>By district</h3>")
+        out.html(heading("By district", 3))
         if not self.crime_types:
-            show(notice("This objective has no data.police.uk crime measures to break down by district.", kind="info"))
+            out.html(notice("This objective has no data.police.uk crime measures to break down by district.", kind="info"))
             return
         used, rows = self._rows()
-        if not self._period_notice(used, "The breakdown by district"):
+        if not self._period_notice(out, used, "The breakdown by district"):
             return
         districts = rows["district"].astype("object")
         own = set(self.ctx.plan.districts)
@@ -130,17 +147,20 @@ class DeepDive:
                                source="data.police.uk", xlabel="incidents")
         top = table.iloc[0]
         alt = (f"Bar chart of incidents by district, {used.window().describe()}. {top['District']} had the most "
-               f"({int(top['Incidents']):,}) of {int(table['Incidents'].sum()):,} in all.")
+               f"({words.count(top['Incidents'])}) of {words.count(table['Incidents'].sum())} in all.")
         caption = "Incidents by district (the district is read from the LSOA name)."
         if len(shown) < len(published):
             caption += " Districts with a suppressed count are in the table only."
-        show(figure_html(fig, alt, caption))
-        show(details_html("Numbers behind the chart: incidents by district",
-                          table_html(published, f"Incidents by district, {used.label}")))
+        out.data["districts"] = published.reset_index(drop=True)
+        out.figures["districts"] = fig
+        out.html(figure_html(fig, alt, caption))
+        out.html(details_html("Numbers behind the chart: incidents by district",
+                              table_html(published, f"Incidents by district, {used.label}")))
 
-    def crime_mix(self) -> None:
+    @section("crime mix")
+    def crime_mix(self, out: Section) -> None:
         """The crime-type mix: each type's share of all crime, now and a year earlier."""
-        show("<h3>Crime-type mix</h3>")
+        out.html(heading("Crime-type mix", 3))
         q = self.quarter
         force = self.ctx.plan.force
         frame = data.monthly_counts(force=force, by=("month", "crime_type"), store=self.ctx.store)
@@ -153,7 +173,7 @@ class DeepDive:
         mix = pd.concat(rows, axis=1)
         mix = mix.drop(index="Anti-social behaviour", errors="ignore")
         if mix.dropna(how="all").empty:
-            show(notice("No monthly counts by crime type are in the store for these windows.", kind="missing"))
+            out.html(notice("No monthly counts by crime type are in the store for these windows.", kind="missing"))
             return
         shares = (mix / mix.sum()).mul(100).round(1)
         table = pd.DataFrame({"Crime type": mix.index, "Offences, latest 12 months": mix.iloc[:, 0].to_numpy(),
@@ -163,35 +183,40 @@ class DeepDive:
         table["Objective focus"] = ["yes" if t in self.crime_types or "all_crime" in self.crime_types else ""
                                     for t in table["Crime type"]]
         table = table.sort_values("Offences, latest 12 months", ascending=False)
-        show(table_html(table, f"Crime-type mix, {self.ctx.plan.force_name}, excluding anti-social behaviour"))
+        out.data["crime_mix"] = table.reset_index(drop=True)
+        out.html(table_html(table, f"Crime-type mix, {self.ctx.plan.force_name}, excluding anti-social behaviour"))
 
-    def outcomes(self) -> None:
+    @section("outcomes")
+    def outcomes(self, out: Section) -> None:
         """Outcomes of investigations (the last outcome recorded for each crime)."""
-        show("<h3>Outcomes of investigations</h3>")
+        out.html(heading("Outcomes of investigations", 3))
         used, rows = self._rows()
-        if not self._period_notice(used, "The outcomes of investigations"):
+        if not self._period_notice(out, used, "The outcomes of investigations"):
             return
         crimes = rows[rows["crime_type"] != "Anti-social behaviour"]
         if crimes.empty:
-            show(notice("The objective's measures are anti-social behaviour only, which has no outcomes.", kind="info"))
+            out.html(notice("The objective's measures are anti-social behaviour only, which has no outcomes.", kind="info"))
             return
         outcome = crimes["outcome"].fillna("").replace("", "Not recorded")
         table = outcome.value_counts().rename_axis("Last outcome").reset_index(name="Crimes")
         table["Share (%)"] = (table["Crimes"] / table["Crimes"].sum() * 100).round(1)
-        show(table_html(disclosure.apply(table, ["Crimes"], also=["Share (%)"]), f"Last recorded outcome of the objective's crimes, {used.label}"))
-        show("<p>The outcome is the latest recorded when the data were published; many investigations were still "
-             "open then, so later releases move crimes out of \"under investigation\".</p>")
+        published = disclosure.apply(table, ["Crimes"], also=["Share (%)"])
+        out.data["outcomes"] = published.reset_index(drop=True)
+        out.html(table_html(published, f"Last recorded outcome of the objective's crimes, {used.label}"))
+        out.html(paragraph("The outcome is the latest recorded when the data were published; many investigations "
+                           "were still open then, so later releases move crimes out of \"under investigation\"."))
 
-    def density(self) -> None:
+    @section("density")
+    def density(self, out: Section) -> None:
         """A density map of incidents from their coordinates (no map tiles: nothing is fetched)."""
         used, rows = self._rows()
-        if not self._period_notice(used, "The density map"):
+        if not self._period_notice(out, used, "The density map"):
             return
         points = rows.dropna(subset=["longitude", "latitude"])
         if self.ctx.plan.districts:
             points = points[points["district"].isin(self.ctx.plan.districts)]
         if len(points) < 50:
-            show(notice("Too few located incidents for a density map.", kind="info"))
+            out.html(notice("Too few located incidents for a density map.", kind="info"))
             return
         import matplotlib.pyplot as plt
 
@@ -209,11 +234,15 @@ class DeepDive:
         fig.text(0.01, -0.02, "Source: data.police.uk (locations are snapped to anonymous points).", fontsize=8)
         fig.tight_layout()
         districts = rows.groupby("district").size().sort_values(ascending=False)
-        alt = (f"Hexagonal density map of {len(points):,} located incidents, {used.window().describe()}. "
-               f"The densest areas are in {', '.join(districts.index[:2])}; rural areas have few incidents.")
-        show(figure_html(fig, alt, "Density of incidents; darker cells hold more incidents. No map tiles are used."))
+        alt = (f"Hexagonal density map of {words.count(len(points))} located incidents, {used.window().describe()}. "
+               f"The densest areas are in {words.join(districts.index[:2])}; rural areas have few incidents.")
+        out.figures["density"] = fig
+        out.data["points"] = points[["month", "crime_type", "longitude", "latitude", "district"]].reset_index(drop=True) \
+            if {"month", "crime_type", "district"} <= set(points.columns) else points.reset_index(drop=True)
+        out.html(figure_html(fig, alt, "Density of incidents; darker cells hold more incidents. No map tiles are used."))
 
-    def long_run_trends(self) -> None:
+    @section("long-run trends")
+    def long_run_trends(self, out: Section) -> None:
         """Seasonally adjusted trends over the whole period in the data."""
         for measure in self.objective.measures:
             if measure.restricted:
@@ -225,8 +254,8 @@ class DeepDive:
             adjusted = ev.adjustment.seasadj if ev.adjustment is not None and ev.adjustment.method != "none" else None
             if adjusted is not None:
                 adjusted = adjusted.where(values.reindex(adjusted.index).notna())  # no adjusted value for a left-out month
-            subtitle = (f"Monthly recorded {measure.unit}, {charts.month_name(values.index.min())} to "
-                        f"{charts.month_name(values.index.max())}")
+            subtitle = (f"Monthly recorded {measure.unit}, {words.month(values.index.min())} to "
+                        f"{words.month(values.index.max())}")
             fig = charts.trend_chart(values, title=f"{measure.title}: the long run", subtitle=subtitle,
                                      source=ev.series.source_note.split(". ")[0], adjusted=adjusted,
                                      markers=[(c.period, c.ref) for c in ev.series_caveats if not c.is_fault],
@@ -235,11 +264,19 @@ class DeepDive:
             alt = charts.trend_alt_text(values, what=f"recorded {measure.title.lower()}", place=self.ctx.plan.area_name,
                                         adjusted=adjusted, unit=measure.unit, left_out=list(ev.left_out))
             text = ev.adjustment.describe() if ev.adjustment is not None else "Too short to adjust."
-            show(f"<h3>{escape(measure.title)}</h3>" + figure_html(fig, alt, escape(subtitle)) + f"<p>{escape(text)}</p>")
+            frame = pd.DataFrame({"recorded": values})
+            if adjusted is not None:
+                frame["seasonally_adjusted"] = adjusted
+            out.data[f"{measure.id}/monthly"] = frame.rename_axis("month")
+            out.figures[f"{measure.id}/long_run"] = fig
+            out.html(heading(measure.title, 3))
+            out.html(figure_html(fig, alt, subtitle))
+            out.html(paragraph(text))
 
-    def recording_changes(self) -> None:
+    @section("recording changes")
+    def recording_changes(self, out: Section) -> None:
         """Each recording change inside the data's window, with its estimated size."""
-        show("<h3>Recording changes in the window</h3>")
+        out.html(heading("Recording changes in the window", 3))
         rows = []
         for measure in self.objective.measures:
             if not measure.recorded_crime or measure.restricted:
@@ -253,14 +290,18 @@ class DeepDive:
                 rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
                              "Estimated effect": estimate.describe() if estimate is not None else why})
         if not rows:
-            show(notice("No recording change in the register falls inside this objective's data window.", kind="info"))
+            out.html(notice("No recording change in the register falls inside this objective's data window.",
+                            kind="info"))
             return
-        show(table_html(pd.DataFrame(rows), "Recording changes and their estimated effect"))
-        show("<p>Each effect is the size of a step in the monthly series at the change date, from a count model with "
+        out.data["recording_changes"] = pd.DataFrame(rows)
+        out.html(table_html(pd.DataFrame(rows), "Recording changes and their estimated effect"))
+        out.html(paragraph("Each effect is the size of a step in the monthly series at the change date, from a count model with "
              "month-of-year effects, a trend and month length. Its interval is widened by how much the same model's "
              "estimates vary at dates in the series where nothing is known to have changed, so that it can be trusted "
              "on real figures. A change needs a year of figures after it before it can be sized, and a step can also "
-             "reflect anything else that changed at the same time.</p>")
+             "reflect anything else that changed at the same time."))
 
-    def about(self) -> None:
-        about_figures(self.ctx, self.objective.measures)
+    @section("about")
+    def about(self, out: Section) -> None:
+        """Data sources and methods."""
+        about_figures(out, self.ctx, self.objective.measures)

@@ -1,16 +1,19 @@
 """HTML fragments the reports display: figures with alt text, tables, notices, caveat lists.
 
-Every report section is emitted as ``text/html`` (or markdown) output, so that the exported page
-carries real alt text, captions and accessible tables rather than whatever a notebook front end
-would write. Output is deterministic: the same figure gives the same bytes.
+Every fragment comes from a Jinja2 template in ``perfkit/templates/blocks/`` rendered by one
+environment with autoescape on (:func:`render`): text passed in is escaped by the template; a
+fragment already rendered (a :class:`markupsafe.Markup`, a marked :class:`Figure`) is kept as it is.
+Numbers are written by :mod:`perfkit.words`. Output is deterministic: the same figure gives the same
+bytes.
 
 An output can be limited to one edition of the pack: ``show(html, edition="board")`` marks it
-for the Board edition only; the public export drops it (see :mod:`perfkit.run`).
+for the Board edition only; the public export drops it (see :mod:`perfkit.run`). Report sections
+return a :class:`perfkit.section.Section`, which carries the same edition metadata.
 
 Examples
 --------
->>> print(notice("Narrative not yet written.", kind="missing"))
-<div class="notice notice-missing" role="note"><p>Narrative not yet written.</p></div>
+>>> print(notice("Figures are not available.", kind="missing"))
+<div class="notice notice-missing" role="note"><p>Figures are not available.</p></div>
 """
 
 from __future__ import annotations
@@ -18,17 +21,27 @@ from __future__ import annotations
 import base64
 import html
 import io
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import pandas as pd
+from markupsafe import Markup
+
+from perfkit import words
 
 __all__ = [
+    "render",
+    "Markup",
+    "Html",
     "figure_html",
+    "encode_png",
     "Figure",
     "figure",
     "table_html",
     "details_html",
     "notice",
+    "paragraph",
+    "heading",
     "show",
     "show_markdown",
     "escape",
@@ -38,26 +51,65 @@ __all__ = [
 #: Output metadata key marking an output for one edition only.
 EDITION_KEY = "perfkit"
 
+#: Kept for modules outside the views (:mod:`perfkit.site`); the views escape through templates.
 escape = html.escape
 
 
-def figure_html(fig, alt: str, caption: str = "", *, dpi: int = 110) -> str:
-    """A matplotlib figure as ``<figure>`` with an embedded PNG, its alt text and caption.
+@lru_cache(maxsize=1)
+def _environment():
+    """The one Jinja2 environment of the page elements (autoescape on, undefined names fail)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    The PNG is written without a ``Software`` stamp or timestamp, so identical figures give
-    identical bytes. The figure is closed afterwards.
-    """
+    env = Environment(loader=PackageLoader("perfkit", "templates/blocks"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    return env
+
+
+def render(name: str, **context) -> Markup:
+    """Render the block template ``name`` (``"notice"`` for ``templates/blocks/notice.html.j2``)
+    with ``context``; the result is :class:`~markupsafe.Markup`, safe to pass to another template."""
+    template = _environment().get_template(name if name.endswith(".j2") else f"{name}.html.j2")
+    return Markup(template.render(**context).strip())
+
+
+class Html:
+    """A rendered fragment to put in a table cell. pandas stores a :class:`Markup` (a ``str``
+    subclass) as a plain string, which the table template would then escape; this holder keeps it
+    a fragment (``__html__``)."""
+
+    __slots__ = ("markup",)
+
+    def __init__(self, markup):
+        self.markup = Markup(markup)
+
+    def __html__(self) -> Markup:
+        return self.markup
+
+    def __str__(self) -> str:
+        return str(self.markup)
+
+    def __bool__(self) -> bool:
+        return bool(self.markup)
+
+
+def encode_png(fig, *, dpi: int = 110) -> str:
+    """A matplotlib figure as base64 PNG, without a ``Software`` stamp or timestamp (identical
+    figures give identical bytes). The figure is closed afterwards (it can still be saved again)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{escape(alt, quote=True)}">{cap}</figure>'
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-#: Contract fields that are percentages (shown signed, one decimal) and rates (two decimals).
+def figure_html(fig, alt: str, caption: str = "", *, dpi: int = 110) -> Markup:
+    """A matplotlib figure as ``<figure>`` with an embedded PNG, its alt text and caption
+    (plain text, or :class:`Markup` holding marked figures)."""
+    return render("figure", png=encode_png(fig, dpi=dpi), alt=alt, caption=caption)
+
+
+#: Contract fields that are percentage changes (shown signed).
 _PCT_FIELDS = ("change_pct", "change_low_pct", "change_high_pct")
 
 
@@ -66,7 +118,8 @@ class Figure:
     that a page can be checked against the data pack: ``<data value="17086"
     data-measure="all_crime" data-field="quarter_value">17,086</data>``.
 
-    ``field`` is a column of :data:`perfkit.evidence.FIELDS`; ``value`` is that cell's value.
+    ``field`` is a column of :data:`perfkit.evidence.FIELDS`; ``value`` is that cell's value. In a
+    template, a Figure renders as its marked-up HTML (``__html__``).
     """
 
     __slots__ = ("value", "measure", "field", "unit")
@@ -76,31 +129,39 @@ class Figure:
 
     @property
     def missing(self) -> bool:
+        """True when the cell holds no figure."""
         return self.value is None or (isinstance(self.value, float) and pd.isna(self.value)) or self.value == ""
 
     def text(self) -> str:
-        """The figure in words: 17,086; +2.0%; 7.48; 2018-09."""
+        """The figure in words (:mod:`perfkit.words`): 17,086; +2%; 7.48; 2018-09."""
         v = self.value
         if self.missing:
             return "no data"
         if isinstance(v, str):
             return v
         if self.field.endswith(_PCT_FIELDS):
-            return f"{v:+.1f}%".replace("+-", "-")
-        if self.field == "rate_per_1000":
-            return f"{v:,.2f}"
+            return words.signed_percent(v)
+        if self.field in ("rate_per_1000", "comparator_mean", "dispersion"):
+            return words.rate(v, 2)
         if float(v).is_integer():
-            return f"{int(round(v)):,}"
-        return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.2f}"
+            return words.count(v)
+        return words.rate(v, 1) if abs(v) >= 10 else words.rate(v, 2)
 
-    def html(self) -> str:
-        """The marked-up figure (escaped)."""
-        if self.missing:
-            return "no data"
+    def raw(self) -> str:
+        """The cell's value as the ``value`` attribute holds it."""
         v = self.value
-        raw = v if isinstance(v, str) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
-        return (f'<data value="{escape(raw, quote=True)}" data-measure="{escape(self.measure, quote=True)}" '
-                f'data-field="{escape(self.field, quote=True)}">{escape(self.text())}</data>')
+        return v if isinstance(v, str) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
+
+    def html(self) -> Markup:
+        """The marked-up figure (escaped by its template)."""
+        if self.missing:
+            return Markup("no data")
+        return render("data", value=self.raw(), measure=self.measure, field=self.field, text=self.text())
+
+    __html__ = html
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 def figure(row: dict, field: str) -> Figure:
@@ -117,57 +178,66 @@ def _decimals(column: pd.Series) -> int:
     return 2 if values.abs().max() < 10 else 1
 
 
-def _cell(value, decimals: int = 1) -> str:
+def _cell(value, decimals: int = 1) -> dict:
+    """One table cell for the template: ``{"value": text or Markup, "num": right-aligned?}``."""
+    if hasattr(value, "item") and not isinstance(value, (str, Markup)):
+        value = value.item()
     if isinstance(value, Figure):
-        return "<td>no data</td>" if value.missing else f'<td class="num">{value.html()}</td>'
+        return {"value": value if not value.missing else "no data", "num": not value.missing}
+    if isinstance(value, Html):
+        return {"value": value.markup, "num": False}
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "<td>no data</td>"
+        return {"value": "no data", "num": False}
+    if isinstance(value, bool):
+        return {"value": "yes" if value else "no", "num": False}
     if isinstance(value, float):
-        return f'<td class="num">{value:,.{decimals}f}</td>'
+        return {"value": words.rate(value, decimals) if decimals else words.count(value), "num": True}
     if isinstance(value, int):
-        return f'<td class="num">{value:,}</td>'
-    return f"<td>{escape(str(value))}</td>"
+        return {"value": words.count(value), "num": True}
+    return {"value": value if isinstance(value, Markup) else str(value), "num": False}
 
 
-def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_html_columns: Sequence[str] = ()) -> str:
+def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_html_columns: Sequence[str] = ()) -> Markup:
     """An accessible table: a caption, column headers with ``scope``, numbers right-aligned.
 
-    Cells are escaped, except in ``raw_html_columns`` (for pre-built fragments such as links).
-    The table sits in a focusable wrapper that scrolls sideways on a narrow screen.
+    Cells are escaped by the template; a cell holding :class:`Markup` (a marked figure, a link)
+    is kept. ``raw_html_columns`` names columns whose strings are trusted fragments from
+    :func:`render` (wrapped as Markup). The table sits in a focusable wrapper that scrolls sideways
+    on a narrow screen.
     """
     if index:
         frame = frame.reset_index()
-    head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in frame.columns)
     decimals = {c: _decimals(frame[c]) if not any(isinstance(v, Figure) for v in frame[c]) else 0 for c in frame.columns}
     rows = []
     for record in frame.itertuples(index=False):
         cells = []
-        for i, (column, value) in enumerate(zip(frame.columns, record)):
-            if column in raw_html_columns:
-                cell = f"<td>{value}</td>"
-            else:
-                cell = _cell(value.item() if hasattr(value, "item") else value, decimals[column])
-            if i == 0:
-                cell = cell.replace("<td", '<th scope="row"', 1).replace("</td>", "</th>")
-            cells.append(cell)
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    label = escape(caption, quote=True)
-    return (
-        f'<div class="table-wrap" role="region" aria-label="{label}" tabindex="0">'
-        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
+        for column, value in zip(frame.columns, record):
+            if column in raw_html_columns and isinstance(value, str):
+                value = Markup(value)
+            cells.append(_cell(value, decimals[column]))
+        rows.append(cells)
+    return render("table", caption=caption, columns=[str(c) for c in frame.columns], rows=rows)
 
 
-def details_html(summary: str, body: str) -> str:
-    """A collapsible section (``<details>``), e.g. the numbers behind a chart."""
-    return f"<details><summary>{escape(summary)}</summary>{body}</details>"
+def details_html(summary: str, body) -> Markup:
+    """A collapsible section (``<details>``), e.g. the numbers behind a chart; ``body`` is a rendered fragment."""
+    return render("details", summary=summary, body=body)
 
 
-def notice(text: str, kind: str = "info", *, raw: bool = False) -> str:
-    """A boxed notice; ``kind`` is ``info``, ``missing`` (something not yet available) or ``caveat``."""
-    body = text if raw else escape(text)
-    return f'<div class="notice notice-{kind}" role="note"><p>{body}</p></div>'
+def notice(text, kind: str = "info", *, raw: bool = False) -> Markup:
+    """A boxed notice; ``kind`` is ``info``, ``missing`` (something not available) or ``caveat``.
+    ``text`` is escaped unless it is :class:`Markup` (``raw=True`` marks a trusted fragment)."""
+    return render("notice", text=Markup(text) if raw else text, kind=kind)
+
+
+def paragraph(text, css: str = "") -> Markup:
+    """A ``<p>`` (with an optional class) of plain text or :class:`Markup`."""
+    return render("paragraph", text=text, css=css)
+
+
+def heading(text, level: int = 2, anchor: str = "") -> Markup:
+    """A heading ``<hN>`` (with an optional ``id``)."""
+    return render("heading", text=text, level=level, anchor=anchor)
 
 
 def _metadata(edition: "str | None") -> dict:

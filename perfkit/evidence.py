@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import os
 import pickle
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,8 +245,8 @@ def _national(plan: Plan, quarter: Quarter, measures: dict, store) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _official(plan: Plan, quarter: Quarter, store) -> pd.DataFrame:
-    group = analysis.comparator_group(plan.force)
+def _official(plan: Plan, quarter: Quarter, store, group_name: "str | None" = None) -> pd.DataFrame:
+    group = analysis.comparator_group(plan.force, group_name)
     forces = list(group.members) if group is not None else [plan.force]
     rows = []
     for force in forces:
@@ -335,19 +336,35 @@ def suspected_faults(force: str, store=None, *, ratio: float = SUSPECT_RATIO, st
     return pd.DataFrame(rows, columns=["month", "count", "neighbours_median", "ratio", "registered"])
 
 
-def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None) -> QuarterEvidence:
-    """Build the quarter's evidence from the store (no cache; see :func:`load`)."""
+def _options(options) -> dict:
+    """The analyst's choices as a plain dict (from :class:`perfkit.report.Options`, a dict or None)."""
+    out = {"chart_months": analysis.CHART_MONTHS, "seasonal_method": "auto", "comparator_group": ""}
+    if options is not None:
+        given = options if isinstance(options, dict) else {k: getattr(options, k) for k in out if hasattr(options, k)}
+        out.update({k: v for k, v in given.items() if k in out})
+    out["chart_months"] = int(out["chart_months"])
+    out["seasonal_method"] = str(out["seasonal_method"] or "auto")
+    out["comparator_group"] = str(out["comparator_group"] or "")
+    return out
+
+
+def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None, options=None) -> QuarterEvidence:
+    """Build the quarter's evidence from the store (no cache; see :func:`load`). ``options``: the
+    analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``), as
+    :class:`perfkit.report.Options` or a dict; defaults when ``None``."""
     from perfkit.plan import load_plan
     from perfkit.report import resolve_quarter
 
     plan = plan or load_plan()
     quarter = resolve_quarter(quarter, store)
+    opts = _options(options)
     measures, rows = {}, []
     for objective in plan.objectives:
         for measure in objective.measures:
             if measure.id in measures:
                 continue
-            ev = analysis.analyse(measure, quarter, plan, store=store)
+            ev = analysis.analyse(measure, quarter, plan, store=store, comparator_group=opts["comparator_group"] or None,
+                                  seasonal_method=opts["seasonal_method"], chart_months=opts["chart_months"])
             measures[measure.id] = ev
             rows.append(measure_row(ev, objective.number))
     seen, applying = set(), []
@@ -360,7 +377,8 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
     return QuarterEvidence(
         quarter=quarter, plan=plan, force=plan.force, store=None if store is None else str(store),
         measures=measures, table=pd.DataFrame(rows, columns=list(FIELDS)),
-        national=_national(plan, quarter, measures, store), official=_official(plan, quarter, store),
+        national=_national(plan, quarter, measures, store),
+        official=_official(plan, quarter, store, opts["comparator_group"] or None),
         reconciliation=_reconciliation(plan, quarter, store),
         suspects=suspected_faults(plan.force, store, start=start, end=end),
         caveats=sorted(applying, key=lambda c: (c.period, c.ref)),
@@ -369,7 +387,10 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
 
 # --- the cache: one rule, keyed by the content of every input ------------------------------------------
 
+@lru_cache(maxsize=1)
 def _code_digest() -> str:
+    """The code's content, read once per process: code edited in a running kernel is not the code
+    it runs, so its key is the code as imported."""
     h = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode())
@@ -377,17 +398,19 @@ def _code_digest() -> str:
     return h.hexdigest()
 
 
-def _key(plan: Plan, quarter: Quarter, store) -> str:
+def _key(plan: Plan, quarter: Quarter, store, options=None) -> str:
+    """The cache key: the content of every input (register, comparators, publishing rules, the
+    store's files, the Plan, the code) and the analyst's options."""
     h = hashlib.sha256(_CACHE_VERSION.encode())
     h.update(quarter.id.encode())
+    h.update(repr(sorted(_options(options).items())).encode())
     h.update(repr(plan).encode())
     params = config.params_dir()
     for name in ("caveats.yaml", "comparators.yaml", "publishing.yaml"):
         path = params / name
         h.update(name.encode())
         h.update(path.read_bytes() if path.is_file() else b"")
-    for item in sorted(data.store_inputs(store), key=lambda r: (r["path"], r["sha256"])):
-        h.update(item["sha256"].encode())
+    h.update(analysis.store_key(store).encode())
     h.update(str(store or "").encode())
     h.update(_code_digest().encode())
     return h.hexdigest()[:32]
@@ -402,8 +425,9 @@ def cache_dir() -> Path:
 _MEMORY: dict = {}
 
 
-def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None) -> QuarterEvidence:
-    """The quarter's evidence, built once for a given content of its inputs.
+def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None, options=None) -> QuarterEvidence:
+    """The quarter's evidence, built once for a given content of its inputs and ``options`` (the
+    analyst's choices, see :func:`build`).
 
     The first caller builds it (others wait on a lock) and writes it to :func:`cache_dir`; later
     callers, in this process or another, read it. Editing the register, ingesting data, changing the
@@ -416,7 +440,7 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
         data.ensure_store()
     plan = plan or load_plan()
     quarter = resolve_quarter(quarter, store)
-    key = _key(plan, quarter, store)
+    key = _key(plan, quarter, store, options)
     if key in _MEMORY:
         return _MEMORY[key]
     folder = cache_dir()
@@ -431,10 +455,11 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
             except Exception:  # a cache written by another version: rebuild  # noqa: BLE001
                 model = None
         if model is None:
-            model = build(plan, quarter, store)
+            model = build(plan, quarter, store, options)
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, target)
-    _MEMORY.clear()
+    while len(_MEMORY) >= 4:  # a few models (options or quarters side by side), the oldest dropped first
+        _MEMORY.pop(next(iter(_MEMORY)))
     _MEMORY[key] = model
     return model

@@ -62,10 +62,12 @@ def test_statement_reports_the_test_verdict_in_words(ctx_2015q1):
     assert f"{int(cmp.count):,}" in ev.statement and f"{int(cmp.count_ref):,}" in ev.statement
 
 
-def test_a_measure_without_figures_says_so():
+def test_a_measure_without_figures_says_so_neutrally():
     ctx = ReportContext.create("2016-17-Q2")
     html = measure_block(ctx, ctx.plan.measure("calls_999_answered"))
-    assert "No figures have been supplied" in html and "<img" not in html
+    notice = re.search(r'<div class="notice notice-missing"[^>]*><p>([^<]*)</p>', html).group(1)
+    assert notice.startswith("Figures for this measure are not available for 2016/17 Q2") and "<img" not in html
+    assert "data/templates" not in notice and "add it as" not in notice  # nothing for the analysts on the page
 
 
 def test_snapshot_measures_get_a_chart_and_no_test():
@@ -140,3 +142,121 @@ def test_a_recording_change_has_one_size_on_the_page():
     assert (shift.estimate, shift.ci_low, shift.ci_high) == (estimate.ratio, estimate.ci_low, estimate.ci_high)
     statement = analysis.measure_statement(ev)
     assert f"estimated at {estimate.ratio - 1:+.0%}" in statement and "(two harassment offences" in statement
+
+
+# --- sections, templates, the analyst's options --------------------------------------------------
+
+def test_a_section_returns_the_frames_behind_its_charts(ctx_2015q1):
+    from perfkit.report import measure_section
+
+    s = measure_section(ctx_2015q1, ctx_2015q1.plan.measure("burglary"))
+    monthly, spc = s.data["burglary/monthly"], s.data["burglary/spc"]
+    ev = ctx_2015q1.evidence(ctx_2015q1.plan.measure("burglary"))
+    assert monthly.index.max() == ctx_2015q1.quarter.end and len(monthly) == min(60, len(ev.window))
+    assert monthly["recorded"].dropna().equals(ev.window.loc[monthly.index.min():].dropna())
+    assert {"value", "mean", "upper", "lower"} <= set(spc.columns) and spc.index.max() == ctx_2015q1.quarter.end
+    assert set(s.figures) >= {"burglary/trend", "burglary/spc"}
+    bundle, meta = s.parts[0]._repr_mimebundle_()
+    assert "text/html" in bundle and meta == {}
+
+
+def test_chart_months_sets_the_window_of_the_chart_and_its_numbers():
+    from perfkit.report import Options, measure_section
+
+    ctx = ReportContext.create("2016-17-Q2", options=Options(chart_months=24))
+    s = measure_section(ctx, ctx.plan.measure("burglary"))
+    assert len(s.data["burglary/monthly"]) == 24
+    assert s.data["burglary/monthly"].index.min() == pd.Period("2014-10", "M")
+    assert "October 2014 to September 2016" in s.html_for()
+    default = measure_section(ReportContext.create("2016-17-Q2"), ctx.plan.measure("burglary"))
+    assert len(default.data["burglary/monthly"]) > 24
+
+
+def test_bad_options_are_named():
+    from perfkit.errors import ConfigError
+    from perfkit.report import Options
+
+    with pytest.raises(ConfigError, match="chart_months: found 3; expected"):
+        Options(chart_months=3)
+    with pytest.raises(ConfigError, match="seasonal_method: found 'x12'; expected one of auto, x13, stl, none"):
+        Options(seasonal_method="x12")
+    with pytest.raises(ConfigError, match="comparator_group: found 'nowhere'"):
+        Options(comparator_group="nowhere")
+
+
+def test_templates_escape_what_they_are_given():
+    from perfkit.display import figure, notice, table_html
+
+    assert notice("<b>A & B</b>") == '<div class="notice notice-info" role="note"><p>&lt;b&gt;A &amp; B&lt;/b&gt;</p></div>'
+    row = {"measure_id": "x<y", "change_pct": 9.06, "unit": "offences"}
+    marked = str(figure(row, "change_pct").html())
+    assert marked == '<data value="9.06" data-measure="x&lt;y" data-field="change_pct">+9%</data>'
+    html = str(table_html(pd.DataFrame({"Name": ["<i>"], "Change": [figure(row, "change_pct")], "n": [1234.0]}),
+                          "Caption & more"))
+    assert "<th scope=\"row\">&lt;i&gt;</th>" in html and marked in html and ">1,234<" in html
+    assert 'aria-label="Caption &amp; more"' in html
+    # A rendered fragment in a cell stays a fragment (pandas turns Markup into a plain str).
+    from perfkit.display import Html, render
+
+    cell = Html(render("range", low=figure(row, "change_pct"), high="<x>"))
+    html = str(table_html(pd.DataFrame({"Name": ["a"], "95% interval": [cell]}), "c"))
+    assert f"<td>{marked} to &lt;x&gt;</td>" in html
+
+
+def test_the_comparison_table_marks_its_interval_figures(ctx_2015q1):
+    html = measure_block(ctx_2015q1, ctx_2015q1.plan.measure("burglary"))
+    assert "&lt;data" not in html
+    assert re.search(r'<td><data value="[^"]+" data-measure="burglary" data-field="change_low_pct">[^<]+</data> to '
+                     r'<data value="[^"]+" data-measure="burglary" data-field="change_high_pct">', html)
+
+
+def test_the_view_modules_build_no_html_in_python(project_root):
+    """Item 1 of issue 12: no f-string HTML and no hand escaping in the view modules."""
+    for name in ("report.py", "deepdive.py", "datapack.py", "display.py", "charts.py"):
+        text = (project_root / "perfkit" / name).read_text()
+        assert not re.search(r"""f["'][^"'\n]*<(p|div|li|ul|h\d|table|td|th|tr|span|strong|figure|details|data)\b""",
+                             text), name
+        assert "escape(" not in text.replace("escape = html.escape", ""), name
+
+
+def test_a_missing_narrative_shows_a_neutral_line_and_an_example_is_labelled(tmp_path, monkeypatch):
+    import shutil
+
+    from perfkit import config
+    from perfkit.report import EXAMPLE_LABEL, MISSING_NARRATIVE, narrative_section
+
+    params = tmp_path / "params"
+    shutil.copytree(config.params_dir(), params)
+    monkeypatch.setenv("PERFKIT_PARAMS", str(params))
+    folder = params / "narrative" / "2016-17-Q2"
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in folder.glob("*.md"):
+        f.unlink()
+    html = narrative_section("2016-17-Q2", "objective-1").html_for()
+    assert MISSING_NARRATIVE in html and "params/" not in html and ".md" not in html
+    (folder / "objective-1.md").write_text("<!-- example -->\nBurglary fell.\n\nMore text.\n", encoding="utf-8")
+    s = narrative_section("2016-17-Q2", "objective-1")
+    assert EXAMPLE_LABEL in s.html_for() and any("Burglary fell." in p.content for p in s.parts)
+    assert s.data["narrative"]["headline"].iloc[0] == "Burglary fell."
+
+
+def test_a_section_shows_each_part_with_its_edition():
+    from IPython.core.formatters import DisplayFormatter
+
+    from perfkit.display import EDITION_KEY
+    from perfkit.section import Section
+
+    s = Section("demo")
+    s.html("<p>both</p>")
+    s.html("<p>board only</p>", edition="board")
+    s.markdown("# Title")
+    assert s.html_for("public") == "<p>both</p>" and "board only" in s.html_for("board")
+    data, meta = s.parts[1]._repr_mimebundle_()
+    assert data == {"text/html": "<p>board only</p>"} and meta == {EDITION_KEY: {"edition": "board"}}
+    assert s._repr_mimebundle_()[1] == {}  # mixed editions: no one edition for the whole
+    board = Section("b", parts=[s.parts[1]])
+    assert board._repr_mimebundle_()[1] == {EDITION_KEY: {"edition": "board"}}
+    # IPython displays it part by part (its display protocol), so the export sees each edition.
+    assert hasattr(s, "_ipython_display_")
+    data, _ = DisplayFormatter().format(s.parts[2])
+    assert data["text/markdown"] == "# Title"
