@@ -200,11 +200,9 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
     elif measure.source == "local":
         values = _local(measure, force, store)
         if values.empty:
-            notes.append(
-                "No figures have been supplied for this measure. It comes from the force's own "
-                "systems: add it as a local data file (data/templates/local-measures.csv; see the "
-                "analyst's guide)."
-            )
+            # Neutral, for the published pages; the analysts' pre-publication checks say how to
+            # supply it (a local data file, docs/guide.md).
+            notes.append("Figures for this measure come from the force's own systems and are not available for this quarter.")
     else:  # derived
         if plan is None:
             from perfkit.plan import load_plan
