@@ -39,7 +39,7 @@ from scipy import stats
 
 from perfkit import config
 from perfkit.errors import ConfigError
-from perfkit.params import Node, load_yaml
+from perfkit.params import Node, content_key, load_yaml
 
 __all__ = [
     "Caveat",
@@ -256,7 +256,7 @@ def _month(node: Node, key: str, required: bool = True) -> "pd.Period | None":
 
 
 @lru_cache(maxsize=8)
-def _plan_measures(path: str, mtime: float) -> dict[str, dict]:
+def _plan_measures(path: str, digest: str) -> dict[str, dict]:
     try:
         data = load_yaml(Path(path))
     except ConfigError:
@@ -269,7 +269,7 @@ def _plan_lookup() -> dict[str, dict]:
     path = config.params_dir() / "plan.yaml"
     if not path.is_file():
         return {}
-    return _plan_measures(str(path), path.stat().st_mtime)
+    return _plan_measures(str(path), content_key(path))
 
 
 def _measure_facts(measure: Any) -> tuple[str, tuple, "bool | None"]:
@@ -314,7 +314,7 @@ def load_register(path: "Path | str | None" = None) -> Register:
     root = Node(data if data is not None else {}, path)
     root.only(("caveats",))
     plan_path = path.parent / "plan.yaml"
-    known = set(_plan_measures(str(plan_path), plan_path.stat().st_mtime)) if plan_path.is_file() else set()
+    known = set(_plan_measures(str(plan_path), content_key(plan_path))) if plan_path.is_file() else set()
     caveats: list[Caveat] = []
     seen: dict[str, str] = {}
     for node in root.children("caveats"):
@@ -395,12 +395,9 @@ def _register_for(path: str, digest: str) -> Register:
 def current_register() -> Register:
     """The register of the current params folder (:func:`perfkit.config.params_dir`), read once per
     content: an edited file is read again on the next call, an unchanged one is not."""
-    import hashlib
-
     path = config.params_dir() / "caveats.yaml"
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+    digest = content_key(path)
+    if not digest:
         raise ConfigError(f"{path}: the caveat register is missing; expected a caveats.yaml in the params folder") from None
     return _register_for(str(path), digest)
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 from perfkit import config
-from perfkit.params import Node, load_yaml
+from perfkit.params import Node, content_key, load_yaml
 
 __all__ = ["Rule", "load_rule", "apply"]
 
@@ -36,13 +37,18 @@ class Rule:
     secondary: bool = True
 
 
-@lru_cache(maxsize=1)
 def load_rule() -> Rule:
-    """The rule in ``params/publishing.yaml`` (defaults when the file is absent)."""
+    """The rule in ``params/publishing.yaml`` (defaults when the file is absent), read again
+    whenever the file's content changes."""
     path = config.params_dir() / "publishing.yaml"
-    if not path.exists():
+    return _rule_for(str(path), content_key(path))
+
+
+@lru_cache(maxsize=4)
+def _rule_for(path: str, digest: str) -> Rule:
+    if not digest:
         return Rule()
-    node = Node(load_yaml(path), "params/publishing.yaml").child("disclosure")
+    node = Node(load_yaml(Path(path)), "params/publishing.yaml").child("disclosure")
     node.only({"smallest", "largest", "symbol", "secondary"})
     smallest = node.int("smallest", 1, minimum=1)
     largest = node.int("largest", 4, minimum=smallest)

@@ -24,9 +24,21 @@ import yaml
 
 from perfkit.errors import ConfigError
 
-__all__ = ["load_yaml", "Node"]
+__all__ = ["load_yaml", "Node", "content_key"]
 
 _MISSING = object()
+
+
+def content_key(path: "Path | str") -> str:
+    """The sha256 of a file's bytes ("" when it does not exist): the one key every cache of a
+    configuration file uses, so an edited file is read again on the next call and an unchanged one
+    is not (whatever its modification time says)."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
 
 
 def load_yaml(path: Path) -> Any:

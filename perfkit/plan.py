@@ -22,7 +22,7 @@ from pathlib import Path
 
 from perfkit import config
 from perfkit.errors import ConfigError
-from perfkit.params import Node, load_yaml
+from perfkit.params import Node, content_key, load_yaml
 from perfkit.periods import Quarter, deep_dive_objective, parse_quarter
 
 __all__ = ["Plan", "Objective", "Outcome", "Measure", "load_plan", "SOURCES", "DIRECTIONS"]
@@ -262,7 +262,7 @@ def _parse(raw: object, source: str) -> Plan:
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str, mtime_ns: int) -> Plan:
+def _load_cached(path: str, digest: str) -> Plan:
     return _parse(load_yaml(Path(path)), _display(Path(path)))
 
 
@@ -285,4 +285,4 @@ def load_plan(path: "Path | str | None" = None) -> Plan:
     path = Path(path) if path else config.params_dir() / "plan.yaml"
     if not path.exists():
         raise ConfigError(f"{_display(path)}: file not found; the Plan must be described there (see docs/guide.md)")
-    return _load_cached(str(path.resolve()), path.stat().st_mtime_ns)
+    return _load_cached(str(path.resolve()), content_key(path))
