@@ -342,7 +342,7 @@ def export_edition(notebook, job: Job, edition: str, site_nav: tuple) -> str:
     from perfkit.export import notebook_to_html
 
     return notebook_to_html(edition_filter(notebook, edition), title=job.title, edition=edition,
-                            site_nav=list(site_nav), description=job.description)
+                            site_nav=list(site_nav), description=job.description, glossary="glossary.html")
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -702,6 +702,10 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             site.write_site_index(outputs)
             if only is None:
                 shutil.rmtree(work, ignore_errors=True)
+            checks_page, checks = site.write_checks_page(work, q, plan, all_jobs, store=store)
+            logger.write(f"pre-publication checks: {len(checks)} finding(s) in {_rel(checks_page)}")
+            for check in checks:
+                logger.write(check.line())
             run.published = target
             return run
         except BaseException:
