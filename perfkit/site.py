@@ -180,7 +180,7 @@ def summary(model, edition: str = "public") -> list[dict]:
 
 
 def _caveats(model) -> list[dict]:
-    return [{"ref": c.ref, "title": c.title, "period": str(c.period), "wording": c.wording} for c in model.caveats]
+    return [{"ref": c.ref, "title": c.title, "period": c.when(), "wording": c.wording} for c in model.caveats]
 
 
 # --------------------------------------------------------------------------------------------
