@@ -229,7 +229,7 @@ def page(
         lang=lang,
         title=title,
         description=" ".join(description.split()) if description else "",
-        css=Markup(stylesheet().strip()),
+        css=Markup(stylesheet().strip() + "\n" + _read_template_file("site.css").strip()),
         edition=edition,
         edition_label=EDITIONS[edition],
         site_name=SITE_NAME,
@@ -249,7 +249,8 @@ def render(template: str, **context) -> str:
 
 
 def stylesheet() -> str:
-    """The project stylesheet (``perfkit/templates/perfkit/perfkit.css``), inlined in every page."""
+    """The project stylesheet (``perfkit/templates/perfkit/perfkit.css``), inlined in every page
+    (followed by ``site.css``, the styles of the index, glossary and board pack)."""
     return _read_template_file("perfkit.css")
 
 

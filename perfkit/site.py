@@ -135,7 +135,7 @@ def headlines(model, edition: str = "public") -> list[Headline]:
         if text:
             source = "example" if narrative.example else "analysts"
         else:
-            rows = [model.row(m.id) for m in _visible(objective.measures, edition)]
+            rows = [_compared(model.row(m.id)) for m in _visible(objective.measures, edition)]
             text, source = words.objective_headline(rows), "generated"
         out.append(Headline(objective.number, objective.title, f"objective-{objective.number}.html", text, source))
     return out
@@ -153,6 +153,26 @@ def _fig(row: dict, field: str, text: str) -> Markup:
     return Markup('<data value="{}" data-measure="{}" data-field="{}">{}</data>').format(raw, fig.measure, fig.field, text)
 
 
+def _basis(row: dict) -> dict:
+    """Which comparison a summary row shows: the quarter's against a year earlier, or, for a
+    measure reported as rolling 12 months only, the latest 12 months against the 12 before. The
+    fields' names in the row (``value``, ``label``, ``change``, ``low``, ``high``, ``significant``)."""
+    if words._missing(row.get("quarter_value")) and not words._missing(row.get("rolling12_value")):
+        p = "rolling12_"
+        return {"value": f"{p}value", "label": f"{p}label", "change": f"{p}change_pct", "low": f"{p}change_low_pct",
+                "high": f"{p}change_high_pct", "significant": f"{p}significant"}
+    return {"value": "quarter_value", "label": "quarter_label", "change": "change_pct", "low": "change_low_pct",
+            "high": "change_high_pct", "significant": "significant"}
+
+
+def _compared(row: dict) -> dict:
+    """The row's comparison under the quarter's field names (for the wording functions)."""
+    b = _basis(row)
+    return {"measure": row["measure"], "unit": row.get("unit"), "change_pct": row.get(b["change"]),
+            "change_low_pct": row.get(b["low"]), "change_high_pct": row.get(b["high"]),
+            "significant": row.get(b["significant"])}
+
+
 def summary(model, edition: str = "public") -> list[dict]:
     """The summary table's groups: per objective, its rows (measure, latest figure, change on a year
     earlier, interval, significance, SPC icon, caveat refs), every value from ``model.row``."""
@@ -161,16 +181,17 @@ def summary(model, edition: str = "public") -> list[dict]:
         rows = []
         for m in _visible(objective.measures, edition):
             row = model.row(m.id)
+            b, cmp = _basis(row), _compared(row)
             kind, spc_text = words.spc_icon(row.get("spc_variation"))
-            latest = words.number(row.get("quarter_value"), row.get("unit"))
-            label = row.get("quarter_label")
+            latest = words.number(row.get(b["value"]), row.get("unit"))
+            label = row.get(b["label"])
             rows.append({
                 "id": m.id, "measure": row["measure"], "href": f"objective-{objective.number}.html#measure-{m.id}",
-                "latest": _fig(row, "quarter_value", latest),
+                "latest": _fig(row, b["value"], latest),
                 "period": "" if words._missing(label) else str(label),
-                "change": _fig(row, "change_pct", words.year_change(row)),
-                "interval": words.year_interval(row),
-                "significant": _fig(row, "significant", words.significance(row.get("significant"))),
+                "change": _fig(row, b["change"], words.year_change(cmp)),
+                "interval": words.year_interval(cmp),
+                "significant": _fig(row, b["significant"], words.significance(cmp["significant"])),
                 "spc_kind": kind, "spc_text": _fig(row, "spc_variation", spc_text) if kind != "none" else spc_text,
                 "caveats": [] if words._missing(row.get("caveats")) else str(row["caveats"]).split(),
                 "restricted": m.restricted,
