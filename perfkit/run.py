@@ -695,7 +695,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                 shutil.rmtree(staging, ignore_errors=True)
                 return run
             site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
-            site.write_board_pack(staging / "board", q, plan, all_jobs)
+            site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
             write_manifest(staging, q, todo, results, store, started,
                            {"only": only, "deep_dive": deep_dive, "jobs": jobs_n})
             publish(staging, target)

@@ -289,17 +289,18 @@ def _rewrite_links(soup, job_names: set[str], prefix: str, downloads: dict[str, 
     """Make every link of one report's part of the pack travel with the pack: in-page anchors get the
     report's prefix, links to other reports point to their part, glossary links to the pack's
     glossary, downloads to their data URI or the site; a link to anything else is unwrapped."""
+    own = (lambda ident: f"{prefix}-{ident}") if prefix else (lambda ident: ident)
     for tag in soup.find_all(id=True):
-        tag["id"] = f"{prefix}-{tag['id']}"
+        tag["id"] = own(tag["id"])
     for tag in soup.find_all(attrs={"aria-labelledby": True}):
-        tag["aria-labelledby"] = " ".join(f"{prefix}-{i}" for i in tag["aria-labelledby"].split())
+        tag["aria-labelledby"] = " ".join(own(i) for i in tag["aria-labelledby"].split())
     for a in soup.find_all(href=True):
         href = a["href"]
         page, _, frag = href.partition("#")
         if href.startswith(("data:", "http://", "https://", "mailto:")):
             continue
         if page == "":
-            a["href"] = f"#{prefix}-{frag}" if frag else "#top"
+            a["href"] = f"#{own(frag)}" if frag else "#top"
         elif page == "glossary.html":
             a["href"] = f"#{frag}" if frag else "#glossary"
         elif page.endswith(".html") and page[:-5] in job_names:
@@ -331,16 +332,20 @@ def _unique_landmarks(soup) -> None:
         seen[name] = 1
 
 
-def write_board_pack(board: Path, quarter, plan, jobs) -> None:
+def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
     """Combine the Board edition's reports into one ``board-pack.html`` that stands alone.
 
     The sections every report repeats (:data:`PACK_ONCE`: the official statistics published by
     others and the methods) appear once, at the end; the CSV and Excel downloads are embedded as
     ``data:`` URIs, or linked at the published site when ``site_url`` is set in
-    ``params/publishing.yaml``; the glossary and "how to read this pack" are included; every
-    other link is in the page or to another website.
+    ``params/publishing.yaml``; the summary (as on the quarter's index, from the evidence model
+    built from ``store``), "how to read this pack" and the glossary are included; every other link
+    is in the page or to another website.
     """
+    from perfkit import evidence
     from perfkit.export import page, parse, render, serialise
+
+    model = evidence.load(plan, quarter, store)
 
     url = site_url()
     downloads = {}
@@ -373,7 +378,13 @@ def write_board_pack(board: Path, quarter, plan, jobs) -> None:
             fragment = parse("".join(str(n) for n in shared[hid][1]))
             _rewrite_links(fragment, names, f"pack-{shared[hid][0]}", downloads)
             common.append(Markup(serialise(fragment)))
+    summary_soup = parse(render("summary.html.j2", quarter=quarter, headlines=headlines(model, "board"),
+                                count=_NUMBERS.get(len(plan.objectives), str(len(plan.objectives))),
+                                groups=summary(model, "board"), caveats=_caveats(model))
+                         + render("caveat-list.html.j2", caveats=_caveats(model)))
+    _rewrite_links(summary_soup, names, "", downloads)
     body = render("board-pack.html.j2", quarter=quarter, plan=plan, parts=parts, common=common,
+                  summary_html=Markup(serialise(summary_soup)),
                   downloads=downloads, site_url=url, level=2, glossary="", **_glossary_context())
     soup = parse(body)
     _unique_landmarks(soup)
