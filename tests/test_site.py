@@ -108,6 +108,31 @@ def test_checks_name_a_missing_narrative(tmp_path, monkeypatch):
     assert "objective-1.md" in checks[0].line()
 
 
+def test_headline_sources_analysts_example_generated(tmp_path, monkeypatch):
+    from perfkit.periods import parse_quarter
+
+    params = _params_copy(tmp_path, "disclosure: {smallest: 1}\n")
+    folder = params / "narrative" / QUARTER
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "objective-1.md").write_text("<!-- example -->\n# Crime was level with a year earlier.\n\nMore.\n",
+                                           encoding="utf-8")
+    (folder / "objective-2.md").write_text("::: restricted\nBoard only line.\n:::\nThe budget held.\n",
+                                           encoding="utf-8")
+    monkeypatch.setenv("PERFKIT_PARAMS", str(params))
+    plan = load_plan()
+    rows = {m.id: {"measure": m.title, "unit": m.unit, "measure_id": m.id, "change_pct": 25.0, "significant": "yes"}
+            for m in plan.measures.values()}
+    model = SimpleNamespace(plan=plan, quarter=parse_quarter(QUARTER), row=rows.__getitem__)
+    public = {h.objective: h for h in site.headlines(model, "public")}
+    assert (public[1].source, public[1].text) == ("example", "Crime was level with a year earlier.")
+    assert public[1].label == "Example text written for the shipped data"
+    assert (public[2].source, public[2].text) == ("analysts", "The budget held.")
+    assert site.headlines(model, "board")[1].text == "Board only line."
+    assert public[3].source == "generated" and public[3].label == "Generated from the figures"
+    assert "(25% more)" in public[3].text and len(public[3].text.split()) <= HEADLINE_WORDS
+
+
 # --- the default quarter, rendered -------------------------------------------------------------
 
 
@@ -146,9 +171,8 @@ def test_one_short_marked_headline_per_objective(published):
     for li in items:
         source = li.find("span", class_="headline-source").get_text(strip=True).strip("()")
         assert source in marks
-        text = li.get_text(" ", strip=True)
-        headline = text.split(". ", 1)[1].rsplit(" (", 1)[0]
-        assert len(headline.split()) <= HEADLINE_WORDS, headline
+        headline = li.find("span", class_="headline-text").get_text(" ", strip=True)
+        assert headline and len(headline.split()) <= HEADLINE_WORDS, headline
 
 
 @pytest.mark.slow
