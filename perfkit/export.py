@@ -48,6 +48,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import nbformat
+from bs4 import BeautifulSoup, NavigableString
+from bs4.dammit import EntitySubstitution
+from bs4.formatter import HTMLFormatter
 
 from perfkit.errors import PerfkitError
 
@@ -60,6 +63,12 @@ __all__ = [
     "page",
     "accessibility_statement",
     "stylesheet",
+    "glossary",
+    "Term",
+    "link_terms",
+    "parse",
+    "serialise",
+    "render",
 ]
 
 #: Folder holding the project's nbconvert template, page shell and stylesheet.
@@ -92,19 +101,19 @@ _DISPLAY_PRIORITY = ["text/html", "text/markdown", "image/svg+xml", "image/png",
 _IMAGE_TYPES = ("image/svg+xml", "image/png", "image/jpeg")
 
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_STRIP_ELEMENTS = re.compile(
-    r"<(script|style|iframe|object|embed|noscript|template|frameset|frame)\b[^>]*>.*?</\1\s*>",
-    re.IGNORECASE | re.DOTALL,
-)
-_STRIP_VOID = re.compile(r"<(?:link|meta|base|script|style)\b[^>]*/?>", re.IGNORECASE)
-_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
-_ID_ATTR = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
-_TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
-_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption\s*>", re.IGNORECASE | re.DOTALL)
-_WRAP_OPEN = re.compile(r"<div\b[^>]*\bclass\s*=\s*[\"'][^\"']*\btable-wrap\b[^\"']*[\"'][^>]*>\s*$", re.IGNORECASE)
-_ARIA_LABEL = re.compile(r"""\baria-label\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
-_EMPTY_OUT = re.compile(r'<div class="cell cell-out">\s*</div>\s*')
+_STRIP_TAGS = ["script", "style", "iframe", "object", "embed", "noscript", "template", "frameset", "frame",
+               "link", "meta", "base"]
+
+
+class _AsWritten(HTMLFormatter):
+    """bs4's output with attributes in the order written (bs4 sorts them by default)."""
+
+    def attributes(self, tag):
+        return list(tag.attrs.items()) if tag.attrs else []
+
+
+_FORMATTER = _AsWritten(entity_substitution=EntitySubstitution.substitute_xml, void_element_close_prefix=None,
+                        empty_attributes_are_booleans=False, indent=0)
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 
 
@@ -116,6 +125,7 @@ def notebook_to_html(
     edition: str = "public",
     site_nav: Sequence[tuple[str, str]] = (),
     description: str = "",
+    glossary: "str | None" = None,
 ) -> str:
     """Render an executed notebook as a self-contained, accessible HTML page.
 
@@ -136,6 +146,9 @@ def notebook_to_html(
         written when empty.
     description : str, default ""
         One sentence for ``<meta name="description">`` (omitted when empty).
+    glossary : str or None, default None
+        Where the glossary is (``"glossary.html"``; ``""`` for the same page): the first use of
+        each glossary term is linked to its definition (:func:`link_terms`). ``None``: no links.
 
     Returns
     -------
@@ -149,7 +162,8 @@ def notebook_to_html(
         alt text (the message names the cell).
     """
     body = notebook_body(nb)
-    return page(title, body, lang=lang, site_nav=site_nav, edition=edition, description=description)
+    return page(title, body, lang=lang, site_nav=site_nav, edition=edition, description=description,
+                glossary=glossary)
 
 
 def notebook_body(nb: nbformat.NotebookNode) -> str:
@@ -178,6 +192,7 @@ def page(
     site_nav: Sequence[tuple[str, str]] = (),
     edition: str = "public",
     description: str = "",
+    glossary: "str | None" = None,
 ) -> str:
     """Wrap HTML (an index page, the accessibility statement, a report body) in the page shell.
 
@@ -191,7 +206,7 @@ def page(
         an ``<img>`` pointing at a file, are left for :mod:`perfkit.a11y` to report); headings are
         renumbered so there is one ``h1`` and no skipped level; tables are wrapped so they scroll
         sideways on a small screen.
-    lang, site_nav, edition, description
+    lang, site_nav, edition, description, glossary
         As for :func:`notebook_to_html`.
 
     Returns
@@ -206,31 +221,36 @@ def page(
         raise PerfkitError(f"page edition: found {edition!r}; expected one of {', '.join(EDITIONS)}")
     nav = [(_check_text("site_nav label", label), _check_text("site_nav href", href)) for label, href in site_nav]
 
-    body = _finish_body(body_html, title)
+    from markupsafe import Markup
+
+    body = _finish_body(body_html, title, glossary)
     template = _jinja_env().get_template("perfkit/page.html.j2")
     out = template.render(
-        lang=_html.escape(lang),
-        title=_html.escape(title),
-        description=_html.escape(" ".join(description.split())) if description else "",
-        css=stylesheet().strip(),
+        lang=lang,
+        title=title,
+        description=" ".join(description.split()) if description else "",
+        css=Markup(stylesheet().strip() + "\n" + _read_template_file("site.css").strip()),
         edition=edition,
         edition_label=EDITIONS[edition],
-        site_name=_html.escape(SITE_NAME),
-        site_nav=[(_html.escape(label), _html.escape(href)) for label, href in nav],
-        body=body.strip(),
-        footer=(
-            "Contains public sector information licensed under the "
-            '<a href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/">'
-            "Open Government Licence v3.0</a>."
-        ),
+        site_name=SITE_NAME,
+        site_nav=nav,
+        body=Markup(body.strip()),
+        licence_url="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
     )
     out = out.replace("\r\n", "\n")
     out = "\n".join(line.rstrip() for line in out.split("\n"))
     return _BLANK_LINES.sub("\n\n", out).strip() + "\n"
 
 
+def render(template: str, **context) -> str:
+    """Render one of the project's Jinja2 templates (``perfkit/templates/perfkit/<template>``) with
+    autoescape on: pass ready HTML (a figure's ``<data>`` markup) as :class:`markupsafe.Markup`."""
+    return _jinja_env().get_template(f"perfkit/{template}").render(**context)
+
+
 def stylesheet() -> str:
-    """The project stylesheet (``perfkit/templates/perfkit/perfkit.css``), inlined in every page."""
+    """The project stylesheet (``perfkit/templates/perfkit/perfkit.css``), inlined in every page
+    (followed by ``site.css``, the styles of the index, glossary and board pack)."""
     return _read_template_file("perfkit.css")
 
 
@@ -355,7 +375,7 @@ def _jinja_env():
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=False,
+        autoescape=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
@@ -470,17 +490,43 @@ def _clean_outputs(cell, index: int) -> list:
     return outputs
 
 
-def _finish_body(body: str, title: str) -> str:
-    body = _STRIP_ELEMENTS.sub("", body)
-    body = _STRIP_VOID.sub("", body)
-    body = _EMPTY_OUT.sub("", body)
-    body = _fix_outline(body, title)
-    body = _wrap_tables(body)
-    return body
+def _finish_body(body: str, title: str, glossary_href: "str | None" = None) -> str:
+    soup = parse(body)
+    for tag in soup.find_all(_STRIP_TAGS):
+        tag.decompose()
+    for cell in soup.find_all("div", class_="cell-out"):
+        if cell.get("class") == ["cell", "cell-out"] and all(
+                isinstance(c, NavigableString) and not c.strip() for c in cell.contents):
+            _drop_with_space(cell)
+    _fix_outline(soup, title)
+    _wrap_tables(soup)
+    if glossary_href is not None:
+        link_terms(soup, glossary_href)
+    return serialise(soup)
 
 
-def _plain(fragment: str) -> str:
-    return " ".join(_html.unescape(_TAG.sub(" ", fragment)).split())
+def parse(fragment: str) -> "BeautifulSoup":
+    """Parse an HTML fragment or page with BeautifulSoup's ``html.parser`` (which keeps the markup's
+    nesting and whitespace as written)."""
+    return BeautifulSoup(fragment, "html.parser")
+
+
+def serialise(soup) -> str:
+    """HTML text of a parsed fragment: void elements without a slash, only ``&``, ``<`` and ``>``
+    escaped in text (and ``"`` in attribute values), so the bytes are as nbconvert wrote them."""
+    return soup.decode(formatter=_FORMATTER)
+
+
+def _drop_with_space(tag) -> None:
+    following = tag.next_sibling
+    if isinstance(following, NavigableString) and not following.strip():
+        following.extract()
+    tag.decompose()
+
+
+def _plain(fragment) -> str:
+    text = fragment.get_text(" ") if hasattr(fragment, "get_text") else _html.unescape(str(fragment))
+    return " ".join(text.split())
 
 
 def _slug(text: str) -> str:
@@ -488,78 +534,176 @@ def _slug(text: str) -> str:
     return slug[:60].rstrip("-") or "section"
 
 
-def _fix_outline(body: str, title: str) -> str:
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _strip_inner(tag) -> None:
+    """Remove whitespace at the start and end of an element's content."""
+    if tag.contents and isinstance(tag.contents[0], NavigableString):
+        tag.contents[0].replace_with(tag.contents[0].lstrip())
+    if tag.contents and isinstance(tag.contents[-1], NavigableString):
+        tag.contents[-1].replace_with(tag.contents[-1].rstrip())
+
+
+def _fix_outline(soup, title: str) -> None:
     """One ``h1`` (the first), no skipped levels, a unique stable ``id`` on every heading."""
-    headings = list(_HEADING.finditer(body))
-    has_h1 = any(m.group(1) == "1" for m in headings)
-    if not has_h1:
-        body = f"<h1>{_html.escape(title)}</h1>\n" + body
-        headings = list(_HEADING.finditer(body))
-
-    heading_spans = [(m.start(), m.end()) for m in headings]
-    taken = {"main"}
-    for m in _ID_ATTR.finditer(body):
-        if not any(s <= m.start() < e for s, e in heading_spans):
-            taken.add(m.group(1) if m.group(1) is not None else m.group(2))
-
-    out, pos, prev, seen_h1 = [], 0, 1, False
-    for m in headings:
-        level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
+    headings = soup.find_all(_HEADINGS)
+    if not any(h.name == "h1" for h in headings):
+        h1 = soup.new_tag("h1")
+        h1.string = title
+        soup.insert(0, h1)
+        h1.insert_after("\n")
+        headings = [h1] + headings
+    taken = {"main"} | {t["id"] for t in soup.find_all(id=True) if t.name not in _HEADINGS}
+    prev, seen_h1 = 1, False
+    for h in headings:
+        level = int(h.name[1])
         if level == 1 and not seen_h1:
             new_level, seen_h1 = 1, True
         else:
             new_level = min(max(level, 2), prev + 1, 6)
         prev = new_level
-        old_id = _ID_ATTR.search(attrs)
-        attrs = _ID_ATTR.sub("", attrs).strip()
-        base = old_id.group(1) or old_id.group(2) if old_id else _slug(_plain(inner))
-        base = base or "section"
+        base = h.get("id") or _slug(_plain(h)) or "section"
         ident, n = base, 2
         while ident in taken:
             ident, n = f"{base}-{n}", n + 1
         taken.add(ident)
-        attrs = f' id="{_html.escape(ident)}"' + (f" {attrs}" if attrs else "")
-        out.append(body[pos : m.start()])
-        out.append(f"<h{new_level}{attrs}>{inner.strip()}</h{new_level}>")
-        pos = m.end()
-    out.append(body[pos:])
-    return "".join(out)
+        others = {k: v for k, v in h.attrs.items() if k != "id"}
+        h.attrs = {"id": ident, **others}
+        h.name = f"h{new_level}"
+        _strip_inner(h)
 
 
-def _wrap_tables(body: str) -> str:
+def _wrap_tables(soup) -> None:
     """Wrap each top-level table in a labelled, focusable ``div.table-wrap`` (scrolls sideways)."""
-    out, pos, depth, start, count = [], 0, 0, 0, 0
-    for m in _TABLE_TAG.finditer(body):
-        if not m.group(1):
-            if depth == 0:
-                start = m.start()
-            depth += 1
-            continue
-        if depth == 0:
-            continue  # a stray closing tag: leave it alone
-        depth -= 1
-        if depth:
-            continue
-        count += 1
-        table = body[start : m.end()]
-        caption = _CAPTION.search(table)
-        label = f"Table: {_plain(caption.group(1))}" if caption and _plain(caption.group(1)) else f"Table {count}"
-        before = body[pos:start]
-        existing = _WRAP_OPEN.search(before)
-        if existing:
-            given = _ARIA_LABEL.search(existing.group(0))
-            if given:
-                label = _html.unescape(given.group(1) or given.group(2) or "") or label
-            before = before[: existing.start()]
-            out.append(before)
-            out.append(_wrap_open(label) + table)  # the caller's own closing </div> follows
+    tables = [t for t in soup.find_all("table") if t.find_parent("table") is None]
+    for count, table in enumerate(tables, start=1):
+        caption = table.find("caption")
+        text = _plain(caption) if caption is not None and caption.find_parent("table") is table else ""
+        label = f"Table: {text}" if text else f"Table {count}"
+        parent = table.parent
+        if parent is not None and parent.name == "div" and "table-wrap" in (parent.get("class") or []) \
+                and table.find_previous_sibling() is None and _only_space_before(table):
+            given = parent.get("aria-label")
+            parent.attrs = _wrap_attrs(given or label)
         else:
-            out.append(before)
-            out.append(_wrap_open(label) + table + "</div>")
-        pos = m.end()
-    out.append(body[pos:])
-    return "".join(out)
+            table.wrap(soup.new_tag("div", attrs=_wrap_attrs(label)))
 
 
-def _wrap_open(label: str) -> str:
-    return f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_html.escape(label)}">'
+def _only_space_before(tag) -> bool:
+    sib = tag.previous_sibling
+    while sib is not None:
+        if not isinstance(sib, NavigableString) or sib.strip():
+            return False
+        sib = sib.previous_sibling
+    return True
+
+
+def _wrap_attrs(label: str) -> dict:
+    return {"class": "table-wrap", "role": "region", "tabindex": "0", "aria-label": label}
+
+
+# --------------------------------------------------------------------------------------------
+# The glossary and links to it
+# --------------------------------------------------------------------------------------------
+
+
+class Term:
+    """A glossary term: ``id`` (the link target), ``term`` (as headed), ``uses`` (phrases that count
+    as a use of it) and ``definition`` (plain English)."""
+
+    __slots__ = ("id", "term", "uses", "definition")
+
+    def __init__(self, id: str, term: str, uses: tuple, definition: str):
+        self.id, self.term, self.uses, self.definition = id, term, uses, definition
+
+    def __repr__(self) -> str:
+        return f"Term({self.id!r})"
+
+
+@functools.lru_cache(maxsize=1)
+def glossary() -> tuple:
+    """The glossary (``perfkit/templates/perfkit/glossary.yaml``) as a tuple of :class:`Term`,
+    in the order written.
+
+    Raises
+    ------
+    PerfkitError
+        If the file is malformed (the message names the file and key).
+    """
+    from perfkit.params import Node
+
+    import yaml
+
+    path = TEMPLATE_DIR / "perfkit" / "glossary.yaml"
+    node = Node(yaml.safe_load(_read_template_file("glossary.yaml")), path)
+    terms, seen = [], set()
+    for item in node.children("terms"):
+        item.only({"id", "term", "uses", "definition"})
+        ident = item.str("id")
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", ident) or ident in seen:
+            item.fail(f"found {ident!r}; expected a unique id of lower-case letters, digits and hyphens", "id")
+        seen.add(ident)
+        terms.append(Term(ident, item.str("term"), tuple(item.str_list("uses")), " ".join(item.str("definition").split())))
+    return tuple(terms)
+
+
+# Text inside these elements is never linked to the glossary.
+_NO_LINK = frozenset({"a", "data", "button", "summary", "label", "select", "option", "textarea", "title",
+                      "script", "style", "svg", "code", "pre", "dt"} | set(_HEADINGS))
+
+
+@functools.lru_cache(maxsize=1)
+def _term_pattern():
+    uses = sorted(((use, term.id) for term in glossary() for use in term.uses), key=lambda u: -len(u[0]))
+    lookup = {use.lower(): ident for use, ident in uses}
+    pattern = re.compile("|".join(rf"(?<![\w-]){re.escape(use)}(?![\w-])" for use, _ in uses), re.IGNORECASE)
+    return pattern, lookup
+
+
+def _linkable(node) -> bool:
+    for parent in node.parents:
+        if parent.name in _NO_LINK or parent.get("id") == "glossary" or parent.get("aria-hidden") == "true":
+            return False
+        if "no-glossary" in (parent.get("class") or []) or "visually-hidden" in (parent.get("class") or []):
+            return False
+    return True
+
+
+def link_terms(soup, href: str = "glossary.html") -> None:
+    """Link the first use of each glossary term in ``soup`` to its definition, in place.
+
+    ``href`` is the glossary page (``"glossary.html"``), or ``""`` when the glossary is on the
+    same page. Only text is linked, never inside a heading, a link, a ``<data>`` figure, a
+    ``<summary>`` or the glossary itself; a term already linked on the page is not linked again.
+    """
+    pattern, lookup = _term_pattern()
+    done = set()
+    for a in soup.find_all("a", href=True):
+        target = a["href"]
+        if "#" in target and target.split("#", 1)[0] in ("", href):
+            done.add(target.split("#", 1)[1])
+    for node in list(soup.find_all(string=pattern)):
+        if type(node) is not NavigableString or not _linkable(node):
+            continue
+        text, pos, pieces = str(node), 0, []
+        for m in pattern.finditer(text):
+            ident = lookup[m.group(0).lower()]
+            if ident in done:
+                continue
+            done.add(ident)
+            pieces.append(text[pos:m.start()])
+            link = soup.new_tag("a", attrs={"href": f"{href}#{ident}", "class": "term"})
+            link.string = m.group(0)
+            pieces.append(link)
+            pos = m.end()
+        if not pieces:
+            continue
+        pieces.append(text[pos:])
+        for piece in pieces:
+            if isinstance(piece, str):
+                if piece:
+                    node.insert_before(NavigableString(piece))
+            else:
+                node.insert_before(piece)
+        node.extract()

@@ -342,7 +342,7 @@ def export_edition(notebook, job: Job, edition: str, site_nav: tuple) -> str:
     from perfkit.export import notebook_to_html
 
     return notebook_to_html(edition_filter(notebook, edition), title=job.title, edition=edition,
-                            site_nav=list(site_nav), description=job.description)
+                            site_nav=list(site_nav), description=job.description, glossary="glossary.html")
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -695,13 +695,17 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                 shutil.rmtree(staging, ignore_errors=True)
                 return run
             site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
-            site.write_board_pack(staging / "board", q, plan, all_jobs)
+            site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
             write_manifest(staging, q, todo, results, store, started,
                            {"only": only, "deep_dive": deep_dive, "jobs": jobs_n})
             publish(staging, target)
             site.write_site_index(outputs)
             if only is None:
                 shutil.rmtree(work, ignore_errors=True)
+            checks_page, checks = site.write_checks_page(work, q, plan, all_jobs, store=store)
+            logger.write(f"pre-publication checks: {len(checks)} finding(s) in {_rel(checks_page)}")
+            for check in checks:
+                logger.write(check.line())
             run.published = target
             return run
         except BaseException:

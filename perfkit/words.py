@@ -259,3 +259,97 @@ def sentence_case(text: str) -> str:
     'Burglary rose'
     """
     return text[:1].upper() + text[1:]
+
+
+# --- summary and index wording
+
+#: The Making Data Count variation icons: the evidence model's SPC wording -> (icon kind, text).
+SPC_ICONS = {
+    "common-cause variation only": ("common", "Common-cause variation"),
+    "special cause: improvement": ("improvement", "Special-cause variation: improvement"),
+    "special cause: concern": ("concern", "Special-cause variation: concern"),
+    "special cause (no direction is better)": ("neutral", "Special-cause variation (neither better nor worse)"),
+}
+
+
+def spc_icon(variation: Any) -> tuple[str, str]:
+    """The icon kind and its text equivalent for a row's ``spc_variation``.
+
+    >>> spc_icon("special cause: improvement"), spc_icon("no control chart")
+    (('improvement', 'Special-cause variation: improvement'), ('none', 'No control chart'))
+    """
+    if _missing(variation) or str(variation) not in SPC_ICONS:
+        return ("none", "No control chart")
+    return SPC_ICONS[str(variation)]
+
+
+def significance(flag: Any) -> str:
+    """A row's ``significant`` field in words: "Yes", "No" or "Not tested".
+
+    >>> significance("yes"), significance("no"), significance(float("nan"))
+    ('Yes', 'No', 'Not tested')
+    """
+    if _missing(flag) or str(flag) not in ("yes", "no"):
+        return "Not tested"
+    return "Yes" if str(flag) == "yes" else "No"
+
+
+def _ratio(pct: Any) -> float:
+    return float("nan") if _missing(pct) else 1 + float(pct) / 100
+
+
+def _more_fewer(unit: Any) -> tuple[str, str]:
+    return ("higher", "lower") if decimals_for(str(unit)) else ("more", "fewer")
+
+
+def year_change(row: dict) -> str:
+    """The change against a year earlier in words, from a data-pack row: "12% fewer"; the
+    ``change_pct`` field (percent); "not available" when there is none.
+
+    >>> year_change({"change_pct": -11.8, "unit": "offences"}), year_change({"change_pct": 2.0, "unit": "percent"})
+    ('12% fewer', '2% higher')
+    """
+    if _missing(row.get("change_pct")):
+        return NOT_AVAILABLE
+    return change(_ratio(row["change_pct"]), *_more_fewer(row.get("unit")))
+
+
+def year_interval(row: dict) -> str:
+    """The 95% interval of the change against a year earlier in words, or "" when there is none.
+
+    >>> year_interval({"change_low_pct": -30.1, "change_high_pct": 10.2, "unit": "offences"})
+    'from 30% fewer to 10% more'
+    """
+    low, high = row.get("change_low_pct"), row.get("change_high_pct")
+    if _missing(low) or _missing(high):
+        return ""
+    return interval(_ratio(low), _ratio(high), *_more_fewer(row.get("unit")))
+
+
+def objective_headline(rows: Iterable[dict], limit: int = 30) -> str:
+    """A headline generated from an objective's data-pack rows, at most ``limit`` words: how many
+    measures compared with a year earlier changed by more than chance, and which.
+
+    >>> objective_headline([{"measure": "Robbery", "change_pct": 61.7, "significant": "yes", "unit": "offences"},
+    ...                     {"measure": "Burglary", "change_pct": -11.8, "significant": "no", "unit": "offences"}])
+    '1 of 2 measures compared with a year earlier changed by more than chance would explain: robbery (62% more).'
+    """
+    rows = list(rows)
+    compared = [r for r in rows if not _missing(r.get("change_pct")) and str(r.get("significant")) in ("yes", "no")]
+    if not compared:
+        return "No measure of this objective can be compared with a year earlier this quarter."
+    n = len(compared)
+    noun = "measure" if n == 1 else "measures"
+    moved = [r for r in compared if str(r.get("significant")) == "yes"]
+    if not moved:
+        return (f"The {noun} compared with a year earlier showed no change larger than chance would explain."
+                if n == 1 else
+                f"None of the {n} {noun} compared with a year earlier changed by more than chance would explain.")
+    parts = [f"{str(r['measure'])[:1].lower()}{str(r['measure'])[1:]} ({year_change(r)})" for r in moved]
+    lead = f"{len(moved)} of {n} {noun} compared with a year earlier changed by more than chance would explain"
+    while parts:
+        text = f"{lead}: {join(parts)}."
+        if len(text.split()) <= limit:
+            return text
+        parts = parts[:-1]
+    return f"{lead}."
