@@ -366,8 +366,8 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
             res = test_poisson_2indep(int(round(c1)), e1, int(round(c0)), e0, method="exact-cond", compare="ratio")
         p = float(res.pvalue)
         # Clopper-Pearson interval of pi = c1 / (c1 + c0); ratio = pi / (1 - pi) * e0 / e1
-        pi_lo = 0.0 if c1 == 0 else float(stats.beta.ppf(ALPHA / 2, c1, c0 + 1))
-        pi_hi = 1.0 if c0 == 0 else float(stats.beta.ppf(1 - ALPHA / 2, c1 + 1, c0))
+        exact = stats.binomtest(int(round(c1)), int(round(n))).proportion_ci(1 - ALPHA, method="exact")
+        pi_lo, pi_hi = float(exact.low), float(exact.high)
         to_ratio = lambda q: (q / (1 - q)) * (e0 / e1) if q < 1 else math.inf  # noqa: E731
         lo, hi = to_ratio(pi_lo), to_ratio(pi_hi)
         method = ("exact conditional (binomial) test and Clopper-Pearson interval for the ratio of "
