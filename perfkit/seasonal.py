@@ -53,6 +53,7 @@ import pandas as pd
 from scipy import stats
 
 from perfkit import config
+from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
     "SeasonalityTest",
@@ -92,30 +93,9 @@ _MONTH_ABBR = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "o
 # ================================================================================================
 def _check_series(series: Any) -> pd.Series:
     """A float Series on a complete monthly PeriodIndex, or a ValueError saying what was expected."""
-    if not isinstance(series, pd.Series):
-        raise ValueError(
-            f"series: found {type(series).__name__}; expected a pandas Series of monthly counts "
-            "indexed by a monthly PeriodIndex"
-        )
-    index = series.index
-    if not isinstance(index, pd.PeriodIndex) or index.freqstr not in ("M", "ME"):
-        found = getattr(index, "freqstr", None) or type(index).__name__
-        raise ValueError(
-            f"series index: found {found}; expected a monthly PeriodIndex (freq 'M'), e.g. "
-            "pd.period_range('2015-01', '2018-09', freq='M')"
-        )
-    if len(series) == 0:
+    if isinstance(series, pd.Series) and len(series) == 0:
         raise ValueError("series: found no months; expected a monthly series")
-    if index.has_duplicates:
-        dup = index[index.duplicated()][0]
-        raise ValueError(f"series index: month {dup} appears more than once; expected each month once")
-    try:
-        values = pd.to_numeric(series, errors="raise").astype(float)
-    except (TypeError, ValueError):
-        raise ValueError("series: found non-numeric values; expected counts (numbers, NaN for a missing month)") from None
-    values = values.sort_index()
-    full = pd.period_range(values.index[0], values.index[-1], freq="M")
-    values = values.reindex(full)
+    values = check_monthly(series, "series", error=ValueError).rename_axis(None)
     if (values < 0).any():
         month = values.index[(values < 0).to_numpy()][0]
         raise ValueError(f"series: found a negative value at {month}; expected counts of 0 or more")
@@ -164,10 +144,7 @@ def _parse_shift(value: Any) -> pd.Period:
         return value.to_period("M")
     if not isinstance(value, str) and hasattr(value, "date"):  # a Caveat or LevelShift
         return _parse_shift(value.date)
-    text = str(value)
-    if not re.fullmatch(r"\s*\d{4}-\d{2}\s*", text):
-        raise ValueError(f"shifts: found {value!r}; expected months written YYYY-MM or pandas Periods")
-    return pd.Period(text.strip(), freq="M")
+    return parse_month(value, "shifts", error=ValueError)
 
 
 # ================================================================================================

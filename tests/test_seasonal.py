@@ -149,7 +149,9 @@ def test_missing_months_are_interpolated_and_said_so():
 def test_bad_input_says_what_was_expected():
     y = _seasonal_counts()
     with pytest.raises(ValueError, match="monthly PeriodIndex"):
-        adjust(pd.Series(y.to_numpy(), index=y.index.to_timestamp()))
+        adjust(pd.Series(y.to_numpy()))  # numbered, not by month (dates are read as their months)
+    with pytest.raises(ValueError, match="2015-01 appear more than once"):
+        adjust(pd.concat([y, y.loc[[pd.Period("2015-01", "M")]]]))
     with pytest.raises(ValueError, match="expected one of 'auto', 'x13', 'stl', 'none'"):
         adjust(y, method="x12")
     with pytest.raises(ValueError, match="at least 36"):
