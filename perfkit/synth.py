@@ -113,7 +113,10 @@ _NO_LOCATION = 0.005           # share of rows with no LSOA or coordinates
 
 
 def _month(text) -> pd.Period:
-    return parse_month(str(text), "month", error=PerfkitError)
+    try:
+        return parse_month(str(text), "month", error=PerfkitError)
+    except PerfkitError:
+        raise PerfkitError(f"month {text!r}: expected YYYY-MM, e.g. 2017-01") from None
 
 
 def _parse_months(text: str) -> list[pd.Period]:
