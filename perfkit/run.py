@@ -496,7 +496,8 @@ class _Progress:
         self.since = {n: time.time() for n in names}
         self.quarter = quarter
         self.bar = tqdm(total=len(self.states), unit="report", desc="reports", file=sys.stderr, leave=False,
-                        dynamic_ncols=True, disable=not (show and _is_terminal()))
+                        dynamic_ncols=True, disable=not (show and _is_terminal()),
+                        bar_format="{desc}: {n_fmt}/{total_fmt} {bar} [{elapsed}{postfix}]")
 
     def message(self, text: str) -> None:
         """A line for the user (and the log)."""
