@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from perfkit import caveats, forces
+from perfkit.periods import parse_month
 
 __all__ = ["estimates", "false_positive_rate", "found", "interval_under", "counts_by_force",
            "street_counts", "rolling_by_force", "national"]
@@ -60,7 +61,7 @@ def street_counts(folder, crime_type: str) -> pd.DataFrame:
     rows = []
     for path in sorted(Path(folder).glob("*/*-street.csv")):
         frame = pd.read_csv(path, usecols=["Month", "Crime type"])
-        rows.append({"month": pd.Period(path.name[:7], "M"), "force": path.name[8:-len("-street.csv")],
+        rows.append({"month": parse_month(path.name[:7], str(path), error=ValueError), "force": path.name[8:-len("-street.csv")],
                      "count": float((frame["Crime type"] == crime_type).sum())})
     if not rows:
         raise ValueError(f"folder: found no YYYY-MM/*-street.csv files in {folder}")

@@ -40,6 +40,7 @@ from scipy import stats
 from perfkit import config
 from perfkit.errors import ConfigError
 from perfkit.params import Node, content_key, load_yaml
+from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
     "Caveat",
@@ -90,7 +91,6 @@ _KEYS = (
     "applies_for_months", "note",
 )
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _MONTH_NAMES = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -249,10 +249,10 @@ def _month(node: Node, key: str, required: bool = True) -> "pd.Period | None":
     value = node.get(key) if required else node.get(key, None)
     if value is None:
         return None
-    text = str(value).strip()
-    if not _MONTH_RE.match(text):
+    try:
+        return parse_month(str(value), key)  # str: a YAML date (2015-04-01) is not a month
+    except ConfigError:
         node.fail(f"found {value!r}; expected a month written YYYY-MM, e.g. 2015-04", key)
-    return pd.Period(text, freq="M")
 
 
 @lru_cache(maxsize=8)
@@ -403,14 +403,7 @@ def current_register() -> Register:
 
 
 def _as_month(value: Any, what: str) -> pd.Period:
-    if isinstance(value, pd.Period):
-        return value.asfreq("M")
-    if isinstance(value, pd.Timestamp):
-        return value.to_period("M")
-    text = str(value).strip()
-    if not _MONTH_RE.match(text):
-        raise ValueError(f"{what}: found {value!r}; expected a month written YYYY-MM or a pandas Period")
-    return pd.Period(text, freq="M")
+    return parse_month(value, what, error=ValueError)
 
 
 def applicable(
@@ -741,12 +734,8 @@ _ROLLING_MODEL = "log-linear trend fitted to rolling 12-month totals"
 
 
 def _check_counts(series: Any) -> pd.Series:
-    if not isinstance(series, pd.Series) or not isinstance(series.index, pd.PeriodIndex) or series.index.freqstr not in ("M", "ME"):
-        raise ValueError(
-            "series: expected a pandas Series of monthly counts on a monthly PeriodIndex "
-            "(for rolling 12-month totals at quarter ends, pass kind='rolling-year')"
-        )
-    values = pd.to_numeric(series, errors="coerce").astype(float).sort_index()
+    values = check_monthly(series, "series (monthly counts; for rolling 12-month totals at quarter ends, pass "
+                           "kind='rolling-year')", error=ValueError, fill=False)
     if (values < 0).any():
         raise ValueError("series: found a negative value; expected counts of 0 or more")
     return values

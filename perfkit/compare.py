@@ -22,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from perfkit.periods import Quarter, Window, parse_quarter
+from perfkit.periods import Quarter, Window, check_monthly, parse_month, parse_quarter
 from perfkit.spc import SPCInputError
 
 __all__ = [
@@ -194,8 +193,8 @@ def _caveat_date(caveat: Any) -> "pd.Period | None":
             value = caveat.get(attr)
         if value is not None:
             try:
-                return pd.Period(value, freq="M")
-            except (ValueError, TypeError):
+                return parse_month(value, "caveat date", error=SPCInputError)
+            except SPCInputError:
                 continue
     return None
 
@@ -328,7 +327,7 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
         _fail(f"overdispersion: found {phi:g}; expected a quasi-Poisson scale of at least 1 (None for none)")
     # Student's t on the estimate's degrees of freedom when the scale was estimated above 1
     use_t = phi > 1 and math.isfinite(df)
-    missing = tuple(sorted({pd.Period(m, freq="M") for m in missing_months}))
+    missing = tuple(sorted({parse_month(m, "missing_months", error=SPCInputError) for m in missing_months}))
     caveats = tuple(spans_caveats)
     notes: list[str] = []
     rate1 = c1 / e1 if not math.isnan(c1) else math.nan
@@ -366,8 +365,8 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
             res = test_poisson_2indep(int(round(c1)), e1, int(round(c0)), e0, method="exact-cond", compare="ratio")
         p = float(res.pvalue)
         # Clopper-Pearson interval of pi = c1 / (c1 + c0); ratio = pi / (1 - pi) * e0 / e1
-        pi_lo = 0.0 if c1 == 0 else float(stats.beta.ppf(ALPHA / 2, c1, c0 + 1))
-        pi_hi = 1.0 if c0 == 0 else float(stats.beta.ppf(1 - ALPHA / 2, c1 + 1, c0))
+        exact = stats.binomtest(int(round(c1)), int(round(n))).proportion_ci(1 - ALPHA, method="exact")
+        pi_lo, pi_hi = float(exact.low), float(exact.high)
         to_ratio = lambda q: (q / (1 - q)) * (e0 / e1) if q < 1 else math.inf  # noqa: E731
         lo, hi = to_ratio(pi_lo), to_ratio(pi_hi)
         method = ("exact conditional (binomial) test and Clopper-Pearson interval for the ratio of "
@@ -418,17 +417,7 @@ def _score_level(df: float) -> float:
 # --- comparisons built from a monthly series --------------------------------------------------
 
 def _as_monthly(series: pd.Series) -> pd.Series:
-    if not isinstance(series, pd.Series):
-        _fail(f"series: found {type(series).__name__}; expected a pandas Series of monthly counts with a PeriodIndex")
-    index = series.index
-    if isinstance(index, pd.DatetimeIndex):
-        index = index.to_period("M")
-    if not isinstance(index, pd.PeriodIndex):
-        _fail(f"series: found an index of type {type(series.index).__name__}; expected a monthly PeriodIndex")
-    out = pd.Series(pd.to_numeric(series.to_numpy(), errors="coerce"), index=index.asfreq("M"), dtype=float)
-    if out.index.has_duplicates:
-        _fail("series: a month appears more than once; expected one count per month")
-    return out
+    return check_monthly(series, "series", error=SPCInputError, fill=False).rename(None)
 
 
 def _window_sum(series: pd.Series, window: Window, exposure: str) -> tuple[float, float, list]:
@@ -449,13 +438,7 @@ def _total(present: pd.Series, exposure: str) -> tuple[float, float]:
 
 def _as_month(value: Any, what: str) -> pd.Period:
     """A month from a Period, Timestamp or 'YYYY-MM' text (not 'May', which pandas reads as year 1)."""
-    if isinstance(value, pd.Period):
-        return value.asfreq("M")
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        return pd.Timestamp(value).to_period("M")
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value.strip()):
-        return pd.Period(value.strip(), freq="M")
-    _fail(f"{what}: found {value!r}; expected a month (pandas Period or 'YYYY-MM')")
+    return parse_month(value, what, error=SPCInputError)
 
 
 def _reasons(reasons: "Mapping[Any, str] | None") -> dict:

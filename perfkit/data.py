@@ -235,7 +235,7 @@ def _month(value, what: str) -> "pd.Period | None":
         return None
     from perfkit.periods import parse_month
 
-    return parse_month(value, what=what)
+    return parse_month(value, what, error=DataError if what == "store month" else ConfigError)
 
 
 def _filter(frame: pd.DataFrame, column: str, values) -> pd.DataFrame:
@@ -384,8 +384,8 @@ def monthly_counts(
         who = ", ".join(universe) if universe else "any force"
         raise DataError(f"{gen.parent}: the store has no monthly counts for {who}; expected them after `perfkit ingest`")
 
-    first = start or (pd.Period(data["month"].min(), freq="M") if len(data) else None)
-    last = end or (pd.Period(data["month"].max(), freq="M") if len(data) else None)
+    first = start or (_month(data["month"].min(), "store month") if len(data) else None)
+    last = end or (_month(data["month"].max(), "store month") if len(data) else None)
     if first is None or last is None:
         return pd.DataFrame({**{c: [] for c in by}, "count": pd.Series([], dtype="float64")})
     months = pd.DataFrame({"month": [str(m) for m in pd.period_range(first, last, freq="M")]})
@@ -468,7 +468,7 @@ def last_month(force: "str | None" = None, store: "Path | str | None" = None) ->
         months += [str(m) for m in counts["month"].unique()]
     if not months:
         return None
-    return pd.Period(max(months), freq="M")
+    return _month(max(months), "store month")
 
 
 # ------------------------------------------------------------------------------------------------

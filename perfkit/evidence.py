@@ -37,7 +37,8 @@ import pandas as pd
 
 from perfkit import analysis, caveats as caveats_mod, compare, config, data
 from perfkit.forces import all_slugs, name_for
-from perfkit.periods import Quarter
+from perfkit.errors import DataError
+from perfkit.periods import Quarter, check_monthly
 from perfkit.plan import Plan
 
 __all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "SHARE_RANGE", "SUSPECT_RATIO"]
@@ -321,6 +322,7 @@ def suspected_faults(force: str, store=None, *, ratio: float = SUSPECT_RATIO, st
     """
     counts = data.monthly_counts(force=force, crime_type="all_crime", by=("month",), store=store, faults=False,
                                  start=start, end=end).set_index("month")["count"]
+    counts = check_monthly(counts, f"{force}: monthly counts", error=DataError)  # neighbours are months apart
     register = caveats_mod.current_register()
     registered = caveats_mod.faulty_months(register, force, ["all_crime"])
     rows = []

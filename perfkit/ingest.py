@@ -67,6 +67,7 @@ import pyarrow.parquet as pq
 
 from perfkit import config
 from perfkit.errors import DataError, PerfkitError
+from perfkit.periods import parse_month
 from perfkit.store import Store, Transaction, months_to_period, write_partition_file
 
 __all__ = [
@@ -270,7 +271,7 @@ class _Source:
 
 def _today() -> pd.Period:
     """The current month (tests replace this to fix the date)."""
-    return pd.Period(_dt.date.today(), freq="M")
+    return parse_month(_dt.date.today())
 
 
 def _display(path: Path) -> str:
@@ -578,7 +579,7 @@ def _parse_police(source: _Source, known: "set[str]", today: pd.Period, pending:
         return _Parsed(source, family, force, month, "", skipped=True, ignored="stop-and-search files are not used")
     if not _MONTH_RE.match(month):
         raise DataError(f"{label}: file name month {month!r} is not a month; expected YYYY-MM")
-    if pd.Period(month, freq="M") > today:
+    if parse_month(month, f"{label}: file name month", error=DataError) > today:
         raise DataError(
             f"{label}: file name month {month} is in the future; expected a month up to {today} "
             "(data.police.uk publishes about two months in arrears)"
@@ -948,7 +949,7 @@ def _parse_counts(path: Path, today: pd.Period, warnings: list[str]) -> tuple[pd
     if bad is not None:
         raise fail(bad, "month", table["month"][bad].as_py(), "a month written YYYY-MM (unparseable date)")
     latest = pc.max(col).as_py()
-    if pd.Period(latest, freq="M") > today:
+    if parse_month(latest, "month", error=DataError) > today:
         bad = _first(pc.equal(col, latest))
         raise fail(bad, "month", latest, f"a month up to {today} (this month is in the future)")
     months = col

@@ -25,6 +25,7 @@ import pandas as pd
 
 from perfkit import data
 from perfkit.errors import DataError
+from perfkit.periods import check_monthly
 from perfkit.plan import Measure, Plan
 
 __all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES"]
@@ -105,9 +106,7 @@ def _monthly_index(series: pd.Series) -> pd.Series:
     """A complete monthly index from first to last month; gaps become NaN."""
     if series.empty:
         return series.astype(float)
-    series = series.sort_index()
-    full = pd.period_range(series.index.min(), series.index.max(), freq="M")
-    return series.reindex(full).astype(float)
+    return check_monthly(series, "monthly figures", error=DataError).rename_axis(None)
 
 
 def _police_uk(measure: Measure, force: str, store, faults: bool = True) -> pd.Series:

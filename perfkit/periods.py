@@ -24,10 +24,12 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from perfkit.errors import ConfigError
@@ -37,6 +39,7 @@ __all__ = [
     "Window",
     "parse_quarter",
     "parse_month",
+    "check_monthly",
     "month_range",
     "latest_complete_quarter",
     "quarters_between",
@@ -57,25 +60,88 @@ _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*[-/]\s*(\d{2})\s*(?:-|\s+)\s*Q([1-4])\s
 _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 
 
-def parse_month(text: str | pd.Period, *, what: str = "month") -> pd.Period:
-    """Parse ``YYYY-MM`` into a monthly :class:`pandas.Period`.
+def parse_month(value, where: str = "month", *, what: "str | None" = None, error: type = ConfigError) -> pd.Period:
+    """The month ``value`` names, as a monthly :class:`pandas.Period`: the one month parser of perfkit.
+
+    Accepts ``YYYY-MM`` text (surrounding spaces ignored), a :class:`pandas.Period` of any
+    frequency (its month), or a date or timestamp (the month it falls in). Anything else, such as
+    ``"May"`` (which pandas would read as a year), ``"2015-13"`` or ``"2015-04-01"``, is refused.
+
+    ``where`` names the value in the error (a file and key, or an argument); ``what`` is its older
+    name. ``error`` is the exception class raised (a :class:`~perfkit.errors.ConfigError` unless
+    the caller has its own).
 
     Raises
     ------
     ConfigError
-        If the text is not a valid ``YYYY-MM`` month; the message names ``what``.
+        (or ``error``) ``"<where>: found '<value>'; expected a month written YYYY-MM ..."``.
 
     Examples
     --------
     >>> parse_month("2014-01")
     Period('2014-01', 'M')
+    >>> parse_month(pd.Timestamp("2015-04-30"))
+    Period('2015-04', 'M')
     """
-    if isinstance(text, pd.Period):
-        return text.asfreq("M")
-    match = _MONTH_RE.match(str(text))
+    where = what or where
+    if isinstance(value, pd.Period):
+        return value.asfreq("M")
+    if isinstance(value, (pd.Timestamp, _dt.date, np.datetime64)) and not pd.isna(value):
+        return pd.Timestamp(value).to_period("M")
+    match = _MONTH_RE.match(value) if isinstance(value, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ConfigError(f"{what}: found {text!r}; expected a month written YYYY-MM, e.g. 2015-04")
+        raise error(f"{where}: found {value!r}; expected a month written YYYY-MM (e.g. 2015-04) or a pandas Period")
     return pd.Period(f"{match.group(1)}-{match.group(2)}", freq="M")
+
+
+def check_monthly(series, where: str = "series", *, error: type = ConfigError, fill: bool = True,
+                  numeric: bool = True) -> pd.Series:
+    """A series checked as monthly, the one check of perfkit: one value per month, in order.
+
+    The index must be a monthly :class:`pandas.PeriodIndex`, a :class:`pandas.DatetimeIndex`
+    (each date becomes its month) or months written ``YYYY-MM`` (read by :func:`parse_month`).
+    A month given twice is an error naming the months. Values become floats (``numeric``; an
+    error if some are not numbers, ``None``/NaN stay missing). The result is sorted by month and,
+    with ``fill``, complete from its first to its last month, a month absent becoming NaN. The
+    name of the series and of its index are kept.
+
+    Raises
+    ------
+    ConfigError
+        (or ``error``) naming ``where``, what was found and what was expected.
+
+    Examples
+    --------
+    >>> s = pd.Series([3, 1], index=pd.PeriodIndex(["2015-03", "2015-01"], freq="M"))
+    >>> check_monthly(s).to_dict()
+    {Period('2015-01', 'M'): 1.0, Period('2015-02', 'M'): nan, Period('2015-03', 'M'): 3.0}
+    """
+    if not isinstance(series, pd.Series):
+        raise error(f"{where}: found {type(series).__name__}; expected a pandas Series indexed by month "
+                    "(a monthly PeriodIndex, e.g. pd.period_range('2015-04', periods=36, freq='M'))")
+    index = series.index
+    if isinstance(index, pd.DatetimeIndex):
+        index = index.to_period("M")
+    elif not isinstance(index, pd.PeriodIndex) and all(isinstance(v, str) for v in index):  # also: no months
+        index = pd.PeriodIndex([parse_month(v, f"{where} index", error=error) for v in index], freq="M")
+    if not isinstance(index, pd.PeriodIndex) or (len(index) and index.freqstr not in ("M", "ME")):
+        found = f"PeriodIndex of frequency {index.freqstr}" if isinstance(index, pd.PeriodIndex) else type(index).__name__
+        raise error(f"{where}: found an index of type {found}; expected a monthly PeriodIndex "
+                    "(e.g. pd.period_range('2015-04', periods=36, freq='M'))")
+    index = pd.PeriodIndex(index, freq="M", name=series.index.name)
+    if index.has_duplicates:
+        twice = sorted({str(p) for p in index[index.duplicated()]})
+        raise error(f"{where}: month(s) {', '.join(twice)} appear more than once; expected one value per month")
+    values = series.to_numpy()
+    if numeric:
+        try:
+            values = pd.to_numeric(pd.Series(values), errors="raise").to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            raise error(f"{where}: found values that are not numbers; expected numbers (NaN for a missing month)") from None
+    out = pd.Series(values, index=index, name=series.name).sort_index()
+    if fill and len(out):
+        out = out.reindex(pd.period_range(out.index[0], out.index[-1], freq="M", name=series.index.name))
+    return out
 
 
 def month_range(start: pd.Period, end: pd.Period) -> list[pd.Period]:

@@ -17,10 +17,12 @@ How it keeps a scheduled job safe
   seasonal cache). The parent computes what the index pages need in a thread once a worker has
   nothing left to start, so it takes an idle core rather than delaying the reports; the parameter
   files are read first so a mistake in one ends the run at once (exit 2).
-- Progress shows each report's real state (queued, running, done, failed): a status line redrawn
-  on a terminal, plain lines otherwise; ``--log FILE`` appends the same, timestamped, with the
-  outcome, the exit code and what the kernels wrote to stderr. The kernels' stderr never reaches
-  the terminal: it is kept in ``outputs/_work/<id>/<report>.stderr.txt``.
+- Progress goes through :mod:`logging` (logger ``perfkit.run``; ``perfkit run`` configures it
+  once): each report's real state (queued, running, done, failed) as plain lines on stderr, and on
+  a terminal a ``tqdm`` bar of the reports instead of the running lines (none under ``--quiet`` or
+  when stderr is not a terminal, so a scheduler's mail stays clean). ``--log FILE`` appends every
+  record, timestamped, with the outcome, the exit code and what the kernels wrote to stderr. The
+  kernels' stderr never reaches the terminal: it is kept in ``outputs/_work/<id>/<report>.stderr.txt``.
 - A failing report does not stop the others; the run then ends with exit code 1 naming the report,
   the cell and the error, keeps the executed notebook under ``outputs/_work/<id>/`` for debugging,
   and publishes nothing.
@@ -42,6 +44,7 @@ import ctypes
 import fcntl
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import platform
@@ -63,6 +66,8 @@ from perfkit.errors import PerfkitError
 # checks IRI formats, so the run's processes go without it.
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Job", "RunResult", "plan_jobs", "run_quarter", "main", "verify_main", "REPORTS", "sha256_file"]
 
@@ -207,69 +212,6 @@ def _describe_cell(cell_number: int, source: str) -> str:
     return f"cell {cell_number}" + (f" ({first})" if first else "")
 
 
-def _failed_cell(executed: Path) -> str:
-    """The cell Papermill marked as running or failed in an executed notebook ("" if none)."""
-    import nbformat
-
-    try:
-        notebook = nbformat.read(executed, as_version=4)
-    except Exception:
-        return ""
-    number, last = 0, ""
-    for cell in notebook.cells:
-        if "papermill-error-cell-tag" in cell.get("metadata", {}).get("tags", []):
-            continue
-        number += 1
-        meta = cell.get("metadata", {}).get("papermill", {})
-        if cell.get("cell_type") != "code":
-            continue
-        if meta.get("exception") or meta.get("status") in ("running", "failed"):
-            return _describe_cell(number, cell.get("source", ""))
-        if meta.get("start_time"):  # the last cell started is the one that was stopped (a timeout)
-            last = _describe_cell(number, cell.get("source", ""))
-    return last
-
-
-_ENGINE = "perfkit"
-
-
-def _register_engine() -> None:
-    """A Papermill engine that writes the executed notebook once, when execution ends (success,
-    error or timeout), instead of before and after every cell: Papermill's default rewrites the
-    whole notebook, images included, some forty times per report."""
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
-
-    if _ENGINE in papermill_engines._engines:
-        return
-
-    class _SaveAtEnd(NotebookExecutionManager):
-        _final = False
-
-        def save(self, **kwargs):
-            if self._final:
-                super().save(**kwargs)
-
-        def notebook_complete(self, **kwargs):
-            self._final = True
-            super().notebook_complete(**kwargs)
-
-    class _Engine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
-                             autosave_cell_every=30, **kwargs):
-            nb_man = _SaveAtEnd(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
-                                autosave_cell_every=autosave_cell_every)
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-            return nb_man.nb
-
-    papermill_engines.register(_ENGINE, _Engine)
-
-
 def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout: int, site_nav: tuple) -> dict:
     """Run one report and export both editions; returns a status dict (never raises)."""
     import nbformat
@@ -283,7 +225,17 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
     executed = work_dir / f"{job.name}.ipynb"
     stderr_log = work_dir / f"{job.name}.stderr.txt"
     nbformat.write(_load_notebook(job.notebook), source)
-    _register_engine()
+    # Papermill writes the executed notebook once, when execution ends (request_save_on_cell_execute
+    # off: its default rewrites the whole notebook, images included, some forty times per report).
+    # nbclient's public hooks tell which cell is running, and hand over the notebook, so a cell that
+    # times out or a kernel that dies is still named and its notebook kept for debugging.
+    seen = {}
+
+    def notebook_started(notebook, **_):
+        seen["notebook"] = notebook
+
+    def cell_started(cell, cell_index, **_):
+        seen["cell"] = (cell_index, cell.get("source", "")) if cell.get("cell_type") == "code" else seen.get("cell")
 
     def failed(error: str) -> dict:
         return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started, "error": error,
@@ -294,13 +246,19 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
             papermill.execute_notebook(
                 str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
                 progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
-                cwd=str(config.project_root()), engine_name=_ENGINE,
+                cwd=str(config.project_root()), request_save_on_cell_execute=False,
+                on_notebook_start=notebook_started, on_cell_start=cell_started,
             )
     except PapermillExecutionError as exc:
         return failed(f"{_describe_cell(exc.cell_index + 1, exc.source)}: {exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, timed out, or could not start: report it, don't crash the run
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        where = _failed_cell(executed) if executed.exists() else ""
+        if "notebook" in seen:
+            try:
+                nbformat.write(seen["notebook"], executed)
+            except Exception:
+                pass  # keeping it is a help, not a need
+        where = _describe_cell(seen["cell"][0] + 1, seen["cell"][1]) if seen.get("cell") else ""
         if type(exc).__name__ == "CellTimeoutError":
             text = f"the cell ran longer than --cell-timeout {cell_timeout} s and was stopped"
         elif not where and isinstance(exc, (TimeoutError, RuntimeError)):
@@ -463,97 +421,108 @@ def write_manifest(folder: Path, quarter, jobs, results, store, started_at: floa
 
 # --- the run -------------------------------------------------------------------------------------
 
-class _Log:
-    """Plain, timestamped lines appended to ``--log FILE`` (nothing when no file is given)."""
+class _LogFile(logging.FileHandler):
+    """``--log FILE``: every record, one timestamped line per line of text, as
+    ``<time> perfkit run <quarter>: <text>`` (the record's quarter, else the one the run was asked for)."""
 
-    def __init__(self, path: "Path | None", quarter: str = ""):
-        self.path = Path(path) if path else None
+    def __init__(self, path, quarter: str = ""):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(path, mode="a", encoding="utf-8")
         self.quarter = quarter
-        if self.path:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.setLevel(logging.INFO)
 
-    def write(self, message: str) -> None:
-        if not self.path:
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record.created))
+        quarter = getattr(record, "quarter", "") or self.quarter
+        prefix = f"perfkit run {quarter}" if quarter else "perfkit run"
+        lines = record.getMessage().rstrip("\n").splitlines() or [""]
+        return "\n".join(f"{stamp} {prefix}: {line}" for line in lines)
+
+
+class _Terminal(logging.Handler):
+    """The user's stderr: ``perfkit run: <text>``, written through ``tqdm.write`` so a progress bar
+    is redrawn below it. Records marked ``file_only`` (the start line, exit codes, the kernels'
+    stderr) stay out; with a bar, so do "running" states (the bar shows them)."""
+
+    def __init__(self, level: int, bar: bool):
+        super().__init__(level)
+        self.bar = bar
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "file_only", False) or (self.bar and getattr(record, "state", "") == "running"):
             return
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        prefix = f"perfkit run {self.quarter}" if self.quarter else "perfkit run"
-        lines = message.rstrip("\n").splitlines() or [""]
-        with open(self.path, "a", encoding="utf-8") as handle:
-            for line in lines:
-                handle.write(f"{stamp} {prefix}: {line}\n")
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(f"perfkit run: {record.getMessage()}", file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(path=None, quarter: str = "", quiet: bool = False) -> list:
+    """Send the ``perfkit`` loggers' records to stderr (warnings only when ``quiet``) and, when
+    ``path`` is given, to that log file; returns the handlers (pass them to :func:`release_logging`)."""
+    handlers = [_Terminal(logging.WARNING if quiet else logging.INFO, bar=not quiet and _is_terminal())]
+    if path:
+        handlers.append(_LogFile(path, quarter))
+    root = logging.getLogger("perfkit")
+    root.setLevel(logging.INFO)
+    for handler in handlers:
+        root.addHandler(handler)
+    return handlers
+
+
+def release_logging(handlers) -> None:
+    """Detach and close handlers from :func:`configure_logging`."""
+    root = logging.getLogger("perfkit")
+    for handler in handlers:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def _is_terminal() -> bool:
+    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
 
 class _Progress:
-    """Each report's real state (queued, running, done, failed).
+    """Each report's real state (queued, running, done, failed): every change is logged, and on a
+    terminal a tqdm bar counts the reports ended, the running ones and their seconds after it."""
 
-    On a terminal: a status line redrawn in place, with a permanent line as each report ends. Not
-    on a terminal (cron, systemd, CI): one plain line per change of state. Every change also goes to
-    the log file, when there is one.
-    """
+    def __init__(self, names, quarter: str, show: bool = True):
+        from tqdm import tqdm
 
-    def __init__(self, names, stream=sys.stderr, log: "_Log | None" = None, show: bool = True):
         self.states = {n: "queued" for n in names}
         self.since = {n: time.time() for n in names}
-        self.started = time.time()
-        self.stream = stream
-        self.show = show
-        self.live = show and hasattr(stream, "isatty") and stream.isatty()
-        self.log = log or _Log(None)
-        self._drawn = False
-
-    def _clear(self) -> None:
-        if self._drawn:
-            self.stream.write("\r\033[K")
-            self._drawn = False
-
-    def _draw(self) -> None:
-        now = time.time()
-        counts = {s: sum(1 for v in self.states.values() if v == s) for s in ("queued", "running", "done", "failed")}
-        running = ", ".join(f"{n} {now - self.since[n]:.0f}s" for n, v in self.states.items() if v == "running")
-        line = (f"[{now - self.started:4.0f}s] done {counts['done']}/{len(self.states)}"
-                + (f", failed {counts['failed']}" if counts["failed"] else "")
-                + f", queued {counts['queued']}" + (f"; running: {running}" if running else ""))
-        width = max(20, shutil.get_terminal_size().columns - 1)
-        self.stream.write("\r\033[K" + line[:width])
-        self.stream.flush()
-        self._drawn = True
+        self.quarter = quarter
+        self.bar = tqdm(total=len(self.states), unit="report", desc="reports", file=sys.stderr, leave=False,
+                        dynamic_ncols=True, disable=not (show and _is_terminal()),
+                        bar_format="{desc}: {n_fmt}/{total_fmt} {bar} [{elapsed}{postfix}]")
 
     def message(self, text: str) -> None:
         """A line for the user (and the log)."""
-        self.log.write(text)
-        if self.show:
-            self._clear()
-            self.stream.write(f"perfkit run: {text}\n")
-            if self.live:
-                self._draw()
-            self.stream.flush()
+        log.info(text, extra={"quarter": self.quarter})
 
     def update(self, name: str, state: str, detail: str = "") -> None:
         if self.states.get(name) == state:
             return
         self.states[name] = state
         self.since[name] = time.time()
-        text = f"{name}: {state}" + (f" {detail}" if detail else "")
-        self.log.write(text)
-        if not self.show:
-            return
-        if self.live:
-            self._clear()
-            if state in ("done", "failed"):
-                self.stream.write(f"perfkit run: {text}\n")
-            self._draw()
-        else:
-            self.stream.write(f"perfkit run: {text}\n")
-            self.stream.flush()
+        log.info(f"{name}: {state}" + (f" {detail}" if detail else ""), extra={"quarter": self.quarter, "state": state})
+        if state in ("done", "failed"):
+            self.bar.update(1)
+        self.tick()
 
     def tick(self) -> None:
-        if self.live:
-            self._draw()
+        if self.bar.disable:
+            return
+        now = time.time()
+        failed = sum(1 for v in self.states.values() if v == "failed")
+        running = ", ".join(f"{n} {now - self.since[n]:.0f}s" for n, v in self.states.items() if v == "running")
+        self.bar.set_postfix_str((f"failed {failed}; " if failed else "") + (f"running: {running}" if running else ""))
 
     def close(self) -> None:
-        if self.live:
-            self._clear()
-            self.stream.flush()
+        self.bar.close()
 
 
 def warm_up(quarter, plan, store) -> None:
@@ -611,7 +580,21 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
         raise PerfkitError(f"--only: unknown report {only!r}; expected one of {', '.join(REPORTS)}")
     _check_parameter_files()
     jobs_n = max(1, jobs or os.cpu_count() or 1)
-    logger = _Log(log, q.id)
+    handlers = [_LogFile(log, q.id)] if log else []  # a caller's own log file (``perfkit run`` sets up its own)
+    for handler in handlers:
+        logging.getLogger("perfkit").addHandler(handler)
+        logging.getLogger("perfkit").setLevel(logging.INFO)
+    try:
+        return _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, start_timeout, cell_timeout,
+                           warm, progress, started)
+    finally:
+        release_logging(handlers)
+
+
+def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, start_timeout, cell_timeout, warm,
+                progress, started) -> RunResult:
+    """:func:`run_quarter` once the quarter and parameters are known: render, check, publish."""
+    from perfkit import site
 
     with quarter_lock(outputs, q.id):
         _clean_stale(outputs, q.id)
@@ -629,7 +612,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
             all_jobs = plan_jobs(q, plan, settings, store=store, deep_dive=deep_dive, downloads_dir=str(staging))
             todo = [j for j in all_jobs if only is None or j.name == only]
             nav = site.quarter_nav(all_jobs)
-            tracker = _Progress([j.name for j in todo], log=logger, show=progress)
+            tracker = _Progress([j.name for j in todo], q.id, show=progress)
             tracker.message(f"rendering {len(todo)} report(s) of {q.id}, {min(jobs_n, len(todo))} at a time, "
                             f"into {_rel(outputs)}")
             # Start the workers first: they import Papermill and the exporter while this process
@@ -682,7 +665,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
                 for line in data_checks(q, plan, store):
                     tracker.message(line)
             tracker.close()
-            _log_kernel_stderr(logger, results)
+            _log_kernel_stderr(q.id, results)
             run = RunResult(q.id, None)
             order = {j.name: i for i, j in enumerate(todo)}
             results.sort(key=lambda r: order[r["name"]])
@@ -799,16 +782,15 @@ def _stop_pool(pool) -> None:
             pass
 
 
-def _log_kernel_stderr(logger: _Log, results) -> None:
-    """Copy what each report's kernel and Papermill wrote to stderr into the log file."""
-    if not logger.path:
-        return
+def _log_kernel_stderr(quarter: str, results) -> None:
+    """Copy what each report's kernel and Papermill wrote to stderr into the log file (not the terminal)."""
     for r in results:
         path = Path(r.get("stderr", ""))
         if r.get("stderr") and path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace").strip()
             if text:
-                logger.write("\n".join(f"{r['name']} stderr: {line}" for line in text.splitlines()))
+                log.info("\n".join(f"{r['name']} stderr: {line}" for line in text.splitlines()),
+                         extra={"quarter": quarter, "file_only": True})
 
 
 _EPILOG = """exit codes (for a scheduler):
@@ -853,41 +835,47 @@ def main(argv: list[str]) -> int:
     import signal
 
     args = _parser().parse_args(argv)
-    logger = _Log(args.log, args.quarter)
-    logger.write(f"start: perfkit run {' '.join(argv)} (pid {os.getpid()})")
+    handlers = configure_logging(args.log, args.quarter, quiet=args.quiet)
+    try:
+        return _main(args, argv, handlers)
+    finally:
+        release_logging(handlers)
+
+
+def _main(args, argv, handlers) -> int:
+    import signal
+
+    file_only = {"file_only": True}
+    log.info(f"start: perfkit run {' '.join(argv)} (pid {os.getpid()})", extra=file_only)
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     try:
         result = run_quarter(args.quarter, only=args.only, deep_dive=args.deep_dive, jobs=args.jobs,
                              store=args.store, outputs=Path(args.outputs) if args.outputs else None,
                              start_timeout=args.start_timeout, cell_timeout=args.cell_timeout,
-                             progress=not args.quiet, log=args.log)
+                             progress=not args.quiet)
     except PerfkitError as exc:
-        logger.write(f"error: {exc}")
-        logger.write(f"exit {exc.exit_code}")
+        log.error(f"error: {exc}", extra=file_only)  # the CLI prints it
+        log.info(f"exit {exc.exit_code}", extra=file_only)
         raise
     except (KeyboardInterrupt, _Terminated):
-        print("perfkit run: interrupted; nothing published, the previous edition (if any) is unchanged",
-              file=sys.stderr)
-        logger.write("interrupted; nothing published")
-        logger.write("exit 130")
+        log.error("interrupted; nothing published, the previous edition (if any) is unchanged")
+        log.info("exit 130", extra=file_only)
         return 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    logger.quarter = result.quarter
+    for handler in handlers:
+        if isinstance(handler, _LogFile):
+            handler.quarter = result.quarter
     if not result.ok:
         for name, error in result.errors.items():
-            line = f"{name} failed: {error}"
-            print(f"perfkit run: {line}", file=sys.stderr)
-            logger.write(line)
-        line = f"{result.quarter}: nothing published; the previous edition (if any) is unchanged"
-        print(f"perfkit run: {line}", file=sys.stderr)
-        logger.write(line)
-        logger.write(f"exit {EXIT_FAILED}")
+            log.error(f"{name} failed: {error}")
+        log.error(f"{result.quarter}: nothing published; the previous edition (if any) is unchanged")
+        log.info(f"exit {EXIT_FAILED}", extra=file_only)
         return EXIT_FAILED
     print(f"published {_rel(result.published)}/index.html")
-    logger.write(f"published {_rel(result.published)}/index.html")
-    logger.write(f"exit {EXIT_OK}")
+    log.info(f"published {_rel(result.published)}/index.html", extra=file_only)
+    log.info(f"exit {EXIT_OK}", extra=file_only)
     return EXIT_OK
 
 

@@ -53,6 +53,7 @@ import pandas as pd
 from scipy import stats
 
 from perfkit import config
+from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
     "SeasonalityTest",
@@ -92,30 +93,9 @@ _MONTH_ABBR = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "o
 # ================================================================================================
 def _check_series(series: Any) -> pd.Series:
     """A float Series on a complete monthly PeriodIndex, or a ValueError saying what was expected."""
-    if not isinstance(series, pd.Series):
-        raise ValueError(
-            f"series: found {type(series).__name__}; expected a pandas Series of monthly counts "
-            "indexed by a monthly PeriodIndex"
-        )
-    index = series.index
-    if not isinstance(index, pd.PeriodIndex) or index.freqstr not in ("M", "ME"):
-        found = getattr(index, "freqstr", None) or type(index).__name__
-        raise ValueError(
-            f"series index: found {found}; expected a monthly PeriodIndex (freq 'M'), e.g. "
-            "pd.period_range('2015-01', '2018-09', freq='M')"
-        )
-    if len(series) == 0:
+    if isinstance(series, pd.Series) and len(series) == 0:
         raise ValueError("series: found no months; expected a monthly series")
-    if index.has_duplicates:
-        dup = index[index.duplicated()][0]
-        raise ValueError(f"series index: month {dup} appears more than once; expected each month once")
-    try:
-        values = pd.to_numeric(series, errors="raise").astype(float)
-    except (TypeError, ValueError):
-        raise ValueError("series: found non-numeric values; expected counts (numbers, NaN for a missing month)") from None
-    values = values.sort_index()
-    full = pd.period_range(values.index[0], values.index[-1], freq="M")
-    values = values.reindex(full)
+    values = check_monthly(series, "series", error=ValueError).rename_axis(None)
     if (values < 0).any():
         month = values.index[(values < 0).to_numpy()][0]
         raise ValueError(f"series: found a negative value at {month}; expected counts of 0 or more")
@@ -164,10 +144,7 @@ def _parse_shift(value: Any) -> pd.Period:
         return value.to_period("M")
     if not isinstance(value, str) and hasattr(value, "date"):  # a Caveat or LevelShift
         return _parse_shift(value.date)
-    text = str(value)
-    if not re.fullmatch(r"\s*\d{4}-\d{2}\s*", text):
-        raise ValueError(f"shifts: found {value!r}; expected months written YYYY-MM or pandas Periods")
-    return pd.Period(text.strip(), freq="M")
+    return parse_month(value, "shifts", error=ValueError)
 
 
 # ================================================================================================
@@ -383,8 +360,20 @@ def _extremes(si: pd.Series, multiplicative: bool) -> np.ndarray:
     r = np.log(si.to_numpy()) if multiplicative else si.to_numpy()
     med = pd.Series(r).groupby(si.index.month.to_numpy()).transform("median").to_numpy()
     dev = r - med
-    mad = 1.4826 * np.median(np.abs(dev - np.median(dev)))
+    mad = float(stats.median_abs_deviation(dev, scale="normal"))
     return np.abs(dev) > 4 * mad if mad > 0 else np.zeros(len(r), dtype=bool)
+
+
+def _stable_anova(groups: list) -> tuple[float, float]:
+    """X-13's stable-seasonality test: the one-way ANOVA F and p of the seasonal-irregular values
+    grouped by calendar month (``scipy.stats.f_oneway``); F is infinite (p 0) when the months differ
+    but nothing varies within them, 0 (p 1) when nothing varies at all."""
+    n, k = sum(len(g) for g in groups), len(groups)
+    if n - k <= 0 or all(np.ptp(g) == 0 for g in groups):  # no variation within months to test against
+        between = k > 1 and np.ptp([g.mean() for g in groups]) > 0
+        return (np.inf, 0.0) if between else (0.0, 1.0)
+    anova = stats.f_oneway(*groups)
+    return float(anova.statistic), float(anova.pvalue)
 
 
 def _seasonality(values: pd.Series) -> SeasonalityTest:
@@ -407,17 +396,7 @@ def _seasonality(values: pd.Series) -> SeasonalityTest:
     groups = [si.to_numpy()[months == m] for m in range(1, 13)]
     si_full = si.reindex(pd.period_range(si.index[0], si.index[-1], freq="M"))
     groups = [g for g in groups if len(g)]
-    n = len(si)
-    k = len(groups)
-    grand = si.mean()
-    ss_between = sum(len(g) * (g.mean() - grand) ** 2 for g in groups)
-    ss_within = sum(((g - g.mean()) ** 2).sum() for g in groups)
-    df_b, df_w = k - 1, n - k
-    if df_w <= 0 or ss_within <= 0:
-        stable_f, stable_p = (np.inf, 0.0) if ss_between > 0 else (0.0, 1.0)
-    else:
-        stable_f = (ss_between / df_b) / (ss_within / df_w)
-        stable_p = float(stats.f.sf(stable_f, df_b, df_w))
+    stable_f, stable_p = _stable_anova(groups)
     try:
         kruskal_h, kruskal_p = stats.kruskal(*groups)
     except ValueError:  # every value identical

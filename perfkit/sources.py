@@ -61,6 +61,7 @@ import pandas as pd
 
 from perfkit import forces
 from perfkit.errors import DataError
+from perfkit.periods import parse_month
 
 __all__ = [
     "CRIME_TYPES",
@@ -92,7 +93,7 @@ _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # Shared helpers
 # --------------------------------------------------------------------------------------------
 def _today() -> pd.Period:
-    return pd.Period(date.today(), freq="M")
+    return parse_month(date.today())
 
 
 def _check_file(path) -> Path:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.errors import PerfkitError
+from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
     "xmr",
@@ -91,36 +92,12 @@ class SPCInputError(PerfkitError, ValueError):
 # --- input checking --------------------------------------------------------------------------
 
 def _month(value: object, what: str) -> pd.Period:
-    try:
-        if isinstance(value, pd.Period):
-            return value.asfreq("M")
-        return pd.Period(value, freq="M")
-    except (ValueError, TypeError):
-        raise SPCInputError(f"{what}: found {value!r}; expected a month, pd.Period or 'YYYY-MM'") from None
+    return parse_month(value, what, error=SPCInputError)
 
 
 def _monthly_series(series: object) -> pd.Series:
     """A float Series on a complete monthly PeriodIndex (absent months become NaN)."""
-    if not isinstance(series, pd.Series):
-        raise SPCInputError(f"series: found {type(series).__name__}; expected a pandas Series with a monthly PeriodIndex")
-    index = series.index
-    if isinstance(index, pd.DatetimeIndex):
-        index = index.to_period("M")
-    if not isinstance(index, pd.PeriodIndex) or index.freqstr not in ("M", "ME"):
-        raise SPCInputError(
-            f"series: found an index of type {type(series.index).__name__}; expected a monthly "
-            "PeriodIndex (e.g. pd.period_range('2015-04', periods=36, freq='M'))"
-        )
-    if index.has_duplicates:
-        dup = sorted({str(p) for p in index[index.duplicated()]})
-        raise SPCInputError(f"series: month(s) {', '.join(dup)} appear more than once; expected one value per month")
-    try:
-        values = pd.to_numeric(pd.Series(series.to_numpy(), index=index), errors="raise").astype(float)
-    except (ValueError, TypeError):
-        raise SPCInputError("series: found non-numeric values; expected numbers (NaN for a missing month)") from None
-    values = values.sort_index()
-    if len(values):
-        values = values.reindex(pd.period_range(values.index[0], values.index[-1], freq="M"))
+    values = check_monthly(series, "series", error=SPCInputError).rename(None)
     values.index.name = "month"
     return values
 

@@ -54,6 +54,7 @@ import pyarrow.parquet as pq
 
 from perfkit import config
 from perfkit.errors import DataError
+from perfkit.periods import parse_month
 
 __all__ = ["FORMAT_VERSION", "Store", "Transaction", "period_columns_to_text", "text_columns_to_period", "months_to_period", "write_partition_file"]
 
@@ -97,7 +98,8 @@ def text_columns_to_period(table: pa.Table) -> pd.DataFrame:
             # Parse each distinct month once: tables hold few distinct months in many rows, and
             # parsing every string is what made reading slow.
             codes = pd.Categorical(frame[column])
-            months = pd.PeriodIndex([pd.Period(c, freq="M") for c in codes.categories], dtype="period[M]")
+            months = pd.PeriodIndex([parse_month(c, f"stored column {column}", error=DataError)
+                                     for c in codes.categories], dtype="period[M]")
             taken = months.take(codes.codes, allow_fill=True, fill_value=pd.NaT) if len(months) else \
                 pd.PeriodIndex([pd.NaT] * len(frame), dtype="period[M]")
             frame[column] = pd.array(taken, dtype="period[M]")

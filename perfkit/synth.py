@@ -37,6 +37,7 @@ import pandas as pd
 
 from perfkit import forces as _forces
 from perfkit.errors import PerfkitError
+from perfkit.periods import parse_month
 
 __all__ = ["HEADER", "DEFAULT_FORCES", "write_archive", "generate_month", "main"]
 
@@ -113,8 +114,8 @@ _NO_LOCATION = 0.005           # share of rows with no LSOA or coordinates
 
 def _month(text) -> pd.Period:
     try:
-        return pd.Period(str(text), freq="M")
-    except (ValueError, TypeError):
+        return parse_month(str(text), "month", error=PerfkitError)
+    except PerfkitError:
         raise PerfkitError(f"month {text!r}: expected YYYY-MM, e.g. 2017-01") from None
 
 

@@ -1,12 +1,16 @@
 """Financial-year quarters and windows, with reference values worked out by hand."""
 
+import datetime
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit.errors import ConfigError
+from perfkit.errors import ConfigError, DataError
 from perfkit.periods import (
     Quarter,
     Window,
+    check_monthly,
     deep_dive_objective,
     latest_complete_quarter,
     parse_month,
@@ -113,3 +117,74 @@ def test_deep_dive_rotation():
     # An override does not shift the rotation for the next quarter.
     assert deep_dive_objective(Quarter(2016, 3), anchor=anchor, overrides={"2016-17-Q2": 4}) == 2
     assert deep_dive_objective(Quarter(2015, 1), objectives=(3, 1), anchor=Quarter(2015, 2)) == 1
+
+
+@pytest.mark.parametrize("value", ["2015-04", " 2015-04 ", pd.Period("2015-04", "M"), pd.Period("2015-04-17", "D"),
+                                   pd.Period("2015Q2", "Q").asfreq("M", "start"), pd.Timestamp("2015-04-30 23:00"),
+                                   datetime.date(2015, 4, 1), np.datetime64("2015-04-09")])
+def test_parse_month_reads_text_periods_and_dates_as_their_month(value):
+    assert parse_month(value) == pd.Period("2015-04", "M")
+
+
+@pytest.mark.parametrize("value", ["May", "April 2015", "2015-4", "2015-00", "2015-04-01", "201504", 201504, None, ""])
+def test_parse_month_names_where_what_was_found_and_what_was_expected(value):
+    with pytest.raises(ConfigError) as caught:
+        parse_month(value, "params/quarters.yaml: 2015-16-Q1.start")
+    message = str(caught.value)
+    assert message.startswith(f"params/quarters.yaml: 2015-16-Q1.start: found {value!r};")
+    assert "expected a month written YYYY-MM" in message
+
+
+def test_parse_month_raises_the_callers_error_class():
+    with pytest.raises(DataError, match="file name month: found 'May'"):
+        parse_month("May", "file name month", error=DataError)
+    with pytest.raises(ConfigError, match="^start: found"):  # the older keyword still names it
+        parse_month("x", what="start")
+
+
+def test_check_monthly_sorts_fills_gaps_and_keeps_names():
+    s = pd.Series([3, "1", None], index=pd.PeriodIndex(["2015-04", "2015-01", "2015-02"], freq="M", name="month"),
+                  name="count")
+    out = check_monthly(s)
+    assert list(out.index.astype(str)) == ["2015-01", "2015-02", "2015-03", "2015-04"]
+    assert out.tolist()[0] == 1.0 and np.isnan(out.tolist()[1]) and np.isnan(out.tolist()[2]) and out.tolist()[3] == 3.0
+    assert out.dtype == float and out.name == "count" and out.index.name == "month" and out.index.freqstr == "M"
+    assert list(check_monthly(s, fill=False).index.astype(str)) == ["2015-01", "2015-02", "2015-04"]
+
+
+def test_check_monthly_reads_dates_and_month_text_as_months():
+    dates = pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2015-01-31", "2015-03-01"]))
+    assert check_monthly(dates).index.equals(pd.period_range("2015-01", "2015-03", freq="M"))
+    text = pd.Series([1.0, 2.0], index=["2015-02", "2015-01"])
+    assert check_monthly(text).tolist() == [2.0, 1.0]
+    assert check_monthly(pd.Series([], dtype=float)).empty
+
+
+@pytest.mark.parametrize("series, found", [
+    ([1, 2], "found list; expected a pandas Series indexed by month"),
+    (pd.Series([1.0, 2.0]), "found an index of type RangeIndex; expected a monthly PeriodIndex"),
+    (pd.Series([1.0], index=pd.PeriodIndex(["2015Q1"], freq="Q")), "PeriodIndex of frequency Q-DEC"),
+    (pd.Series([1.0, 2.0], index=pd.PeriodIndex(["2015-01", "2015-01"], freq="M")), "month(s) 2015-01 appear more than once"),
+    (pd.Series([1.0, 2.0], index=pd.DatetimeIndex(["2015-01-01", "2015-01-20"])), "month(s) 2015-01 appear more than once"),
+    (pd.Series(["a", 2.0], index=pd.period_range("2015-01", periods=2, freq="M")), "found values that are not numbers"),
+    (pd.Series([1.0], index=["January"]), "counts.csv index: found 'January'; expected a month written YYYY-MM"),
+])
+def test_check_monthly_names_where_what_was_found_and_what_was_expected(series, found):
+    with pytest.raises(DataError) as caught:
+        check_monthly(series, "counts.csv", error=DataError)
+    assert str(caught.value).startswith("counts.csv") and found in str(caught.value)
+
+
+def test_every_module_uses_the_one_month_parser_and_series_check():
+    """The modules that read months go through parse_month / check_monthly (no private copies)."""
+    import inspect
+
+    from perfkit import compare, measures, seasonal, spc
+
+    bad = pd.Series([1.0, 2.0], index=pd.PeriodIndex(["2015-01", "2015-01"], freq="M"))
+    for call in (lambda: spc.xmr(bad), lambda: seasonal.adjust(bad), lambda: compare.dispersion(bad)):
+        with pytest.raises(ValueError, match="2015-01 appear more than once"):
+            call()
+    for module in (compare, measures, seasonal, spc):
+        source = inspect.getsource(module)
+        assert "has_duplicates" not in source and ".freqstr not in" not in source, module.__name__

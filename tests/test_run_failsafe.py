@@ -178,3 +178,5 @@ def test_a_hung_cell_is_stopped_by_the_cell_timeout(tmp_path, monkeypatch):
     assert not result["ok"]
     assert "cell 2 (import time)" in result["error"] and "--cell-timeout 3" in result["error"], result["error"]
     assert not list(staging.rglob("*.html"))
+    kept = nbformat.read(work / "objective-9.ipynb", as_version=4)  # kept for debugging, as the run says
+    assert kept.cells[0].execution_count == 1 and "time.sleep(600)" in kept.cells[1].source

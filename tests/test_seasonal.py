@@ -149,7 +149,9 @@ def test_missing_months_are_interpolated_and_said_so():
 def test_bad_input_says_what_was_expected():
     y = _seasonal_counts()
     with pytest.raises(ValueError, match="monthly PeriodIndex"):
-        adjust(pd.Series(y.to_numpy(), index=y.index.to_timestamp()))
+        adjust(pd.Series(y.to_numpy()))  # numbered, not by month (dates are read as their months)
+    with pytest.raises(ValueError, match="2015-01 appear more than once"):
+        adjust(pd.concat([y, y.loc[[pd.Period("2015-01", "M")]]]))
     with pytest.raises(ValueError, match="expected one of 'auto', 'x13', 'stl', 'none'"):
         adjust(y, method="x12")
     with pytest.raises(ValueError, match="at least 36"):
@@ -253,3 +255,46 @@ def test_month_length_only_pattern_is_not_adjusted():
     if t.month_length_only:  # per day the pattern is February's three missing days
         assert res.method == "none" and "beyond month length" in res.reason
     assert not t.seasonal and res.method == "none"
+
+
+def test_stable_seasonality_anova_agrees_with_the_sums_of_squares():
+    """The stable-seasonality F test is scipy.stats.f_oneway; it must equal the one-way ANOVA
+    written out from its sums of squares, with the F distribution's tail for p."""
+    from scipy import stats
+
+    from perfkit.seasonal import _stable_anova
+
+    rng = np.random.default_rng(11)
+    for effect in (0.0, 0.02, 0.2):
+        groups = [1 + effect * np.sin(m) + rng.normal(0, 0.05, 5 + (m % 2)) for m in range(12)]
+        n, k = sum(len(g) for g in groups), len(groups)
+        grand = np.concatenate(groups).mean()
+        between = sum(len(g) * (g.mean() - grand) ** 2 for g in groups) / (k - 1)
+        within = sum(((g - g.mean()) ** 2).sum() for g in groups) / (n - k)
+        f, p = _stable_anova(groups)
+        assert f == pytest.approx(between / within, rel=1e-9)
+        assert p == pytest.approx(stats.f.sf(between / within, k - 1, n - k), rel=1e-9, abs=1e-15)
+    flat = [np.full(3, float(m)) for m in range(12)]
+    assert _stable_anova(flat) == (np.inf, 0.0)
+    assert _stable_anova([np.full(3, 1.0)] * 12) == (0.0, 1.0)
+
+
+def test_extreme_months_use_the_normal_consistent_mad():
+    """The robust z of an extreme month divides by scipy.stats.median_abs_deviation(scale="normal"):
+    the median absolute deviation times 1 / Phi^-1(3/4) (= 1.482602...), written out here."""
+    from scipy import stats
+
+    from perfkit.seasonal import _extremes
+
+    idx = pd.period_range("2014-01", periods=48, freq="M")
+    rng = np.random.default_rng(5)
+    si = pd.Series(1 + rng.normal(0, 0.03, 48), index=idx)
+    si.iloc[20] = 0.55  # a partial feed
+    r = np.log(si.to_numpy())
+    dev = r - pd.Series(r).groupby(idx.month.to_numpy()).transform("median").to_numpy()
+    mad = np.median(np.abs(dev - np.median(dev))) / stats.norm.ppf(0.75)
+    assert 1 / stats.norm.ppf(0.75) == pytest.approx(1.482602218505602, rel=1e-12)
+    expected = np.abs(dev) > 4 * mad
+    flagged = _extremes(si, multiplicative=True)
+    assert flagged[20] and (flagged == expected).all()
+    assert float(stats.median_abs_deviation(dev, scale="normal")) == pytest.approx(mad, rel=1e-12)
