@@ -686,9 +686,9 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
             if only is None:
                 shutil.rmtree(work, ignore_errors=True)
             checks_page, checks = site.write_checks_page(work, q, plan, all_jobs, store=store)
-            logger.write(f"pre-publication checks: {len(checks)} finding(s) in {_rel(checks_page)}")
+            log.info(f"pre-publication checks: {len(checks)} finding(s) in {_rel(checks_page)}", extra={"quarter": q.id})
             for check in checks:
-                logger.write(check.line())
+                log.info(check.line(), extra={"quarter": q.id})
             run.published = target
             return run
         except BaseException:
