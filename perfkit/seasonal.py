@@ -661,7 +661,7 @@ class Adjustment:
             stats_text = (f"M7 {m7:.2f} and Q {q:.2f} (below 1 is acceptable)" if np.isfinite(m7) and np.isfinite(q)
                           else "M7 and Q not available")
             model = f", ARIMA model {d['arima_model']}" if d.get("arima_model") else ""
-            out.append(f"Seasonal adjustment by X-13ARIMA-SEATS ({self.mode}{model}): {stats_text}.")
+            out.append(f"Seasonal adjustment by X-13ARIMA-SEATS, {self.mode}{model}: {stats_text}.")
         elif self.method == "stl":
             out.append(f"Seasonal adjustment by STL ({self.mode}), a fallback without standard quality statistics: "
                        f"{words.lower_first(self.reason).rstrip('.')}.")
@@ -682,7 +682,7 @@ class Adjustment:
             else:
                 size = f"{sh.estimate:,.0f} a month (95% interval {sh.ci_low:,.0f} to {sh.ci_high:,.0f})"
             checked = "interval checked on dates with no known change" if sh.calibrated else "interval not checked"
-            out.append(f"Level shift at {words.month(sh.date)} ({sh.model} model): {size}; {checked}.")
+            out.append(f"Level shift at {words.month(sh.date)}, by the {sh.model}: {size}; {checked}.")
         return out
 
     @property
