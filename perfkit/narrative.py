@@ -222,7 +222,7 @@ def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: It
 def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: Iterable[Any] = (),
                        unit: str = "offences", period_label: "str | None" = None,
                        ref_label: str = "a year earlier", unit_singular: "str | None" = None,
-                       more: str = "more", fewer: str = "fewer") -> str:
+                       more: str = "more", fewer: str = "fewer", faults: "dict | None" = None) -> str:
     """The evidence for a measure in short sentences: the change, its interval and verdict first,
     then missing data, caveats and the SPC view.
 
@@ -245,6 +245,9 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
         The reference period in words, default "a year earlier".
     more, fewer : str
         Words of change ("higher"/"lower" for rates).
+    faults : dict, optional
+        Month left out -> label of the data fault that removes it ("D1"), cited where the
+        statement says which months are left out.
 
     Returns
     -------
@@ -266,4 +269,4 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
     'Homicide: no offences in 2015/16 Q1 and none a year earlier, so there is no change to test.'
     """
     return " ".join(evidence_sentences(title, comparison, spc, caveats, unit, period_label, ref_label,
-                                       unit_singular, more, fewer))
+                                       unit_singular, more, fewer, faults))
