@@ -110,3 +110,26 @@ def test_the_data_pack_data_quality_keeps_month_names_capitalised(model):
         for name in ("january", "february", "march", "april", "may 2", "june", "july", "august",
                      "september", "october", "november", "december"):
             assert name not in text, (mid, text)
+
+
+# --- the wording helpers the statements use ---------------------------------------------------------
+
+def test_sizes_of_recording_changes_read_without_glitches():
+    import pandas as pd
+
+    from perfkit.caveats import ShiftEstimate, like_for_like
+    from perfkit.seasonal import LevelShift
+
+    at = pd.Period("2015-04", "M")
+    shift = LevelShift(at, "ratio", 0.89, 0.71, 1.13, 0.34, "count")
+    assert shift.describe() == ("The level shift at April 2015 is estimated as an 11% fall (95% interval: 29% lower "
+                                "to 13% higher); not statistically significant.")
+    est = ShiftEstimate(at, 1.18, 1.02, 1.36, 0.02, 0.166, 0.07, "Poisson", 1.0, float("nan"), 60, 27, 33)
+    text = est.describe()
+    assert text.startswith("From April 2015 the recorded level shows an 18% rise beyond the usual seasonal pattern")
+    assert "(95% interval: 2% higher to 36% higher). This is statistically significant." in text
+    lfl = like_for_like(1320, 1000, est).describe()
+    for s in (shift.describe(), text, lfl):
+        assert not any(bad in s for bad in GLITCHES), s
+        assert max(words.word_count(x) for x in words.sentences(s)) <= 35, s
+    assert words.article("11%") == "an" and words.p_value(0.0004) == "p < 0.001"
