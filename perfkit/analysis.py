@@ -416,8 +416,8 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
         out.append(f"Test of the change in {cmp.label}: {_test_words(cmp)} ({words.p_value(cmp.p_value)}).")
         phi, df = float(cmp.overdispersion), float(cmp.dispersion_df)
         if phi > 1 and np.isfinite(df):
-            out.append(f"Over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, estimated on {df:g} residual "
-                       f"degrees of freedom; the scaled score statistic is referred to Student's t.")
+            out.append(f"This test allows for over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, estimated "
+                       f"from the months not compared on {df:g} residual degrees of freedom, with Student's t.")
         elif phi > 1:
             out.append(f"Over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, taken as known.")
         elif np.isfinite(df):
@@ -426,7 +426,10 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
     if ev.dispersion is not None:
         out.append(ev.dispersion.describe())
     if ev.adjustment is not None:
-        out.extend(ev.adjustment.diagnostic_notes())
+        # a level shift the count model sized is noted once, with the recording change (below)
+        sized = {str(e.at) for e in ev.shift_estimates.values()}
+        out.extend(n for n in ev.adjustment.diagnostic_notes()
+                   if not any(n.startswith(f"Level shift at {words.month(m)}:") for m in sized))
     for cav in ev.caveats:
         est = ev.shift_estimates.get(cav.id)
         if est is None:

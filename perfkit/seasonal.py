@@ -681,8 +681,9 @@ class Adjustment:
                         f"{words.p_value(sh.p_value)}")
             else:
                 size = f"{sh.estimate:,.0f} a month (95% interval {sh.ci_low:,.0f} to {sh.ci_high:,.0f})"
-            checked = "interval checked on dates with no known change" if sh.calibrated else "interval not checked"
-            out.append(f"Level shift at {words.month(sh.date)}, by the {sh.model}: {size}; {checked}.")
+            checked = "" if "calibrated" in str(sh.model) else (
+                "; interval checked on dates with no known change" if sh.calibrated else "; interval not checked")
+            out.append(f"Level shift at {words.month(sh.date)}: {size}; model: {sh.model}{checked}.")
         return out
 
     @property
