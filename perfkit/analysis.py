@@ -26,12 +26,13 @@ import numpy as np
 import pandas as pd
 
 from perfkit import caveats as caveats_mod
-from perfkit import compare, data, narrative, seasonal, spc
+from perfkit import compare, data, narrative, seasonal, spc, words
 from perfkit.measures import MeasureSeries, measure_series
 from perfkit.periods import Quarter, Window
 from perfkit.plan import Measure, Plan
 
-__all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "measure_statement", "population_for",
+__all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "measure_statement", "statement_sentences",
+           "method_notes", "population_for",
            "comparator_rates", "comparator_group", "clear_cache"]
 
 #: Caveat directions that can move the figures (others, such as a status change, only qualify them).
@@ -68,7 +69,9 @@ class MeasureEvidence:
     shift_estimates : dict
         Caveat id -> ``perfkit.caveats.ShiftEstimate`` for changes inside the series window.
     statement : str
-        The evidence statement for "what the evidence says".
+        The evidence statement for "what the evidence says", in short sentences; its first is
+        :attr:`headline`, and the test, dispersion, seasonal diagnostics and SPC rules behind it
+        are :attr:`method_notes`.
     notes : list of str
         What a reader needs to know about gaps (missing data, no figures supplied).
     chart_caveats : list
@@ -150,43 +153,29 @@ class MeasureEvidence:
             snap = self.snapshot
             if not snap.get("ref_value"):
                 return ""
-            return (f"{narrative.format_change(snap['value'] / snap['ref_value'], 'higher', 'lower')} than a year "
+            return (f"{words.change(snap['value'] / snap['ref_value'], 'higher', 'lower')} than a year "
                     f"earlier, at {_dated(snap['month'], True)}")
         cmp = self.headline_comparison
         if cmp is None or pd.isna(cmp.ratio) or not np.isfinite(cmp.ratio):
             return ""
         unequal = cmp.exposure != cmp.exposure_ref
-        words = narrative.format_change(cmp.ratio, *(("higher", "lower") if unequal else ("more", "fewer")))
-        if words == "no change":
+        said = words.change(cmp.ratio, *(("higher", "lower") if unequal else ("more", "fewer")))
+        if said == "no change":
             return f"no change on a year earlier, {cmp.label}"
-        return f"{'a rate ' if unequal else ''}{words} than a year earlier, {cmp.label}"
+        return f"{'a rate ' if unequal else ''}{said} than a year earlier, {cmp.label}"
 
-    # Minimal versions for the views; the wording helper's fuller ones replace these on merge.
     @property
     def headline(self) -> str:
-        """The statement's first sentence."""
-        text = self.statement.strip()
-        for i, ch in enumerate(text):
-            if ch == "." and (i + 1 == len(text) or text[i + 1] == " ") and not text[max(0, i - 2):i].isdigit():
-                return text[: i + 1]
-        return text
+        """The statement's first sentence: the figure, the change against a year earlier with its
+        95% interval, and whether it is statistically significant (at most 25 words)."""
+        return statement_sentences(self)[0]
 
     @property
-    def method_notes(self) -> list:
-        """Technical notes behind the figures: the test of change, over-dispersion, seasonal adjustment."""
-        notes = []
-        cmp = self.quarter_comparison if self.quarter_comparison is not None else self.rolling_comparison
-        if cmp is not None and getattr(cmp, "method", ""):
-            notes.append(f"Test of change: {cmp.method}.")
-        if self.dispersion is not None:
-            phi = float(getattr(self.dispersion, "phi", self.dispersion))
-            from perfkit import words
-
-            notes.append(f"Over-dispersion estimated from the monthly series: {words.rate(phi, 2)} times the Poisson "
-                         "variance.")
-        if self.adjustment is not None:
-            notes.append(self.adjustment.describe())
-        return notes
+    def method_notes(self) -> list[str]:
+        """Technical notes for "the numbers behind" and the methods, one short sentence each where
+        possible: the test of change and the dispersion it allows for, the seasonal adjustment's
+        method and M7/Q/F diagnostics, the recording-change models, and the SPC rules that fired."""
+        return method_notes(self)
 
     @property
     def latest_month(self) -> "pd.Period | None":
@@ -348,78 +337,148 @@ def comparator_group(force: str, name: "str | None" = None):
 
 
 def _number(value: float, unit: str) -> str:
-    if unit == "percent":
-        return f"{value:.1f}%"
-    # Whole numbers from 100 up (officer FTE 1,361.95 reads "1,362"); one decimal below.
-    return narrative.format_count(round(value)) if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    """A level in its unit's style (:func:`perfkit.words.number`)."""
+    return words.number(value, unit)
 
 
 def _dated(month: pd.Period, snapshot_day: bool) -> str:
     """'30 September 2017' for a snapshot taken at a month's end, else 'September 2017'."""
-    if snapshot_day:
-        return f"{month.days_in_month} {month.strftime('%B %Y')}"
-    return month.strftime("%B %Y")
+    return words.month_end(month) if snapshot_day else words.month(month)
 
 
-def _snapshot_statement(ev: "MeasureEvidence") -> str:
+def _snapshot_sentences(ev: "MeasureEvidence") -> list[str]:
     m, q, snap = ev.measure, ev.quarter, ev.snapshot
     month = snap["month"]
-    if ev.series.frequency == "snapshot-ratio":
-        text = (f"{m.title}: {_number(snap['value'], m.unit)} {m.unit}, from the 12 months to "
-                f"{_dated(month, False)} and the staffing figure at {_dated(month, True)}")
-    else:
-        text = f"{m.title}: {_number(snap['value'], m.unit)} {'' if m.unit == 'percent' else m.unit + ' '}at {_dated(month, True)}"
+    figure = _number(snap["value"], m.unit) + ("" if m.unit == "percent" else f" {m.unit}")
+    head = f"{m.title}: {figure} at {_dated(month, True)}"
     if month < q.start:
-        text += ", the latest published"
-    if "ref_value" in snap and snap["ref_value"]:
-        change = snap["value"] / snap["ref_value"] - 1
+        head += ", the latest published"
+    rest = []
+    if ev.series.frequency == "snapshot-ratio":
+        rest.append(f"It uses the 12 months to {words.month(month)} and the staffing figure at {_dated(month, True)}.")
+    if snap.get("ref_value"):
+        ratio = snap["value"] / snap["ref_value"]
         ref = f"{_dated(snap['ref_month'], True)} ({_number(snap['ref_value'], m.unit)})"
-        if abs(change) < 0.005:
-            text += f"; about the same as at {ref}"
+        said = words.change(ratio, "higher", "lower")
+        change = f"the same as at {ref}" if said == "no change" else f"{said} than at {ref}"
+        if words.word_count(f"{head}, {change}.") <= narrative.HEADLINE_WORDS:
+            head = f"{head}, {change}"
         else:
-            text += f"; {abs(change):.1%} {'higher' if change > 0 else 'lower'} than at {ref}"
-    return text + ". This is a snapshot figure, so no test of change is made."
+            rest.insert(0, f"That is {change}.")
+    return [head + "."] + rest + ["This is a snapshot figure, so no test of change is made."]
+
+
+def _fault_refs(ev: "MeasureEvidence", compared) -> dict:
+    """``{month: label}`` of the data faults whose months the comparison leaves out."""
+    if compared is None or compared.window is None:
+        return {}
+    spans = set(compared.window.months) | (set(compared.window_ref.months) if compared.window_ref is not None else set())
+    return {month: ref for month, ref in ev.left_out.items() if month in spans}
+
+
+def statement_sentences(ev: "MeasureEvidence") -> list[str]:
+    """The evidence statement of one measure as a list of short sentences: the headline first
+    (figure, change with its interval, significance), then the months left out, the recording
+    changes and their estimated sizes, and the SPC findings, one short sentence each."""
+    m, q = ev.measure, ev.quarter
+    if not ev.series.available:
+        # what the analysts must supply is in ev.notes (the pre-publication checks), not here
+        return [f"{m.title}: no figures are available."]
+    last = ev.series.last_month
+    compared = ev.quarter_comparison if ev.quarter_comparison is not None else ev.rolling_comparison
+    faults = _fault_refs(ev, compared)
+    if ev.snapshot:
+        out = _snapshot_sentences(ev)
+    elif ev.ends_before_quarter and ev.rolling_comparison is not None:
+        cmp = ev.rolling_comparison
+        out = narrative.evidence_sentences(m.title, cmp, spc=None, unit=m.unit, period_label=cmp.label,
+                                           faults=_fault_refs(ev, cmp))
+        out.append(f"The figures end in {words.month(last)}, before {q.label}.")
+        return out + _estimate_sentences(ev, cmp)
+    elif last is not None and last < q.start and ev.series.frequency == "monthly":
+        return [f"{m.title}: the figures end in {words.month(last)}, before {q.label}, so this quarter cannot be "
+                "reported.", "The chart shows the series to its last month."]
+    elif ev.quarter_comparison is not None:
+        out = narrative.evidence_sentences(m.title, ev.quarter_comparison, spc=None, unit=m.unit,
+                                           period_label=q.label, faults=faults)
+    elif ev.rolling_comparison is not None:
+        out = narrative.evidence_sentences(m.title, ev.rolling_comparison, spc=None, unit=m.unit,
+                                           period_label=ev.rolling_comparison.label, faults=faults)
+    else:
+        return [f"{m.title}: no figure is available up to the end of {q.label}."]
+    out += _estimate_sentences(ev, compared)
+    if ev.spc is not None and not ev.snapshot:
+        out += ev.spc.findings()
+    return out
+
+
+def _estimate_sentences(ev: "MeasureEvidence", compared) -> list[str]:
+    """One sentence per recording change whose size is estimated, the change named by title
+    unless the caveat sentence already names it."""
+    named = {getattr(c, "id", None) for c in (getattr(compared, "caveats", ()) or ())}
+    out = []
+    for cav in ev.caveats:
+        estimate = ev.shift_estimates.get(cav.id)
+        if estimate is None:
+            continue
+        title = "" if cav.id in named else f" ({words.lower_first(cav.title).rstrip('.')})"
+        said = words.change(estimate.ratio)
+        size = "no change" if said == "no change" else f"{said} {ev.measure.unit}"
+        out.append(f"The recording change {cav.ref}{title} is estimated to account for {size} (95% interval: "
+                   f"{words.between(estimate.ci_low, estimate.ci_high)}); {narrative.verdict(estimate)}.")
+    return out
 
 
 def measure_statement(ev: "MeasureEvidence") -> str:
-    """The evidence statement for one measure, in plain English (see :mod:`perfkit.narrative`)."""
-    m, q = ev.measure, ev.quarter
-    if not ev.series.available:
-        return f"{m.title}: no figures are available. " + " ".join(ev.series.notes)
-    last = ev.series.last_month
-    if ev.snapshot:
-        text = _snapshot_statement(ev)
-    elif ev.ends_before_quarter and ev.rolling_comparison is not None:
-        cmp = ev.rolling_comparison
-        text = (narrative.evidence_statement(m.title, cmp, spc=None, unit=m.unit, period_label=cmp.label)
-                + f" The figures end in {last.strftime('%B %Y')}, before {q.label}.")
-    elif last is not None and last < q.start and ev.series.frequency == "monthly":
-        return (f"{m.title}: the figures end in {last.strftime('%B %Y')}, before {q.label}, "
-                f"so this quarter cannot be reported; the chart shows the series to its last month.")
-    elif ev.quarter_comparison is not None:
-        text = narrative.evidence_statement(m.title, ev.quarter_comparison, spc=ev.spc,
-                                            unit=m.unit, period_label=q.label)
-    elif ev.rolling_comparison is not None:
-        text = narrative.evidence_statement(m.title, ev.rolling_comparison, spc=ev.spc,
-                                            unit=m.unit, period_label=ev.rolling_comparison.label)
-    else:
-        return f"{m.title}: no figure is available up to the end of {q.label}."
-    compared = ev.quarter_comparison if ev.quarter_comparison is not None else ev.rolling_comparison
-    faults = sorted({(month, ref) for month, ref in ev.left_out.items()
-                     if compared is not None and compared.window is not None
-                     and (month in compared.window or (compared.window_ref is not None and month in compared.window_ref))})
-    for month, ref in faults:
-        text = text.rstrip(".") + (f". {month.strftime('%B %Y')} is left out: its data.police.uk feed was incomplete "
-                                   f"(data fault {ref}).")
+    """The evidence statement for one measure, in short plain-English sentences (see
+    :func:`statement_sentences` and :mod:`perfkit.narrative`)."""
+    return " ".join(statement_sentences(ev))
+
+
+def _test_words(cmp) -> str:
+    if str(cmp.method).startswith("exact conditional"):
+        return "exact conditional (binomial) test with a Clopper-Pearson interval, as one count is zero"
+    if str(cmp.method).startswith("score test"):
+        return "two-sample Poisson score test with its score interval"
+    return str(cmp.method)
+
+
+def method_notes(ev: "MeasureEvidence") -> list[str]:
+    """The technical notes behind a measure's statement, one short sentence each where possible
+    (see :attr:`MeasureEvidence.method_notes`)."""
+    out = []
+    cmp = ev.headline_comparison
+    if cmp is not None and cmp.tested:
+        out.append(f"Test of the change in {cmp.label}: {_test_words(cmp)} ({words.p_value(cmp.p_value)}).")
+        phi, df = float(cmp.overdispersion), float(cmp.dispersion_df)
+        if phi > 1 and np.isfinite(df):
+            out.append(f"This test allows for over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, estimated "
+                       f"from the months not compared on {df:g} residual degrees of freedom, with Student's t.")
+        elif phi > 1:
+            out.append(f"Over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, taken as known.")
+        elif np.isfinite(df):
+            out.append(f"Dispersion: none beyond Poisson found (scale 1, estimated on {df:g} residual degrees of "
+                       "freedom).")
+    if ev.dispersion is not None:
+        out.append(ev.dispersion.describe())
+    if ev.adjustment is not None:
+        # a level shift the count model sized is noted once, with the recording change (below)
+        sized = {str(e.at) for e in ev.shift_estimates.values()}
+        out.extend(n for n in ev.adjustment.diagnostic_notes()
+                   if not any(n.startswith(f"Level shift at {words.month(m)}:") for m in sized))
     for cav in ev.caveats:
-        estimate = ev.shift_estimates.get(cav.id)
-        if estimate is not None:
-            verdict = "statistically significant" if estimate.significant else "not statistically significant"
-            title = cav.title[:1].lower() + cav.title[1:]
-            text = text.rstrip(".") + f"; the recording change {cav.ref} ({title}) is estimated at " \
-                   f"{(estimate.ratio - 1):+.0%} (95% interval {(estimate.ci_low - 1):+.0%} to " \
-                   f"{(estimate.ci_high - 1):+.0%}; {verdict})."
-    return text
+        est = ev.shift_estimates.get(cav.id)
+        if est is None:
+            continue
+        checked = (f"interval calibrated on {est.n_placebo} dates with no known change" if est.calibrated
+                   else "interval from the model alone")
+        out.append(f"Recording change {cav.ref}: {est.model} model of {est.n_months} {est.data}; rate ratio "
+                   f"{est.ratio:.2f} (95% interval {est.ci_low:.2f} to {est.ci_high:.2f}), "
+                   f"{words.p_value(est.p_value)}; {checked}.")
+    if ev.spc is not None:
+        out.append(f"SPC on the {ev.spc_basis} series.")
+        out.extend(ev.spc.rule_notes())
+    return out
 
 
 def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> None:
@@ -428,9 +487,9 @@ def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> No
         shift_estimates[cav.id] = estimate
     else:
         notes.append(
-            f"The size of the recording change {cav.ref} is not quoted: the series is too short to check the "
-            f"model's interval against dates with no known change (fewer than {caveats_mod.PLACEBO_MIN}), and "
-            "on real figures the unchecked interval is far too narrow."
+            f"The size of the recording change {cav.ref} is not quoted. The series is too short to check the "
+            f"model's interval on dates with no known change (at least {caveats_mod.PLACEBO_MIN} are needed), and "
+            "an unchecked interval is far too narrow."
         )
 
 
@@ -443,9 +502,9 @@ def _reasons(series: MeasureSeries, refs: dict, register) -> dict:
 
 
 def _windows_to(last: pd.Period) -> "tuple[Window, Window]":
-    label = f"the 12 months to {last.strftime('%B %Y')}"
+    label = f"the 12 months to {words.month(last)}"
     return (Window(last - 11, last, label),
-            Window(last - 23, last - 12, f"the 12 months to {(last - 12).strftime('%B %Y')}"))
+            Window(last - 23, last - 12, f"the 12 months to {words.month(last - 12)}"))
 
 
 def _compare(values, window, window_ref, dispersion, caveats, reasons, label, label_ref):

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from perfkit import config
+from perfkit import config, words
 from perfkit.errors import ConfigError
 from perfkit.params import Node, content_key, load_yaml
 from perfkit.periods import check_monthly, parse_month
@@ -673,41 +673,46 @@ class ShiftEstimate:
         return self.at
 
     def describe(self) -> str:
-        """The step in plain English."""
-        when = f"{_MONTH_NAMES[self.at.month - 1]} {self.at.year}"
+        """The step in short plain-English sentences: its size with the 95% interval, the verdict,
+        and what the estimate rests on."""
+        when = words.month(self.at)
         if self.change in ("stopped", "started"):
             return self._describe_zero(when)
-        pct = (self.ratio - 1) * 100
-        size = "no change" if abs(pct) < 0.5 else f"a {abs(pct):.0f}% {'rise' if pct > 0 else 'fall'}"
-        lo, hi = (self.ci_low - 1) * 100, (self.ci_high - 1) * 100
-        verdict = (
-            "statistically significant" if self.significant else "not statistically significant: it could be chance"
-        )
+        if self.ratio == 1:
+            size = "no change"
+        else:
+            pct = words.percent(abs(self.ratio - 1) * 100)
+            way = "rise" if self.ratio > 1 else "fall"
+            size = f"a {way} of {pct}" if pct.startswith("less") else f"{words.article(pct)} {pct} {way}"
+        interval = words.between(self.ci_low, self.ci_high, "higher", "lower")
+        verdict = ("This is statistically significant." if self.significant
+                   else "This is not statistically significant: it could be chance.")
         if self.data == "rolling 12-month totals":
             beyond = "beyond the trend of the rolling 12-month totals"
-            basis = f"a model of {self.n_months} quarterly rolling totals"
+            basis = f"The estimate comes from a model of {self.n_months} quarterly rolling totals."
         else:
             beyond = "beyond the usual seasonal pattern and trend"
-            basis = f"{self.model} model of {self.n_months} months"
+            basis = f"The estimate comes from a {self.model} model of {self.n_months} months."
         if self.calibrated:
-            basis += (f"; the interval allows for how much the same model's estimates vary at "
-                      f"{self.n_placebo} dates with no known change")
+            checked = (f"Its interval allows for how much the same model's estimates vary at "
+                       f"{self.n_placebo} dates with no known change.")
         else:
-            basis += "; the interval rests on the model alone and may be too narrow"
-        return f"From {when} the recorded level shows {size} {beyond} (95% interval {lo:+.0f}% to {hi:+.0f}%; {verdict}; {basis})."
+            checked = "Its interval rests on the model alone and may be too narrow."
+        return f"From {when} the recorded level shows {size} {beyond} (95% interval: {interval}). {verdict} {basis} {checked}"
 
     def _describe_zero(self, when: str) -> str:
-        before = f"{self.count_before:,.0f} in the {self.n_before} months before"
-        after = f"{self.count_after:,.0f} in the {self.n_after} months from then on"
+        before = f"{words.count(self.count_before)} in the {self.n_before} months before"
+        after = f"{words.count(self.count_after)} in the {self.n_after} months from then on"
         if self.change == "stopped":
             share = 100 * self.ci_high
-            bound = "less than 0.1%" if share < 0.1 else f"at most {share:.1f}%" if share < 10 else f"at most {share:.0f}%"
+            bound = ("less than 0.1%" if share < 0.1 else f"at most {words.round_half_up(share, 1)}%" if share < 10
+                     else f"at most {words.percent(share)}")
             return (f"From {when} no cases are recorded at all ({after}, against {before}): the series stops "
                     f"at the change, which points to a change in what is recorded rather than in crime. "
                     f"The rate from then on is {bound} of the rate before (exact 95% upper bound).")
         return (f"Before {when} no cases are recorded at all ({before}, against {after}): the series starts "
                 f"at the change, which points to a change in what is recorded rather than in crime. "
-                f"The rate from then on is at least {self.ci_low:,.1f} times the rate before (exact 95% lower bound).")
+                f"The rate from then on is at least {words.rate(self.ci_low)} times the rate before (exact 95% lower bound).")
 
 
 #: At least this many placebo dates are needed to calibrate an interval (see :func:`estimate_shift`).
@@ -1231,18 +1236,17 @@ class LikeForLike:
 
     def describe(self) -> str:
         """Two plain-English sentences: as recorded, then like for like."""
-        def words(r: float, ci: tuple, p: float) -> str:
-            pct = (r - 1) * 100
-            size = "no change" if abs(pct) < 0.5 else f"{abs(pct):.0f}% {'higher' if pct > 0 else 'lower'}"
+        def said(r: float, ci: tuple, p: float, than: str) -> str:
+            size = "no change on" if r == 1 else words.change(r, "higher", "lower") + " than"
             sig = "statistically significant" if p < 0.05 else "not statistically significant"
-            return f"{size} (95% interval {(ci[0] - 1) * 100:+.0f}% to {(ci[1] - 1) * 100:+.0f}%; {sig})"
+            return f"{size} {than} (95% interval: {words.between(ci[0], ci[1], 'higher', 'lower')}); {sig}"
 
-        when = f"{_MONTH_NAMES[self.shift.at.month - 1]} {self.shift.at.year}"
+        when = words.month(self.shift.at)
         return (
-            f"As recorded, {self.label} is {words(self.recorded_ratio, self.recorded_ci, self.recorded_p)} "
-            f"than {self.label_ref}. The comparison spans the recording change of {when}; with its "
-            f"estimated effect removed the like-for-like change is "
-            f"{words(self.adjusted_ratio, self.adjusted_ci, self.adjusted_p)}."
+            f"As recorded, {self.label} is "
+            f"{said(self.recorded_ratio, self.recorded_ci, self.recorded_p, self.label_ref)}. The comparison "
+            f"spans the recording change of {when}. With its estimated effect removed, the like-for-like change "
+            f"is {said(self.adjusted_ratio, self.adjusted_ci, self.adjusted_p, self.label_ref)}."
         )
 
 

@@ -30,6 +30,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from perfkit import words
 from perfkit.periods import Quarter, Window, check_monthly, parse_month, parse_quarter
 from perfkit.spc import SPCInputError
 
@@ -394,8 +395,8 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
             notes.append(f"Only {c1 + c0:g} cases in the two periods together: the interval is wide.")
 
     if missing:
-        listed = ", ".join(str(m) for m in missing)
-        notes.append(f"Months with no data ({listed}) are left out; rates use the months with data.")
+        verb = "has no data and is" if len(missing) == 1 else "have no data and are"
+        notes.append(f"{words.months(missing)} {verb} left out; rates use the months with data.")
     for c in caveats:
         notes.append(f"The comparison spans a recording change: {_caveat_name(c)}.")
     significant = bool(not math.isnan(p) and p < ALPHA)
@@ -631,7 +632,7 @@ def year_to_date(series: pd.Series, quarter: "Quarter | str",
 
 
 def _month_words(p: pd.Period) -> str:
-    return p.strftime("%B %Y")
+    return words.month(p)
 
 
 def rate_per_1000(count: Any, population: Any) -> Any:
@@ -1026,17 +1027,17 @@ class ComparatorPosition:
         return self._table.copy()
 
     def _fmt(self, x: float) -> str:
-        return f"{x:,.{self._decimals}f}"
+        return words.rate(x, self._decimals) if self._decimals else words.count(x)
 
     def describe(self) -> str:
-        """One sentence: the force's rate, rank and place against the group mean and band.
+        """Two short sentences: the force's rate and rank, then its place against the group mean and band.
 
         Examples
         --------
         >>> import pandas as pd
         >>> r = pd.Series({"cambridgeshire": 60.0, "essex": 50.0, "norfolk": 40.0})
         >>> comparator_position(r, "cambridgeshire", ["cambridgeshire", "essex", "norfolk"]).describe()
-        'Cambridgeshire: 60.0 crimes per 1,000 residents, the highest of 3 forces in the comparator group; the group mean is 50.0 and Cambridgeshire is within one standard deviation of it (40.0 to 60.0).'
+        'Cambridgeshire: 60.0 crimes per 1,000 residents, the highest of 3 forces in the comparator group. The group mean is 50.0; Cambridgeshire is within one standard deviation of it (40.0 to 60.0).'
         """
         name = _force_label(self._force)
         if math.isnan(self._rate):
@@ -1049,11 +1050,11 @@ class ComparatorPosition:
                  "within the band": f"within one standard deviation of it ({self._fmt(lo)} to {self._fmt(hi)})"}
         group = self._group.title[0].lower() + self._group.title[1:]
         text = f"{name}: {self._fmt(self._rate)} {self._unit}, {ordinal} of {self.n} forces in the {group}"
-        if self.position in place:
-            text += f"; the group mean is {self._fmt(self._mean)} and {name} is {place[self.position]}"
-        elif not math.isnan(self._mean):
-            text += f"; the group mean is {self._fmt(self._mean)}"
         text += "."
+        if self.position in place:
+            text += f" The group mean is {self._fmt(self._mean)}; {name} is {place[self.position]}."
+        elif not math.isnan(self._mean):
+            text += f" The group mean is {self._fmt(self._mean)}."
         if self._missing:
             names = [_force_label(m) for m in self._missing]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit import analysis, caveats as caveats_mod, compare, config, data
+from perfkit import analysis, caveats as caveats_mod, compare, config, data, words
 from perfkit.forces import all_slugs, name_for
 from perfkit.errors import DataError
 from perfkit.periods import Quarter, check_monthly
@@ -153,11 +153,11 @@ def _data_quality(ev) -> str:
     register = caveats_mod.current_register()
     for month, ref in ev.left_out.items():
         cid = ev.series.left_out[month]
-        parts.append(f"{month.strftime('%B %Y')} left out ({ref}: {register[cid].title.lower()})")
+        parts.append(f"{words.month(month)} left out ({ref}: {words.lower_first(register[cid].title).rstrip('.')})")
     if ev.ends_before_quarter and ev.latest_month is not None:
-        parts.append(f"series ends {ev.latest_month.strftime('%B %Y')}; figures are to then")
+        parts.append(f"series ends {words.month(ev.latest_month)}; figures are to then")
     if ev.snapshot and ev.snapshot["month"] < ev.quarter.start:
-        parts.append(f"latest figure dated {ev.snapshot['month'].strftime('%B %Y')}")
+        parts.append(f"latest figure dated {words.month(ev.snapshot['month'])}")
     if 0 < ev.rate_months < 12:
         parts.append(f"rate from {ev.rate_months} months, scaled to 12")
     if not ev.series.available:
@@ -178,7 +178,7 @@ def measure_row(ev, objective: int) -> dict:
         row["quarter_label"] = q.label
     if ev.snapshot:
         row["quarter_value"] = ev.snapshot["value"]
-        row["quarter_label"] = f"at {ev.snapshot['month'].strftime('%B %Y')}"
+        row["quarter_label"] = f"at {words.month(ev.snapshot['month'])}"
         if "ref_value" in ev.snapshot:
             row["year_earlier_value"] = ev.snapshot["ref_value"]
             row["change_pct"] = _pct(100 * (ev.snapshot["value"] / ev.snapshot["ref_value"] - 1)) if ev.snapshot["ref_value"] else np.nan

@@ -1,15 +1,18 @@
-"""Plain-English evidence statements, written from the statistics' result objects.
+"""Plain-English evidence statements, written from the statistics' result objects, in short sentences.
 
 :func:`evidence_statement` turns a :class:`perfkit.compare.Comparison` (and optionally a
-:class:`perfkit.spc.XmR` and recording-change caveats) into one sentence for the "what the
-evidence says" summary of an objective report. The wording rules:
+:class:`perfkit.spc.XmR` and recording-change caveats) into the "what the evidence says" text of
+a measure. The wording rules:
 
+- the first sentence (the headline, at most :data:`HEADLINE_WORDS` words) gives the figure, the
+  change against a year earlier with its 95% interval, and whether it is statistically
+  significant; what does not fit moves to a short sentence after it;
 - a change is called "statistically significant" only when the test says so (p < 0.05), and
   "not statistically significant" only when a test was carried out;
 - a change is never called good or bad: the words are "more" and "fewer" (or "higher" and
   "lower" for rates);
-- each special cause on the SPC chart is named with its rule;
-- an applicable recording caveat is referenced in the same sentence ("see caveat 3");
+- months left out, recording changes ("see C3") and each SPC finding follow, one short sentence
+  each; test names, dispersion and SPC rule names are left to the method notes;
 - missing months are stated.
 
 Numbers follow GOV.UK style through :mod:`perfkit.words`: thousands separators, percentages rounded
@@ -20,7 +23,7 @@ Examples
 >>> from perfkit.compare import compare_periods
 >>> c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
 >>> evidence_statement("Burglary", c)
-'Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier; the 95% interval runs from 18% fewer to 1% more, so the change is not statistically significant.'
+'Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier (95% interval: 18% fewer to 1% more); not statistically significant.'
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from typing import Any, Iterable
 
 from perfkit import words
 
-__all__ = ["evidence_statement", "format_count", "format_percent", "format_change", "caveat_reference"]
+__all__ = ["evidence_statement", "evidence_sentences", "headline_sentences", "caveat_sentence", "verdict",
+           "HEADLINE_WORDS", "format_count", "format_percent", "format_change", "caveat_reference"]
 
 
 # The number style lives in perfkit.words; these names are kept for the statements below and for
@@ -69,25 +73,12 @@ def _caveat_title(caveat: Any) -> str:
     return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _month_list(months: Iterable[Any]) -> str:
-    return _join([m.strftime("%B %Y") for m in months])
+    return words.join(words.month(m) for m in months)
 
 
-def _as_clause(sentence: str) -> str:
-    s = sentence.strip().rstrip(".")
-    return s[0].lower() + s[1:] if s else s
-
-
-def _interval_clause(comparison: Any, more: str, fewer: str) -> str:
-    lo = format_change(comparison.ci_low, more, fewer)
-    hi = format_change(comparison.ci_high, more, fewer)
-    verdict = ("so the change is statistically significant" if comparison.significant
-               else "so the change is not statistically significant")
-    return f"the 95% interval runs from {lo} to {hi}, {verdict}"
+#: A headline (a statement's first sentence) is at most this many words.
+HEADLINE_WORDS = 25
 
 
 def _coverage(comparison: Any, which: str) -> str:
@@ -100,12 +91,140 @@ def _coverage(comparison: Any, which: str) -> str:
     return f" ({len(months) - len(gaps)} of {len(months)} months with data)" if gaps else ""
 
 
+def verdict(comparison: Any) -> str:
+    """"statistically significant" or "not statistically significant" (only for a tested change)."""
+    return "statistically significant" if comparison.significant else "not statistically significant"
+
+
+def _fit(title: str, forms: list[tuple[str, list[str]]], max_words: int) -> list[str]:
+    """The first form whose headline (with the title) is at most ``max_words`` words, followed by
+    the sentences that form moved out of it; the shortest form without the title as a last resort."""
+    for head, rest in forms:
+        sentence = f"{title}: {head}"
+        if words.word_count(sentence) <= max_words:
+            return [sentence] + rest
+    head, rest = forms[-1]
+    return [words.sentence_case(head)] + rest
+
+
+def headline_sentences(title: str, comparison: Any, unit: str = "offences", period_label: "str | None" = None,
+                       ref_label: str = "a year earlier", unit_singular: "str | None" = None,
+                       more: str = "more", fewer: str = "fewer", max_words: int = HEADLINE_WORDS) -> list[str]:
+    """The first sentence of a measure's evidence (the figure, the change with its 95% interval and
+    whether it is statistically significant), at most ``max_words`` words, followed by any short
+    sentence that had to move out of it to keep it short (the interval, the figure a year earlier).
+
+    Examples
+    --------
+    >>> from perfkit.compare import compare_periods
+    >>> headline_sentences("Burglary", compare_periods(612, 3, 673, 3, label="2015/16 Q1"))
+    ['Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier (95% interval: 18% fewer to 1% more); not statistically significant.']
+    """
+    period = period_label or getattr(comparison, "label", None) or "the latest period"
+    singular = unit_singular or (unit[:-1] if unit.endswith("s") else unit)
+    c1, c0 = comparison.count, comparison.count_ref
+
+    def counted(n: float) -> str:
+        return f"{format_count(n)} {singular if format_count(n) == '1' else unit}"
+
+    if math.isnan(c1) or math.isnan(c0):
+        if math.isnan(c1) and math.isnan(c0):
+            head = f"no figures are available for {period} or {ref_label}, so no comparison can be made."
+        elif math.isnan(c1):
+            head = f"no figure is available for {period}, so no comparison with {ref_label} can be made."
+        else:
+            head = f"{counted(c1)} in {period}; no figure is available for {ref_label}, so no comparison can be made."
+        return _fit(title, [(head, [])], max_words)
+    if c1 == 0 and c0 == 0:
+        return _fit(title, [(f"no {unit} in {period} and none {ref_label}, so there is no change to test.", [])],
+                    max_words)
+    if c1 == 0 or c0 == 0:
+        head = (f"{counted(c1)} in {period}, up from none {ref_label}" if c0 == 0
+                else f"no {unit} in {period}, down from {format_count(c0)} {ref_label}")
+        return _fit(title, [(f"{head}; the change is {verdict(comparison)}.", []),
+                            (f"{head}; {verdict(comparison)}.", [])], max_words)
+    unequal = comparison.exposure != comparison.exposure_ref
+    up, down = ("higher", "lower") if unequal else (more, fewer)
+    change = format_change(comparison.ratio, up, down)
+    spread = f"95% interval: {words.between(comparison.ci_low, comparison.ci_high, up, down)}"
+    said = verdict(comparison)
+    cover, cover_ref = _coverage(comparison, "window"), _coverage(comparison, "window_ref")
+    if unequal:
+        ref_count = f"{format_count(c0)} {unit}" + (f" in {cover_ref[2:-1]}" if cover_ref else "")
+        rate = "the same rate as" if change == "no change" else f"a rate {change} than"
+        full = f"{counted(c1)} in {period}{cover}, {rate} {ref_label} ({ref_count})"
+        short = f"{counted(c1)} in {period}{cover}, {rate} {ref_label}"
+        ref_sentence = f"{words.sentence_case(ref_label)} there were {ref_count}."
+    else:
+        link = "no change from" if change == "no change" else f"{change} than"
+        full = f"{counted(c1)} in {period}, {link} the {format_count(c0)} {ref_label}"
+        short = f"{counted(c1)} in {period}, {link} {ref_label}"
+        ref_sentence = f"{words.sentence_case(ref_label)} there were {format_count(c0)}."
+    interval_sentence = f"The 95% interval runs {words.interval(comparison.ci_low, comparison.ci_high, up, down)}."
+    forms = [
+        (f"{full} ({spread}); {said}.", []),
+        (f"{short} ({spread}); {said}.", [ref_sentence]),
+        (f"{full}; {said}.", [interval_sentence]),
+        (f"{short}; {said}.", [interval_sentence, ref_sentence]),
+    ]
+    return _fit(title, forms, max_words)
+
+
+def caveat_sentence(caveats: Iterable[Any]) -> str:
+    """One short sentence naming the recording changes that may account for some of a change
+    ("" when there are none).
+
+    >>> caveat_sentence([{"title": "New crime system", "ref": "C5"}])
+    'A recording change may account for some of the change: new crime system (see C5).'
+    """
+    seen: list[Any] = []
+    for c in caveats:
+        if not any(c is s or _caveat_title(c) == _caveat_title(s) for s in seen):
+            seen.append(c)
+    if not seen:
+        return ""
+    named = []
+    for c in seen:
+        ref = caveat_reference(c)
+        named.append(f"{_caveat_title(c)} (see {ref})" if ref else _caveat_title(c))
+    noun = "A recording change" if len(named) == 1 else "Recording changes"
+    return f"{noun} may account for some of the change: {words.join(named)}."
+
+
+def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: Iterable[Any] = (),
+                       unit: str = "offences", period_label: "str | None" = None,
+                       ref_label: str = "a year earlier", unit_singular: "str | None" = None,
+                       more: str = "more", fewer: str = "fewer", faults: "dict | None" = None) -> list[str]:
+    """The evidence for a measure as a list of short sentences: the headline (figure, change,
+    interval, verdict), then months left out, recording changes and the SPC findings, one short
+    sentence each. Arguments as :func:`evidence_statement`; ``faults`` maps a month left out to
+    the label of the data fault that removes it ("D1"), which the sentence on months left out cites.
+
+    >>> from perfkit.compare import compare_periods
+    >>> len(evidence_sentences("Burglary", compare_periods(612, 3, 673, 3, label="2015/16 Q1")))
+    1
+    """
+    out = headline_sentences(title, comparison, unit, period_label, ref_label, unit_singular, more, fewer)
+    missing = tuple(getattr(comparison, "missing_months", ()) or ())
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        refs = sorted({str(r) for m, r in (faults or {}).items() if m in set(missing)})
+        why = f"no usable data; see data fault {words.join(refs)}" if refs else "no usable data"
+        out.append(f"{_month_list(missing)} {verb} left out ({why}), so both periods cover the same months.")
+    named = caveat_sentence(list(getattr(comparison, "caveats", ()) or ()) + list(caveats))
+    if named:
+        out.append(named)
+    if spc is not None:
+        out.extend(spc.findings() if hasattr(spc, "findings") else words.sentences(spc.describe()))
+    return out
+
+
 def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: Iterable[Any] = (),
                        unit: str = "offences", period_label: "str | None" = None,
                        ref_label: str = "a year earlier", unit_singular: "str | None" = None,
-                       more: str = "more", fewer: str = "fewer") -> str:
-    """One sentence of evidence for a measure: the change, its interval and verdict, caveats,
-    missing data and the SPC view.
+                       more: str = "more", fewer: str = "fewer", faults: "dict | None" = None) -> str:
+    """The evidence for a measure in short sentences: the change, its interval and verdict first,
+    then missing data, caveats and the SPC view.
 
     Parameters
     ----------
@@ -114,8 +233,7 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
     comparison : perfkit.compare.Comparison
         The period comparison (e.g. from :func:`perfkit.compare.quarter_vs_last_year`).
     spc : perfkit.spc.XmR, optional
-        The monthly series' XmR chart; its :meth:`~perfkit.spc.XmR.describe` sentence becomes the
-        last clause.
+        The monthly series' XmR chart; its :meth:`~perfkit.spc.XmR.findings` follow.
     caveats : iterable
         Recording caveats that apply (objects or mappings with ``title`` and optionally ``ref``,
         ``number`` or ``id``), in addition to those the comparison spans.
@@ -127,6 +245,9 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
         The reference period in words, default "a year earlier".
     more, fewer : str
         Words of change ("higher"/"lower" for rates).
+    faults : dict, optional
+        Month left out -> label of the data fault that removes it ("D1"), cited where the
+        statement says which months are left out.
 
     Returns
     -------
@@ -137,7 +258,8 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
     The interval is the comparison's 95% interval, as percentage changes rounded to whole per
     cent by :func:`format_change`. Where one count is zero the percentage change is not
     meaningful, so the sentence reports the exact test's verdict without an interval. The
-    sentence never judges a change good or bad.
+    statement never judges a change good or bad, and names no test: the test, its dispersion and
+    the SPC rules are method notes (:attr:`perfkit.analysis.MeasureEvidence.method_notes`).
 
     Examples
     --------
@@ -146,68 +268,5 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
     >>> evidence_statement("Homicide", c)
     'Homicide: no offences in 2015/16 Q1 and none a year earlier, so there is no change to test.'
     """
-    period = period_label or getattr(comparison, "label", None) or "the latest period"
-    singular = unit_singular or (unit[:-1] if unit.endswith("s") else unit)
-    c1, c0 = comparison.count, comparison.count_ref
-
-    def counted(n: float) -> str:
-        return f"{format_count(n)} {singular if format_count(n) == '1' else unit}"
-
-    clauses: list[str] = []
-    if math.isnan(c1) or math.isnan(c0):
-        if math.isnan(c1) and math.isnan(c0):
-            head = f"{title}: no figures are available for {period} or {ref_label}, so no comparison can be made"
-        elif math.isnan(c1):
-            head = f"{title}: no figure is available for {period}, so no comparison with {ref_label} can be made"
-        else:
-            head = (f"{title}: {counted(c1)} in {period}; no figure is available for {ref_label}, "
-                    "so no comparison can be made")
-    elif c1 == 0 and c0 == 0:
-        head = f"{title}: no {unit} in {period} and none {ref_label}, so there is no change to test"
-    elif c1 == 0 or c0 == 0:
-        verdict = "statistically significant" if comparison.significant else "not statistically significant"
-        if c0 == 0:
-            head = f"{title}: {counted(c1)} in {period}, up from none {ref_label}"
-        else:
-            head = f"{title}: no {unit} in {period}, down from {format_count(c0)} {ref_label}"
-        clauses.append(f"an exact test finds the change {verdict}")
-    elif comparison.exposure != comparison.exposure_ref:
-        # unequal exposure (a missing month, or a population or day count): compare rates
-        cover, cover_ref = _coverage(comparison, "window"), _coverage(comparison, "window_ref")
-        change = format_change(comparison.ratio, "higher", "lower")
-        ref_part = f"{format_count(c0)} {unit}" + (f" in {cover_ref[2:-1]}" if cover_ref else "")
-        if change == "no change":
-            head = f"{title}: {counted(c1)} in {period}{cover}, the same rate as {ref_label} ({ref_part})"
-        else:
-            head = f"{title}: {counted(c1)} in {period}{cover}, a rate {change} than {ref_label} ({ref_part})"
-        clauses.append(_interval_clause(comparison, "higher", "lower"))
-    else:
-        change = format_change(comparison.ratio, more, fewer)
-        if change == "no change":
-            head = f"{title}: {counted(c1)} in {period}, no change from the {format_count(c0)} {ref_label}"
-        else:
-            head = f"{title}: {counted(c1)} in {period}, {change} than the {format_count(c0)} {ref_label}"
-        clauses.append(_interval_clause(comparison, more, fewer))
-
-    missing = tuple(getattr(comparison, "missing_months", ()) or ())
-    if missing:
-        verb = "has" if len(missing) == 1 else "have"
-        verb = "is" if len(missing) == 1 else "are"
-        clauses.append(f"{_month_list(missing)} {verb} left out (no usable data), so both periods are compared on "
-                       "the same months")
-
-    seen: list[Any] = []
-    for c in list(getattr(comparison, "caveats", ()) or ()) + list(caveats):
-        if not any(c is s or _caveat_title(c) == _caveat_title(s) for s in seen):
-            seen.append(c)
-    if seen:
-        named = []
-        for c in seen:
-            ref = caveat_reference(c)
-            named.append(f"{_caveat_title(c)} (see {ref})" if ref else _caveat_title(c))
-        noun = "a recording change" if len(named) == 1 else "recording changes"
-        clauses.append(f"{noun} may account for some of the change: {_join(named)}")
-
-    if spc is not None:
-        clauses.append(_as_clause(spc.describe()))
-    return "; ".join([head] + clauses) + "."
+    return " ".join(evidence_sentences(title, comparison, spc, caveats, unit, period_label, ref_label,
+                                       unit_singular, more, fewer, faults))

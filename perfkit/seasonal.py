@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from perfkit import config
+from perfkit import config, words
 from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
@@ -207,18 +207,19 @@ class SeasonalityTest:
     )
 
     def describe(self) -> str:
-        """The verdict in one plain-English sentence."""
+        """The verdict in one plain-English sentence, with the stable-seasonality F test as a
+        technical aside (for a method note)."""
         if self.month_length_only:
             return ("The only pattern by month is the length of the month (counts per day and counts "
                     "per month do not both show seasonality), so the series is not seasonally adjusted.")
         if self.seasonal:
             return (
                 f"Identifiable seasonality is present (stable-seasonality F = {self.stable_f:.1f}, "
-                f"p = {_fmt_p(self.stable_p)}; Kruskal-Wallis p = {_fmt_p(self.kruskal_p)})."
+                f"{words.p_value(self.stable_p)}; Kruskal-Wallis {words.p_value(self.kruskal_p)})."
             )
         return (
             f"Identifiable seasonality is {self.verdict} (stable-seasonality F = {self.stable_f:.1f}, "
-            f"p = {_fmt_p(self.stable_p)}), so the series is not seasonally adjusted."
+            f"{words.p_value(self.stable_p)}), so the series is not seasonally adjusted."
         )
 
     def as_table(self) -> pd.DataFrame:
@@ -230,12 +231,6 @@ class SeasonalityTest:
                 "p_value": [self.stable_p, self.moving_p, self.kruskal_p, self.friedman_p],
             }
         )
-
-
-def _fmt_p(p: float) -> str:
-    if not np.isfinite(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _detrended(values: pd.Series, multiplicative: bool) -> pd.Series:
@@ -508,27 +503,56 @@ class LevelShift:
         return (self.ci_low, self.ci_high)
 
     def describe(self) -> str:
-        """The shift in plain English."""
-        when = f"{_MONTH_NAMES[self.date.month - 1]} {self.date.year}"
+        """The shift in one plain-English sentence.
+
+        >>> LevelShift(pd.Period("2015-04", "M"), "ratio", 0.89, 0.71, 1.13, 0.3, "count").describe()
+        'The level shift at April 2015 is estimated as an 11% fall (95% interval: 29% lower to 13% higher); not statistically significant.'
+        """
+        when = words.month(self.date)
         if self.scale == "ratio":
             change = _pct_words(self.estimate)
-            interval = f"{_pct_signed(self.ci_low)} to {_pct_signed(self.ci_high)}"
+            interval = words.between(self.ci_low, self.ci_high, "higher", "lower")
         else:
-            change = f"a change of {self.estimate:+,.0f} a month"
-            interval = f"{self.ci_low:+,.0f} to {self.ci_high:+,.0f}"
+            change = f"a change of {_signed_count(self.estimate)} a month"
+            interval = f"from {_signed_count(self.ci_low)} to {_signed_count(self.ci_high)} a month"
         sig = "statistically significant" if self.p_value < 0.05 else "not statistically significant"
-        return f"The level shift at {when} is estimated as {change} (95% interval {interval}; {sig})."
+        return f"The level shift at {when} is estimated as {change} (95% interval: {interval}); {sig}."
 
 
 def _pct_words(ratio: float) -> str:
-    pct = (ratio - 1) * 100
-    if abs(pct) < 0.5:
+    """'an 11% fall', 'a 3% rise', 'a rise of less than 1%', 'no change' (rounded as perfkit.words)."""
+    if ratio == 1:
         return "no change"
-    return f"a {abs(pct):.0f}% {'rise' if pct > 0 else 'fall'}"
+    pct = words.percent(abs(ratio - 1) * 100)
+    way = "rise" if ratio > 1 else "fall"
+    if pct.startswith("less"):
+        return f"a {way} of {pct}"
+    return f"{words.article(pct)} {pct} {way}"
 
 
-def _pct_signed(ratio: float) -> str:
-    return f"{(ratio - 1) * 100:+.0f}%"
+def _signed_count(x: float) -> str:
+    """A change in counts with its sign spelt out for sentences: 'an increase of 12', 'a fall of 3'."""
+    if x == 0:
+        return "0"
+    return f"{'plus' if x > 0 else 'minus'} {words.count(abs(x))}"
+
+
+class Diagnostics(dict):
+    """An adjustment's diagnostics: a dict of the statistics (``d["M7"]``) that, called
+    (``d()``), gives them as technical text, one short sentence each, for a methods note."""
+
+    def __init__(self, values: dict, notes: Iterable[str] = ()):
+        super().__init__(values)
+        self._notes = list(notes)
+
+    def __call__(self) -> str:
+        """The technical text: method and M7/Q, the seasonality test's F and p, level shifts."""
+        return " ".join(self._notes)
+
+    @property
+    def notes(self) -> list[str]:
+        """The technical text as a list of sentences."""
+        return list(self._notes)
 
 
 class Adjustment:
@@ -599,11 +623,47 @@ class Adjustment:
         return self._parts["reason"]
 
     @property
-    def diagnostics(self) -> dict:
+    def diagnostics(self) -> "Diagnostics":
         """Diagnostics: ``seasonality`` (:class:`SeasonalityTest`), and where X-13 ran ``M7``,
         ``Q``, ``F-D8``, ``x13_identifiable``, ``arima_model``, ``transform``, ``outliers`` and
-        ``spec``."""
-        return dict(self._parts["diagnostics"])
+        ``spec``, as a dict (a copy); calling it, ``diagnostics()``, gives them as technical text
+        (M7, Q, F statistics and p-values) for the methods, which :meth:`describe` leaves out."""
+        return Diagnostics(self._parts["diagnostics"], self.diagnostic_notes())
+
+    def diagnostic_notes(self) -> list[str]:
+        """The technical notes of the adjustment, one short sentence each: the method and its
+        quality statistics (M7 and Q), the seasonality test (F and p), the level shifts' sizes."""
+        d = self._parts["diagnostics"]
+        out = []
+        if self.method == "x13":
+            m7, q = d.get("M7", np.nan), d.get("Q", np.nan)
+            stats_text = (f"M7 {m7:.2f} and Q {q:.2f} (below 1 is acceptable)" if np.isfinite(m7) and np.isfinite(q)
+                          else "M7 and Q not available")
+            model = f", ARIMA model {d['arima_model']}" if d.get("arima_model") else ""
+            out.append(f"Seasonal adjustment by X-13ARIMA-SEATS, {self.mode}{model}: {stats_text}.")
+        elif self.method == "stl":
+            out.append(f"Seasonal adjustment by STL ({self.mode}), a fallback without standard quality statistics: "
+                       f"{words.lower_first(self.reason).rstrip('.')}.")
+        else:
+            out.append("No seasonal adjustment.")
+        test = d.get("seasonality")
+        if test is not None:
+            which = "X-13ARIMA-SEATS's combined test" if str(test.source).startswith("X-13") else "the combined test"
+            extra = " beyond month length" if test.month_length_only else ""
+            out.append(f"Seasonality ({which}): {test.verdict}{extra}; stable-seasonality F = {test.stable_f:.1f}, "
+                       f"{words.p_value(test.stable_p)}; Kruskal-Wallis {words.p_value(test.kruskal_p)}.")
+        elif self.method == "none":
+            out.append(words.sentence_case(self.reason))
+        for sh in self.shifts:
+            if sh.scale == "ratio":
+                size = (f"ratio {sh.estimate:.2f} (95% interval {sh.ci_low:.2f} to {sh.ci_high:.2f}), "
+                        f"{words.p_value(sh.p_value)}")
+            else:
+                size = f"{sh.estimate:,.0f} a month (95% interval {sh.ci_low:,.0f} to {sh.ci_high:,.0f})"
+            checked = "" if "calibrated" in str(sh.model) else (
+                "; interval checked on dates with no known change" if sh.calibrated else "; interval not checked")
+            out.append(f"Level shift at {words.month(sh.date)}: {size}; model: {sh.model}{checked}.")
+        return out
 
     @property
     def shifts(self) -> tuple[LevelShift, ...]:
@@ -623,55 +683,54 @@ class Adjustment:
         )
 
     def describe(self) -> str:
-        """One or two plain-English sentences for a Board reader: method and diagnostics in words.
+        """One or two short plain-English sentences for a Board reader: what the adjustment does and
+        whether it passes the usual checks, and the recording changes allowed for. No test
+        statistics: those are in :meth:`diagnostics` (called).
 
         Examples
         --------
         >>> import numpy as np, pandas as pd
         >>> idx = pd.period_range("2015-01", periods=24, freq="M")
         >>> flat = pd.Series(np.full(24, 100.0), index=idx)
-        >>> adjust(flat, cache=False).describe().startswith("The figures are not seasonally adjusted")
-        True
+        >>> adjust(flat, cache=False).describe()
+        'The figures are not seasonally adjusted: the series is too short to test for a pattern.'
         """
         method = self.method
+        test = self._parts["diagnostics"].get("seasonality")
+        removes = "The seasonally adjusted line removes the usual pattern across the year and the effect of month length"
         if method == "none":
-            first = f"The figures are not seasonally adjusted: {self.reason[0].lower() + self.reason[1:]}"
+            if test is not None and test.month_length_only:
+                first = "The figures are not seasonally adjusted: the only pattern by month is the length of the month."
+            elif test is not None:
+                first = "The figures are not seasonally adjusted: they show no clear pattern across the year."
+            elif "requested" in self.reason:
+                first = "The figures are not seasonally adjusted."
+            else:
+                first = "The figures are not seasonally adjusted: the series is too short to test for a pattern."
         elif method == "x13":
             d = self._parts["diagnostics"]
             m7, q = d.get("M7", np.nan), d.get("Q", np.nan)
             if np.isfinite(m7) and np.isfinite(q):
-                quality = (
-                    "the adjustment passes the usual quality checks"
-                    if m7 < 1 and q < 1
-                    else "the adjustment fails at least one usual quality check, so treat it with caution"
-                )
-                quality += f" (M7 {m7:.2f} and Q {q:.2f}; below 1 is acceptable)"
+                quality = ("it passes the usual quality checks" if m7 < 1 and q < 1
+                           else "it fails a usual quality check, so treat it with caution")
             else:
-                quality = "its quality statistics were not available"
-            first = (
-                "The seasonally adjusted line removes the usual pattern across the year and the "
-                f"effect of months' different lengths, using X-13ARIMA-SEATS (the method ONS uses); {quality}."
-            )
+                quality = "its quality checks are not available"
+            first = f"{removes}; {quality}."
         else:
-            first = (
-                "The seasonally adjusted line removes the usual pattern across the year and the "
-                "effect of months' different lengths, using STL, a simpler fallback method "
-                f"({self.reason[0].lower() + self.reason[1:].rstrip('.')}); it has no standard quality statistics."
-            )
-        sizes = [s for s in self.shifts]
-        if sizes:
-            parts = []
-            for s in sizes:
-                when = f"{_MONTH_NAMES[s.date.month - 1]} {s.date.year}"
-                if s.scale == "ratio" and not s.calibrated:
-                    parts.append(f"{_pct_words(s.estimate)} at {when} (too few months to give a reliable interval)")
-                elif s.scale == "ratio":
-                    parts.append(f"{_pct_words(s.estimate)} at {when} (95% interval {_pct_signed(s.ci_low)} to "
-                                 f"{_pct_signed(s.ci_high)})")
-                else:
-                    parts.append(f"{s.estimate:+,.0f} a month at {when} (95% interval {s.ci_low:+,.0f} to {s.ci_high:+,.0f})")
-            second = "Recording changes were allowed for and estimated as " + "; ".join(parts) + "."
-            return f"{first} {second}"
+            first = f"{removes}, using a simpler method without the usual quality checks."
+        parts = []
+        for sh in self.shifts:
+            when = words.month(sh.date)
+            if sh.scale == "ratio" and not sh.calibrated:
+                parts.append(f"{when} ({_pct_words(sh.estimate)}, too few months for a reliable interval)")
+            elif sh.scale == "ratio":
+                parts.append(f"{when} ({_pct_words(sh.estimate)}; 95% interval: "
+                             f"{words.between(sh.ci_low, sh.ci_high, 'higher', 'lower')})")
+            else:
+                parts.append(f"{when} ({_signed_count(sh.estimate)} a month)")
+        if parts:
+            noun = "the recording change at" if len(parts) == 1 else "the recording changes at"
+            return f"{first} It allows for {noun} {words.join(parts)}."
         return first
 
     def plot(self, ax: Any = None):
@@ -1186,7 +1245,7 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
             which = "X-13ARIMA-SEATS's combined test" if seasonality.source.startswith("X-13") else "the combined test"
             reason = (
                 f"There is no identifiable seasonality ({which}: seasonality {seasonality.verdict}; "
-                f"stable-seasonality F = {seasonality.stable_f:.1f}, p = {_fmt_p(seasonality.stable_p)})."
+                f"stable-seasonality F = {seasonality.stable_f:.1f}, {words.p_value(seasonality.stable_p)})."
             )
         elif parts is not None:
             chosen = "x13"

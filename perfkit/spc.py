@@ -305,62 +305,119 @@ class XmR:
         return signals
 
     @staticmethod
-    def _phrase(s: _Signal) -> str:
-        span = (f"since {_month_words(s.start)}" if s.latest
-                else f"from {_month_words(s.start)} to {_month_words(s.end)}")
+    def _sentence(s: _Signal) -> str:
+        """One finding as a short plain-English sentence (the rule's name is a method note)."""
+        a, b = _month_words(s.start), _month_words(s.end)
         if s.rule == "outside":
             where = "above the upper process limit" if s.direction > 0 else "below the lower process limit"
             if s.points == 1:
-                if s.latest:
-                    return f"the latest point ({_month_words(s.end)}) is {where}"
-                return f"{_month_words(s.start)} was {where}"
-            verb = "are" if s.latest else "were"
+                return (f"The latest month ({b}) is {where}." if s.latest else f"{a} was {where}.")
             if s.points == 2:
-                return f"{_month_words(s.start)} and {_month_words(s.end)} {verb} {where}"
-            return f"{s.points} consecutive points {span} {verb} {where}"
+                return f"{a} and {b} {'are' if s.latest else 'were'} {where}."
+            if s.latest:
+                return f"Each of the {s.points} months since {a} is {where}."
+            return f"Each of the {s.points} months from {a} to {b} was {where}."
         if s.rule == "run":
             side = "above" if s.direction > 0 else "below"
-            return f"a run of {s.points} points {side} the mean {span}"
+            if s.latest:
+                return f"The figures have been {side} the average for {s.points} months in a row, since {a}."
+            return f"The figures were {side} the average for {s.points} months in a row, from {a} to {b}."
         if s.rule == "trend":
             way = "rising" if s.direction > 0 else "falling"
-            return f"a trend of {s.points} {way} points {span}"
+            if s.latest:
+                return f"There is a {way} trend over the {s.points} months since {a}."
+            return f"There was a {way} trend over the {s.points} months from {a} to {b}."
         where = "upper" if s.direction > 0 else "lower"
         if s.points == 2 and (s.end - s.start).n <= 2:
-            return (f"two of three points close to the {where} process limit "
-                    f"({_month_words(s.start)} and {_month_words(s.end)})")
-        return f"{s.points} points close to the {where} process limit (two-of-three rule) {span}"
+            return f"{a} and {b} {'are' if s.latest else 'were'} close to the {where} process limit."
+        if s.latest:
+            return f"Since {a}, {s.points} months have been close to the {where} process limit."
+        return f"Between {a} and {b}, {s.points} months were close to the {where} process limit."
+
+    _RULES = {
+        "outside": "a point outside the process limits (the mean plus or minus 2.66 times the mean moving range)",
+        "run": "the run rule ({n} or more points in a row on one side of the mean)",
+        "trend": "the trend rule ({n} or more points in a row rising, or falling)",
+        "two_of_three": "the two-of-three rule (two of three points in a row beyond two-thirds of the way to a "
+                        "process limit, on the same side)",
+    }
+
+    def _shown(self, max_signals: int) -> tuple[list[_Signal], int]:
+        signals = self._signals()
+        # the most recent signals (by their last month), listed in order of their first month
+        shown = sorted(sorted(signals, key=lambda s: (s.end, s.start))[-max_signals:],
+                       key=lambda s: (s.start, s.end))
+        return shown, len(signals) - len(shown)
+
+    def findings(self, max_signals: int = 3) -> list[str]:
+        """The chart's findings as short plain-English sentences: whether the latest segment shows
+        special-cause variation, then each of its ``max_signals`` most recent signals, one sentence
+        each, and whether the limits are trial limits. Rule names are in :meth:`rule_notes`.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> s = pd.Series([10.0] * 6 + [11, 9] * 6, index=pd.period_range("2015-04", periods=18, freq="M"))
+        >>> xmr(s).findings()
+        ['The monthly series shows only common-cause variation: every month is within the usual range.']
+        """
+        t = self._table
+        if t["value"].notna().sum() == 0:
+            return ["The monthly series has no data."]
+        since = f"Since the limits were recalculated from {_month_words(self._rebase[-1])}, t" if self._rebase else "T"
+        seg = self._segments.iloc[-1]
+        trial = ([f"The limits are trial limits, based on only {int(seg['points'])} months."]
+                 if seg["trial"] and not np.isnan(seg["upper"]) else [])
+        shown, extra = self._shown(max_signals)
+        if not shown:
+            return [f"{since}he monthly series shows only common-cause variation: every month is within the "
+                    "usual range."] + trial
+        out = [f"{since}he monthly series shows special-cause variation: some months are unusual."]
+        out += [self._sentence(s) for s in shown]
+        if extra:
+            out.append(f"The chart shows {extra} earlier signal{'s' if extra > 1 else ''} as well.")
+        return out + trial
 
     def describe(self, max_signals: int = 3) -> str:
-        """One plain-English sentence naming each special cause (in the latest segment) by its rule.
+        """The findings (:meth:`findings`) as one short paragraph.
 
         Examples
         --------
         >>> import pandas as pd
         >>> s = pd.Series([10.0] * 6 + [11, 9] * 6, index=pd.period_range("2015-04", periods=18, freq="M"))
         >>> xmr(s).describe()
-        'The monthly series shows only common-cause variation.'
+        'The monthly series shows only common-cause variation: every month is within the usual range.'
         """
-        t = self._table
-        if t["value"].notna().sum() == 0:
-            return "The monthly series has no data."
-        since = ""
-        if self._rebase:
-            since = f" since the limits were recalculated from {_month_words(self._rebase[-1])}"
+        return " ".join(self.findings(max_signals))
+
+    def rule_notes(self, max_signals: int = 3) -> list[str]:
+        """Technical notes for the method: each SPC rule that fired on the signals
+        :meth:`findings` reports, by name with its months, and how the limits were set.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> s = pd.Series([10.0, 11.0] * 6 + [30.0], index=pd.period_range("2015-04", periods=13, freq="M"))
+        >>> xmr(s, baseline=12).rule_notes()[0]
+        'SPC rule that fired: a point outside the process limits (the mean plus or minus 2.66 times the mean moving range), April 2016.'
+        """
+        if self._table["value"].notna().sum() == 0:
+            return []
+        shown, extra = self._shown(max_signals)
+        out = []
+        for sig in shown:
+            rule = self._RULES[sig.rule].format(n=self._run_length)
+            span = (_month_words(sig.start) if sig.start == sig.end
+                    else f"{_month_words(sig.start)} to {_month_words(sig.end)}")
+            out.append(f"SPC rule that fired: {rule}, {span}.")
+        if extra:
+            out.append(f"SPC: {extra} earlier signal{'s' if extra > 1 else ''} in the latest segment not listed.")
         seg = self._segments.iloc[-1]
-        trial = (f"; the limits are trial limits, based on {int(seg['points'])} points"
-                 if seg["trial"] and not np.isnan(seg["upper"]) else "")
-        signals = self._signals()
-        if not signals:
-            return f"The monthly series shows only common-cause variation{since}{trial}."
-        # the most recent signals (by their last month), listed in order of their first month
-        shown = sorted(sorted(signals, key=lambda s: (s.end, s.start))[-max_signals:],
-                       key=lambda s: (s.start, s.end))
-        phrases = [self._phrase(s) for s in shown]
-        listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
-        if len(signals) > len(shown):
-            extra = len(signals) - len(shown)
-            listed += f" (and {extra} earlier signal{'s' if extra > 1 else ''})"
-        return f"The monthly series shows special-cause variation{since}: {listed}{trial}."
+        if seg["trial"] and not np.isnan(seg["upper"]):
+            out.append(f"SPC limits of the latest segment are trial limits: {int(seg['points'])} points, fewer than "
+                       f"{MIN_POINTS_FOR_LIMITS}.")
+        out.append(f"SPC method: {self.method}.")
+        return out
 
     def __repr__(self) -> str:
         n = int(self._table["value"].notna().sum())

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
@@ -39,6 +40,7 @@ __all__ = [
     "signed_percent",
     "change",
     "interval",
+    "between",
     "number",
     "decimals_for",
     "month",
@@ -47,6 +49,10 @@ __all__ = [
     "join",
     "article",
     "sentence_case",
+    "lower_first",
+    "p_value",
+    "sentences",
+    "word_count",
 ]
 
 #: What a missing figure reads as, everywhere.
@@ -170,6 +176,18 @@ def interval(low_ratio: Any, high_ratio: Any, more: str = "more", fewer: str = "
     return f"from {change(low_ratio, more, fewer)} to {change(high_ratio, more, fewer)}"
 
 
+def between(low_ratio: Any, high_ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
+    """A 95% interval of a ratio for brackets, without "from": "18% fewer to 1% more" (as in
+    "(95% interval: 18% fewer to 1% more)").
+
+    >>> between(0.82, 1.01), between(0.71, 1.13, "higher", "lower")
+    ('18% fewer to 1% more', '29% lower to 13% higher')
+    """
+    if _missing(low_ratio) or _missing(high_ratio):
+        return NOT_AVAILABLE
+    return f"{change(low_ratio, more, fewer)} to {change(high_ratio, more, fewer)}"
+
+
 #: Decimal places of a level by unit (anything not listed is a count).
 _DECIMALS = {"percent": 1, "crimes per officer": 1, "per 1,000": 1, "rate": 1}
 
@@ -259,6 +277,77 @@ def sentence_case(text: str) -> str:
     'Burglary rose'
     """
     return text[:1].upper() + text[1:]
+
+
+def lower_first(text: str) -> str:
+    """The first letter lower-cased unless the first word is an acronym or a name in capitals
+    ("HMIC inspection" stays, "Incomplete feed" becomes "incomplete feed").
+
+    >>> lower_first("Incomplete data.police.uk feed for May 2018"), lower_first("HMIC crime-recording inspection")
+    ('incomplete data.police.uk feed for May 2018', 'HMIC crime-recording inspection')
+    """
+    text = str(text).strip()
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def p_value(p: Any) -> str:
+    """A p-value as a technical note writes it: "p = 0.047", "p < 0.001" (never "p = < 0.001").
+
+    >>> p_value(0.0471), p_value(0.00002), p_value(float("nan"))
+    ('p = 0.047', 'p < 0.001', 'p not available')
+    """
+    if _missing(p):
+        return "p not available"
+    v = float(p)
+    return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
+
+
+#: Words ending in a full stop that do not end a sentence.
+_ABBREVIATIONS = {"e.g.", "i.e.", "etc.", "cf.", "vs.", "no.", "nos.", "mr.", "mrs.", "ms.", "dr.", "st.", "approx."}
+
+# A possible sentence end: ., ! or ? (with closing quotes or brackets) then space, then what can start one.
+_END = re.compile(r"""[.!?]["')\]]*\s+(?=["'(\[]?[A-Z0-9£])""")
+
+
+def sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences: at ".", "!" or "?" followed by a space and a capital or a
+    figure, and at blank lines; not after "e.g.", "i.e." and other abbreviations, nor after an
+    initial ("J. Smith"), and never inside a decimal ("2.5") or a web address ("data.police.uk").
+
+    Used to measure sentence length on statements and whole pages.
+
+    >>> sentences("Burglary: 612 offences, e.g. in June. The rate was 2.5 per 1,000. 2015 was higher.")
+    ['Burglary: 612 offences, e.g. in June.', 'The rate was 2.5 per 1,000.', '2015 was higher.']
+    >>> sentences("")
+    []
+    """
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", str(text or "")):
+        block = " ".join(block.split())
+        start = 0
+        for match in _END.finditer(block):
+            before = block[start:match.start() + 1].split()
+            last = before[-1].lower() if before else ""
+            if last in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last):
+                continue
+            out.append(block[start:match.end()].strip())
+            start = match.end()
+        tail = block[start:].strip()
+        if tail:
+            out.append(tail)
+    return [s for s in out if s]
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``, counted as runs separated by spaces ("1,234" and "9%" are one word each).
+
+    >>> word_count("Burglary: 612 offences in 2015/16 Q1.")
+    6
+    """
+    return len(str(text or "").split())
 
 
 # --- summary and index wording

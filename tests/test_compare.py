@@ -127,7 +127,7 @@ def test_notes_for_missing_months_and_recording_changes():
     hmic = NS(title="Crime recording tightened after the HMIC inspection", number=3)
     c = compare_periods(400, 2, 673, 3, missing_months=[pd.Period("2015-05", "M")], spans_caveats=[hmic])
     assert c.notes == (
-        "Months with no data (2015-05) are left out; rates use the months with data.",
+        "May 2015 has no data and is left out; rates use the months with data.",
         "The comparison spans a recording change: Crime recording tightened after the HMIC inspection (caveat 3).",
     )
     assert c.caveats == (hmic,) and c.missing_months == (pd.Period("2015-05", "M"),)
@@ -384,7 +384,7 @@ def test_comparator_position_values_and_sentence():
     assert p.table["force"].tolist()[:2] == ["cambridgeshire", "thames-valley"]
     assert p.describe() == (
         "Cambridgeshire: 62.0 crimes per 1,000 residents, the highest of 7 forces in the most similar "
-        "group of forces (illustrative membership); the group mean is 54.0 and Cambridgeshire is more "
+        "group of forces (illustrative membership). The group mean is 54.0; Cambridgeshire is more "
         "than one standard deviation above it (band 47.5 to 60.5). Kent has no rate and is left out."
     )
     fig = p.plot()

@@ -107,6 +107,8 @@ def test_a_series_ending_before_the_quarter_compares_like_windows(model):
     assert (str(r.window_ref.start), str(r.window_ref.end)) == ("2015-11", "2016-10")
     assert r.exposure == r.exposure_ref == 12
     assert "12 months to October 2017" in ksi.statement
+    assert "The figures end in October 2017, before 2018/19 Q2." in ksi.statement
+    assert ksi.statement.startswith(ksi.headline) and len(ksi.headline.split()) <= 25
     row = model.row("ksi_collisions")
     assert row["latest_month"] == "2017-10" and "ends October 2017" in row["data_quality"]
 
@@ -114,6 +116,8 @@ def test_a_series_ending_before_the_quarter_compares_like_windows(model):
 def test_snapshots_are_dated_and_ratios_use_matching_dates(model):
     officers = model.measure("officer_fte")
     assert "at 30 September 2017, the latest published" in officers.statement
+    assert officers.headline.endswith("less than 1% lower than at 30 September 2016 (1,339).")
+    assert "no test of change" in officers.statement and "significant" not in officers.headline
     per_officer = model.measure("crimes_per_officer")
     crimes = data.monthly_counts("cambridgeshire", "all_crime", "2016-10", "2017-09", by=("month",))["count"].sum()
     assert per_officer.snapshot["month"] == pd.Period("2017-09", freq="M")
@@ -128,6 +132,8 @@ def test_reconciliation_flags_the_latest_12_months_with_its_cause(model):
     latest = rec.loc["latest 12 months"]
     assert latest["share_pct"] == pytest.approx(94.1, abs=0.05)
     assert latest["flagged"] and "data fault D1" in latest["likely_cause"]
+    burglary = model.row("burglary")["data_quality"]
+    assert burglary.startswith("May 2018 left out (D1: incomplete data.police.uk feed for May 2018)")
 
 
 def test_the_check_finds_the_incomplete_month_and_knows_it_is_registered(model):

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from perfkit.compare import compare_periods, quarter_vs_last_year
-from perfkit.narrative import caveat_reference, evidence_statement, format_change, format_count, format_percent
+from perfkit.narrative import (HEADLINE_WORDS, caveat_reference, evidence_sentences, evidence_statement, format_change,
+                               format_count, format_percent, headline_sentences)
 from perfkit.spc import xmr
 
 
@@ -17,46 +18,56 @@ def flat_spc():
     return xmr(pd.Series([10.0, 11.0] * 9, index=pd.period_range("2014-01", periods=18, freq="M")))
 
 
-# --- the sentence of issue 5 ----------------------------------------------------------------------
+# --- the sentences of issue 5, short since issue 12 -----------------------------------------------------
 
 def test_issue_5_sentence_exactly():
     # the score test for 612 against 673: ratio 0.909, 95% interval 0.815 to 1.015, p = 0.089
     c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
     assert evidence_statement("Burglary", c, spc=flat_spc()) == (
-        "Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier; the 95% interval "
-        "runs from 18% fewer to 1% more, so the change is not statistically significant; the monthly "
-        "series shows only common-cause variation."
+        "Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier (95% interval: 18% fewer "
+        "to 1% more); not statistically significant. The monthly series shows only common-cause variation: "
+        "every month is within the usual range."
     )
 
 
 def test_significant_fall_and_rise():
     c = compare_periods(612, 3, 712, 3, label="2015/16 Q1")
     assert evidence_statement("Dwelling burglary", c) == (
-        "Dwelling burglary: 612 offences in 2015/16 Q1, 14% fewer than the 712 a year earlier; the 95% "
-        "interval runs from 23% fewer to 4% fewer, so the change is statistically significant."
+        "Dwelling burglary: 612 offences in 2015/16 Q1, 14% fewer than the 712 a year earlier (95% "
+        "interval: 23% fewer to 4% fewer); statistically significant."
     )
     c = compare_periods(2013, 3, 1537, 3, label="2015/16 Q1")
+    # the full headline would run to 27 words: the figure a year earlier moves to a sentence of its own
     assert evidence_statement("Violence and sexual offences", c) == (
-        "Violence and sexual offences: 2,013 offences in 2015/16 Q1, 31% more than the 1,537 a year "
-        "earlier; the 95% interval runs from 23% more to 40% more, so the change is statistically significant."
+        "Violence and sexual offences: 2,013 offences in 2015/16 Q1, 31% more than a year earlier (95% "
+        "interval: 23% more to 40% more); statistically significant. A year earlier there were 1,537."
     )
 
 
-def test_caveat_is_referenced_in_the_same_sentence():
+def test_headline_keeps_to_25_words_and_names_the_verdict():
+    c = compare_periods(413, 12, 370, 12, label="the 12 months to October 2017")
+    long_title = "Road collisions in which someone was killed or seriously injured"
+    first, *rest = headline_sentences(long_title, c, unit="collisions")
+    assert len(first.split()) <= HEADLINE_WORDS and "not statistically significant" in first
+    assert first.startswith("413 collisions in the 12 months to October 2017, 12% more than a year earlier")
+    assert rest == ["The 95% interval runs from 3% fewer to 28% more.", "A year earlier there were 370."]
+    short = headline_sentences("Burglary", compare_periods(612, 3, 673, 3, label="2015/16 Q1"))
+    assert len(short) == 1 and len(short[0].split()) <= HEADLINE_WORDS
+
+
+def test_caveat_is_referenced_in_a_short_sentence_of_its_own():
     hmic = NS(id="hmic-2014", title="Crime recording tightened after the HMIC inspection of November 2014", number=3)
     c = compare_periods(2013, 3, 1537, 3, label="2015/16 Q1", spans_caveats=[hmic])
-    text = evidence_statement("Violence and sexual offences", c)
-    assert text == (
-        "Violence and sexual offences: 2,013 offences in 2015/16 Q1, 31% more than the 1,537 a year "
-        "earlier; the 95% interval runs from 23% more to 40% more, so the change is statistically "
-        "significant; a recording change may account for some of the change: crime recording tightened "
-        "after the HMIC inspection of November 2014 (see caveat 3)."
-    )
-    assert text.count(".") == 1 + text.count("2,013") * 0  # one sentence
+    sentences = evidence_sentences("Violence and sexual offences", c)
+    assert sentences[-1] == ("A recording change may account for some of the change: crime recording tightened "
+                             "after the HMIC inspection of November 2014 (see caveat 3).")
+    assert evidence_statement("Violence and sexual offences", c) == " ".join(sentences)
+    assert all(".;" not in s and len(s.split()) <= 25 for s in sentences)
     # a caveat passed directly and also spanned is named once; a ref label is used as given
     other = {"title": "New crime system", "ref": "caveat 5"}
     text = evidence_statement("Violence", c, caveats=[hmic, other])
     assert text.endswith("(see caveat 3) and new crime system (see caveat 5).")
+    assert text.count("HMIC") == 1
 
 
 def test_missing_months_are_stated():
@@ -65,10 +76,13 @@ def test_missing_months_are_stated():
     c = quarter_vs_last_year(s, "2015/16 Q1")
     # like months: May 2015 has no data, so May 2014 is left out too and 400 are compared with 400
     assert evidence_statement("Robbery", c) == (
-        "Robbery: 400 offences in 2015/16 Q1, no change from the 400 a year earlier; the 95% interval runs "
-        "from 13% fewer to 15% more, so the change is not statistically significant; May 2014 and May 2015 "
-        "are left out (no usable data), so both periods are compared on the same months."
+        "Robbery: 400 offences in 2015/16 Q1, no change from the 400 a year earlier (95% interval: 13% fewer "
+        "to 15% more); not statistically significant. May 2014 and May 2015 are left out (no usable data), "
+        "so both periods cover the same months."
     )
+    # a data fault's label is cited
+    text = evidence_statement("Robbery", c, faults={pd.Period("2015-05", "M"): "D1"})
+    assert "are left out (no usable data; see data fault D1), so both periods cover the same months." in text
 
 
 def test_missing_month_with_a_change_compares_rates():
@@ -78,17 +92,18 @@ def test_missing_month_with_a_change_compares_rates():
     c = quarter_vs_last_year(s, "2015/16 Q1")
     # like months: May 2014 has no data, so May 2015 is left out too
     assert evidence_statement("Robbery", c).startswith(
-        "Robbery: 350 offences in 2015/16 Q1, 13% fewer than the 400 a year earlier; the 95% interval runs from"
+        "Robbery: 350 offences in 2015/16 Q1, 13% fewer than a year earlier (95% interval: 24% fewer to less "
+        "than 1% more); not statistically significant. A year earlier there were 400."
     )
 
 
-def test_special_causes_named_with_their_rule():
+def test_special_causes_follow_in_plain_sentences_without_rule_names():
     values = [10, 11] * 6 + [30]
     spc = xmr(pd.Series(values, index=pd.period_range("2014-06", periods=13, freq="M"), dtype=float), baseline=12)
     c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
     assert evidence_statement("Burglary", c, spc=spc).endswith(
-        "so the change is not statistically significant; the monthly series shows special-cause "
-        "variation: the latest point (June 2015) is above the upper process limit."
+        "; not statistically significant. The monthly series shows special-cause variation: some months are "
+        "unusual. The latest month (June 2015) is above the upper process limit."
     )
 
 
@@ -99,13 +114,13 @@ def test_zero_and_missing_counts_never_claim_significance_without_a_test():
     )
     up = compare_periods(5, 3, 0, 3, label="2015/16 Q1")
     assert evidence_statement("Firearms offences", up) == (
-        "Firearms offences: 5 offences in 2015/16 Q1, up from none a year earlier; an exact test finds "
-        "the change not statistically significant."
+        "Firearms offences: 5 offences in 2015/16 Q1, up from none a year earlier; the change is not "
+        "statistically significant."
     )
     down = compare_periods(0, 3, 9, 3, label="2015/16 Q1")
     assert evidence_statement("Firearms offences", down) == (
-        "Firearms offences: no offences in 2015/16 Q1, down from 9 a year earlier; an exact test finds "
-        "the change statistically significant."
+        "Firearms offences: no offences in 2015/16 Q1, down from 9 a year earlier; the change is "
+        "statistically significant."
     )
     gone = compare_periods(1, 3, float("nan"), 3, label="2015/16 Q1")
     text = evidence_statement("Robbery", gone)
@@ -124,7 +139,8 @@ def test_words_are_neutral():
 def test_rates_use_higher_and_lower():
     c = compare_periods(75, 1, 100, 1, label="2015/16 Q1")
     text = evidence_statement("Crimes per 1,000 residents", c, unit="crimes", more="higher", fewer="lower")
-    assert text.startswith("Crimes per 1,000 residents: 75 crimes in 2015/16 Q1, 25% lower than the 100 a year earlier")
+    assert text.startswith("Crimes per 1,000 residents: 75 crimes in 2015/16 Q1, 25% lower than a year earlier "
+                           "(95% interval: 44% lower to 1% higher)")
 
 
 # --- number style --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from perfkit import analysis, disclosure
+from perfkit import analysis, disclosure, words
 from perfkit.report import ReportContext, measure_block
 
 
@@ -131,7 +131,7 @@ def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
 
 def test_a_recording_change_has_one_size_on_the_page():
     """The evidence statement and the seasonal-adjustment sentence quote the same calibrated step."""
-    from perfkit import periods
+    from perfkit import periods, words
     from perfkit.plan import load_plan
 
     plan = load_plan()
@@ -141,7 +141,10 @@ def test_a_recording_change_has_one_size_on_the_page():
     assert estimate.calibrated and shift.calibrated
     assert (shift.estimate, shift.ci_low, shift.ci_high) == (estimate.ratio, estimate.ci_low, estimate.ci_high)
     statement = analysis.measure_statement(ev)
-    assert f"estimated at {estimate.ratio - 1:+.0%}" in statement and "(two harassment offences" in statement
+    size = words.percent(abs(estimate.ratio - 1) * 100)  # one rounding rule for the statement and the adjustment
+    assert f"estimated to account for {size} {'more' if estimate.ratio > 1 else 'fewer'}" in statement
+    assert "(two harassment offences" in statement
+    assert f"{size} {'rise' if estimate.ratio > 1 else 'fall'}" in ev.adjustment.describe()
 
 
 # --- sections, templates, the analyst's options --------------------------------------------------

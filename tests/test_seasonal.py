@@ -115,7 +115,9 @@ def test_non_seasonal_poisson_series_is_left_unadjusted_with_reason():
     res = adjust(y, cache=False)
     assert res.method == "none"
     assert "no identifiable seasonality" in res.reason
-    assert res.describe().startswith("The figures are not seasonally adjusted")
+    assert res.describe() == "The figures are not seasonally adjusted: they show no clear pattern across the year."
+    text = res.diagnostics()
+    assert "stable-seasonality F = " in text and "p = <" not in text and "Kruskal-Wallis p" in text
     assert (res.seasonal == 1.0).all()
     np.testing.assert_allclose(res.seasadj.to_numpy(), (y * AVG / idx.days_in_month.to_numpy()).to_numpy())
 
@@ -135,7 +137,10 @@ def test_short_seasonal_series_uses_labelled_stl_fallback():
     res = adjust(y, cache=False)
     assert res.method == "stl"
     assert "fallback" in res.reason and "36" in res.reason
-    assert "STL" in res.describe() and "fallback" in res.describe()
+    # the Board's text says a simpler method was used; the methods note names it and why
+    assert "simpler method" in res.describe() and "STL" not in res.describe()
+    assert "STL" in res.diagnostics() and "fallback" in res.diagnostics() and "36" in res.diagnostics()
+    assert res.diagnostics.notes[0].startswith("Seasonal adjustment by STL")
 
 
 def test_missing_months_are_interpolated_and_said_so():

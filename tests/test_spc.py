@@ -227,26 +227,40 @@ def test_bad_input_messages():
 # --- sentences ----------------------------------------------------------------------------------
 
 def test_describe_sentences():
-    assert xmr(monthly([10, 11] * 8)).describe() == "The monthly series shows only common-cause variation."
+    assert xmr(monthly([10, 11] * 8)).describe() == (
+        "The monthly series shows only common-cause variation: every month is within the usual range.")
     values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 30]
-    assert xmr(monthly(values), baseline=12).describe() == (
-        "The monthly series shows special-cause variation: the latest point (April 2016) is above "
-        "the upper process limit."
-    )
+    assert xmr(monthly(values), baseline=12).findings() == [
+        "The monthly series shows special-cause variation: some months are unusual.",
+        "The latest month (April 2016) is above the upper process limit.",
+    ]
     values = [5, 1] * 5 + [4] * 7
     assert xmr(monthly(values)).describe() == (
-        "The monthly series shows special-cause variation: a run of 7 points above the mean since February 2016."
+        "The monthly series shows special-cause variation: some months are unusual. The figures have been "
+        "above the average for 7 months in a row, since February 2016."
     )
     s = monthly(range(20), start="2014-04")
     assert xmr(s, rebase=["2015-06"], run_length=6).describe() == (
-        "The monthly series shows special-cause variation since the limits were recalculated from "
-        "June 2015: a trend of 6 rising points since June 2015; the limits are trial limits, based on 6 points."
+        "Since the limits were recalculated from June 2015, the monthly series shows special-cause variation: "
+        "some months are unusual. There is a rising trend over the 6 months since June 2015. The limits are "
+        "trial limits, based on only 6 months."
     )
     falling = [9, 8, 7, 6, 5, 4, 3, 6, 5, 6, 5, 6, 5]
     assert xmr(monthly(falling)).describe() == (
-        "The monthly series shows special-cause variation: April 2015 was above the upper process "
-        "limit and a trend of 7 falling points from April 2015 to October 2015."
+        "The monthly series shows special-cause variation: some months are unusual. April 2015 was above the "
+        "upper process limit. There was a falling trend over the 7 months from April 2015 to October 2015."
     )
+
+
+def test_rule_names_go_to_the_method_notes():
+    values = [5, 1] * 5 + [4] * 7
+    chart = xmr(monthly(values))
+    notes = chart.rule_notes()
+    assert notes[0] == ("SPC rule that fired: the run rule (7 or more points in a row on one side of the mean), "
+                        "February 2016 to August 2016.")
+    assert notes[-1].startswith("SPC method: XmR chart")
+    assert "rule" not in chart.describe()
+    assert xmr(monthly([10, 11] * 8)).rule_notes() == [f"SPC method: {xmr(monthly([10, 11] * 8)).method}."]
 
 
 # --- the chart ------------------------------------------------------------------------------------
