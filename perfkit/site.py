@@ -357,7 +357,10 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
     names = {j.name for j in jobs}
     parts, shared = [], {}
     for job in jobs:
-        soup = parse((board / f"{job.name}.html").read_text(encoding="utf-8"))
+        path = board / f"{job.name}.html"
+        if not path.exists():  # `--only` into a quarter never published in full: the pack has what exists
+            continue
+        soup = parse(path.read_text(encoding="utf-8"))
         main = soup.find("main") or soup
         sections = _top_sections(main)
         _demote(main)

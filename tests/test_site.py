@@ -258,3 +258,22 @@ def test_axe_core_finds_nothing_in_the_board_pack_and_index(published, rendered_
              rendered_default / "_work" / QUARTER / "checks.html"]
     results = a11y.check_pages(pages)
     assert all(not issues for issues in results.values()), a11y.format_issues(results)
+
+
+@pytest.mark.slow
+def test_one_report_into_a_quarter_never_published_builds_a_pack_of_what_exists(small_params, tmp_path):
+    """`perfkit run --only` into an empty outputs folder: the board pack holds the one report
+    rendered (it used to fail looking for the others)."""
+    import os
+    import subprocess
+    import sys
+
+    params = small_params({1: "all_crime", 3: "burglary"})
+    env = dict(os.environ, PERFKIT_PARAMS=str(params))
+    outputs = tmp_path / "outputs"
+    proc = subprocess.run([sys.executable, "-m", "perfkit", "run", "--quarter", "2016-17-Q2", "--outputs", str(outputs),
+                           "--only", "objective-3", "--jobs", "1", "--quiet"], capture_output=True, text=True,
+                          env=env, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pack = (outputs / "2016-17-Q2" / "board" / "board-pack.html").read_text(encoding="utf-8")
+    assert "Burglary" in pack and not (outputs / "2016-17-Q2" / "board" / "objective-1.html").exists()
