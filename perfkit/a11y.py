@@ -2,7 +2,7 @@
 
 :func:`check_pages` opens every page in headless Chromium (Debian's ``/usr/bin/chromium``, driven
 through Playwright's Python package; Playwright's own browser downloads are never used) and runs
-four checks:
+these checks:
 
 ``axe``
     axe-core (``node_modules/axe-core/axe.min.js``, installed by ``bash .ci/install-browser``)
@@ -619,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in {"-h", "--help"}:
         print("usage: python -m perfkit.a11y PAGE.html|FOLDER ...\n\nRuns axe-core (WCAG 2.1 A/AA) in headless "
-              "Chromium and the self-containment checks over each page.")
+              "Chromium, the self-containment checks and the layout check (tables and page within a 500 and a 1280 px screen) over each page.")
         return 0 if argv else 2
     pages: list[Path] = []
     for arg in argv:
