@@ -393,10 +393,17 @@ _LAYOUT_JS = """(vw) => {
         const cls = el.classList.length ? '.' + [...el.classList].join('.') : '';
         return el.tagName.toLowerCase() + id + cls;
     };
+    const clipped = (el, stop) => {  // inside a visually hidden box (1 px, clipped): read aloud, not seen
+        for (let a = el; a && a !== stop; a = a.parentElement) {
+            const r = a.getBoundingClientRect(), cs = getComputedStyle(a);
+            if ((r.width <= 1 || r.height <= 1) && (cs.overflow !== 'visible' || cs.clip !== 'auto')) return true;
+        }
+        return false;
+    };
     const tables = [];
     document.querySelectorAll('table').forEach((t, i) => {
         const r = t.getBoundingClientRect();
-        if (r.width === 0 || !t.checkVisibility()) return;
+        if (r.width === 0 || !t.checkVisibility() || clipped(t, document.body)) return;
         const width = Math.max(r.width, t.scrollWidth);
         const th = t.querySelector('th');
         const label = text(t.caption) ? 'table "' + text(t.caption).slice(0, 80) + '"'
@@ -409,7 +416,7 @@ _LAYOUT_JS = """(vw) => {
         }
         let cell = null;
         for (const c of t.querySelectorAll('th, td')) {
-            if (c.checkVisibility() && c.scrollWidth > c.clientWidth + 1) { cell = c; break; }
+            if (c.checkVisibility() && c.scrollWidth > c.clientWidth + 1 && !clipped(c, t)) { cell = c; break; }
         }
         if (box || cell) tables.push({
             label: label, html: t.outerHTML.slice(0, 200), width: Math.round(width),

@@ -123,3 +123,51 @@ def test_a_page_that_fits_is_clean(tmp_path):
 def test_check_layout_names_a_missing_page(tmp_path):
     with pytest.raises(a11y.PerfkitError, match="no such page"):
         a11y.check_layout([tmp_path / "absent.html"])
+
+
+def _stylesheet() -> str:
+    """The project stylesheet, wherever the package keeps it."""
+    import perfkit
+
+    found = sorted(Path(perfkit.__file__).parent.rglob("perfkit.css"))
+    assert found, "perfkit.css not found in the perfkit package"
+    return found[0].read_text(encoding="utf-8")
+
+
+def _wide_table(labels: bool) -> str:
+    heads = ["Measure"] + [f"Figure {i}" for i in range(1, 12)]
+    head = "".join(f'<th scope="col">{h}</th>' for h in heads)
+    rows = []
+    for r in range(3):
+        cells = "".join(
+            f'<td class="num"{f" data-label={heads[i]!r}" if labels else ""}>{1_234_567 + r * 11 + i:,}</td>'
+            for i in range(1, 12)
+        )
+        rows.append(f'<tr><th scope="row">Measure number {r}</th>{cells}</tr>')
+    return (f'<div class="table-wrap"><table><caption>Twelve columns</caption><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+@pytest.mark.parametrize("labels", [True, False], ids=["data-label", "no-label"])
+def test_the_stylesheet_fits_a_twelve_column_table_on_a_phone(tmp_path, labels):
+    """Twelve columns of seven-digit figures cannot sit side by side in 468 px: the stylesheet
+    stacks the rows (with or without data-label) on a small screen and fits them at 1280 px; the
+    same table under a stylesheet without those rules is reported, so the check is not vacuous."""
+    _require_browser()
+    body = f'<main class="wrap"><h1>Layout</h1>{_wide_table(labels)}</main>'
+    styled = tmp_path / "styled.html"
+    styled.write_text(
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Layout</title>'
+        f"<style>{_stylesheet()}</style></head><body>{body}</body></html>",
+        encoding="utf-8",
+    )
+    bare = tmp_path / "bare.html"
+    bare.write_text(
+        f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Layout</title>'
+        f"<style>.wrap {{ max-width: 60rem; padding: 0 1rem; }} .table-wrap {{ overflow-x: auto; }}</style>"
+        f"</head><body>{body}</body></html>",
+        encoding="utf-8",
+    )
+    results = a11y.check_layout([styled, bare])
+    assert results[styled] == [], a11y.format_issues({styled: results[styled]})
+    assert ("table-too-wide", 500) in {(i["id"], i["width"]) for i in results[bare]}
