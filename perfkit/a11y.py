@@ -2,7 +2,7 @@
 
 :func:`check_pages` opens every page in headless Chromium (Debian's ``/usr/bin/chromium``, driven
 through Playwright's Python package; Playwright's own browser downloads are never used) and runs
-four checks:
+these checks:
 
 ``axe``
     axe-core (``node_modules/axe-core/axe.min.js``, installed by ``bash .ci/install-browser``)
@@ -18,6 +18,11 @@ four checks:
 ``print-overflow``, ``print-hidden-content``
     printed on A4 (180 mm text width) nothing may be wider than the paper, and the content of
     collapsed ``<details>`` (the numbers behind a chart) must print.
+``table-too-wide``, ``page-too-wide``
+    the layout check (:func:`layout_issues`), at each of :data:`LAYOUT_WIDTHS` (a 500 pixel phone
+    and a 1280 pixel desktop screen), with every ``<details>`` opened: no table may be wider than
+    its container's content box (a table scrolling inside a wrapper counts as too wide), no cell's
+    content may stick out of its cell, and the document may not be wider than the screen.
 
 and, without a browser, :func:`static_issues` (also run by :func:`check_pages`):
 ``external-resource`` (a ``src``, ``srcset``, ``<link href>``, CSS ``url()`` or ``@import``
@@ -56,6 +61,9 @@ __all__ = [
     "axe_path",
     "browser_available",
     "check_pages",
+    "check_layout",
+    "layout_issues",
+    "LAYOUT_WIDTHS",
     "static_issues",
     "format_issues",
     "main",
@@ -77,6 +85,9 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-sync",
     "--no-first-run",
 )
+
+#: Viewport widths (CSS pixels) of the layout check: a phone held upright and a desktop screen.
+LAYOUT_WIDTHS: tuple[int, ...] = (500, 1280)
 
 #: What to tell someone who has no browser.
 INSTALL_HINT = "install Chromium and axe-core with `bash .ci/install-browser` (from the checkout's root)"
@@ -142,8 +153,9 @@ def check_pages(
     tags: Sequence[str] = WCAG_TAGS,
     reflow: bool = True,
     printed: bool = True,
+    layout: Sequence[int] = LAYOUT_WIDTHS,
 ) -> dict[Path, list[dict]]:
-    """Check pages in headless Chromium with axe-core, plus the self-containment checks.
+    """Check pages in headless Chromium with axe-core, plus the self-containment and layout checks.
 
     Parameters
     ----------
@@ -155,6 +167,9 @@ def check_pages(
         Also check that nothing is wider than a 320 pixel screen.
     printed : bool, keyword-only
         Also check that nothing is wider than A4 paper when printed.
+    layout : sequence of int, keyword-only
+        Viewport widths at which to run the layout check (:func:`layout_issues`); default
+        :data:`LAYOUT_WIDTHS`, an empty sequence skips it.
 
     Returns
     -------
@@ -166,6 +181,47 @@ def check_pages(
     PerfkitError
         If a page does not exist, or the browser or axe-core is unavailable or fails to start.
     """
+    axe_source = None
+
+    def _one(context, path: Path) -> list[dict]:
+        nonlocal axe_source
+        if axe_source is None:
+            axe_source = axe_path().read_text(encoding="utf-8")
+        issues = static_issues(path.read_text(encoding="utf-8"))
+        issues += _browser_issues(context, path, axe_source, tags, reflow, printed)
+        if layout:
+            issues += _in_page(context, path, lambda page: layout_issues(page, layout))
+        return issues
+
+    return _with_browser(paths, _one)
+
+
+def check_layout(paths: Sequence[Path | str], *, widths: Sequence[int] = LAYOUT_WIDTHS) -> dict[Path, list[dict]]:
+    """Only the layout check (:func:`layout_issues`) over pages, in headless Chromium (no axe-core run).
+
+    Parameters
+    ----------
+    paths : sequence of Path or str
+        The HTML files to check (opened as ``file://`` URLs; other requests are aborted).
+    widths : sequence of int, keyword-only
+        Viewport widths in CSS pixels (default :data:`LAYOUT_WIDTHS`).
+
+    Returns
+    -------
+    dict
+        ``{path: [issue, ...]}`` for every path given; issues are ``table-too-wide`` and
+        ``page-too-wide`` (see :func:`layout_issues`).
+
+    Raises
+    ------
+    PerfkitError
+        If a page does not exist, or the browser is unavailable or fails.
+    """
+    return _with_browser(paths, lambda context, path: _in_page(context, path, lambda page: layout_issues(page, widths)))
+
+
+def _with_browser(paths: Sequence[Path | str], check) -> dict[Path, list[dict]]:
+    """Run ``check(context, path)`` for every page in one fresh headless Chromium profile."""
     pages = [Path(p) for p in paths]
     for path in pages:
         if not path.is_file():
@@ -173,7 +229,6 @@ def check_pages(
     ok, reason = browser_available()
     if not ok:
         raise PerfkitError(f"cannot check accessibility: {reason}")
-    axe_source = axe_path().read_text(encoding="utf-8")
 
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -192,9 +247,7 @@ def check_pages(
                 )
                 try:
                     for path in pages:
-                        results[path] = static_issues(path.read_text(encoding="utf-8")) + _browser_issues(
-                            context, path, axe_source, tags, reflow, printed
-                        )
+                        results[path] = check(context, path)
                 finally:
                     context.close()
         except PlaywrightError as exc:
@@ -203,6 +256,23 @@ def check_pages(
                 f"{INSTALL_HINT}"
             ) from exc
     return results
+
+
+def _in_page(context, path: Path, check) -> list[dict]:
+    """Open ``path`` in a new tab (every request but the page itself aborted) and run ``check(page)``."""
+    url = path.resolve().as_uri()
+    page = context.new_page()
+    try:
+        page.route(
+            "**/*",
+            lambda route: route.continue_()
+            if route.request.url.split("#", 1)[0] == url or route.request.url.startswith("data:")
+            else route.abort(),
+        )
+        page.goto(url, wait_until="load")
+        return check(page)
+    finally:
+        page.close()
 
 
 def _issue(rule: str, help_: str, nodes: Iterable[tuple[str, str]], impact: str = "serious") -> dict:
@@ -307,6 +377,124 @@ def _too_wide(page) -> list[tuple[str, str]]:
             }"""
         )
     ]
+
+
+_LAYOUT_JS = """(vw) => {
+    const opened = [...document.querySelectorAll('details:not([open])')];
+    opened.forEach(d => { d.open = true; });
+    const px = v => parseFloat(v) || 0;
+    const inner = el => {
+        const cs = getComputedStyle(el);
+        return el.clientWidth - px(cs.paddingLeft) - px(cs.paddingRight);
+    };
+    const text = el => (el ? el.textContent : '').replace(/\\s+/g, ' ').trim();
+    const describe = el => {
+        const id = el.id ? '#' + el.id : '';
+        const cls = el.classList.length ? '.' + [...el.classList].join('.') : '';
+        return el.tagName.toLowerCase() + id + cls;
+    };
+    const clipped = (el, stop) => {  // inside a visually hidden box (1 px, clipped): read aloud, not seen
+        for (let a = el; a && a !== stop; a = a.parentElement) {
+            const r = a.getBoundingClientRect(), cs = getComputedStyle(a);
+            if ((r.width <= 1 || r.height <= 1) && (cs.overflow !== 'visible' || cs.clip !== 'auto')) return true;
+        }
+        return false;
+    };
+    const tables = [];
+    document.querySelectorAll('table').forEach((t, i) => {
+        const r = t.getBoundingClientRect();
+        if (r.width === 0 || !t.checkVisibility() || clipped(t, document.body)) return;
+        const width = Math.max(r.width, t.scrollWidth);
+        const th = t.querySelector('th');
+        const label = text(t.caption) ? 'table "' + text(t.caption).slice(0, 80) + '"'
+            : th && text(th) ? 'table headed "' + text(th).slice(0, 60) + '"' : 'table ' + (i + 1) + ' of the page';
+        let box = null, room = 0;
+        for (let a = t.parentElement; a && a !== document.documentElement; a = a.parentElement) {
+            const d = getComputedStyle(a).display;
+            if (d === 'inline' || d === 'contents' || a.clientWidth === 0) continue;
+            if (width > inner(a) + 1) { box = a; room = inner(a); break; }
+        }
+        let cell = null;
+        for (const c of t.querySelectorAll('th, td')) {
+            if (c.checkVisibility() && c.scrollWidth > c.clientWidth + 1 && !clipped(c, t)) { cell = c; break; }
+        }
+        if (box || cell) tables.push({
+            label: label, html: t.outerHTML.slice(0, 200), width: Math.round(width),
+            box: box ? describe(box) : null, room: Math.round(room),
+            cell: cell ? text(cell).slice(0, 60) : null,
+            cellWidth: cell ? cell.clientWidth : 0, cellContent: cell ? cell.scrollWidth : 0,
+        });
+    });
+    const doc = document.documentElement;
+    const wide = [];
+    if (doc.scrollWidth > doc.clientWidth + 1) {
+        for (const el of document.body.querySelectorAll('*')) {
+            const r = el.getBoundingClientRect();
+            if (r.right > doc.clientWidth + 1 && r.width > 0) {
+                wide.push([describe(el), el.outerHTML.slice(0, 200)]);
+                if (wide.length >= 5) break;
+            }
+        }
+    }
+    opened.forEach(d => { d.open = false; });
+    return {tables: tables, scrollWidth: doc.scrollWidth, screen: doc.clientWidth, wide: wide};
+}"""
+
+
+def layout_issues(page, widths: Sequence[int] = LAYOUT_WIDTHS) -> list[dict]:
+    """Tables wider than their box, and a page wider than the screen, at each viewport width.
+
+    Run in an open Playwright page (screen media). At each width every ``<details>`` is opened
+    (a reader opens "the numbers behind"), then the layout Chromium computes is measured:
+
+    ``table-too-wide``
+        a visible table whose width (the larger of ``getBoundingClientRect().width`` and
+        ``scrollWidth``) exceeds the content box of its nearest block ancestor, or of any ancestor
+        further out (so a table scrolling inside ``div.table-wrap`` is too wide), or a cell whose
+        content sticks out of it;
+    ``page-too-wide``
+        ``document.documentElement.scrollWidth`` is more than the viewport's width.
+
+    Parameters
+    ----------
+    page : playwright.sync_api.Page
+        The page, already loaded.
+    widths : sequence of int
+        Viewport widths in CSS pixels (default :data:`LAYOUT_WIDTHS`).
+
+    Returns
+    -------
+    list of dict
+        Issues in the format of :func:`check_pages`, each with ``page`` (the file name), ``width``
+        (the viewport width) and one node per element, named by its caption or first header.
+    """
+    name = page.url.rsplit("/", 1)[-1].split("#", 1)[0]
+    page.emulate_media(media="screen")
+    issues = []
+    for width in widths:
+        page.set_viewport_size({"width": int(width), "height": 900})
+        found = page.evaluate(_LAYOUT_JS, int(width))
+        nodes = []
+        for t in found["tables"]:
+            if t["box"]:
+                why = f"{t['label']} is {t['width']} px wide in a {t['room']} px box ({t['box']})"
+            else:
+                why = f"{t['label']}: the cell \"{t['cell']}\" holds {t['cellContent']} px in {t['cellWidth']} px"
+            nodes.append({"target": [t["label"]], "html": t["html"], "failureSummary": why})
+        if nodes:
+            issues.append({
+                "id": "table-too-wide", "impact": "serious", "page": name, "width": int(width), "helpUrl": "",
+                "help": f"A table is wider than its box on a {width} pixel wide screen", "nodes": nodes,
+            })
+        if found["scrollWidth"] > found["screen"] + 1:
+            why = f"{name} is {found['scrollWidth']} px wide on a {found['screen']} px wide screen"
+            wide = found["wide"] or [["html", "the document"]]
+            issues.append({
+                "id": "page-too-wide", "impact": "serious", "page": name, "width": int(width), "helpUrl": "",
+                "help": f"The page is wider than a {width} pixel wide screen",
+                "nodes": [{"target": [t], "html": h, "failureSummary": why} for t, h in wide],
+            })
+    return issues
 
 
 class _Tags(HTMLParser):
@@ -438,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in {"-h", "--help"}:
         print("usage: python -m perfkit.a11y PAGE.html|FOLDER ...\n\nRuns axe-core (WCAG 2.1 A/AA) in headless "
-              "Chromium and the self-containment checks over each page.")
+              "Chromium, the self-containment checks and the layout check (tables and page within a 500 and a 1280 px screen) over each page.")
         return 0 if argv else 2
     pages: list[Path] = []
     for arg in argv:
