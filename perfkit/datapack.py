@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit import caveats as caveats_mod
-from perfkit import analysis, config
-from perfkit.display import figure, heading, notice, render, table_html
+from perfkit import analysis, config, words
+from perfkit.display import figure, heading, notice, paragraph, render, table_html
 from perfkit.measures import SOURCE_NOTES
 from perfkit.report import Options, ReportContext, about_figures
 from perfkit.section import Section, section
@@ -190,12 +190,19 @@ class DataPack:
         register = caveats_mod.current_register()
         table = caveats_mod.register_table(register)
         out.data["caveats"] = table
-        out.html(table_html(table, "Assumptions and caveats log: changes in crime recording"))
+        # The page shows the columns a reader needs; every column is in the workbook's Caveats sheet.
+        shown = table[["id", "date", "kind", "title", "caveat"]].rename(columns={
+            "id": "Id", "date": "Date", "kind": "Kind", "title": "Change", "caveat": "What it means for the figures"})
+        out.html(table_html(shown, "Assumptions and caveats log: changes in crime recording and data faults"))
+        out.html(paragraph("Every column of the log (measures and crime types affected, expected direction, source, "
+                           "quality, impact and how it is modelled) is in the Caveats sheet of the Excel data pack."))
 
     @section("about")
     def about(self, out: Section) -> None:
         """Data sources and methods; a neutral line when the force's own figures are not available."""
         about_figures(out, self.ctx, list(self.ctx.plan.measures.values()))
         if not any(m.source == "local" and self.ctx.evidence(m).series.available for m in self.ctx.plan.measures.values()):
-            out.html(notice("Figures from the force's own systems (call handling, victim satisfaction, budget, "
-                            "domestic abuse) are not available in this pack.", kind="missing"))
+            local = [m.title.lower() for m in self.ctx.plan.measures.values() if m.source == "local"]
+            if local:
+                out.html(notice(f"Figures from the force's own systems ({words.join(local)}) are not available in "
+                                "this pack.", kind="missing"))

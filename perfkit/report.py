@@ -549,9 +549,9 @@ class ObjectiveReport:
         ids = [m.id for m in self._measures() if m.source == "police_uk" and not m.restricted]
         part = national[national["measure_id"].isin(ids)] if not national.empty else national
         if part.empty:
-            out.html(notice("No national comparison can be made for this objective's measures: they are not "
-                            "data.police.uk counts, or no force has complete figures in the data store for both the "
-                            "latest 12 months and the 12 months before (a month missing is never counted as zero).",
+            out.html(notice("No national comparison can be made for this objective's measures. They are not "
+                            "data.police.uk counts, or no force has complete figures for both the latest 12 months "
+                            "and the 12 months before. A missing month is never counted as zero.",
                             kind="info"))
             return
         out.data["national"] = part.reset_index(drop=True)

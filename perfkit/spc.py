@@ -31,6 +31,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from perfkit import words
 from perfkit.errors import PerfkitError
 from perfkit.periods import check_monthly, parse_month
 
@@ -416,7 +417,15 @@ class XmR:
         if seg["trial"] and not np.isnan(seg["upper"]):
             out.append(f"SPC limits of the latest segment are trial limits: {int(seg['points'])} points, fewer than "
                        f"{MIN_POINTS_FOR_LIMITS}.")
-        out.append(f"SPC method: {self.method}.")
+        screen = ("Moving ranges of 3.267 times their mean or more are screened out."
+                  if self._screen else "Moving ranges are not screened.")
+        base = (f"Limits come from the first {self._baseline} months of each segment."
+                if self._baseline else "Limits come from all points of each segment.")
+        out.append("SPC method: an XmR chart with Making Data Count rules, limits at the mean plus or minus 2.66 "
+                   "times the mean moving range.")
+        out.append(screen + " " + base)
+        if self._rebase:
+            out.append("Limits are recalculated from " + words.join(_month_words(p) for p in self._rebase) + ".")
         return out
 
     def __repr__(self) -> str:

@@ -1,0 +1,88 @@
+"""What a Board member reads, over every published page of both editions of the default quarter:
+short sentences, no text glitches, nothing meant for the analysts (issue 12).
+
+Sentences are counted with :func:`perfkit.words.sentences` over the prose of each page's ``<main>``
+(paragraphs, list items and definitions; tables, headings and chart images are not prose).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from bs4 import BeautifulSoup
+
+from perfkit import words
+
+from conftest import DEFAULT_QUARTER
+
+pytestmark = pytest.mark.slow
+
+#: Mean and 95th percentile of words per sentence over the objective and deep-dive pages.
+MEAN_WORDS, P95_WORDS = 20, 35
+
+
+def _pages(outputs):
+    folder = outputs / DEFAULT_QUARTER
+    return sorted(folder.glob("*.html")) + sorted((folder / "board").glob("*.html"))
+
+
+def _prose(path) -> list[str]:
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    main = soup.find("main")
+    assert main is not None, path
+    for tag in main.find_all(["table", "h1", "h2", "h3", "h4", "h5", "nav", "figure", "summary", "script", "style"]):
+        tag.decompose()
+    return [el.get_text(" ", strip=True) for el in main.find_all(["p", "li", "dd"]) if not el.find(["p", "li"])]
+
+
+def test_sentences_are_short_on_every_objective_and_deep_dive_page(rendered_default):
+    lengths = []
+    for path in _pages(rendered_default):
+        if not (path.name.startswith("objective-") or path.name == "deep-dive.html"):
+            continue
+        counts = [words.word_count(s) for text in _prose(path) for s in words.sentences(text)]
+        assert counts, path
+        lengths += counts
+    lengths = np.array(lengths)
+    assert len(lengths) > 300  # every objective page and the deep dive of both editions were read
+    assert lengths.mean() <= MEAN_WORDS, lengths.mean()
+    assert np.percentile(lengths, 95) <= P95_WORDS, np.percentile(lengths, 95)
+
+
+#: Text glitches and analysts' matter that no published page may hold.
+FORBIDDEN = {
+    "sentence ending then a semicolon": r"\.;",
+    "'= <' for a p-value": r"= <",
+    "doubled opening bracket": r"\(\s*\(",
+    "bracket inside brackets closing together": r"\([^()]*\([^()]*\)\s*\)",
+    "'a' before a number read with a vowel": r"\ba (8|11|18)\b",
+    "'+-'": r"\+-",
+    "a project path": r"\b(params|data/templates|notebooks|outputs/_work)/",
+    "a file name of the project": r"\b[\w-]+\.(md|py|yaml|ipynb)\b",
+    "a machine path": r"(/tmp/|/work/|/home/|/root/)",
+    "the missing-narrative box": r"(?i)narrative not yet written",
+}
+
+
+def test_no_glitches_paths_or_production_notes_on_any_published_page(rendered_default):
+    pages = _pages(rendered_default)
+    assert len(pages) >= 20
+    for path in pages:
+        text = re.sub(r"\s+", " ", BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text(" "))
+        for what, pattern in FORBIDDEN.items():
+            hit = re.search(pattern, text)
+            assert hit is None, f"{path.relative_to(rendered_default)}: {what}: ...{text[max(0, hit.start() - 80):hit.end() + 40]}..."
+
+
+def test_the_glitch_patterns_catch_what_they_describe():
+    samples = {"sentence ending then a semicolon": "It fell.; then", "'= <' for a p-value": "p = < 0.001",
+               "doubled opening bracket": "((a) b)", "bracket inside brackets closing together": "Plan (2013-16 (refreshed))",
+               "'a' before a number read with a vowel": "a 11% fall", "'+-'": "+-3%",
+               "a project path": "see params/narrative", "a file name of the project": "objective-1.md",
+               "a machine path": "/tmp/x", "the missing-narrative box": "Narrative not yet written"}
+    for what, pattern in FORBIDDEN.items():
+        assert re.search(pattern, samples[what]), what
+    assert not any(re.search(p, "Burglary: 1,406 offences, 12% fewer (95% interval: 30% fewer to 11% more).")
+                   for p in FORBIDDEN.values())
