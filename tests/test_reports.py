@@ -196,20 +196,20 @@ def test_templates_escape_what_they_are_given():
     assert marked == '<data value="9.06" data-measure="x&lt;y" data-field="change_pct">+9%</data>'
     html = str(table_html(pd.DataFrame({"Name": ["<i>"], "Change": [figure(row, "change_pct")], "n": [1234.0]}),
                           "Caption & more"))
-    assert "<th scope=\"row\">&lt;i&gt;</th>" in html and marked in html and ">1,234<" in html
+    assert "<th scope=\"row\" data-label=\"Name\">&lt;i&gt;</th>" in html and marked in html and ">1,234<" in html
     assert 'aria-label="Caption &amp; more"' in html
     # A rendered fragment in a cell stays a fragment (pandas turns Markup into a plain str).
     from perfkit.display import Html, render
 
     cell = Html(render("range", low=figure(row, "change_pct"), high="<x>"))
     html = str(table_html(pd.DataFrame({"Name": ["a"], "95% interval": [cell]}), "c"))
-    assert f"<td>{marked} to &lt;x&gt;</td>" in html
+    assert f'<td data-label="95% interval">{marked} to &lt;x&gt;</td>' in html
 
 
 def test_the_comparison_table_marks_its_interval_figures(ctx_2015q1):
     html = measure_block(ctx_2015q1, ctx_2015q1.plan.measure("burglary"))
     assert "&lt;data" not in html
-    assert re.search(r'<td><data value="[^"]+" data-measure="burglary" data-field="change_low_pct">[^<]+</data> to '
+    assert re.search(r'<td data-label="95% interval"><data value="[^"]+" data-measure="burglary" data-field="change_low_pct">[^<]+</data> to '
                      r'<data value="[^"]+" data-measure="burglary" data-field="change_high_pct">', html)
 
 
