@@ -61,11 +61,11 @@ SHARE_RANGE = (0.97, 1.01)
 #: A force-month below this share of the median of its six neighbouring months is a suspected fault.
 SUSPECT_RATIO = 0.6
 
-_SPC_WORDS = {
-    "common_cause": "common-cause variation only",
-    "improvement": "special cause: improvement",
-    "concern": "special cause: concern",
-    "neutral": "special cause (no direction is better)",
+_SPC_WORDS = {  # the Making Data Count icon describes the latest month, so the words say so
+    "common_cause": "latest month: common-cause variation",
+    "improvement": "latest month: special cause, improvement",
+    "concern": "latest month: special cause, concern",
+    "neutral": "latest month: special cause, no direction is better",
 }
 
 _CACHE_VERSION = "evidence-1"

@@ -354,18 +354,19 @@ def word_count(text: str) -> int:
 
 #: The Making Data Count variation icons: the evidence model's SPC wording -> (icon kind, text).
 SPC_ICONS = {
-    "common-cause variation only": ("common", "Common-cause variation"),
-    "special cause: improvement": ("improvement", "Special-cause variation: improvement"),
-    "special cause: concern": ("concern", "Special-cause variation: concern"),
-    "special cause (no direction is better)": ("neutral", "Special-cause variation (neither better nor worse)"),
+    "latest month: common-cause variation": ("common", "Latest month: common-cause variation"),
+    "latest month: special cause, improvement": ("improvement", "Latest month: special-cause variation, improvement"),
+    "latest month: special cause, concern": ("concern", "Latest month: special-cause variation, concern"),
+    "latest month: special cause, no direction is better": ("neutral", "Latest month: special-cause variation, "
+                                                            "neither better nor worse"),
 }
 
 
 def spc_icon(variation: Any) -> tuple[str, str]:
     """The icon kind and its text equivalent for a row's ``spc_variation``.
 
-    >>> spc_icon("special cause: improvement"), spc_icon("no control chart")
-    (('improvement', 'Special-cause variation: improvement'), ('none', 'No control chart'))
+    >>> spc_icon("latest month: special cause, improvement"), spc_icon("no control chart")
+    (('improvement', 'Latest month: special-cause variation, improvement'), ('none', 'No control chart'))
     """
     if _missing(variation) or str(variation) not in SPC_ICONS:
         return ("none", "No control chart")

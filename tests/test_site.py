@@ -277,3 +277,11 @@ def test_one_report_into_a_quarter_never_published_builds_a_pack_of_what_exists(
     assert proc.returncode == 0, proc.stderr[-3000:]
     pack = (outputs / "2016-17-Q2" / "board" / "board-pack.html").read_text(encoding="utf-8")
     assert "Burglary" in pack and not (outputs / "2016-17-Q2" / "board" / "objective-1.html").exists()
+
+
+def test_every_spc_verdict_of_the_evidence_has_an_icon_and_says_it_is_the_latest_month():
+    from perfkit import evidence
+
+    for verdict in evidence._SPC_WORDS.values():
+        kind, text = words.spc_icon(verdict)
+        assert kind != "none" and text.startswith("Latest month:"), verdict
