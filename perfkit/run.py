@@ -158,7 +158,7 @@ def _init_worker(events, outputs: str = "") -> None:
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    import perfkit.export  # noqa: F401
+    import perfkit.present.export  # noqa: F401
 
 
 def _ready() -> int:
@@ -280,7 +280,7 @@ def edition_filter(notebook, edition: str):
     """A copy of an executed notebook keeping only what ``edition`` may show."""
     import copy
 
-    from perfkit.display import EDITION_KEY
+    from perfkit.present.display import EDITION_KEY
 
     nb = copy.deepcopy(notebook)
     for cell in nb.cells:
@@ -297,7 +297,7 @@ def edition_filter(notebook, edition: str):
 
 def export_edition(notebook, job: Job, edition: str, site_nav: tuple) -> str:
     """The HTML page of one report in one edition."""
-    from perfkit.export import notebook_to_html
+    from perfkit.present.export import notebook_to_html
 
     return notebook_to_html(edition_filter(notebook, edition), title=job.title, edition=edition,
                             site_nav=list(site_nav), description=job.description, glossary="glossary.html")
@@ -562,10 +562,11 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     ``log``: a file that gets one timestamped line per event (start, each report's state, the
     outcome) and, at the end, what the kernels wrote to stderr.
     """
-    from perfkit import data, site
-    from perfkit.plan import load_plan
-    from perfkit.quarter import load_quarter
-    from perfkit.report import resolve_quarter
+    from perfkit import data
+    from perfkit.reports import site
+    from perfkit.config.plan import load_plan
+    from perfkit.config.quarter import load_quarter
+    from perfkit.reports.report import resolve_quarter
 
     started = time.perf_counter()
     outputs = Path(outputs) if outputs else config.outputs_dir()
@@ -594,7 +595,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
 def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, start_timeout, cell_timeout, warm,
                 progress, started) -> RunResult:
     """:func:`run_quarter` once the quarter and parameters are known: render, check, publish."""
-    from perfkit import site
+    from perfkit.reports import site
 
     with quarter_lock(outputs, q.id):
         _clean_stale(outputs, q.id)
@@ -701,7 +702,7 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
 def _check_parameter_files() -> None:
     """Read every parameter file the reports use, so a mistake in one stops the run at once with
     exit code 2 (not later, as the same error in every report)."""
-    from perfkit import caveats, compare, disclosure
+    from perfkit.stats import caveats, compare, disclosure
 
     caveats.load_register()
     compare.load_comparators()
@@ -722,7 +723,7 @@ class _WarmUp:
     def _run(self, quarter, plan, store) -> None:
         started = time.perf_counter()
         try:
-            import perfkit.export  # noqa: F401  (the index pages' exporter, imported while a core is idle)
+            import perfkit.present.export  # noqa: F401  (the index pages' exporter, imported while a core is idle)
 
             warm_up(quarter, plan, store)
         except BaseException as exc:  # re-raised in the main thread by result()

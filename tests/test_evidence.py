@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from perfkit import caveats, data, evidence
+from perfkit.stats import caveats
+from perfkit import data, evidence
 from perfkit.errors import ConfigError
-from perfkit.plan import load_plan
+from perfkit.config.plan import load_plan
 
 from conftest import DEFAULT_QUARTER, RENDERED_QUARTER
 

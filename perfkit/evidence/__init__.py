@@ -1,7 +1,7 @@
 """The quarter's evidence model: every figure any view shows, built once per run.
 
 :func:`build` gathers, for a Plan, a quarter and a store, the evidence of every measure
-(:func:`perfkit.analysis.analyse`: series, comparisons with intervals allowing for
+(:func:`perfkit.evidence.analysis.analyse`: series, comparisons with intervals allowing for
 over-dispersion, seasonal adjustment, SPC, recording-change sizes, rates, comparator positions,
 months left out and why) and the quarter-wide tables: the national picture, police recorded crime
 published by others, the reconciliation of data.police.uk with the official count, and the
@@ -35,11 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit import analysis, caveats as caveats_mod, compare, config, data, words
-from perfkit.forces import all_slugs, name_for
+from perfkit.evidence import analysis
+from perfkit.stats import caveats as caveats_mod, compare
+from perfkit import config, data
+from perfkit.present import words
+from perfkit.config.forces import all_slugs, name_for
 from perfkit.errors import DataError
 from perfkit.periods import Quarter, check_monthly
-from perfkit.plan import Plan
+from perfkit.config.plan import Plan
 
 __all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "SHARE_RANGE", "SUSPECT_RATIO"]
 
@@ -83,7 +86,7 @@ class QuarterEvidence:
     store : str or None
         The store it was built from (``None``: the default store).
     measures : dict
-        Measure id -> :class:`perfkit.analysis.MeasureEvidence`.
+        Measure id -> :class:`perfkit.evidence.analysis.MeasureEvidence`.
     table : pandas.DataFrame
         One row per Plan measure, columns :data:`FIELDS` (the data-pack contract).
     national : pandas.DataFrame
@@ -339,7 +342,7 @@ def suspected_faults(force: str, store=None, *, ratio: float = SUSPECT_RATIO, st
 
 
 def _options(options) -> dict:
-    """The analyst's choices as a plain dict (from :class:`perfkit.report.Options`, a dict or None)."""
+    """The analyst's choices as a plain dict (from :class:`perfkit.reports.report.Options`, a dict or None)."""
     out = {"chart_months": analysis.CHART_MONTHS, "seasonal_method": "auto", "comparator_group": ""}
     if options is not None:
         given = options if isinstance(options, dict) else {k: getattr(options, k) for k in out if hasattr(options, k)}
@@ -353,9 +356,9 @@ def _options(options) -> dict:
 def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None, options=None) -> QuarterEvidence:
     """Build the quarter's evidence from the store (no cache; see :func:`load`). ``options``: the
     analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``), as
-    :class:`perfkit.report.Options` or a dict; defaults when ``None``."""
-    from perfkit.plan import load_plan
-    from perfkit.report import resolve_quarter
+    :class:`perfkit.reports.report.Options` or a dict; defaults when ``None``."""
+    from perfkit.config.plan import load_plan
+    from perfkit.reports.report import resolve_quarter
 
     plan = plan or load_plan()
     quarter = resolve_quarter(quarter, store)
@@ -394,8 +397,9 @@ def _code_digest() -> str:
     """The code's content, read once per process: code edited in a running kernel is not the code
     it runs, so its key is the code as imported."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
@@ -435,8 +439,8 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
     callers, in this process or another, read it. Editing the register, ingesting data, changing the
     Plan or the code gives a new key, so the next call rebuilds.
     """
-    from perfkit.plan import load_plan
-    from perfkit.report import resolve_quarter
+    from perfkit.config.plan import load_plan
+    from perfkit.reports.report import resolve_quarter
 
     if store is None:
         data.ensure_store()

@@ -10,7 +10,7 @@ District, outcome and density sections need row-level data.police.uk records. Wh
 none for the quarter, the section says so and, where row-level data exists for an earlier period,
 shows the latest such quarter instead, labelled as such.
 
-Each section returns a :class:`perfkit.section.Section`; its ``data`` holds the tables behind it
+Each section returns a :class:`perfkit.present.section.Section`; its ``data`` holds the tables behind it
 (``districts``, ``crime_mix``, ``outcomes``, ``points``, ``<measure id>/monthly``,
 ``recording_changes``).
 """
@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from perfkit import analysis, data, disclosure, words
-from perfkit import charts
-from perfkit.display import details_html, figure_html, heading, notice, paragraph, table_html
+from perfkit.evidence import analysis
+from perfkit import data
+from perfkit.stats import disclosure
+from perfkit.present import words
+from perfkit.present import charts
+from perfkit.present.display import details_html, figure_html, heading, notice, paragraph, table_html
 from perfkit.periods import Quarter
-from perfkit.report import Options, ReportContext, about_figures
-from perfkit.section import Section, section
+from perfkit.reports.report import Options, ReportContext, about_figures
+from perfkit.present.section import Section, section
 
 __all__ = ["DeepDive"]
 
@@ -41,7 +44,7 @@ class DeepDive:
     store : str, optional
         Data store folder.
     chart_months, seasonal_method, comparator_group
-        The analyst's choices (:class:`perfkit.report.Options`).
+        The analyst's choices (:class:`perfkit.reports.report.Options`).
     """
 
     def __init__(self, quarter: str = "auto", objective: int = 0, store: "str | None" = None, *,

@@ -35,7 +35,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from perfkit import forces as _forces
+from perfkit.config import forces as _forces
 from perfkit.errors import PerfkitError
 from perfkit.periods import parse_month
 

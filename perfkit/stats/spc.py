@@ -31,7 +31,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from perfkit import words
+from perfkit.present import words
 from perfkit.errors import PerfkitError
 from perfkit.periods import check_monthly, parse_month
 
@@ -83,7 +83,7 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 
 
 class SPCInputError(PerfkitError, ValueError):
-    """Bad input to :func:`xmr` (or :mod:`perfkit.compare`); the message says what was expected.
+    """Bad input to :func:`xmr` (or :mod:`perfkit.stats.compare`); the message says what was expected.
 
     It is both a :class:`perfkit.errors.PerfkitError` (the CLI prints it without a traceback)
     and a :class:`ValueError` (as statsmodels and pandas raise for bad arguments).

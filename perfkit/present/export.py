@@ -13,7 +13,7 @@ How a notebook becomes a page
    timestamps and durations, kernel names) are removed. An image output without alt text is a
    :class:`~perfkit.errors.PerfkitError`: no chart is published without a text alternative.
 2. nbconvert's :class:`~nbconvert.exporters.HTMLExporter` renders the copy in-process with the
-   project template ``perfkit/templates/perfkit`` (code inputs and prompts hidden; rich outputs
+   project template ``perfkit/present/templates/perfkit`` (code inputs and prompts hidden; rich outputs
    ``text/html``, ``text/markdown`` and images kept; nothing links require.js, MathJax or a CDN).
 3. The body is finished in Python: ``<script>``, ``<style>``, ``<link>``, ``<iframe>`` and similar
    elements in outputs are removed; the heading outline is made to have exactly one ``h1`` and no
@@ -203,7 +203,7 @@ def page(
     body_html : str
         The content of ``<main>``. ``<script>``, ``<style>``, ``<link>``, ``<meta>``,
         ``<iframe>``, ``<object>`` and ``<embed>`` elements are removed (other resources, such as
-        an ``<img>`` pointing at a file, are left for :mod:`perfkit.a11y` to report); headings are
+        an ``<img>`` pointing at a file, are left for :mod:`perfkit.present.a11y` to report); headings are
         renumbered so there is one ``h1`` and no skipped level; tables are wrapped so they scroll
         sideways on a small screen.
     lang, site_nav, edition, description, glossary
@@ -243,13 +243,13 @@ def page(
 
 
 def render(template: str, **context) -> str:
-    """Render one of the project's Jinja2 templates (``perfkit/templates/perfkit/<template>``) with
+    """Render one of the project's Jinja2 templates (``perfkit/present/templates/perfkit/<template>``) with
     autoescape on: pass ready HTML (a figure's ``<data>`` markup) as :class:`markupsafe.Markup`."""
     return _jinja_env().get_template(f"perfkit/{template}").render(**context)
 
 
 def stylesheet() -> str:
-    """The project stylesheet (``perfkit/templates/perfkit/perfkit.css``), inlined in every page
+    """The project stylesheet (``perfkit/present/templates/perfkit/perfkit.css``), inlined in every page
     (followed by ``site.css``, the styles of the index, glossary and board pack)."""
     return _read_template_file("perfkit.css")
 
@@ -432,7 +432,7 @@ def _image_alt(output, cell, index: int) -> str:
     first = next((line for line in cell.get("source", "").splitlines() if line.strip()), "")
     raise PerfkitError(
         f"notebook cell {index} ({first.strip()[:60]!r}): an image output has no alt text; "
-        "expected the chart to be displayed through perfkit.charts (a <figure> with alt text and a data "
+        "expected the chart to be displayed through perfkit.present.charts (a <figure> with alt text and a data "
         "table) or the output metadata to carry {'alt': '...'}; a chart without a text alternative "
         "cannot be published"
     )
@@ -623,7 +623,7 @@ class Term:
 
 @functools.lru_cache(maxsize=1)
 def glossary() -> tuple:
-    """The glossary (``perfkit/templates/perfkit/glossary.yaml``) as a tuple of :class:`Term`,
+    """The glossary (``perfkit/present/templates/perfkit/glossary.yaml``) as a tuple of :class:`Term`,
     in the order written.
 
     Raises
@@ -631,7 +631,7 @@ def glossary() -> tuple:
     PerfkitError
         If the file is malformed (the message names the file and key).
     """
-    from perfkit.params import Node
+    from perfkit.config.params import Node
 
     import yaml
 

@@ -1,7 +1,7 @@
 """Readers for the data sources other than data.police.uk street files.
 
 Each reader takes a path, checks the file and returns a tidy :class:`pandas.DataFrame` with the
-force given by its data.police.uk slug (see :mod:`perfkit.forces`). A file that cannot be trusted
+force given by its data.police.uk slug (see :mod:`perfkit.config.forces`). A file that cannot be trusted
 raises :class:`perfkit.errors.DataError` whose message names the file, the line (or sheet and row),
 the column, what was found and what was expected. Files are only ever read, never modified.
 
@@ -31,7 +31,7 @@ Decisions worth knowing
   published table, on fraud-body rows only) becomes 2017-12-31 like every other row of that quarter.
 * The three fraud-reporting bodies in the recorded-crime table (Action Fraud, CIFAS, UK Finance)
   are not forces. Their rows are kept with ``force`` set to their own slug (``action-fraud``,
-  ``cifas``, ``uk-finance``; :func:`perfkit.forces.is_force` is False for them) and ``offence`` set
+  ``cifas``, ``uk-finance``; :func:`perfkit.config.forces.is_force` is False for them) and ``offence`` set
   to ``Fraud offences``, so national totals can include them and force-level queries never do.
 * Negative recorded-crime counts (25 small adjustments in the ONS table) are kept as published.
 
@@ -59,7 +59,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from perfkit import forces
+from perfkit.config import forces
 from perfkit.errors import DataError
 from perfkit.periods import parse_month
 
@@ -271,7 +271,7 @@ def read_counts(path, *, today: pd.Period | None = None) -> pd.DataFrame:
 
     Notes
     -----
-    Force names may be any name :func:`perfkit.forces.slug_for` knows. ``crime_type`` must be a
+    Force names may be any name :func:`perfkit.config.forces.slug_for` knows. ``crime_type`` must be a
     data.police.uk type (:data:`CRIME_TYPES` or :data:`LEGACY_CRIME_TYPES`); an ``All`` row is
     checked against the sum of the other types for its force and month, then dropped.
 
@@ -619,7 +619,7 @@ def read_workforce(path) -> pd.DataFrame:
 def _local_measures(plan_path: Path | None) -> dict[str, str]:
     """Ids of the Plan's measures with ``source: local`` -> unit (read from the YAML directly)."""
     from perfkit import config
-    from perfkit.params import Node, load_yaml
+    from perfkit.config.params import Node, load_yaml
 
     plan_path = Path(plan_path) if plan_path else config.params_dir() / "plan.yaml"
     doc = Node(load_yaml(plan_path), plan_path)

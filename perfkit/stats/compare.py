@@ -30,9 +30,9 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from perfkit import words
+from perfkit.present import words
 from perfkit.periods import Quarter, Window, check_monthly, parse_month, parse_quarter
-from perfkit.spc import SPCInputError
+from perfkit.stats.spc import SPCInputError
 
 __all__ = [
     "Comparison",
@@ -903,7 +903,7 @@ class ComparatorGroup:
 
 def _force_label(slug: str) -> str:
     try:
-        from perfkit.forces import short_name_for
+        from perfkit.config.forces import short_name_for
 
         return short_name_for(slug)
     except Exception:  # the forces table is optional here: fall back to the slug in words
@@ -920,14 +920,14 @@ def load_comparators(path: "Path | str | None" = None) -> dict[str, ComparatorGr
         found 'esex'; expected a data.police.uk force slug``.
     """
     from perfkit.config import params_dir
-    from perfkit.params import Node, load_yaml
+    from perfkit.config.params import Node, load_yaml
 
     path = Path(path) if path is not None else params_dir() / "comparators.yaml"
     root = Node(load_yaml(path), path)
     root.only(["groups"])
     groups = root.child("groups")
     try:
-        from perfkit.forces import is_force
+        from perfkit.config.forces import is_force
     except Exception:  # pragma: no cover - forces table missing: accept any slug-shaped text
         is_force = None
     out: dict[str, ComparatorGroup] = {}

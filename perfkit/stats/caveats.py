@@ -37,9 +37,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from perfkit import config, words
+from perfkit import config
+from perfkit.present import words
 from perfkit.errors import ConfigError
-from perfkit.params import Node, content_key, load_yaml
+from perfkit.config.params import Node, content_key, load_yaml
 from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
@@ -538,7 +539,7 @@ def labels(register: Iterable[Caveat]) -> dict:
 def shift_dates(register: Iterable[Caveat], measure: Any) -> list[pd.Period]:
     """Months of the changes to model as level shifts for ``measure`` (``model_shift: true``).
 
-    For :func:`perfkit.seasonal.adjust` (``shifts=``) and SPC rebasing.
+    For :func:`perfkit.stats.seasonal.adjust` (``shifts=``) and SPC rebasing.
 
     Examples
     --------

@@ -1,14 +1,14 @@
 """HTML fragments the reports display: figures with alt text, tables, notices, caveat lists.
 
-Every fragment comes from a Jinja2 template in ``perfkit/templates/blocks/`` rendered by one
+Every fragment comes from a Jinja2 template in ``perfkit/present/templates/blocks/`` rendered by one
 environment with autoescape on (:func:`render`): text passed in is escaped by the template; a
 fragment already rendered (a :class:`markupsafe.Markup`, a marked :class:`Figure`) is kept as it is.
-Numbers are written by :mod:`perfkit.words`. Output is deterministic: the same figure gives the same
+Numbers are written by :mod:`perfkit.present.words`. Output is deterministic: the same figure gives the same
 bytes.
 
 An output can be limited to one edition of the pack: ``show(html, edition="board")`` marks it
 for the Board edition only; the public export drops it (see :mod:`perfkit.run`). Report sections
-return a :class:`perfkit.section.Section`, which carries the same edition metadata.
+return a :class:`perfkit.present.section.Section`, which carries the same edition metadata.
 
 Examples
 --------
@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 import pandas as pd
 from markupsafe import Markup
 
-from perfkit import words
+from perfkit.present import words
 
 __all__ = [
     "render",
@@ -51,7 +51,7 @@ __all__ = [
 #: Output metadata key marking an output for one edition only.
 EDITION_KEY = "perfkit"
 
-#: Kept for modules outside the views (:mod:`perfkit.site`); the views escape through templates.
+#: Kept for modules outside the views (:mod:`perfkit.reports.site`); the views escape through templates.
 escape = html.escape
 
 
@@ -60,7 +60,7 @@ def _environment():
     """The one Jinja2 environment of the page elements (autoescape on, undefined names fail)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    env = Environment(loader=PackageLoader("perfkit", "templates/blocks"), autoescape=True,
+    env = Environment(loader=PackageLoader("perfkit.present", "templates/blocks"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     return env
 
@@ -133,7 +133,7 @@ class Figure:
         return self.value is None or (isinstance(self.value, float) and pd.isna(self.value)) or self.value == ""
 
     def text(self) -> str:
-        """The figure in words (:mod:`perfkit.words`): 17,086; +2%; 7.48; 2018-09."""
+        """The figure in words (:mod:`perfkit.present.words`): 17,086; +2%; 7.48; 2018-09."""
         v = self.value
         if self.missing:
             return "no data"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from perfkit import config
 from perfkit.errors import ConfigError
-from perfkit.params import Node, content_key, load_yaml
+from perfkit.config.params import Node, content_key, load_yaml
 from perfkit.periods import Quarter, deep_dive_objective, parse_quarter
 
 __all__ = ["Plan", "Objective", "Outcome", "Measure", "load_plan", "SOURCES", "DIRECTIONS"]

@@ -11,7 +11,7 @@ of them into the slug used everywhere in perfkit.
 The three national fraud-reporting bodies in the recorded-crime table (Action Fraud, CIFAS, UK
 Finance) are not forces: :func:`slug_for` refuses them with a message saying so, and
 :func:`fraud_body_for` gives their own slugs (``action-fraud``, ``cifas``, ``uk-finance``) for
-readers that keep their rows apart from the forces' (see :func:`perfkit.sources.read_prc`).
+readers that keep their rows apart from the forces' (see :func:`perfkit.data.sources.read_prc`).
 
 Examples
 --------
@@ -263,7 +263,7 @@ def slug_for(name: str, *, source: str = "any") -> str:
     if key in FRAUD_BODIES:
         raise DataError(
             f"{name!r} is a national fraud-reporting body, not a police force; "
-            "readers keep its rows apart (see perfkit.forces.fraud_body_for)"
+            "readers keep its rows apart (see perfkit.config.forces.fraud_body_for)"
         )
     where = "" if source == "any" else f" among {source} names"
     raise DataError(f"unknown police force {name!r}{where}{_suggest(key, source)}")

@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from perfkit import config, words
+from perfkit import config
+from perfkit.present import words
 from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
@@ -476,11 +477,11 @@ class LevelShift:
     p_value : float
         Two-sided p-value for no shift.
     model : str
-        The model that estimated it: the count model of :func:`perfkit.caveats.estimate_shift`
+        The model that estimated it: the count model of :func:`perfkit.stats.caveats.estimate_shift`
         (the sizes :func:`adjust` reports) or ``"X-13 regARIMA"`` (kept in its diagnostics).
     calibrated : bool
         True when the interval was checked against placebo dates of the series (see
-        :func:`perfkit.caveats.estimate_shift`); an unchecked interval is not quoted.
+        :func:`perfkit.stats.caveats.estimate_shift`); an unchecked interval is not quoted.
     """
 
     date: pd.Period
@@ -520,7 +521,7 @@ class LevelShift:
 
 
 def _pct_words(ratio: float) -> str:
-    """'an 11% fall', 'a 3% rise', 'a rise of less than 1%', 'no change' (rounded as perfkit.words)."""
+    """'an 11% fall', 'a 3% rise', 'a rise of less than 1%', 'no change' (rounded as perfkit.present.words)."""
     if ratio == 1:
         return "no change"
     pct = words.percent(abs(ratio - 1) * 100)
@@ -986,13 +987,13 @@ def _x13_adjust(values: pd.Series, shifts: Sequence[pd.Period]) -> dict:
 # STL fallback
 # ================================================================================================
 def _sized_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[list[LevelShift], list[str]]:
-    """Size each shift with :func:`perfkit.caveats.estimate_shift` (the others modelled with it).
+    """Size each shift with :func:`perfkit.stats.caveats.estimate_shift` (the others modelled with it).
 
     The count model's interval is calibrated on placebo dates of the same series; X-13's own
     regARIMA interval is not, and on real crime series it excludes 1 at dates with no change far
     more often than 5% of the time (docs/methods-seasonal.md), so this is the size reported.
     """
-    from perfkit.caveats import estimate_shift
+    from perfkit.stats.caveats import estimate_shift
 
     out, notes = [], []
     for p in shifts:
@@ -1123,7 +1124,7 @@ def adjust(
         reason, when there is no identifiable seasonality. The other values force a method
         (``"x13"`` raises if X-13 cannot run).
     shifts : iterable of pandas.Period or "YYYY-MM" (or objects with a ``.date``)
-        Known recording changes, e.g. from :func:`perfkit.caveats.shift_dates`: the first month at
+        Known recording changes, e.g. from :func:`perfkit.stats.caveats.shift_dates`: the first month at
         the new level. Each enters X-13 as a level-shift regressor; shifts outside the series (or
         in its first or last month) are dropped with a warning.
     cache : bool, default True
@@ -1160,7 +1161,7 @@ def adjust(
     restored to the trend.
 
     The size of each shift reported in ``shifts`` (whatever the method) is that of
-    :func:`perfkit.caveats.estimate_shift`, the other shifts modelled with it, with its interval
+    :func:`perfkit.stats.caveats.estimate_shift`, the other shifts modelled with it, with its interval
     calibrated on placebo dates of the same series. X-13's own regARIMA estimates are kept in
     ``diagnostics["x13_level_shifts"]``: its interval assumes the chosen ARIMA model is right,
     and on real data.police.uk series it excluded 1 at 36% of placebo dates

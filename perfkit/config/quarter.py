@@ -30,7 +30,7 @@ from pathlib import Path
 
 from perfkit import config
 from perfkit.errors import ConfigError
-from perfkit.params import Node, load_yaml
+from perfkit.config.params import Node, load_yaml
 from perfkit.periods import Quarter, parse_quarter
 
 __all__ = [
@@ -110,7 +110,7 @@ class Narrative:
     def headline(self) -> str:
         """The analysts' headline: the first line of the narrative (markdown heading or emphasis
         marks removed), or ``""`` when none is written. At most :data:`HEADLINE_WORDS` words is the
-        house rule; :func:`perfkit.quarter.headline_problem` says when it is broken."""
+        house rule; :func:`perfkit.config.quarter.headline_problem` says when it is broken."""
         for line in self.text.splitlines():
             line = line.strip()
             if line and not line.startswith(":::"):
@@ -244,7 +244,7 @@ def new_quarter(quarter: "Quarter | str", force: bool = False) -> list[Path]:
 
     Existing files are left alone (unless ``force``); returns the paths written.
     """
-    from perfkit.plan import load_plan  # local: the plan is only needed to name the rotation
+    from perfkit.config.plan import load_plan  # local: the plan is only needed to name the rotation
 
     quarter = parse_quarter(quarter)
     plan = load_plan()

@@ -1,11 +1,11 @@
 """The evidence for one measure in one quarter: every statistic a report shows about it.
 
-:func:`analyse` gathers, for a measure and a quarter, the series (:mod:`perfkit.measures`), the
-recording changes that apply (:mod:`perfkit.caveats`), the seasonal adjustment with those changes as
-level shifts (:mod:`perfkit.seasonal`), the SPC view rebased at them (:mod:`perfkit.spc`), the
-comparisons with their intervals (:mod:`perfkit.compare`), the rate per 1,000 residents and the
+:func:`analyse` gathers, for a measure and a quarter, the series (:mod:`perfkit.data.measures`), the
+recording changes that apply (:mod:`perfkit.stats.caveats`), the seasonal adjustment with those changes as
+level shifts (:mod:`perfkit.stats.seasonal`), the SPC view rebased at them (:mod:`perfkit.stats.spc`), the
+comparisons with their intervals (:mod:`perfkit.stats.compare`), the rate per 1,000 residents and the
 position among comparator forces, and the plain-English evidence statement
-(:mod:`perfkit.narrative`). Reports and the data pack read these results; they never recompute them.
+(:mod:`perfkit.present.narrative`). Reports and the data pack read these results; they never recompute them.
 
 Results are memoised per process under one rule: the key is the content of every input (the
 measure's Plan entry, the quarter, the force, the register's content, the store's content as the
@@ -25,11 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit import caveats as caveats_mod
-from perfkit import compare, data, narrative, seasonal, spc, words
-from perfkit.measures import MeasureSeries, measure_series
+from perfkit.stats import caveats as caveats_mod
+from perfkit.stats import compare, seasonal, spc
+from perfkit import data
+from perfkit.present import narrative, words
+from perfkit.data.measures import MeasureSeries, measure_series
 from perfkit.periods import Quarter, Window
-from perfkit.plan import Measure, Plan
+from perfkit.config.plan import Measure, Plan
 
 __all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "measure_statement", "statement_sentences",
            "method_notes", "population_for",
@@ -55,19 +57,19 @@ class MeasureEvidence:
     series : MeasureSeries
         The figures, to the quarter's end.
     caveats : list
-        Recording changes that apply to the comparisons (``perfkit.caveats.Caveat``).
-    adjustment : perfkit.seasonal.Adjustment or None
+        Recording changes that apply to the comparisons (``perfkit.stats.caveats.Caveat``).
+    adjustment : perfkit.stats.seasonal.Adjustment or None
         Seasonal adjustment of the monthly series (``None`` if not monthly or too short).
-    spc : perfkit.spc.XmR or None
+    spc : perfkit.stats.spc.XmR or None
         SPC on the seasonally adjusted series where one exists, otherwise on the recorded one.
     spc_basis : str
         ``'seasonally adjusted'`` or ``'recorded'`` (or an explanation when there is no SPC).
-    quarter_comparison, rolling_comparison, ytd_comparison : perfkit.compare.Comparison or None
+    quarter_comparison, rolling_comparison, ytd_comparison : perfkit.stats.compare.Comparison or None
     rate_per_1000 : float
         Rolling 12 months per 1,000 residents (NaN where not a count or no population).
-    comparator : perfkit.compare.ComparatorPosition or None
+    comparator : perfkit.stats.compare.ComparatorPosition or None
     shift_estimates : dict
-        Caveat id -> ``perfkit.caveats.ShiftEstimate`` for changes inside the series window.
+        Caveat id -> ``perfkit.stats.caveats.ShiftEstimate`` for changes inside the series window.
     statement : str
         The evidence statement for "what the evidence says", in short sentences; its first is
         :attr:`headline`, and the test, dispersion, seasonal diagnostics and SPC rules behind it
@@ -77,7 +79,7 @@ class MeasureEvidence:
     chart_caveats : list
         Register entries that qualify the chart: changes dated inside the months it shows, and
         data faults whose months it shows (drawn hollow).
-    dispersion : perfkit.compare.Dispersion or None
+    dispersion : perfkit.stats.compare.Dispersion or None
         The quasi-Poisson scale estimated from the measure's own monthly series, used by every
         test of change in its counts.
     rate_months : int
@@ -247,7 +249,7 @@ def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None, *, 
 
 class LabelledCaveat:
     """A register entry with its label in this pack (``C3``): reports refer to caveats by label,
-    and charts mark them with it. Every other attribute is the :class:`perfkit.caveats.Caveat`'s."""
+    and charts mark them with it. Every other attribute is the :class:`perfkit.stats.caveats.Caveat`'s."""
 
     def __init__(self, caveat, ref: str):
         self._caveat = caveat
@@ -297,7 +299,7 @@ def _store_digest(generation: str) -> str:
     is never changed once live (an ingest writes a new one), so its path keys its content."""
     import hashlib
 
-    from perfkit.store import Store
+    from perfkit.data.store import Store
 
     frame = Store(Path(generation).parent, generation=Path(generation)).frame("inputs")
     h = hashlib.sha256()
@@ -319,7 +321,7 @@ def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | Non
     """All the evidence for ``measure`` in ``quarter``.
 
     ``comparator_group`` names a group of ``params/comparators.yaml`` (``None``/``""``: the force's
-    default), ``seasonal_method`` is passed to :func:`perfkit.seasonal.adjust` (``"auto"``), and
+    default), ``seasonal_method`` is passed to :func:`perfkit.stats.seasonal.adjust` (``"auto"``), and
     ``chart_months`` is the chart window whose caveats are listed under the chart. Memoised by the
     content of every input (see the module's docstring).
     """
@@ -337,7 +339,7 @@ def comparator_group(force: str, name: "str | None" = None):
 
 
 def _number(value: float, unit: str) -> str:
-    """A level in its unit's style (:func:`perfkit.words.number`)."""
+    """A level in its unit's style (:func:`perfkit.present.words.number`)."""
     return words.number(value, unit)
 
 
@@ -431,7 +433,7 @@ def _estimate_sentences(ev: "MeasureEvidence", compared) -> list[str]:
 
 def measure_statement(ev: "MeasureEvidence") -> str:
     """The evidence statement for one measure, in short plain-English sentences (see
-    :func:`statement_sentences` and :mod:`perfkit.narrative`)."""
+    :func:`statement_sentences` and :mod:`perfkit.present.narrative`)."""
     return " ".join(statement_sentences(ev))
 
 

@@ -1,6 +1,6 @@
 """Checking the recording-change estimates against real data: placebo dates and known changes.
 
-:func:`perfkit.caveats.estimate_shift` sizes a step at a date. Whether its interval can be
+:func:`perfkit.stats.caveats.estimate_shift` sizes a step at a date. Whether its interval can be
 trusted is an empirical question: on real crime series, does it call a step "statistically
 significant" at dates where nothing changed (placebo dates) about 5% of the time, and does it
 find changes that are known to have happened? This module runs those checks on any collection
@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from perfkit import caveats, forces
+from perfkit.stats import caveats
+from perfkit.config import forces
 from perfkit.periods import parse_month
 
 __all__ = ["estimates", "false_positive_rate", "found", "interval_under", "counts_by_force",
@@ -42,7 +43,7 @@ _Z = float(stats.norm.ppf(0.975))
 
 
 def counts_by_force(counts: pd.DataFrame, crime_type: str) -> dict[str, pd.Series]:
-    """Monthly counts of one crime type by territorial force, from :func:`perfkit.sources.read_counts`."""
+    """Monthly counts of one crime type by territorial force, from :func:`perfkit.data.sources.read_counts`."""
     rows = counts[counts["crime_type"] == crime_type]
     if rows.empty:
         raise ValueError(f"crime_type: found {crime_type!r}; it is not in the counts")
@@ -71,7 +72,7 @@ def street_counts(folder, crime_type: str) -> pd.DataFrame:
 def rolling_by_force(prc: pd.DataFrame, offence: str, since: str = "2007-06-30") -> dict[str, pd.Series]:
     """Rolling 12-month totals of one offence at quarter ends, by territorial force.
 
-    ``prc`` is the frame of :func:`perfkit.sources.read_prc`; ``since`` drops the earlier annual
+    ``prc`` is the frame of :func:`perfkit.data.sources.read_prc`; ``since`` drops the earlier annual
     period ends (ONS published quarterly totals from June 2007).
     """
     rows = prc[(prc["offence"] == offence) & (prc["period_end"] >= since)]
@@ -96,7 +97,7 @@ def estimates(
     exclude: "Mapping[str, Iterable[Any]] | None" = None,
     window: "int | None" = None,
 ) -> pd.DataFrame:
-    """:func:`~perfkit.caveats.estimate_shift` for every series at every date, as a table.
+    """:func:`~perfkit.stats.caveats.estimate_shift` for every series at every date, as a table.
 
     Parameters
     ----------
@@ -105,7 +106,7 @@ def estimates(
     dates : iterable of "YYYY-MM" or pandas.Period
         The months to size a step at: placebo dates (no known change) or a known change.
     kind, other_shifts, window
-        Passed to :func:`~perfkit.caveats.estimate_shift`.
+        Passed to :func:`~perfkit.stats.caveats.estimate_shift`.
     exclude : mapping of name to months, optional
         Months to leave out of a named series (e.g. a partial data feed).
 
@@ -142,7 +143,7 @@ def estimates(
 def interval_under(table: pd.DataFrame, rule: str = "calibrated") -> pd.DataFrame:
     """95% intervals of the estimates under a rule, for comparing calibration rules.
 
-    ``rule``: ``"calibrated"`` (the interval :func:`~perfkit.caveats.estimate_shift` reported),
+    ``rule``: ``"calibrated"`` (the interval :func:`~perfkit.stats.caveats.estimate_shift` reported),
     ``"model"`` (the model's own standard error) or ``"quadrature"`` (model and placebo spread
     added in quadrature, without the calibration factor).
     """

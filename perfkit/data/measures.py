@@ -1,6 +1,6 @@
 """From a Plan measure to its series: what each measure's figures are, where they come from.
 
-:func:`measure_series` turns a :class:`perfkit.plan.Measure` into a :class:`MeasureSeries`: a
+:func:`measure_series` turns a :class:`perfkit.config.plan.Measure` into a :class:`MeasureSeries`: a
 pandas Series indexed by month (``period[M]``), a missing month NaN (never zero), with its
 frequency, source and licence. Monthly counts (data.police.uk, collisions, local measures) are
 monthly; official recorded crime is a rolling 12-month total at each quarter's end; workforce
@@ -8,7 +8,7 @@ figures are snapshots twice a year.
 
 Examples
 --------
->>> from perfkit.plan import load_plan
+>>> from perfkit.config.plan import load_plan
 >>> s = measure_series(load_plan().measure("burglary"), "cambridgeshire")
 >>> s.frequency
 'monthly'
@@ -26,7 +26,7 @@ import pandas as pd
 from perfkit import data
 from perfkit.errors import DataError
 from perfkit.periods import check_monthly
-from perfkit.plan import Measure, Plan
+from perfkit.config.plan import Measure, Plan
 
 __all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES"]
 
@@ -204,7 +204,7 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
             notes.append("Figures for this measure come from the force's own systems and are not available for this quarter.")
     else:  # derived
         if plan is None:
-            from perfkit.plan import load_plan
+            from perfkit.config.plan import load_plan
 
             plan = load_plan()
         values = _derived(plan, measure, force, store)
@@ -212,7 +212,7 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
     left_out: dict = {}
     published = pd.Series(dtype=float)
     if measure.source == "police_uk":
-        from perfkit import caveats
+        from perfkit.stats import caveats
 
         bad = caveats.faulty_months(caveats.current_register(), force, measure.crime_types, measure=measure)
         left_out = {m: c.id for m, c in bad.items() if m in values.index}

@@ -35,7 +35,7 @@ traceback or a notebook prompt).
 Every issue is a dict with at least ``id``, ``impact``, ``help`` and ``nodes`` (a list of dicts
 with ``target``, ``html`` and ``failureSummary``), so one report format covers them all.
 
-Command line: ``python -m perfkit.a11y outputs/2015-16-q1/*.html`` prints the issues and exits 1
+Command line: ``python -m perfkit.present.a11y outputs/2015-16-q1/*.html`` prints the issues and exits 1
 when there are any (2 when no browser is available).
 """
 
@@ -616,7 +616,7 @@ def format_issues(results: dict[Path, list[dict]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m perfkit.a11y PAGE.html ...``: check pages; exit 0 clean, 1 issues, 2 unusable.
+    """``python -m perfkit.present.a11y PAGE.html ...``: check pages; exit 0 clean, 1 issues, 2 unusable.
 
     Parameters
     ----------
@@ -625,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in {"-h", "--help"}:
-        print("usage: python -m perfkit.a11y PAGE.html|FOLDER ...\n\nRuns axe-core (WCAG 2.1 A/AA) in headless "
+        print("usage: python -m perfkit.present.a11y PAGE.html|FOLDER ...\n\nRuns axe-core (WCAG 2.1 A/AA) in headless "
               "Chromium, the self-containment checks and the layout check (tables and page within a 500 and a 1280 px screen) over each page.")
         return 0 if argv else 2
     pages: list[Path] = []

@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from perfkit import caveats as caveats_mod
-from perfkit import analysis, config, words
-from perfkit.display import figure, heading, notice, paragraph, render, table_html
-from perfkit.measures import SOURCE_NOTES
-from perfkit.report import Options, ReportContext, about_figures
-from perfkit.section import Section, section
+from perfkit.stats import caveats as caveats_mod
+from perfkit.evidence import analysis
+from perfkit import config
+from perfkit.present import words
+from perfkit.present.display import figure, heading, notice, paragraph, render, table_html
+from perfkit.data.measures import SOURCE_NOTES
+from perfkit.reports.report import Options, ReportContext, about_figures
+from perfkit.present.section import Section, section
 
 __all__ = ["DataPack", "measure_rows", "write_csv", "write_workbook"]
 
@@ -111,7 +113,7 @@ class DataPack:
         Where the public CSV and Excel files are written (the Board edition's go to ``board/``
         inside it); default ``outputs/lab/<quarter>/`` for interactive use.
     chart_months, seasonal_method, comparator_group
-        The analyst's choices (:class:`perfkit.report.Options`).
+        The analyst's choices (:class:`perfkit.reports.report.Options`).
     """
 
     def __init__(self, quarter: str = "auto", store: "str | None" = None, downloads_dir: str = "", *,

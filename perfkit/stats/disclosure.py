@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit import config
-from perfkit.params import Node, content_key, load_yaml
+from perfkit.config.params import Node, content_key, load_yaml
 
 __all__ = ["Rule", "load_rule", "apply"]
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from perfkit import config
 from perfkit.errors import ConfigError, DataError
-from perfkit.store import FORMAT_VERSION, Store, months_to_period
+from perfkit.data.store import FORMAT_VERSION, Store, months_to_period
 
 __all__ = [
     "ensure_store",
@@ -101,13 +101,13 @@ def _shipped_plan(shipped: Path) -> list[tuple[str, list[Path]]]:
     manifest = shipped / "MANIFEST.yaml"
     plan: dict[str, list[Path]] = {}
     if manifest.exists():
-        from perfkit.params import load_yaml
+        from perfkit.config.params import load_yaml
 
         content = load_yaml(manifest)
         items = content.get("files", content.get("inputs")) if isinstance(content, dict) else content
         if not isinstance(items, list):
             raise DataError(f"{manifest}: found {type(content).__name__}; expected a list of {{kind: ..., path: ...}}")
-        from perfkit.ingest import KINDS
+        from perfkit.data.ingest import KINDS
 
         for i, item in enumerate(items):
             if isinstance(item, dict) and "path" not in item and "file" in item:
@@ -172,7 +172,7 @@ def ensure_store(store: "Path | str | None" = None) -> Path:
     plan = _shipped_plan(shipped)
     if not plan:
         raise DataError(f"{shipped}: found no data files to build the default store from; expected MANIFEST.yaml or the shipped files")
-    from perfkit.ingest import ingest_many
+    from perfkit.data.ingest import ingest_many
 
     fresh = True
     if current.exists() and meta.get("format") == FORMAT_VERSION:
@@ -225,7 +225,7 @@ def _forces(force) -> "list[str] | None":
     names = _as_list(force)
     if names is None:
         return None
-    from perfkit.forces import slug_for
+    from perfkit.config.forces import slug_for
 
     return [slug_for(name) for name in names]
 
@@ -300,7 +300,7 @@ def monthly_counts(
     Parameters
     ----------
     force : str or list of str, optional
-        Force slug(s) or any name :func:`perfkit.forces.slug_for` knows; default every force.
+        Force slug(s) or any name :func:`perfkit.config.forces.slug_for` knows; default every force.
     crime_type : str or list of str, optional
         Crime type(s) as data.police.uk writes them; ``"all_crime"`` means every type except
         anti-social behaviour. Default every type.
@@ -340,7 +340,7 @@ def monthly_counts(
     if all_crime and len(types) > 1:
         raise ConfigError(f"crime_type: found {types!r}; 'all_crime' is a total and cannot be combined with other types")
     if types is not None and not all_crime:
-        from perfkit.ingest import CRIME_TYPES, OLD_CRIME_TYPES
+        from perfkit.data.ingest import CRIME_TYPES, OLD_CRIME_TYPES
 
         for t in types:
             if t not in CRIME_TYPES and t not in OLD_CRIME_TYPES:
@@ -429,7 +429,7 @@ def registered_faults() -> frozenset:
     """``{(force, 'YYYY-MM', crime type)}`` that the register lists as data faults (empty when
     the params folder has no register). Follows the register's content, so an edited register
     counts from the next query."""
-    from perfkit import caveats
+    from perfkit.stats import caveats
 
     if not (config.params_dir() / "caveats.yaml").is_file():
         return frozenset()
@@ -438,7 +438,7 @@ def registered_faults() -> frozenset:
 
 @lru_cache(maxsize=8)
 def _fault_keys(register) -> frozenset:
-    from perfkit.ingest import CRIME_TYPES
+    from perfkit.data.ingest import CRIME_TYPES
 
     out = set()
     for c in register:

@@ -1,7 +1,7 @@
 """What a report section returns: its frames, its figures and its HTML.
 
-Every section method of :class:`perfkit.report.ObjectiveReport`, :class:`perfkit.deepdive.DeepDive`
-and :class:`perfkit.datapack.DataPack` returns a :class:`Section`. A notebook cell that ends with
+Every section method of :class:`perfkit.reports.report.ObjectiveReport`, :class:`perfkit.reports.deepdive.DeepDive`
+and :class:`perfkit.reports.datapack.DataPack` returns a :class:`Section`. A notebook cell that ends with
 the call displays it (each part through its ``_repr_mimebundle_``, with the edition metadata the
 export reads), so the executed notebook and the exported page are what they were when the methods
 displayed their HTML themselves. An analyst keeps the object and works with what is behind it::
@@ -43,7 +43,7 @@ class Part:
     edition: "str | None" = None
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from perfkit.display import EDITION_KEY
+        from perfkit.present.display import EDITION_KEY
 
         metadata = {EDITION_KEY: {"edition": self.edition}} if self.edition else {}
         return {self.mime: str(self.content)}, metadata
@@ -61,7 +61,7 @@ class Section:
 
     # --- building ---------------------------------------------------------------------------------
     def html(self, fragment, *, edition: "str | None" = None) -> None:
-        """Add an HTML fragment (rendered by :func:`perfkit.display.render`); empty ones are skipped."""
+        """Add an HTML fragment (rendered by :func:`perfkit.present.display.render`); empty ones are skipped."""
         if fragment:
             self.parts.append(Part(str(fragment), "text/html", edition))
 
@@ -98,7 +98,7 @@ class Section:
         with the edition metadata when every part belongs to one edition. IPython itself uses
         :meth:`_ipython_display_`, which shows each part through its own ``_repr_mimebundle_`` and
         so keeps the edition of each."""
-        from perfkit.display import EDITION_KEY
+        from perfkit.present.display import EDITION_KEY
 
         bundle = {"text/plain": repr(self)}
         html = self.html_for()
@@ -121,7 +121,7 @@ class Section:
 def section(name: str):
     """Decorator for a report method that fills a :class:`Section`: the method receives the new
     section as its first argument after ``self`` and the decorator returns it. The report's evidence
-    model is looked up again first (:meth:`perfkit.report.ReportContext.refresh`), so an edited
+    model is looked up again first (:meth:`perfkit.reports.report.ReportContext.refresh`), so an edited
     register or a new ingest shows on the next call."""
 
     def wrap(method):

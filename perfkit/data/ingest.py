@@ -9,7 +9,7 @@ Kinds
 ``counts``
     Monthly counts in the tidy CSV ``month,force,crime_type,count`` (optionally ``.csv.gz``).
 ``prc``, ``population``, ``collisions``, ``workforce``, ``measures``
-    Official tables and local measures, read by ``perfkit.sources.read_<kind>``.
+    Official tables and local measures, read by ``perfkit.data.sources.read_<kind>``.
 
 Guarantees
 ----------
@@ -22,7 +22,7 @@ Guarantees
   cannot be mapped (``Public disorder and weapons``, the old wider ``Other theft``) is kept as
   published and listed in the recording-changes table (:func:`perfkit.data.recording_changes`).
 - Any error (a bad file anywhere in the batch) aborts the whole ingest and leaves the store exactly
-  as it was; so does a crash or kill (see :mod:`perfkit.store`).
+  as it was; so does a crash or kill (see :mod:`perfkit.data.store`).
 
 Examples
 --------
@@ -68,7 +68,7 @@ import pyarrow.parquet as pq
 from perfkit import config
 from perfkit.errors import DataError, PerfkitError
 from perfkit.periods import parse_month
-from perfkit.store import Store, Transaction, months_to_period, write_partition_file
+from perfkit.data.store import Store, Transaction, months_to_period, write_partition_file
 
 __all__ = [
     "KINDS",
@@ -139,7 +139,7 @@ _POLICE_NAME_RE = re.compile(r"^(\d{4}-\d{2})-(.+)-(street|outcomes|stop-and-sea
 # LSOA names are "<district> <3 digits><letter>", e.g. "South Cambridgeshire 012C".
 _LSOA_SUFFIX = r"\s+[0-9]{3}[A-Z]+$"
 
-# What a newer file of the tables read by perfkit.sources replaces: older rows with the same values
+# What a newer file of the tables read by perfkit.data.sources replaces: older rows with the same values
 # of these columns (for collisions, one row per collision, every row of the force-months it covers).
 _SOURCE_KEYS = {
     "prc": ["period_end", "force", "offence"],
@@ -543,13 +543,13 @@ class _Parsed:
 
 
 def _slug_of_falls_within(name: str) -> str:
-    from perfkit.forces import slug_for
+    from perfkit.config.forces import slug_for
 
     return slug_for(name, source="police_uk")
 
 
 def _check_force_slug(slug: str, label: str) -> None:
-    from perfkit.forces import is_force, slug_for
+    from perfkit.config.forces import is_force, slug_for
 
     if not is_force(slug):
         try:
@@ -927,7 +927,7 @@ def _read_file_bytes(path: Path) -> tuple[bytes, str]:
 
 def _parse_counts(path: Path, today: pd.Period, warnings: list[str]) -> tuple[pd.DataFrame, str]:
     """Validate a tidy counts CSV; returns (frame month/force/crime_type/crime_type_original/count, sha256)."""
-    from perfkit.forces import slug_for
+    from perfkit.config.forces import slug_for
 
     label = _display(path)
     data, digest = _read_file_bytes(path)
@@ -1102,14 +1102,14 @@ def _count_changes(frame: pd.DataFrame) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------------
-# Official tables (perfkit.sources readers)
+# Official tables (perfkit.data.sources readers)
 # ------------------------------------------------------------------------------------------------
 def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: IngestResult, progress: bool) -> None:
-    from perfkit import sources
+    from perfkit.data import sources
 
     reader = getattr(sources, f"read_{kind}", None)
     if reader is None:
-        raise PerfkitError(f"perfkit.sources has no read_{kind}; this kind cannot be ingested yet", exit_code=1)
+        raise PerfkitError(f"perfkit.data.sources has no read_{kind}; this kind cannot be ingested yet", exit_code=1)
     inputs = _load(tx, "inputs", _INPUT_SCHEMA.names)
     known = set(inputs.loc[inputs["kind"] == kind, "sha256"]) if len(inputs) else set()
     stored = tx.frame(kind)

@@ -2,12 +2,12 @@
 
 A notebook creates a report object from its parameters and calls one method per section; the
 narrative text between sections lives in the notebook's markdown cells. Each method returns a
-:class:`perfkit.section.Section`: the HTML it shows (figures with alt text, tables with captions,
-notices, each from a template in ``perfkit/templates/blocks``), the frames behind it
+:class:`perfkit.present.section.Section`: the HTML it shows (figures with alt text, tables with captions,
+notices, each from a template in ``perfkit/present/templates/blocks``), the frames behind it
 (``section.data``) and its figures (``section.figures``). A cell that ends with the call displays it.
 
 - :class:`ObjectiveReport`: one Plan objective, narrative first.
-- :class:`perfkit.deepdive.DeepDive` and :class:`perfkit.datapack.DataPack` build on
+- :class:`perfkit.reports.deepdive.DeepDive` and :class:`perfkit.reports.datapack.DataPack` build on
   :class:`ReportContext` the same way.
 
 The analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``) are
@@ -26,15 +26,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from perfkit import analysis, charts, config, data, words
-from perfkit.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
+from perfkit.evidence import analysis
+from perfkit.present import charts, words
+from perfkit import config, data
+from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
                              table_html)
 from perfkit.errors import ConfigError
-from perfkit.measures import SOURCE_NOTES
+from perfkit.data.measures import SOURCE_NOTES
 from perfkit.periods import Quarter, latest_complete_quarter, parse_quarter
-from perfkit.plan import Measure, Objective, Plan, load_plan
-from perfkit.quarter import QuarterSettings, load_narrative, load_quarter
-from perfkit.section import Section, frame_of, section
+from perfkit.config.plan import Measure, Objective, Plan, load_plan
+from perfkit.config.quarter import QuarterSettings, load_narrative, load_quarter
+from perfkit.present.section import Section, frame_of, section
 
 __all__ = ["ReportContext", "ObjectiveReport", "Options", "resolve_quarter", "measure_block", "measure_section",
            "narrative_section", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
@@ -92,7 +94,7 @@ class Options:
         object.__setattr__(self, "seasonal_method", method)
         group = str(self.comparator_group or "").strip()
         if group:
-            from perfkit import compare
+            from perfkit.stats import compare
 
             groups = compare.load_comparators()
             if group not in groups:

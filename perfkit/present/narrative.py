@@ -1,7 +1,7 @@
 """Plain-English evidence statements, written from the statistics' result objects, in short sentences.
 
-:func:`evidence_statement` turns a :class:`perfkit.compare.Comparison` (and optionally a
-:class:`perfkit.spc.XmR` and recording-change caveats) into the "what the evidence says" text of
+:func:`evidence_statement` turns a :class:`perfkit.stats.compare.Comparison` (and optionally a
+:class:`perfkit.stats.spc.XmR` and recording-change caveats) into the "what the evidence says" text of
 a measure. The wording rules:
 
 - the first sentence (the headline, at most :data:`HEADLINE_WORDS` words) gives the figure, the
@@ -15,12 +15,12 @@ a measure. The wording rules:
   each; test names, dispersion and SPC rule names are left to the method notes;
 - missing months are stated.
 
-Numbers follow GOV.UK style through :mod:`perfkit.words`: thousands separators, percentages rounded
+Numbers follow GOV.UK style through :mod:`perfkit.present.words`: thousands separators, percentages rounded
 half up to whole per cent (:func:`format_percent`, :func:`format_change`).
 
 Examples
 --------
->>> from perfkit.compare import compare_periods
+>>> from perfkit.stats.compare import compare_periods
 >>> c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
 >>> evidence_statement("Burglary", c)
 'Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier (95% interval: 18% fewer to 1% more); not statistically significant.'
@@ -31,13 +31,13 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
-from perfkit import words
+from perfkit.present import words
 
 __all__ = ["evidence_statement", "evidence_sentences", "headline_sentences", "caveat_sentence", "verdict",
            "HEADLINE_WORDS", "format_count", "format_percent", "format_change", "caveat_reference"]
 
 
-# The number style lives in perfkit.words; these names are kept for the statements below and for
+# The number style lives in perfkit.present.words; these names are kept for the statements below and for
 # callers written before it.
 format_count = words.count
 format_percent = words.percent
@@ -116,7 +116,7 @@ def headline_sentences(title: str, comparison: Any, unit: str = "offences", peri
 
     Examples
     --------
-    >>> from perfkit.compare import compare_periods
+    >>> from perfkit.stats.compare import compare_periods
     >>> headline_sentences("Burglary", compare_periods(612, 3, 673, 3, label="2015/16 Q1"))
     ['Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier (95% interval: 18% fewer to 1% more); not statistically significant.']
     """
@@ -200,7 +200,7 @@ def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: It
     sentence each. Arguments as :func:`evidence_statement`; ``faults`` maps a month left out to
     the label of the data fault that removes it ("D1"), which the sentence on months left out cites.
 
-    >>> from perfkit.compare import compare_periods
+    >>> from perfkit.stats.compare import compare_periods
     >>> len(evidence_sentences("Burglary", compare_periods(612, 3, 673, 3, label="2015/16 Q1")))
     1
     """
@@ -230,10 +230,10 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
     ----------
     title : str
         The measure's name ("Burglary").
-    comparison : perfkit.compare.Comparison
-        The period comparison (e.g. from :func:`perfkit.compare.quarter_vs_last_year`).
-    spc : perfkit.spc.XmR, optional
-        The monthly series' XmR chart; its :meth:`~perfkit.spc.XmR.findings` follow.
+    comparison : perfkit.stats.compare.Comparison
+        The period comparison (e.g. from :func:`perfkit.stats.compare.quarter_vs_last_year`).
+    spc : perfkit.stats.spc.XmR, optional
+        The monthly series' XmR chart; its :meth:`~perfkit.stats.spc.XmR.findings` follow.
     caveats : iterable
         Recording caveats that apply (objects or mappings with ``title`` and optionally ``ref``,
         ``number`` or ``id``), in addition to those the comparison spans.
@@ -259,11 +259,11 @@ def evidence_statement(title: str, comparison: Any, spc: Any = None, caveats: It
     cent by :func:`format_change`. Where one count is zero the percentage change is not
     meaningful, so the sentence reports the exact test's verdict without an interval. The
     statement never judges a change good or bad, and names no test: the test, its dispersion and
-    the SPC rules are method notes (:attr:`perfkit.analysis.MeasureEvidence.method_notes`).
+    the SPC rules are method notes (:attr:`perfkit.evidence.analysis.MeasureEvidence.method_notes`).
 
     Examples
     --------
-    >>> from perfkit.compare import compare_periods
+    >>> from perfkit.stats.compare import compare_periods
     >>> c = compare_periods(0, 3, 0, 3, label="2015/16 Q1")
     >>> evidence_statement("Homicide", c)
     'Homicide: no offences in 2015/16 Q1 and none a year earlier, so there is no change to test.'

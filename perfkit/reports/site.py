@@ -8,7 +8,7 @@ accessibility statement; ``board/`` with the same for the Board edition plus ``b
 ``outputs/index.html`` lists every published quarter. The checks page for the analysts is written
 under ``outputs/_work/<quarter>/checks.html``, never inside the published quarter.
 
-Every page is a Jinja2 template under ``perfkit/templates/perfkit/`` (autoescape on) reading the
+Every page is a Jinja2 template under ``perfkit/present/templates/perfkit/`` (autoescape on) reading the
 quarter's evidence model; published HTML is rewritten with BeautifulSoup, never with regexes.
 """
 
@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from perfkit import config, words
+from perfkit import config
+from perfkit.present import words
 from perfkit.errors import ConfigError
 from perfkit.periods import parse_quarter
 
@@ -43,7 +44,7 @@ __all__ = [
     "Check",
 ]
 
-log = logging.getLogger("perfkit.site")
+log = logging.getLogger("perfkit.reports.site")
 
 ORGANISATION = "Office of the Police and Crime Commissioner for Cambridgeshire"
 
@@ -78,7 +79,7 @@ def site_url() -> str:
     ConfigError
         If the key is not an ``http(s)`` address (the message names the file and key).
     """
-    from perfkit.params import Node, load_yaml
+    from perfkit.config.params import Node, load_yaml
 
     path = config.params_dir() / "publishing.yaml"
     if not path.exists():
@@ -125,8 +126,8 @@ def _visible(measures, edition: str):
 
 def headlines(model, edition: str = "public") -> list[Headline]:
     """One headline per objective: the first line of the analysts' narrative for the edition, or
-    one generated from the evidence (:func:`perfkit.words.objective_headline`) when none is written."""
-    from perfkit.quarter import load_narrative
+    one generated from the evidence (:func:`perfkit.present.words.objective_headline`) when none is written."""
+    from perfkit.config.quarter import load_narrative
 
     out = []
     for objective in model.plan.objectives:
@@ -142,8 +143,8 @@ def headlines(model, edition: str = "public") -> list[Headline]:
 
 
 def _fig(row: dict, field: str, text: str) -> Markup:
-    """A figure's ``<data>`` markup (:func:`perfkit.display.figure`) with the words shown for it."""
-    from perfkit.display import figure
+    """A figure's ``<data>`` markup (:func:`perfkit.present.display.figure`) with the words shown for it."""
+    from perfkit.present.display import figure
 
     fig = figure(row, field)
     if fig.missing:
@@ -210,7 +211,7 @@ def _caveats(model) -> list[dict]:
 
 
 def _glossary_context() -> dict:
-    from perfkit.export import glossary
+    from perfkit.present.export import glossary
 
     return {"terms": glossary()}
 
@@ -219,7 +220,7 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
     """Write ``index.html``, ``glossary.html`` and ``accessibility.html`` for both editions of a
     quarter, from the quarter's evidence model built from ``store`` (the run's)."""
     from perfkit import evidence
-    from perfkit.export import accessibility_statement, page, render
+    from perfkit.present.export import accessibility_statement, page, render
 
     model = evidence.load(plan, quarter, store)
     nav = quarter_nav(jobs)
@@ -245,7 +246,7 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
 
 def write_glossary(target: Path, quarter, nav, edition: str) -> Path:
     """Write ``glossary.html`` (the terms of ``glossary.yaml`` with their definitions) into ``target``."""
-    from perfkit.export import page, render
+    from perfkit.present.export import page, render
 
     body = render("glossary.html.j2", level=1, quarter=quarter, **_glossary_context())
     path = target / "glossary.html"
@@ -343,7 +344,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
     is in the page or to another website.
     """
     from perfkit import evidence
-    from perfkit.export import page, parse, render, serialise
+    from perfkit.present.export import page, parse, render, serialise
 
     model = evidence.load(plan, quarter, store)
 
@@ -402,7 +403,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
 
 def write_site_index(outputs: Path) -> None:
     """``outputs/index.html``: every published quarter, newest first, and the accessibility statement."""
-    from perfkit.export import accessibility_statement, page, render
+    from perfkit.present.export import accessibility_statement, page, render
 
     quarters = []
     for folder in outputs.iterdir():
@@ -442,7 +443,7 @@ class Check:
 
 
 def _narrative_checks(quarter, jobs) -> list[Check]:
-    from perfkit.quarter import NARRATIVE_REPORTS, headline_problem, load_narrative
+    from perfkit.config.quarter import NARRATIVE_REPORTS, headline_problem, load_narrative
 
     out = []
     for job in jobs:
@@ -498,8 +499,8 @@ def pre_publication_checks(quarter, plan, jobs, store=None) -> list[Check]:
 def write_checks_page(work: Path, quarter, plan, jobs, store=None) -> "tuple[Path, list[Check]]":
     """Write ``checks.html`` (the :func:`pre_publication_checks`) into ``work``
     (``outputs/_work/<quarter>/``, never the published folder), log each finding on the
-    ``perfkit.site`` logger and return the page's path and the findings."""
-    from perfkit.export import page, render
+    ``perfkit.reports.site`` logger and return the page's path and the findings."""
+    from perfkit.present.export import page, render
 
     quarter = parse_quarter(quarter)
     checks = pre_publication_checks(quarter, plan, jobs, store)

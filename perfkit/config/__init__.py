@@ -35,7 +35,7 @@ def project_root() -> Path:
     env = os.environ.get("PERFKIT_ROOT")
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def params_dir() -> Path:
