@@ -534,25 +534,6 @@ def warm_up(quarter, plan, store) -> None:
     evidence.load(plan, quarter, store)
 
 
-def data_checks(quarter, plan, store) -> list[str]:
-    """Pre-publication checks of the data, for the run's log: suspected incomplete months of the
-    force (registered as data faults or not) and reconciliation shares outside the usual range."""
-    from perfkit import evidence
-
-    model = evidence.load(plan, quarter, store)
-    lines = []
-    for s in model.suspects.itertuples():
-        status = (f"registered as data fault {s.registered}" if s.registered else
-                  "NOT registered: if the feed is incomplete, add it to params/caveats.yaml as kind: data-fault")
-        lines.append(f"check: {plan.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
-                     f"months' median ({s.neighbours_median:,.0f}); {status}")
-    for r in model.reconciliation.itertuples():
-        if r.flagged:
-            lines.append(f"check: reconciliation {r.period}: data.police.uk holds {r.share_pct:.1f}% of the official "
-                         f"count; {r.likely_cause}")
-    return lines
-
-
 def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: "int | None" = None,
                 jobs: "int | None" = None, store: "str | None" = None, outputs: "Path | None" = None,
                 start_timeout: int = 120, cell_timeout: int = 900, warm: bool = True,
@@ -566,7 +547,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     from perfkit.reports import site
     from perfkit.config.plan import load_plan
     from perfkit.config.quarter import load_quarter
-    from perfkit.reports.report import resolve_quarter
+    from perfkit.data import resolve_quarter
 
     started = time.perf_counter()
     outputs = Path(outputs) if outputs else config.outputs_dir()
@@ -663,7 +644,9 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
             if warming is not None and not warm_reported:
                 tracker.message(f"evidence for the index pages computed in {warming.result():.1f}s")
             if warm:
-                for line in data_checks(q, plan, store):
+                from perfkit import evidence
+
+                for line in evidence.data_checks(q, plan, store):
                     tracker.message(line)
             tracker.close()
             _log_kernel_stderr(q.id, results)

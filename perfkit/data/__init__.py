@@ -30,10 +30,12 @@ import pandas as pd
 from perfkit import config
 from perfkit.errors import ConfigError, DataError
 from perfkit.data.store import FORMAT_VERSION, Store, months_to_period
+from perfkit.periods import Quarter, latest_complete_quarter, parse_quarter
 
 __all__ = [
     "ensure_store",
     "last_month",
+    "resolve_quarter",
     "monthly_counts",
     "registered_faults",
     "recorded_crime",
@@ -469,6 +471,15 @@ def last_month(force: "str | None" = None, store: "Path | str | None" = None) ->
     if not months:
         return None
     return _month(max(months), "store month")
+
+
+def resolve_quarter(quarter: "str | Quarter", store=None) -> Quarter:
+    """``'auto'`` means the latest complete quarter in the store; otherwise parse the id."""
+    if isinstance(quarter, Quarter):
+        return quarter
+    if str(quarter).strip().lower() == "auto":
+        return latest_complete_quarter(last_month(store=store))
+    return parse_quarter(quarter)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from perfkit.errors import DataError
 from perfkit.periods import Quarter, check_monthly
 from perfkit.config.plan import Plan
 
-__all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "SHARE_RANGE", "SUSPECT_RATIO"]
+__all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "data_checks", "SHARE_RANGE", "SUSPECT_RATIO"]
 
 #: The data-pack contract: one row per Plan measure with these columns (in this order).
 FIELDS = (
@@ -358,7 +358,7 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
     analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``), as
     :class:`perfkit.reports.report.Options` or a dict; defaults when ``None``."""
     from perfkit.config.plan import load_plan
-    from perfkit.reports.report import resolve_quarter
+    from perfkit.data import resolve_quarter
 
     plan = plan or load_plan()
     quarter = resolve_quarter(quarter, store)
@@ -388,6 +388,23 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
         suspects=suspected_faults(plan.force, store, start=start, end=end),
         caveats=sorted(applying, key=lambda c: (c.period, c.ref)),
     )
+
+
+def data_checks(quarter, plan, store) -> list[str]:
+    """Pre-publication checks of the data, for the run's log: suspected incomplete months of the
+    force (registered as data faults or not) and reconciliation shares outside the usual range."""
+    model = load(plan, quarter, store)
+    lines = []
+    for s in model.suspects.itertuples():
+        status = (f"registered as data fault {s.registered}" if s.registered else
+                  "NOT registered: if the feed is incomplete, add it to params/caveats.yaml as kind: data-fault")
+        lines.append(f"check: {plan.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
+                     f"months' median ({s.neighbours_median:,.0f}); {status}")
+    for r in model.reconciliation.itertuples():
+        if r.flagged:
+            lines.append(f"check: reconciliation {r.period}: data.police.uk holds {r.share_pct:.1f}% of the official "
+                         f"count; {r.likely_cause}")
+    return lines
 
 
 # --- the cache: one rule, keyed by the content of every input ------------------------------------------
@@ -440,7 +457,7 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
     Plan or the code gives a new key, so the next call rebuilds.
     """
     from perfkit.config.plan import load_plan
-    from perfkit.reports.report import resolve_quarter
+    from perfkit.data import resolve_quarter
 
     if store is None:
         data.ensure_store()

@@ -33,12 +33,12 @@ from perfkit.present.display import (Html, Markup, details_html, figure, figure_
                              table_html)
 from perfkit.errors import ConfigError
 from perfkit.data.measures import SOURCE_NOTES
-from perfkit.periods import Quarter, latest_complete_quarter, parse_quarter
+from perfkit.periods import Quarter
 from perfkit.config.plan import Measure, Objective, Plan, load_plan
 from perfkit.config.quarter import QuarterSettings, load_narrative, load_quarter
 from perfkit.present.section import Section, frame_of, section
 
-__all__ = ["ReportContext", "ObjectiveReport", "Options", "resolve_quarter", "measure_block", "measure_section",
+__all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
            "narrative_section", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
 
 #: What a published page says where the analysts' narrative is not written (no file path: the
@@ -49,15 +49,6 @@ MISSING_NARRATIVE = "Commentary for this report is not available for this quarte
 EXAMPLE_LABEL = "Example text written for the shipped data"
 
 _SEASONAL_METHODS = ("auto", "x13", "stl", "none")
-
-
-def resolve_quarter(quarter: "str | Quarter", store=None) -> Quarter:
-    """``'auto'`` means the latest complete quarter in the store; otherwise parse the id."""
-    if isinstance(quarter, Quarter):
-        return quarter
-    if str(quarter).strip().lower() == "auto":
-        return latest_complete_quarter(data.last_month(store=store))
-    return parse_quarter(quarter)
 
 
 @dataclass(frozen=True)
@@ -122,7 +113,7 @@ class ReportContext:
         store = store or None
         if store is None:
             data.ensure_store()
-        q = resolve_quarter(quarter, store)
+        q = data.resolve_quarter(quarter, store)
         return cls(q, load_plan(), load_quarter(q), store, options or Options())
 
     @property

@@ -483,9 +483,9 @@ def _measure_checks(model) -> list[Check]:
 def pre_publication_checks(quarter, plan, jobs, store=None) -> list[Check]:
     """What the analysts should look at before publishing: missing or example narrative, headlines
     over 30 words, measures without figures, suspected incomplete months and reconciliation flags
-    (:func:`perfkit.run.data_checks`)."""
+    (:func:`perfkit.evidence.data_checks`)."""
     from perfkit import evidence
-    from perfkit.run import data_checks
+    from perfkit.evidence import data_checks
 
     model = evidence.load(plan, quarter, store)
     checks = _narrative_checks(model.quarter, jobs) + _measure_checks(model)
