@@ -67,7 +67,7 @@ def _cpu() -> float:
 def _worker(mode: str, args: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
     if mode == "ingest":
-        from perfkit.ingest import ingest
+        from perfkit.data.ingest import ingest
 
         store, *paths = args
         started, cpu = time.perf_counter(), _cpu()
@@ -116,7 +116,7 @@ def _months(first: str, n: int) -> list[str]:
 
 def _archive(work: Path, months: list[str], rows_per_month: int, seed: int) -> Path:
     """A folder of YYYY-MM/YYYY-MM-<force>-street.csv (cached by parameters)."""
-    from perfkit.synth import write_archive
+    from perfkit.data.synth import write_archive
 
     folder = work / f"archive-{rows_per_month}-s{seed}"
     marker = folder / ".months"
@@ -126,7 +126,7 @@ def _archive(work: Path, months: list[str], rows_per_month: int, seed: int) -> P
         started = time.perf_counter()
         write_archive(folder, todo, rows_per_month=rows_per_month, seed=seed, zip=False)
         marker.write_text("\n".join(sorted(done | set(todo))) + "\n")
-        print(f"  generated {len(todo)} month(s) with perfkit.synth in {time.perf_counter() - started:.1f} s -> {folder}")
+        print(f"  generated {len(todo)} month(s) with perfkit.data.synth in {time.perf_counter() - started:.1f} s -> {folder}")
     return folder
 
 

@@ -1,13 +1,13 @@
 """Benchmark: false positives of period comparisons and of the seasonality decision, by simulation.
 
-Part 1 (``perfkit.compare``). Negative binomial monthly series with variance 1, 2, 4, 8 and 12
+Part 1 (``perfkit.stats.compare``). Negative binomial monthly series with variance 1, 2, 4, 8 and 12
 times the mean and NO real change (mean about 450 a month, a mild +/-10% seasonal pattern,
 counts per day so month length is real): the dispersion is estimated from the series up to the
 quarter's end as the analysis would (``dispersion(series.loc[:quarter_end])``), and the last
 quarter is compared with the same quarter a year earlier. The table gives the share called
 "statistically significant" with its 95% (Clopper-Pearson) interval, for
 
-- ``library (Dispersion)``: the estimated scale passed as a :class:`perfkit.compare.Dispersion`;
+- ``library (Dispersion)``: the estimated scale passed as a :class:`perfkit.stats.compare.Dispersion`;
   ``quarter_vs_last_year`` refits it without the six months compared and refers the scaled score
   statistic to Student's t on the refit's degrees of freedom;
 - ``t, all months``: the same without the refit (the scale includes the compared months);
@@ -17,7 +17,7 @@ quarter is compared with the same quarter a year earlier. The table gives the sh
 A correct test is significant about 5% of the time. The vectorised code is checked against the
 public API (``quarter_vs_last_year``) on the first replications of every setting.
 
-Part 2 (``perfkit.seasonal``). Flat series (Poisson and negative binomial, variance up to 6 times
+Part 2 (``perfkit.stats.seasonal``). Flat series (Poisson and negative binomial, variance up to 6 times
 the mean, 72 months, mean 600 a month; constant per month, or per day so that a month's count
 follows its length) through the seasonality decision of
 ``adjust(method="auto")`` (``test_seasonality``), on the Python path and on X-13's table D8.A,
@@ -43,7 +43,7 @@ from scipy import stats
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfkit import compare, seasonal  # noqa: E402
+from perfkit.stats import compare, seasonal  # noqa: E402
 from perfkit.periods import parse_quarter  # noqa: E402
 
 RATIOS = (1, 2, 4, 8, 12)

@@ -104,9 +104,9 @@ def _check(proc: subprocess.CompletedProcess, what: str) -> None:
 def _jobs_for(quarter_id: str):
     """The seven reports with their parameters, as ``perfkit run`` plans them."""
     from perfkit import data, run
-    from perfkit.plan import load_plan
-    from perfkit.quarter import load_quarter
-    from perfkit.report import resolve_quarter
+    from perfkit.config.plan import load_plan
+    from perfkit.config.quarter import load_quarter
+    from perfkit.data import resolve_quarter
 
     data.ensure_store()
     quarter = resolve_quarter(quarter_id, None)
@@ -197,7 +197,7 @@ def bench_floor(jobs, files, jobs_n: int, work: Path) -> tuple[Timer, dict]:
 
 def backfill(work: Path, jobs_n: int, first: str, last: "str | None") -> None:
     from perfkit.periods import parse_quarter, quarters_between
-    from perfkit.report import resolve_quarter
+    from perfkit.data import resolve_quarter
 
     quarters = quarters_between(parse_quarter(first), resolve_quarter(last or "auto", None))
     print(f"\nBack-fill: {len(quarters)} quarters, {quarters[0].id} .. {quarters[-1].id}, one `perfkit run` each, "

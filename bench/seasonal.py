@@ -26,9 +26,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfkit import seasonal  # noqa: E402
-from perfkit.caveats import load_register, shift_dates  # noqa: E402
-from perfkit.params import load_yaml  # noqa: E402
+from perfkit.stats import seasonal  # noqa: E402
+from perfkit.stats.caveats import load_register, shift_dates  # noqa: E402
+from perfkit.config.params import load_yaml  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "police-uk-force-month-2015-2018.csv"
 

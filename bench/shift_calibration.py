@@ -1,6 +1,6 @@
 """Check the recording-change estimates on real data: placebo dates, then known changes.
 
-Two questions about :func:`perfkit.caveats.estimate_shift`, answered on the real data in
+Two questions about :func:`perfkit.stats.caveats.estimate_shift`, answered on the real data in
 ``../shared/data`` (not shipped; this script needs it):
 
 1. Placebo dates. At dates where no recording change is known, how often does the 95% interval
@@ -8,7 +8,7 @@ Two questions about :func:`perfkit.caveats.estimate_shift`, answered on the real
    forces, crime types no register entry touches, three dates) and on ONS rolling 12-month
    totals (43 forces, offences no register entry touches, two dates), under the calibrated
    interval the function reports and, for comparison, under the model's own interval and the
-   other calibration rules of :func:`perfkit.calibration.interval_under`. X-13's own level-shift
+   other calibration rules of :func:`perfkit.stats.calibration.interval_under`. X-13's own level-shift
    estimate (regARIMA) is checked on a sample of the monthly placebo cases too.
 2. Known changes the project's code was not tuned on, with a year of data after them: the April
    2015 harassment offences in ONS "Stalking and harassment" (nationally and by force) and in
@@ -36,7 +36,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from perfkit import calibration, seasonal, sources  # noqa: E402
+from perfkit.stats import calibration, seasonal  # noqa: E402
+from perfkit.data import sources  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 

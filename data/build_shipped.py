@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # runnable as `python data/build_shipped.py` without installing
     sys.path.insert(0, str(ROOT))
 
-from perfkit import sources  # noqa: E402
+from perfkit.data import sources  # noqa: E402
 from perfkit.errors import PerfkitError  # noqa: E402
 
 OGL = "Open Government Licence v3.0"

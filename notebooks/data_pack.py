@@ -21,7 +21,7 @@ comparator_group: str = ""  # comparator group in params/comparators.yaml; empty
 downloads_dir: str = ""  # folder for the CSV and Excel downloads; empty for outputs/lab/<quarter>/ (the run sets it)
 
 # %%
-from perfkit.datapack import DataPack
+from perfkit.reports.datapack import DataPack
 
 pack = DataPack(quarter=quarter, store=store, downloads_dir=downloads_dir,
                 chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group)

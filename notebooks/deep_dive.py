@@ -21,7 +21,7 @@ seasonal_method: str = "auto"  # seasonal adjustment: "auto" (X-13, else STL), "
 comparator_group: str = ""  # comparator group in params/comparators.yaml; empty for the force's default
 
 # %%
-from perfkit.deepdive import DeepDive
+from perfkit.reports.deepdive import DeepDive
 
 dive = DeepDive(quarter=quarter, objective=objective, store=store,
                 chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group)

@@ -1,19 +1,19 @@
 """perfkit: the logic behind the quarterly Police and Crime Plan performance reports.
 
-Modules, one concern each:
+Subpackages, by what they are (``docs/architecture.md`` draws them and what depends on what):
 
-- ``periods``: financial-year quarters, comparison windows, the deep-dive rotation
-- ``plan``: the Police and Crime Plan (objectives, outcomes, measures) from ``params/plan.yaml``
-- ``quarter``: per-quarter parameters and the analysts' narrative files
-- ``data`` / ``ingest`` / ``store``: the Parquet store and the queries the reports run
-- ``seasonal``: seasonality tests and seasonal adjustment (X-13ARIMA-SEATS, STL fallback)
-- ``caveats``: the recording-change register and the size of recording effects
-- ``spc``: statistical process control (XmR) charts as NHS "Making Data Count" defines them
-- ``compare``: period comparisons with intervals; comparator forces
-- ``narrative``: plain-English evidence statements
-- ``charts``: the charts, in the Analysis Function palette, with alt text
-- ``report``: one call per report section, used by the notebooks
-- ``run``: executes and publishes a quarter
+- ``config``: paths and settings; ``params`` (YAML loading), ``plan`` (the Police and Crime Plan),
+  ``quarter`` (per-quarter parameters and narrative files), ``forces`` (force names and slugs)
+- ``data``: the query API (``perfkit.data``) over the Parquet store; ``store``, ``ingest``,
+  ``sources``, ``synth``, ``measures``
+- ``stats``: ``spc``, ``compare``, ``seasonal``, ``caveats``, ``calibration``, ``disclosure``
+- ``evidence``: the quarter's evidence model (``perfkit.evidence``) and ``analysis`` (one measure)
+- ``present``: ``words``, ``narrative``, ``display``, ``charts``, ``section``, ``export``, ``a11y``
+  and the templates
+- ``reports``: ``report``, ``deepdive``, ``datapack``, ``site``
+
+Top level: ``periods`` (quarters, windows, the month parser and monthly-series check every
+module uses), ``run`` (executes and publishes a quarter), ``cli`` and ``errors``.
 """
 
 from perfkit.errors import ConfigError, DataError, PerfkitError

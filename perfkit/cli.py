@@ -1,7 +1,7 @@
 """The ``perfkit`` command line.
 
 Each subcommand lives in the module that holds its logic and is reached through a small table
-here, so a module owns its own options (``perfkit.ingest`` parses ``perfkit ingest``'s). Every
+here, so a module owns its own options (``perfkit.data.ingest`` parses ``perfkit ingest``'s). Every
 subcommand's entry point takes the remaining arguments and returns an exit code.
 
 Exit codes (all subcommands)
@@ -26,11 +26,11 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("perfkit.run:main", "render a quarter's reports into outputs/<quarter>/"),
     "verify": ("perfkit.run:verify_main", "re-render a published quarter and report any difference"),
-    "new-quarter": ("perfkit.quarter:new_quarter_main", "scaffold a quarter's parameters and narrative files"),
-    "ingest": ("perfkit.ingest:main", "add downloaded data files to the store"),
+    "new-quarter": ("perfkit.config.quarter:new_quarter_main", "scaffold a quarter's parameters and narrative files"),
+    "ingest": ("perfkit.data.ingest:main", "add downloaded data files to the store"),
     "counts": ("perfkit.data:counts_main", "print monthly counts from the store as CSV"),
-    "synth": ("perfkit.synth:main", "write a synthetic data.police.uk archive (for benchmarks)"),
-    "a11y": ("perfkit.a11y:main", "check published pages for accessibility (axe-core in headless Chromium)"),
+    "synth": ("perfkit.data.synth:main", "write a synthetic data.police.uk archive (for benchmarks)"),
+    "a11y": ("perfkit.present.a11y:main", "check published pages for accessibility (axe-core in headless Chromium)"),
 }
 
 

@@ -158,7 +158,7 @@ def _init_worker(events, outputs: str = "") -> None:
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    import perfkit.export  # noqa: F401
+    import perfkit.present.export  # noqa: F401
 
 
 def _ready() -> int:
@@ -280,7 +280,7 @@ def edition_filter(notebook, edition: str):
     """A copy of an executed notebook keeping only what ``edition`` may show."""
     import copy
 
-    from perfkit.display import EDITION_KEY
+    from perfkit.present.display import EDITION_KEY
 
     nb = copy.deepcopy(notebook)
     for cell in nb.cells:
@@ -297,7 +297,7 @@ def edition_filter(notebook, edition: str):
 
 def export_edition(notebook, job: Job, edition: str, site_nav: tuple) -> str:
     """The HTML page of one report in one edition."""
-    from perfkit.export import notebook_to_html
+    from perfkit.present.export import notebook_to_html
 
     return notebook_to_html(edition_filter(notebook, edition), title=job.title, edition=edition,
                             site_nav=list(site_nav), description=job.description, glossary="glossary.html")
@@ -534,25 +534,6 @@ def warm_up(quarter, plan, store) -> None:
     evidence.load(plan, quarter, store)
 
 
-def data_checks(quarter, plan, store) -> list[str]:
-    """Pre-publication checks of the data, for the run's log: suspected incomplete months of the
-    force (registered as data faults or not) and reconciliation shares outside the usual range."""
-    from perfkit import evidence
-
-    model = evidence.load(plan, quarter, store)
-    lines = []
-    for s in model.suspects.itertuples():
-        status = (f"registered as data fault {s.registered}" if s.registered else
-                  "NOT registered: if the feed is incomplete, add it to params/caveats.yaml as kind: data-fault")
-        lines.append(f"check: {plan.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
-                     f"months' median ({s.neighbours_median:,.0f}); {status}")
-    for r in model.reconciliation.itertuples():
-        if r.flagged:
-            lines.append(f"check: reconciliation {r.period}: data.police.uk holds {r.share_pct:.1f}% of the official "
-                         f"count; {r.likely_cause}")
-    return lines
-
-
 def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: "int | None" = None,
                 jobs: "int | None" = None, store: "str | None" = None, outputs: "Path | None" = None,
                 start_timeout: int = 120, cell_timeout: int = 900, warm: bool = True,
@@ -562,10 +543,11 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     ``log``: a file that gets one timestamped line per event (start, each report's state, the
     outcome) and, at the end, what the kernels wrote to stderr.
     """
-    from perfkit import data, site
-    from perfkit.plan import load_plan
-    from perfkit.quarter import load_quarter
-    from perfkit.report import resolve_quarter
+    from perfkit import data
+    from perfkit.reports import site
+    from perfkit.config.plan import load_plan
+    from perfkit.config.quarter import load_quarter
+    from perfkit.data import resolve_quarter
 
     started = time.perf_counter()
     outputs = Path(outputs) if outputs else config.outputs_dir()
@@ -594,7 +576,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
 def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, start_timeout, cell_timeout, warm,
                 progress, started) -> RunResult:
     """:func:`run_quarter` once the quarter and parameters are known: render, check, publish."""
-    from perfkit import site
+    from perfkit.reports import site
 
     with quarter_lock(outputs, q.id):
         _clean_stale(outputs, q.id)
@@ -662,7 +644,9 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
             if warming is not None and not warm_reported:
                 tracker.message(f"evidence for the index pages computed in {warming.result():.1f}s")
             if warm:
-                for line in data_checks(q, plan, store):
+                from perfkit import evidence
+
+                for line in evidence.data_checks(q, plan, store):
                     tracker.message(line)
             tracker.close()
             _log_kernel_stderr(q.id, results)
@@ -701,7 +685,7 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
 def _check_parameter_files() -> None:
     """Read every parameter file the reports use, so a mistake in one stops the run at once with
     exit code 2 (not later, as the same error in every report)."""
-    from perfkit import caveats, compare, disclosure
+    from perfkit.stats import caveats, compare, disclosure
 
     caveats.load_register()
     compare.load_comparators()
@@ -722,7 +706,7 @@ class _WarmUp:
     def _run(self, quarter, plan, store) -> None:
         started = time.perf_counter()
         try:
-            import perfkit.export  # noqa: F401  (the index pages' exporter, imported while a core is idle)
+            import perfkit.present.export  # noqa: F401  (the index pages' exporter, imported while a core is idle)
 
             warm_up(quarter, plan, store)
         except BaseException as exc:  # re-raised in the main thread by result()

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perfkit import a11y, export
+from perfkit.present import a11y, export
 
 pytestmark = pytest.mark.slow
 

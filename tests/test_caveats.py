@@ -1,4 +1,4 @@
-"""Tests of perfkit.caveats: the register, which caveats apply, shift sizes against an
+"""Tests of perfkit.stats.caveats: the register, which caveats apply, shift sizes against an
 independently specified model, like-for-like comparisons worked by hand."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import perfkit.caveats as caveats_mod
+import perfkit.stats.caveats as caveats_mod
 
-from perfkit.caveats import (
+from perfkit.stats.caveats import (
     Caveat,
     ShiftEstimate,
     applicable,

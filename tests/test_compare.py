@@ -1,4 +1,4 @@
-"""Tests of perfkit.compare: agreement with statsmodels, over-dispersion, edge cases, the window
+"""Tests of perfkit.stats.compare: agreement with statsmodels, over-dispersion, edge cases, the window
 helpers on real data, and comparator groups."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats import rates as sm_rates
 
-from perfkit.compare import (
+from perfkit.stats.compare import (
     ComparatorGroup,
     Dispersion,
     caveats_spanned,
@@ -214,7 +214,7 @@ def test_like_windows_with_a_reason_and_an_empty_window():
 
 
 def test_windows_of_different_lengths_keep_their_own_missing_months():
-    from perfkit.compare import compare_windows
+    from perfkit.stats.compare import compare_windows
     from perfkit.periods import Window
 
     idx = pd.period_range("2016-01", "2017-12", freq="M")

@@ -11,7 +11,7 @@ import pytest
 
 from perfkit import cli, config, data
 from perfkit.errors import ConfigError, DataError
-from perfkit.ingest import STREET_COLUMNS, ingest
+from perfkit.data.ingest import STREET_COLUMNS, ingest
 
 HEADER = ",".join(STREET_COLUMNS)
 

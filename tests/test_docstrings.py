@@ -10,7 +10,7 @@ import pytest
 
 import perfkit
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(perfkit.__path__, "perfkit.") if not m.name.endswith("__main__"))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(perfkit.__path__, "perfkit.") if not m.name.endswith("__main__"))
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -21,7 +21,7 @@ def test_docstring_examples(name):
 
 
 def test_the_modules_that_carry_the_statistics_have_examples():
-    for name in ("perfkit.caveats", "perfkit.seasonal", "perfkit.spc", "perfkit.compare", "perfkit.calibration"):
+    for name in ("perfkit.stats.caveats", "perfkit.stats.seasonal", "perfkit.stats.spc", "perfkit.stats.compare", "perfkit.stats.calibration"):
         finder = doctest.DocTestFinder()
         examples = sum(len(t.examples) for t in finder.find(importlib.import_module(name)))
         assert examples >= 2, name

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from perfkit import caveats, data, evidence
+from perfkit.stats import caveats
+from perfkit import data, evidence
 from perfkit.errors import ConfigError
-from perfkit.plan import load_plan
+from perfkit.config.plan import load_plan
 
 from conftest import DEFAULT_QUARTER, RENDERED_QUARTER
 
@@ -218,7 +219,7 @@ def test_chart_titles_agree_with_their_comparison(rendered_default):
 
 def test_the_run_log_carries_the_data_checks():
     from perfkit.periods import parse_quarter
-    from perfkit.run import data_checks
+    from perfkit.evidence import data_checks
 
     lines = data_checks(parse_quarter(DEFAULT_QUARTER), load_plan(), None)
     assert any("2018-05" in line and "registered as data fault cambridgeshire-partial-feed-2018-05" in line for line in lines)

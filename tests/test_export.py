@@ -1,4 +1,4 @@
-"""The board-ready HTML export (perfkit.export): self-contained, accessible, byte-deterministic.
+"""The board-ready HTML export (perfkit.present.export): self-contained, accessible, byte-deterministic.
 
 No browser needed; tests/test_accessibility.py runs axe-core over the same pages in Chromium.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perfkit import a11y, export
+from perfkit.present import a11y, export
 from perfkit.errors import PerfkitError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "export"
@@ -227,7 +227,7 @@ def test_same_bytes_in_a_fresh_process(html):
 
     code = (
         "import hashlib, nbformat, sys\n"
-        "from perfkit.export import notebook_to_html\n"
+        "from perfkit.present.export import notebook_to_html\n"
         f"nb = nbformat.read({str(FIXTURES / 'report.ipynb')!r}, as_version=4)\n"
         f"page = notebook_to_html(nb, title={TITLE!r}, site_nav={NAV!r}, description='How the force did on objective 1.')\n"
         "sys.stdout.write(hashlib.sha256(page.encode('utf-8')).hexdigest())\n"

@@ -1,11 +1,11 @@
-"""perfkit.forces: one slug per force across every source's names."""
+"""perfkit.config.forces: one slug per force across every source's names."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from perfkit import forces
+from perfkit.config import forces
 from perfkit.errors import DataError
 
 

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 
 from perfkit import data
-from perfkit import ingest as ingest_module
+from perfkit.data import ingest as ingest_module
 from perfkit.errors import DataError
-from perfkit.ingest import STREET_COLUMNS, ingest, main
-from perfkit.store import Store
+from perfkit.data.ingest import STREET_COLUMNS, ingest, main
+from perfkit.data.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 STREET = "police-uk-street-2014"

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from perfkit import cli, data
-from perfkit import ingest as ingest_module
+from perfkit.data import ingest as ingest_module
 from perfkit.errors import DataError
-from perfkit.ingest import STREET_COLUMNS, ingest
+from perfkit.data.ingest import STREET_COLUMNS, ingest
 
 HEADER = ",".join(STREET_COLUMNS)
 

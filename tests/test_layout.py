@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from perfkit import a11y
+from perfkit.present import a11y
 
 from conftest import DEFAULT_QUARTER
 

@@ -1,4 +1,4 @@
-"""Tests of perfkit.narrative: exact sentences for fixed inputs and GOV.UK number formatting."""
+"""Tests of perfkit.present.narrative: exact sentences for fixed inputs and GOV.UK number formatting."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit.compare import compare_periods, quarter_vs_last_year
-from perfkit.narrative import (HEADLINE_WORDS, caveat_reference, evidence_sentences, evidence_statement, format_change,
+from perfkit.stats.compare import compare_periods, quarter_vs_last_year
+from perfkit.present.narrative import (HEADLINE_WORDS, caveat_reference, evidence_sentences, evidence_statement, format_change,
                                format_count, format_percent, headline_sentences)
-from perfkit.spc import xmr
+from perfkit.stats.spc import xmr
 
 
 def flat_spc():

@@ -1,4 +1,4 @@
-"""Simulation check of perfkit.compare's over-dispersion allowance: with no real change, a
+"""Simulation check of perfkit.stats.compare's over-dispersion allowance: with no real change, a
 quarter compared with the same quarter a year earlier is "statistically significant" about 5% of
 the time whatever the over-dispersion, when the scale is estimated from the series up to the
 quarter's end (``compare.dispersion``) and passed as a Dispersion; the plain Poisson test is
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from perfkit import compare
+from perfkit.stats import compare
 from perfkit.periods import parse_quarter
 
 QUARTER = parse_quarter("2017/18 Q4")  # January to March 2018, against January to March 2017

@@ -1,7 +1,7 @@
 """What a Board member reads, over every published page of both editions of the default quarter:
 short sentences, no text glitches, nothing meant for the analysts (issue 12).
 
-Sentences are counted with :func:`perfkit.words.sentences` over the prose of each page's ``<main>``
+Sentences are counted with :func:`perfkit.present.words.sentences` over the prose of each page's ``<main>``
 (paragraphs, list items and definitions; tables, headings and chart images are not prose).
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 
-from perfkit import words
+from perfkit.present import words
 
 from conftest import DEFAULT_QUARTER
 

@@ -179,7 +179,8 @@ def test_every_module_uses_the_one_month_parser_and_series_check():
     """The modules that read months go through parse_month / check_monthly (no private copies)."""
     import inspect
 
-    from perfkit import compare, measures, seasonal, spc
+    from perfkit.stats import compare, seasonal, spc
+    from perfkit.data import measures
 
     bad = pd.Series([1.0, 2.0], index=pd.PeriodIndex(["2015-01", "2015-01"], freq="M"))
     for call in (lambda: spc.xmr(bad), lambda: seasonal.adjust(bad), lambda: compare.dispersion(bad)):

@@ -6,7 +6,7 @@ import pytest
 
 from perfkit.errors import ConfigError
 from perfkit.periods import Quarter
-from perfkit.plan import load_plan
+from perfkit.config.plan import load_plan
 
 
 def test_shipped_plan_has_five_objectives_with_their_published_words():

@@ -6,7 +6,7 @@ import pytest
 
 from perfkit.cli import main as cli
 from perfkit.errors import ConfigError
-from perfkit.quarter import load_narrative, load_quarter, new_quarter
+from perfkit.config.quarter import load_narrative, load_quarter, new_quarter
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_cli_reports_a_bad_quarter_in_one_line_without_traceback(params, capsys)
 def test_default_quarter_ships_example_narrative_for_every_report():
     """The shipped default quarter has a narrative for every report, marked as example text, each
     with a headline of at most 30 words (what the quarter's index shows first)."""
-    from perfkit.quarter import HEADLINE_WORDS, NARRATIVE_REPORTS, headline_problem
+    from perfkit.config.quarter import HEADLINE_WORDS, NARRATIVE_REPORTS, headline_problem
 
     for report in NARRATIVE_REPORTS:
         text = load_narrative("2018-19-Q2", report)

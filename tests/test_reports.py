@@ -8,8 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from perfkit import analysis, disclosure, words
-from perfkit.report import ReportContext, measure_block
+from perfkit.evidence import analysis
+from perfkit.stats import disclosure
+from perfkit.present import words
+from perfkit.reports.report import ReportContext, measure_block
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +115,7 @@ class TestDisclosure:
 
 def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
     """Last quarter's published Board data pack says 1,000 burglaries; the data now say otherwise."""
-    from perfkit.report import revision_note
+    from perfkit.reports.report import revision_note
 
     monkeypatch.setenv("PERFKIT_OUTPUTS", str(tmp_path))
     ctx = ReportContext.create("2016-17-Q2")
@@ -131,8 +133,9 @@ def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
 
 def test_a_recording_change_has_one_size_on_the_page():
     """The evidence statement and the seasonal-adjustment sentence quote the same calibrated step."""
-    from perfkit import periods, words
-    from perfkit.plan import load_plan
+    from perfkit import periods
+    from perfkit.present import words
+    from perfkit.config.plan import load_plan
 
     plan = load_plan()
     ev = analysis.analyse(plan.measure("violence_sexual"), periods.parse_quarter("2016-17-Q4"), plan)
@@ -150,7 +153,7 @@ def test_a_recording_change_has_one_size_on_the_page():
 # --- sections, templates, the analyst's options --------------------------------------------------
 
 def test_a_section_returns_the_frames_behind_its_charts(ctx_2015q1):
-    from perfkit.report import measure_section
+    from perfkit.reports.report import measure_section
 
     s = measure_section(ctx_2015q1, ctx_2015q1.plan.measure("burglary"))
     monthly, spc = s.data["burglary/monthly"], s.data["burglary/spc"]
@@ -164,7 +167,7 @@ def test_a_section_returns_the_frames_behind_its_charts(ctx_2015q1):
 
 
 def test_chart_months_sets_the_window_of_the_chart_and_its_numbers():
-    from perfkit.report import Options, measure_section
+    from perfkit.reports.report import Options, measure_section
 
     ctx = ReportContext.create("2016-17-Q2", options=Options(chart_months=24))
     s = measure_section(ctx, ctx.plan.measure("burglary"))
@@ -177,7 +180,7 @@ def test_chart_months_sets_the_window_of_the_chart_and_its_numbers():
 
 def test_bad_options_are_named():
     from perfkit.errors import ConfigError
-    from perfkit.report import Options
+    from perfkit.reports.report import Options
 
     with pytest.raises(ConfigError, match="chart_months: found 3; expected"):
         Options(chart_months=3)
@@ -188,7 +191,7 @@ def test_bad_options_are_named():
 
 
 def test_templates_escape_what_they_are_given():
-    from perfkit.display import figure, notice, table_html
+    from perfkit.present.display import figure, notice, table_html
 
     assert notice("<b>A & B</b>") == '<div class="notice notice-info" role="note"><p>&lt;b&gt;A &amp; B&lt;/b&gt;</p></div>'
     row = {"measure_id": "x<y", "change_pct": 9.06, "unit": "offences"}
@@ -199,7 +202,7 @@ def test_templates_escape_what_they_are_given():
     assert "<th scope=\"row\" data-label=\"Name\">&lt;i&gt;</th>" in html and marked in html and ">1,234<" in html
     assert 'aria-label="Caption &amp; more"' in html
     # A rendered fragment in a cell stays a fragment (pandas turns Markup into a plain str).
-    from perfkit.display import Html, render
+    from perfkit.present.display import Html, render
 
     cell = Html(render("range", low=figure(row, "change_pct"), high="<x>"))
     html = str(table_html(pd.DataFrame({"Name": ["a"], "95% interval": [cell]}), "c"))
@@ -215,7 +218,7 @@ def test_the_comparison_table_marks_its_interval_figures(ctx_2015q1):
 
 def test_the_view_modules_build_no_html_in_python(project_root):
     """Item 1 of issue 12: no f-string HTML and no hand escaping in the view modules."""
-    for name in ("report.py", "deepdive.py", "datapack.py", "display.py", "charts.py"):
+    for name in ("reports/report.py", "reports/deepdive.py", "reports/datapack.py", "present/display.py", "present/charts.py"):
         text = (project_root / "perfkit" / name).read_text()
         assert not re.search(r"""f["'][^"'\n]*<(p|div|li|ul|h\d|table|td|th|tr|span|strong|figure|details|data)\b""",
                              text), name
@@ -226,7 +229,7 @@ def test_a_missing_narrative_shows_a_neutral_line_and_an_example_is_labelled(tmp
     import shutil
 
     from perfkit import config
-    from perfkit.report import EXAMPLE_LABEL, MISSING_NARRATIVE, narrative_section
+    from perfkit.reports.report import EXAMPLE_LABEL, MISSING_NARRATIVE, narrative_section
 
     params = tmp_path / "params"
     shutil.copytree(config.params_dir(), params)
@@ -246,8 +249,8 @@ def test_a_missing_narrative_shows_a_neutral_line_and_an_example_is_labelled(tmp
 def test_a_section_shows_each_part_with_its_edition():
     from IPython.core.formatters import DisplayFormatter
 
-    from perfkit.display import EDITION_KEY
-    from perfkit.section import Section
+    from perfkit.present.display import EDITION_KEY
+    from perfkit.present.section import Section
 
     s = Section("demo")
     s.html("<p>both</p>")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from perfkit.plan import load_plan
+from perfkit.config.plan import load_plan
 from perfkit.run import REPORTS
 
 QUARTER = "2016-17-Q2"  # the quarter tests/conftest.py renders (RENDERED_QUARTER)
@@ -159,7 +159,7 @@ def test_every_published_page_passes_axe_core_in_chromium(rendered):
     """axe-core (WCAG 2.1 A/AA), reflow, print, no network requests: every page of both editions."""
     import os
 
-    from perfkit import a11y
+    from perfkit.present import a11y
 
     ok, reason = a11y.browser_available()
     if not ok:

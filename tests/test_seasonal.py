@@ -1,4 +1,4 @@
-"""Tests of perfkit.seasonal: reference values from a direct statsmodels X-13 call, synthetic
+"""Tests of perfkit.stats.seasonal: reference values from a direct statsmodels X-13 call, synthetic
 series with known structure, and the real series in ../shared/data."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit import seasonal
-from perfkit.caveats import estimate_shift
-from perfkit.seasonal import adjust, test_seasonality
+from perfkit.stats import seasonal
+from perfkit.stats.caveats import estimate_shift
+from perfkit.stats.seasonal import adjust, test_seasonality
 
 AVG = 365.25 / 12
 
@@ -85,7 +85,7 @@ def test_known_step_is_sized_and_kept_out_of_seasonal_factors():
     assert res.mode == "multiplicative"
     (shift,) = res.shifts
     assert shift.date == pd.Period("2015-04", "M") and shift.scale == "ratio"
-    # the size reported is the calibrated count model's (perfkit.caveats.estimate_shift); X-13's own
+    # the size reported is the calibrated count model's (perfkit.stats.caveats.estimate_shift); X-13's own
     # regARIMA estimate stays in the diagnostics (its interval runs narrow: docs/methods-seasonal.md)
     est = estimate_shift(y, "2015-04")
     assert est.ci_low < 1.2 < est.ci_high and est.calibrated
@@ -267,7 +267,7 @@ def test_stable_seasonality_anova_agrees_with_the_sums_of_squares():
     written out from its sums of squares, with the F distribution's tail for p."""
     from scipy import stats
 
-    from perfkit.seasonal import _stable_anova
+    from perfkit.stats.seasonal import _stable_anova
 
     rng = np.random.default_rng(11)
     for effect in (0.0, 0.02, 0.2):
@@ -289,7 +289,7 @@ def test_extreme_months_use_the_normal_consistent_mad():
     the median absolute deviation times 1 / Phi^-1(3/4) (= 1.482602...), written out here."""
     from scipy import stats
 
-    from perfkit.seasonal import _extremes
+    from perfkit.stats.seasonal import _extremes
 
     idx = pd.period_range("2014-01", periods=48, freq="M")
     rng = np.random.default_rng(5)

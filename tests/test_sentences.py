@@ -1,7 +1,7 @@
 """Short sentences (issue 12, item 3): every measure's evidence statement in the default quarter
 (2018-19 Q2) and in 2016-17 Q2, built from the shipped data, reads in short plain sentences.
 
-Measured with :func:`perfkit.words.sentences` (which the lead can reuse on whole pages): mean at
+Measured with :func:`perfkit.present.words.sentences` (which the lead can reuse on whole pages): mean at
 most 20 words a sentence, 95th percentile at most 35; no text glitches; no test names, M7/Q,
 F statistics or dispersion in a statement; every headline at most 25 words, saying whether the
 change is statistically significant whenever a test was made.
@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perfkit import data, evidence, words
+from perfkit import data, evidence
+from perfkit.present import words
 from perfkit.periods import parse_quarter
-from perfkit.plan import load_plan
+from perfkit.config.plan import load_plan
 
 QUARTERS = ("2018-19-Q2", "2016-17-Q2")
 GLITCHES = (".;", "= <", "((", "))", "a 11", "a 8", "a 18", "+-", "p = <")
@@ -117,8 +118,8 @@ def test_the_data_pack_data_quality_keeps_month_names_capitalised(model):
 def test_sizes_of_recording_changes_read_without_glitches():
     import pandas as pd
 
-    from perfkit.caveats import ShiftEstimate, like_for_like
-    from perfkit.seasonal import LevelShift
+    from perfkit.stats.caveats import ShiftEstimate, like_for_like
+    from perfkit.stats.seasonal import LevelShift
 
     at = pd.Period("2015-04", "M")
     shift = LevelShift(at, "ratio", 0.89, 0.71, 1.13, 0.34, "count")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from perfkit import calibration, caveats, seasonal, sources
+from perfkit.stats import calibration, caveats, seasonal
+from perfkit.data import sources
 
 #: crime types and offences that no register entry touches at the placebo dates
 PLACEBO_TYPES = ["Burglary", "Criminal damage and arson", "Drugs"]

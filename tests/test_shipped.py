@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from perfkit import sources
+from perfkit.data import sources
 
 READERS = {
     "counts": sources.read_counts,

@@ -1,4 +1,4 @@
-"""The pages around the reports (perfkit.site): the summary-first quarter index, the glossary and
+"""The pages around the reports (perfkit.reports.site): the summary-first quarter index, the glossary and
 its links, the analysts' checks page and the board pack that stands alone.
 
 The unit tests run in seconds; the tests marked slow read the default quarter rendered once per
@@ -14,10 +14,11 @@ from types import SimpleNamespace
 import pytest
 from bs4 import BeautifulSoup
 
-from perfkit import export, site, words
+from perfkit.present import export, words
+from perfkit.reports import site
 from perfkit.errors import ConfigError
-from perfkit.plan import load_plan
-from perfkit.quarter import HEADLINE_WORDS
+from perfkit.config.plan import load_plan
+from perfkit.config.quarter import HEADLINE_WORDS
 
 QUARTER = "2018-19-Q2"  # DEFAULT_QUARTER of tests/conftest.py
 
@@ -227,7 +228,7 @@ def test_board_pack_stands_alone(published):
 @pytest.mark.slow
 def test_board_pack_downloads_at_site_url(published, tmp_path, monkeypatch):
     from perfkit.periods import parse_quarter
-    from perfkit.quarter import load_quarter
+    from perfkit.config.quarter import load_quarter
     from perfkit.run import plan_jobs
 
     monkeypatch.setenv("PERFKIT_PARAMS", str(_params_copy(tmp_path, "site_url: https://example.org/perf/\n")))
@@ -247,7 +248,7 @@ def test_board_pack_downloads_at_site_url(published, tmp_path, monkeypatch):
 def test_axe_core_finds_nothing_in_the_board_pack_and_index(published, rendered_default):
     import os
 
-    from perfkit import a11y
+    from perfkit.present import a11y
 
     ok, reason = a11y.browser_available()
     if not ok:

@@ -1,4 +1,4 @@
-"""perfkit.sources: readers for the non-street sources, checked on the real files and on every error."""
+"""perfkit.data.sources: readers for the non-street sources, checked on the real files and on every error."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import gzip
 import pandas as pd
 import pytest
 
-from perfkit import sources
+from perfkit.data import sources
 from perfkit.errors import DataError
 
 TODAY = pd.Period("2026-11", freq="M")

@@ -1,4 +1,4 @@
-"""Tests of perfkit.spc: hand-worked values for each rule, and agreement with an independent,
+"""Tests of perfkit.stats.spc: hand-worked values for each rule, and agreement with an independent,
 loop-based implementation of the NHSRplotthedots rules on random, real, rebased and tied series."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit import words
+from perfkit.present import words
 
 from perfkit.errors import PerfkitError
-from perfkit.spc import SPC_COLOURS, SPCInputError, XmR, xmr
+from perfkit.stats.spc import SPC_COLOURS, SPCInputError, XmR, xmr
 
 
 def monthly(values, start="2015-04"):
@@ -287,7 +287,7 @@ def test_plot_uses_shapes_and_colours_and_labels_the_icon():
 
 # --- an independent implementation of the NHSRplotthedots rules ------------------------------------
 # Written as loops over windows, the way the R code reads (ptd_spc_standard.R and
-# ptd_calculate_point_type.R), not as the block-based code in perfkit.spc. Missing values (which
+# ptd_calculate_point_type.R), not as the block-based code in perfkit.stats.spc. Missing values (which
 # the R package does not allow) are treated as perfkit documents: no flags, they end runs, trends
 # and two-of-three windows, and moving ranges are not taken across them.
 

@@ -1,4 +1,4 @@
-"""perfkit.synth: synthetic archives in the exact data.police.uk street format."""
+"""perfkit.data.synth: synthetic archives in the exact data.police.uk street format."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from perfkit import synth
+from perfkit.data import synth
 from perfkit.errors import PerfkitError
-from perfkit.sources import CRIME_TYPES
+from perfkit.data.sources import CRIME_TYPES
 
 HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
           "Crime type,Last outcome category,Context")

@@ -1,0 +1,288 @@
+"""The Police and Crime Plan: objectives, outcomes and measures, read from ``params/plan.yaml``.
+
+The Plan is configuration, not code: another force, or the next Plan, is another YAML file.
+:func:`load_plan` reads and validates it once; every error names the file and the key.
+
+Examples
+--------
+>>> plan = load_plan()
+>>> [o.number for o in plan.objectives]
+[1, 2, 3, 4, 5]
+>>> plan.measure("burglary").better
+'lower'
+>>> plan.objective(3).title
+'Continue to tackle crime and disorder'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from perfkit import config
+from perfkit.errors import ConfigError
+from perfkit.config.params import Node, content_key, load_yaml
+from perfkit.periods import Quarter, deep_dive_objective, parse_quarter
+
+__all__ = ["Plan", "Objective", "Outcome", "Measure", "load_plan", "SOURCES", "DIRECTIONS"]
+
+#: Where a measure's figures come from (see ``docs/guide.md``).
+SOURCES = ("police_uk", "prc", "collisions", "workforce", "derived", "local")
+#: Which direction of change is an improvement; ``none`` for an indicator with no better direction.
+DIRECTIONS = ("higher", "lower", "none")
+
+_MEASURE_KEYS = {
+    "id", "title", "source", "unit", "better", "recorded_crime", "restricted", "description",
+    "crime_types", "offences", "severities", "numerator", "denominator",
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One indicator of performance (never a target).
+
+    Attributes
+    ----------
+    id : str
+        Short identifier used in files and parameters (``burglary``).
+    title : str
+        As shown to the Board.
+    source : str
+        One of :data:`SOURCES`.
+    unit : str
+        What is counted (``offences``, ``incidents``, ``percent``, ``officers``).
+    better : str
+        ``higher``, ``lower`` or ``none``; drives SPC colouring only, never a target.
+    recorded_crime : bool
+        Whether recorded-crime caveats (recording changes) apply.
+    restricted : bool
+        Shown in the Board edition only, never published.
+    crime_types, offences, severities : tuple of str
+        The filter on the source (data.police.uk crime types, ONS offence groups, collision
+        severities).
+    numerator, denominator : str
+        For ``derived`` measures, the ids of the two measures divided.
+    """
+
+    id: str
+    title: str
+    source: str
+    unit: str
+    better: str
+    recorded_crime: bool
+    restricted: bool = False
+    description: str = ""
+    crime_types: tuple[str, ...] = ()
+    offences: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    numerator: str = ""
+    denominator: str = ""
+
+    @property
+    def improvement(self) -> "str | None":
+        """The SPC direction of improvement: ``'increase'``, ``'decrease'`` or ``None``."""
+        return {"higher": "increase", "lower": "decrease"}.get(self.better)
+
+    @property
+    def is_count(self) -> bool:
+        """Whether the measure is a count of events (so Poisson comparisons apply)."""
+        return self.source in ("police_uk", "collisions", "prc") or (
+            self.source == "local" and self.unit in ("incidents", "offences", "calls", "crimes")
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An outcome the Plan seeks, evidenced by one or more measures."""
+
+    title: str
+    measures: tuple[Measure, ...]
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One of the Plan's objectives; every quarter has one report per objective."""
+
+    number: int
+    title: str
+    summary: str
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def measures(self) -> tuple[Measure, ...]:
+        """Every measure of the objective, in the order the outcomes list them."""
+        return tuple(m for o in self.outcomes for m in o.measures)
+
+    @property
+    def slug(self) -> str:
+        """Filename-safe name, ``objective-3``."""
+        return f"objective-{self.number}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole Plan: its force, objectives, measures and deep-dive rotation."""
+
+    title: str
+    period: str
+    force: str
+    force_name: str
+    area_name: str
+    commissioner: str
+    objectives: tuple[Objective, ...]
+    measures: dict[str, Measure] = field(repr=False, hash=False, compare=False)
+    districts: tuple[str, ...] = ()
+    deep_dive_anchor: Quarter = Quarter(2015, 1)
+    deep_dive_rotation: tuple[int, ...] = (1, 2, 3, 4, 5)
+    source: str = ""
+
+    def objective(self, number: int) -> Objective:
+        """The objective with this number."""
+        for objective in self.objectives:
+            if objective.number == int(number):
+                return objective
+        numbers = ", ".join(str(o.number) for o in self.objectives)
+        raise ConfigError(f"{self.source}: no objective {number!r}; the Plan has objectives {numbers}")
+
+    def measure(self, measure_id: str) -> Measure:
+        """The measure with this id."""
+        try:
+            return self.measures[measure_id]
+        except KeyError:
+            raise ConfigError(
+                f"{self.source}: no measure {measure_id!r}; expected one of {', '.join(self.measures)}"
+            ) from None
+
+    def objective_of(self, measure_id: str) -> Objective:
+        """The (first) objective whose outcomes list this measure."""
+        for objective in self.objectives:
+            if any(m.id == measure_id for m in objective.measures):
+                return objective
+        raise ConfigError(f"{self.source}: measure {measure_id!r} is not under any objective")
+
+    def deep_dive(self, quarter: Quarter, override: "int | None" = None) -> Objective:
+        """The objective whose deep dive falls in ``quarter`` (``override`` wins)."""
+        if override is not None:
+            return self.objective(override)
+        number = deep_dive_objective(quarter, self.deep_dive_rotation, self.deep_dive_anchor)
+        return self.objective(number)
+
+
+def _measure(node: Node) -> Measure:
+    node.only(_MEASURE_KEYS)
+    source = node.choice("source", SOURCES)
+    measure = Measure(
+        id=node.str("id"),
+        title=node.str("title"),
+        source=source,
+        unit=node.str("unit"),
+        better=node.choice("better", DIRECTIONS),
+        recorded_crime=node.bool("recorded_crime"),
+        restricted=node.bool("restricted", False),
+        description=node.str("description", ""),
+        crime_types=tuple(node.str_list("crime_types", [])),
+        offences=tuple(node.str_list("offences", [])),
+        severities=tuple(node.str_list("severities", [])),
+        numerator=node.str("numerator", ""),
+        denominator=node.str("denominator", ""),
+    )
+    required = {"police_uk": "crime_types", "prc": "offences", "collisions": "severities"}
+    if source in required and not getattr(measure, required[source]):
+        node.fail(f"a measure from source {source!r} needs a non-empty list", required[source])
+    if source == "derived" and not (measure.numerator and measure.denominator):
+        node.fail("a derived measure needs both 'numerator' and 'denominator' (measure ids)", "numerator")
+    return measure
+
+
+def _parse(raw: object, source: str) -> Plan:
+    root = Node(raw, source)
+    root.only({"plan", "objectives", "measures"})
+    head = root.child("plan")
+    head.only({"title", "period", "force", "force_name", "area_name", "commissioner", "districts", "deep_dive"})
+
+    measures: dict[str, Measure] = {}
+    for node in root.children("measures"):
+        measure = _measure(node)
+        if measure.id in measures:
+            node.fail(f"duplicate measure id {measure.id!r}; every id must be unique", "id")
+        measures[measure.id] = measure
+    for measure in measures.values():
+        for ref in (measure.numerator, measure.denominator):
+            if ref and ref not in measures:
+                raise ConfigError(f"{source}: measures.{measure.id}: refers to unknown measure {ref!r}")
+
+    objectives: list[Objective] = []
+    for onode in root.children("objectives"):
+        onode.only({"number", "title", "summary", "outcomes"})
+        number = onode.int("number", minimum=1)
+        if any(o.number == number for o in objectives):
+            onode.fail(f"duplicate objective number {number}", "number")
+        outcomes = []
+        for cnode in onode.children("outcomes"):
+            cnode.only({"title", "measures"})
+            ids = cnode.str_list("measures")
+            for i, mid in enumerate(ids):
+                if mid not in measures:
+                    cnode.fail(f"unknown measure {mid!r}; expected one of {', '.join(measures)}", f"measures[{i}]")
+            outcomes.append(Outcome(cnode.str("title"), tuple(measures[m] for m in ids)))
+        if not outcomes:
+            onode.fail("found no outcomes; expected at least one", "outcomes")
+        objectives.append(Objective(number, onode.str("title"), onode.str("summary", ""), tuple(outcomes)))
+    if not objectives:
+        root.fail("found no objectives; expected at least one", "objectives")
+
+    dive = head.child("deep_dive", {})
+    dive.only({"anchor", "rotation"})
+    try:
+        anchor = parse_quarter(dive.str("anchor", "2015-16-Q1"))
+    except ConfigError as exc:
+        dive.fail(str(exc), "anchor")
+    rotation = tuple(dive.list("rotation", [o.number for o in objectives]))
+    known = {o.number for o in objectives}
+    for i, number in enumerate(rotation):
+        if number not in known:
+            dive.fail(f"found {number!r}; expected an objective number ({', '.join(map(str, sorted(known)))})",
+                      f"rotation[{i}]")
+
+    return Plan(
+        title=head.str("title"),
+        period=head.str("period", ""),
+        force=head.str("force"),
+        force_name=head.str("force_name"),
+        area_name=head.str("area_name", head.str("force_name")),
+        commissioner=head.str("commissioner", "Police and Crime Commissioner"),
+        objectives=tuple(objectives),
+        measures=measures,
+        districts=tuple(head.str_list("districts", [])),
+        deep_dive_anchor=anchor,
+        deep_dive_rotation=rotation,
+        source=source,
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, digest: str) -> Plan:
+    return _parse(load_yaml(Path(path)), _display(Path(path)))
+
+
+def _display(path: Path) -> str:
+    """The path as a user would name it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(config.project_root()))
+    except ValueError:
+        return str(path)
+
+
+def load_plan(path: "Path | str | None" = None) -> Plan:
+    """Read and validate the Plan (default ``params/plan.yaml``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and the key, what was found and what was expected.
+    """
+    path = Path(path) if path else config.params_dir() / "plan.yaml"
+    if not path.exists():
+        raise ConfigError(f"{_display(path)}: file not found; the Plan must be described there (see docs/guide.md)")
+    return _load_cached(str(path.resolve()), content_key(path))

@@ -1,0 +1,228 @@
+"""From a Plan measure to its series: what each measure's figures are, where they come from.
+
+:func:`measure_series` turns a :class:`perfkit.config.plan.Measure` into a :class:`MeasureSeries`: a
+pandas Series indexed by month (``period[M]``), a missing month NaN (never zero), with its
+frequency, source and licence. Monthly counts (data.police.uk, collisions, local measures) are
+monthly; official recorded crime is a rolling 12-month total at each quarter's end; workforce
+figures are snapshots twice a year.
+
+Examples
+--------
+>>> from perfkit.config.plan import load_plan
+>>> s = measure_series(load_plan().measure("burglary"), "cambridgeshire")
+>>> s.frequency
+'monthly'
+>>> str(s.values.index[0])
+'2014-01'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from perfkit import data
+from perfkit.errors import DataError
+from perfkit.periods import check_monthly
+from perfkit.config.plan import Measure, Plan
+
+__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES"]
+
+_OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+#: Plain-English description and attribution of each source, shown under charts and in "About".
+SOURCE_NOTES = {
+    "police_uk": (
+        "data.police.uk street-level crime and anti-social behaviour, published monthly about two "
+        "months in arrears and revised later. " + _OGL
+    ),
+    "prc": (
+        "ONS / Home Office police recorded crime by Police Force Area, rolling 12-month totals. Not "
+        "designated as National Statistics since January 2014. " + _OGL
+    ),
+    "collisions": (
+        "Road traffic collisions reported to the police (STATS19), Cambridgeshire County Council "
+        "open data (Cambridgeshire Insight)."
+    ),
+    "workforce": "Home Office, Police workforce, England and Wales (officer full-time equivalents). " + _OGL,
+    "local": "The force's own systems, supplied as a local data file.",
+    "derived": "Derived from the measures named in its description.",
+}
+
+
+@dataclass(frozen=True)
+class MeasureSeries:
+    """A measure's figures for one force.
+
+    Attributes
+    ----------
+    measure : Measure
+    force : str
+        data.police.uk slug of the force.
+    values : pandas.Series
+        Indexed by month (``period[M]``); NaN marks a month with no data.
+    frequency : str
+        ``'monthly'``, ``'quarterly-rolling-12'`` (official recorded crime) or ``'snapshot'``.
+    source_note : str
+        Source and licence in words.
+    notes : tuple of str
+        Anything a reader must know about these figures (e.g. "no data supplied").
+    left_out : dict
+        ``{month: register entry id}`` of the months a registered data fault removes: NaN in
+        ``values`` (so no statistic uses them), shown hollow on charts at their ``published``
+        figure.
+    published : pandas.Series
+        The figures as published for the ``left_out`` months (empty when none).
+    """
+
+    measure: Measure
+    force: str
+    values: pd.Series
+    frequency: str
+    source_note: str
+    notes: tuple[str, ...] = field(default=())
+    left_out: dict = field(default_factory=dict)
+    published: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+
+    @property
+    def available(self) -> bool:
+        """Whether there is at least one figure."""
+        return bool(self.values.notna().any())
+
+    @property
+    def last_month(self) -> "pd.Period | None":
+        """The latest month with a figure."""
+        valid = self.values.dropna()
+        return valid.index.max() if len(valid) else None
+
+    def window_values(self, months) -> pd.Series:
+        """The figures for the given months (NaN where absent)."""
+        return self.values.reindex(pd.PeriodIndex(list(months), freq="M"))
+
+
+def _monthly_index(series: pd.Series) -> pd.Series:
+    """A complete monthly index from first to last month; gaps become NaN."""
+    if series.empty:
+        return series.astype(float)
+    return check_monthly(series, "monthly figures", error=DataError).rename_axis(None)
+
+
+def _police_uk(measure: Measure, force: str, store, faults: bool = True) -> pd.Series:
+    frames = []
+    for crime_type in measure.crime_types:
+        frame = data.monthly_counts(force=force, crime_type=crime_type, by=("month",), store=store, faults=faults)
+        frames.append(frame.set_index("month")["count"])
+    if not frames:
+        return pd.Series(dtype=float)
+    # min_count=len: a month missing for any crime type is missing for the measure.
+    total = pd.concat(frames, axis=1).sum(axis=1, min_count=len(frames))
+    return _monthly_index(total)
+
+
+def _collisions(measure: Measure, force: str, store) -> pd.Series:
+    frame = data.collisions_monthly(store=store)
+    frame = frame[(frame["force"] == force) & frame["severity"].isin(measure.severities)]
+    if frame.empty:
+        return pd.Series(dtype=float)
+    return _monthly_index(frame.groupby("month")["count"].sum())
+
+
+def _prc(measure: Measure, force: str, store) -> pd.Series:
+    parts = []
+    for offence in measure.offences:
+        frame = data.recorded_crime(force=force, offence=offence, store=store)
+        parts.append(frame.groupby("period_end")["count"].sum())
+    if not parts:
+        return pd.Series(dtype=float)
+    total = pd.concat(parts, axis=1).sum(axis=1, min_count=len(parts))
+    total.index = pd.PeriodIndex(pd.DatetimeIndex(total.index), freq="M")
+    return total.sort_index().astype(float)
+
+
+def _workforce(force: str, store) -> pd.Series:
+    frame = data.workforce(force=force, store=store)
+    if frame.empty:
+        return pd.Series(dtype=float)
+    values = frame.assign(month=pd.PeriodIndex(pd.DatetimeIndex(frame["date"]), freq="M"))
+    return values.groupby("month")["officer_fte"].last().sort_index().astype(float)
+
+
+def _local(measure: Measure, force: str, store) -> pd.Series:
+    try:
+        frame = data.local_measures(measure=measure.id, force=force, store=store)
+    except DataError:  # no local measures file has been ingested: the measure has no figures yet
+        return pd.Series(dtype=float)
+    if frame.empty:
+        return pd.Series(dtype=float)
+    return _monthly_index(frame.groupby("month")["value"].sum(min_count=1))
+
+
+def _derived(plan: Plan, measure: Measure, force: str, store) -> pd.Series:
+    numerator = measure_series(plan.measure(measure.numerator), force, store=store, plan=plan).values
+    denominator = measure_series(plan.measure(measure.denominator), force, store=store, plan=plan).values
+    if numerator.empty or denominator.empty:
+        return pd.Series(dtype=float)
+    # Numerator and denominator of matching dates: the 12 months to each snapshot's month over
+    # that snapshot (crimes in the 12 months to September 2017 per officer at 30 September 2017).
+    # A snapshot without a complete 12 months of the numerator gives no figure.
+    rolling = numerator.rolling(12, min_periods=12).sum()
+    snapshots = denominator.dropna()
+    ratio = (rolling.reindex(snapshots.index) / snapshots).replace([np.inf, -np.inf], np.nan)
+    return ratio.dropna() if ratio.notna().any() else ratio.iloc[0:0]
+
+
+def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | None" = None) -> MeasureSeries:
+    """The figures of ``measure`` for ``force``.
+
+    Parameters
+    ----------
+    measure : Measure
+    force : str
+        data.police.uk slug.
+    store : path, optional
+        Data store; default :func:`perfkit.config.store_dir`.
+    plan : Plan, optional
+        Needed for ``derived`` measures (to find their numerator and denominator).
+    """
+    notes: list[str] = []
+    frequency = "monthly"
+    if measure.source == "police_uk":
+        values = _police_uk(measure, force, store)
+    elif measure.source == "collisions":
+        values = _collisions(measure, force, store)
+    elif measure.source == "prc":
+        values, frequency = _prc(measure, force, store), "quarterly-rolling-12"
+    elif measure.source == "workforce":
+        values, frequency = _workforce(force, store), "snapshot"
+    elif measure.source == "local":
+        values = _local(measure, force, store)
+        if values.empty:
+            # Neutral, for the published pages; the analysts' pre-publication checks say how to
+            # supply it (a local data file, docs/guide.md).
+            notes.append("Figures for this measure come from the force's own systems and are not available for this quarter.")
+    else:  # derived
+        if plan is None:
+            from perfkit.config.plan import load_plan
+
+            plan = load_plan()
+        values = _derived(plan, measure, force, store)
+        frequency = "snapshot-ratio"
+    left_out: dict = {}
+    published = pd.Series(dtype=float)
+    if measure.source == "police_uk":
+        from perfkit.stats import caveats
+
+        bad = caveats.faulty_months(caveats.current_register(), force, measure.crime_types, measure=measure)
+        left_out = {m: c.id for m, c in bad.items() if m in values.index}
+        if left_out:
+            raw = _police_uk(measure, force, store, faults=False)
+            published = raw.reindex(pd.PeriodIndex(list(left_out), freq="M")).dropna()
+    values = values.rename(measure.id)
+    values.index.name = "month"
+    if values.empty and measure.source != "local":
+        notes.append(f"No {measure.source} figures for {force} are in the data store.")
+    return MeasureSeries(measure, force, values, frequency, SOURCE_NOTES[measure.source], tuple(notes),
+                         left_out, published)
+

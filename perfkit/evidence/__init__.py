@@ -1,0 +1,488 @@
+"""The quarter's evidence model: every figure any view shows, built once per run.
+
+:func:`build` gathers, for a Plan, a quarter and a store, the evidence of every measure
+(:func:`perfkit.evidence.analysis.analyse`: series, comparisons with intervals allowing for
+over-dispersion, seasonal adjustment, SPC, recording-change sizes, rates, comparator positions,
+months left out and why) and the quarter-wide tables: the national picture, police recorded crime
+published by others, the reconciliation of data.police.uk with the official count, and the
+suspected incomplete months. :func:`load` does the same through a disk cache keyed by the content
+of every input (the store's files, the params files, the code), so the seven notebooks of a run
+and its index pages read one model built once.
+
+Views (objective pages, deep dive, data pack, index, board pack, chart titles, alt text) only
+read it. :attr:`QuarterEvidence.table` is the data-pack contract: one row per Plan measure with
+the columns of :data:`FIELDS`; every figure a page marks up with ``<data data-field=...>`` is one
+of its cells.
+
+Examples
+--------
+>>> model = load(quarter="2016-17-Q2")              # doctest: +SKIP
+>>> model.table.set_index("measure_id").loc["burglary", "quarter_value"]   # doctest: +SKIP
+1341.0
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import pickle
+from functools import lru_cache
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from perfkit.evidence import analysis
+from perfkit.stats import caveats as caveats_mod, compare
+from perfkit import config, data
+from perfkit.present import words
+from perfkit.config.forces import all_slugs, name_for
+from perfkit.errors import DataError
+from perfkit.periods import Quarter, check_monthly
+from perfkit.config.plan import Plan
+
+__all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "data_checks", "SHARE_RANGE", "SUSPECT_RATIO"]
+
+#: The data-pack contract: one row per Plan measure with these columns (in this order).
+FIELDS = (
+    "measure_id", "measure", "objective", "unit",
+    "quarter_label", "quarter_value", "year_earlier_value", "change_pct", "change_low_pct", "change_high_pct",
+    "significant", "rolling12_label", "rolling12_value", "rolling12_previous_value", "rolling12_change_pct",
+    "rolling12_change_low_pct", "rolling12_change_high_pct", "rolling12_significant",
+    "ytd_value", "ytd_previous_value", "ytd_change_pct",
+    "rate_per_1000", "rate_months", "population_year", "comparator_rank", "comparator_forces", "comparator_mean",
+    "spc_variation", "spc_basis", "latest_month", "dispersion", "dispersion_df", "test",
+    "data_quality", "caveats", "restricted",
+)
+
+#: data.police.uk's share of the official count outside this range is flagged (normally 98-100%).
+SHARE_RANGE = (0.97, 1.01)
+
+#: A force-month below this share of the median of its six neighbouring months is a suspected fault.
+SUSPECT_RATIO = 0.6
+
+_SPC_WORDS = {  # the Making Data Count icon describes the latest month, so the words say so
+    "common_cause": "latest month: common-cause variation",
+    "improvement": "latest month: special cause, improvement",
+    "concern": "latest month: special cause, concern",
+    "neutral": "latest month: special cause, no direction is better",
+}
+
+_CACHE_VERSION = "evidence-1"
+
+
+@dataclass(frozen=True)
+class QuarterEvidence:
+    """Everything the quarter's pages show (read-only).
+
+    Attributes
+    ----------
+    quarter : Quarter
+    plan : Plan
+    force : str
+    store : str or None
+        The store it was built from (``None``: the default store).
+    measures : dict
+        Measure id -> :class:`perfkit.evidence.analysis.MeasureEvidence`.
+    table : pandas.DataFrame
+        One row per Plan measure, columns :data:`FIELDS` (the data-pack contract).
+    national : pandas.DataFrame
+        Per data.police.uk measure: forces with complete figures, national totals and change, the
+        forces left out and why.
+    official : pandas.DataFrame
+        Police recorded crime excluding fraud for the force and its comparators (rolling 12 months).
+    reconciliation : pandas.DataFrame
+        data.police.uk (as published) against the official count: financial years and the latest 12
+        months, the share, whether it is flagged and the likely cause.
+    suspects : pandas.DataFrame
+        Suspected incomplete months of the force (:func:`suspected_faults`), registered or not.
+    caveats : list
+        Labelled register entries that apply to some figure of the quarter, in date order.
+    """
+
+    quarter: Quarter
+    plan: Plan
+    force: str
+    store: "str | None"
+    measures: dict
+    table: pd.DataFrame
+    national: pd.DataFrame = field(default_factory=pd.DataFrame)
+    official: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    suspects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    caveats: list = field(default_factory=list)
+
+    def measure(self, measure_id: str) -> "analysis.MeasureEvidence":
+        """The evidence of one measure."""
+        try:
+            return self.measures[measure_id]
+        except KeyError:
+            raise KeyError(f"{measure_id!r}: no such measure in the Plan; expected one of "
+                           f"{', '.join(self.measures)}") from None
+
+    def row(self, measure_id: str) -> dict:
+        """The measure's row of :attr:`table` as a dict."""
+        rows = self.table[self.table["measure_id"] == measure_id]
+        if rows.empty:
+            raise KeyError(f"{measure_id!r}: no such measure in the data pack")
+        return rows.iloc[0].to_dict()
+
+
+def _pct(value: float) -> float:
+    return round(float(value), 1) if value is not None and np.isfinite(value) else np.nan
+
+
+def _count(value: Any) -> float:
+    return float(value) if value is not None and pd.notna(value) else np.nan
+
+
+def _comparison(cmp, prefix: str) -> dict:
+    if cmp is None:
+        return {}
+    out = {f"{prefix}value": _count(cmp.count), f"{prefix}previous_value": _count(cmp.count_ref)}
+    if pd.notna(cmp.ratio) and np.isfinite(cmp.ratio):
+        out[f"{prefix}change_pct"] = _pct(cmp.change)
+        out[f"{prefix}change_low_pct"] = _pct(cmp.change_low)
+        out[f"{prefix}change_high_pct"] = _pct(cmp.change_high)
+        out[f"{prefix}significant"] = "yes" if cmp.significant else "no"
+    return out
+
+
+def _data_quality(ev) -> str:
+    parts = []
+    register = caveats_mod.current_register()
+    for month, ref in ev.left_out.items():
+        cid = ev.series.left_out[month]
+        parts.append(f"{words.month(month)} left out ({ref}: {words.lower_first(register[cid].title).rstrip('.')})")
+    if ev.ends_before_quarter and ev.latest_month is not None:
+        parts.append(f"series ends {words.month(ev.latest_month)}; figures are to then")
+    if ev.snapshot and ev.snapshot["month"] < ev.quarter.start:
+        parts.append(f"latest figure dated {words.month(ev.snapshot['month'])}")
+    if 0 < ev.rate_months < 12:
+        parts.append(f"rate from {ev.rate_months} months, scaled to 12")
+    if not ev.series.available:
+        parts.append("no figures")
+    return "; ".join(parts)
+
+
+def measure_row(ev, objective: int) -> dict:
+    """One row of the data-pack contract from a measure's evidence."""
+    m = ev.measure
+    row = {k: np.nan for k in FIELDS}
+    row.update(measure_id=m.id, measure=m.title, objective=objective, unit=m.unit, restricted="yes" if m.restricted else "no")
+    q, r, y = ev.quarter_comparison, ev.rolling_comparison, ev.ytd_comparison
+    if q is not None:
+        row.update(_comparison(q, ""))
+        row["quarter_value"] = row.pop("value")
+        row["year_earlier_value"] = row.pop("previous_value")
+        row["quarter_label"] = q.label
+    if ev.snapshot:
+        row["quarter_value"] = ev.snapshot["value"]
+        row["quarter_label"] = f"at {words.month(ev.snapshot['month'])}"
+        if "ref_value" in ev.snapshot:
+            row["year_earlier_value"] = ev.snapshot["ref_value"]
+            row["change_pct"] = _pct(100 * (ev.snapshot["value"] / ev.snapshot["ref_value"] - 1)) if ev.snapshot["ref_value"] else np.nan
+    if r is not None:
+        row.update(_comparison(r, "rolling12_"))
+        row["rolling12_label"] = r.label
+    if y is not None:
+        row.update({k: v for k, v in _comparison(y, "ytd_").items() if k in FIELDS})
+    if pd.notna(ev.rate_per_1000):
+        row["rate_per_1000"] = round(ev.rate_per_1000, 2)
+        row["rate_months"] = ev.rate_months
+        row["population_year"] = ev.population_year
+    if ev.comparator is not None:
+        row["comparator_rank"] = ev.comparator.rank
+        row["comparator_forces"] = ev.comparator.n
+        row["comparator_mean"] = round(ev.comparator.group_mean, 2)
+    if ev.spc is not None:
+        row["spc_variation"] = _SPC_WORDS.get(ev.spc.icon, "no control chart")
+        row["spc_basis"] = ev.spc_basis
+    else:
+        row["spc_variation"] = "no control chart"
+    latest = ev.latest_month
+    row["latest_month"] = str(latest) if latest is not None else ""
+    if ev.dispersion is not None:
+        row["dispersion"] = round(float(getattr(ev.dispersion, "phi", ev.dispersion)), 2)
+        row["dispersion_df"] = getattr(ev.dispersion, "df", np.nan)
+    cmp = q if q is not None else r
+    if cmp is not None:
+        row["test"] = cmp.method
+    row["data_quality"] = _data_quality(ev)
+    row["caveats"] = " ".join(c.ref for c in ev.caveats)
+    return row
+
+
+def _national(plan: Plan, quarter: Quarter, measures: dict, store) -> pd.DataFrame:
+    rows = []
+    forces = all_slugs(territorial_only=True)  # the 43 territorial forces of England and Wales
+    w, w0 = quarter.rolling_12_months(), quarter.rolling_12_months_before()
+    for mid, ev in measures.items():
+        m = ev.measure
+        if m.source != "police_uk":
+            continue
+        frame = data.monthly_counts(force=forces, crime_type=list(m.crime_types), by=("month", "force"),
+                                    start=w0.start, end=w.end, store=store)
+        wide = frame.pivot(index="month", columns="force", values="count")
+        has_any = [f for f in wide.columns if wide[f].notna().any()]
+        complete = [f for f in has_any if wide[f].notna().all()]
+        partial = sorted(set(has_any) - set(complete))
+        if not complete:
+            continue
+        now = float(wide.loc[pd.PeriodIndex(w.months, freq="M"), complete].to_numpy().sum())
+        before = float(wide.loc[pd.PeriodIndex(w0.months, freq="M"), complete].to_numpy().sum())
+        national = compare.compare_periods(now, 12, before, 12)
+        own = ev.rolling_comparison
+        rows.append({
+            "measure_id": mid, "measure": m.title, "restricted": m.restricted,
+            "forces_complete": len(complete),
+            "national_value": now, "national_previous_value": before,
+            "national_change_pct": _pct(national.change),
+            "force_change_pct": _pct(own.change) if own is not None and pd.notna(own.ratio) else np.nan,
+            "force_change_low_pct": _pct(own.change_low) if own is not None and pd.notna(own.ratio) else np.nan,
+            "force_change_high_pct": _pct(own.change_high) if own is not None and pd.notna(own.ratio) else np.nan,
+            "forces_left_out": ", ".join(name_for(f) for f in partial),
+        })
+    return pd.DataFrame(rows)
+
+
+def _official(plan: Plan, quarter: Quarter, store, group_name: "str | None" = None) -> pd.DataFrame:
+    group = analysis.comparator_group(plan.force, group_name)
+    forces = list(group.members) if group is not None else [plan.force]
+    rows = []
+    for force in forces:
+        frame = data.recorded_crime(force=force, offence="all_excluding_fraud", store=store)
+        frame = frame[frame["period_end"] <= quarter.end.to_timestamp(how="end")]
+        if frame.empty:
+            continue
+        series = frame.groupby("period_end")["count"].sum().sort_index()
+        latest_end = series.index[-1]
+        before = series.get(pd.Timestamp((latest_end - pd.DateOffset(years=1)).date()), np.nan)
+        population, year = analysis.population_year(force, quarter, store)
+        rows.append({
+            "force": force, "force_name": name_for(force),
+            "period_end": latest_end.strftime("%d %B %Y").lstrip("0"),
+            "value": float(series.iloc[-1]), "previous_value": float(before) if pd.notna(before) else np.nan,
+            "change_pct": _pct(100 * (series.iloc[-1] / before - 1)) if pd.notna(before) and before else np.nan,
+            "rate_per_1000": round(series.iloc[-1] / population * 1000, 1) if pd.notna(population) else np.nan,
+            "population_year": year,
+        })
+    return pd.DataFrame(rows)
+
+
+def _reconciliation(plan: Plan, quarter: Quarter, store) -> pd.DataFrame:
+    """data.police.uk as published (no month left out) against the official count, for the financial
+    years to the quarter and the latest 12 months with both sources."""
+    police = data.monthly_counts(force=plan.force, crime_type="all_crime", by=("month",), store=store,
+                                 faults=False).set_index("month")["count"]
+    official = data.recorded_crime(force=plan.force, offence="all_excluding_fraud", store=store)
+    if official.empty or police.empty:
+        return pd.DataFrame()
+    official = official.assign(month=official["period_end"].dt.to_period("M")).groupby("month")["count"].sum(min_count=1)
+    register = caveats_mod.current_register()
+    refs = caveats_mod.labels(register)
+    ends = [pd.Period(f"{y}-03", freq="M") for y in range(quarter.end.year - 3, quarter.end.year + 1)]
+    ends = [e for e in ends if e <= quarter.end]
+    latest = [m for m in official.index if m <= quarter.end and police.reindex(pd.period_range(m - 11, m, freq="M")).notna().all()]
+    rows = []
+    for end, kind in [(e, "financial year") for e in ends] + ([(max(latest), "latest 12 months")] if latest else []):
+        months = pd.period_range(end - 11, end, freq="M")
+        counts = police.reindex(months)
+        total_official = official.get(end, np.nan)
+        if counts.isna().any() or pd.isna(total_official):
+            continue
+        share = float(counts.sum()) / float(total_official)
+        faults = [c for c in register if c.is_fault and c.force == plan.force and any(m in months for m in c.months)]
+        flagged = not (SHARE_RANGE[0] <= share <= SHARE_RANGE[1])
+        cause = ""
+        if flagged:
+            cause = ("; ".join(f"{c.when()} is incomplete in data.police.uk (data fault {refs[c.id]})" for c in faults)
+                     or "no registered data fault explains it: check the months of this period for an incomplete feed")
+        label = (f"Year ending March {end.year}" if kind == "financial year"
+                 else f"12 months to {end.strftime('%B %Y')} (latest)")
+        if kind == "latest 12 months" and any(r["period"] == label.replace(" (latest)", "") for r in rows):
+            continue
+        rows.append({"period": label, "kind": kind, "police_uk": float(counts.sum()), "official": float(total_official),
+                     "share_pct": round(100 * share, 1), "flagged": flagged, "likely_cause": cause})
+    return pd.DataFrame(rows)
+
+
+def suspected_faults(force: str, store=None, *, ratio: float = SUSPECT_RATIO, start=None, end=None) -> pd.DataFrame:
+    """Months whose published data.police.uk crime count (all crime but anti-social behaviour) is
+    far below its neighbours': below ``ratio`` times the median of the three months either side.
+
+    A check for an analyst, not a verdict: a flagged month is registered as a data fault in
+    ``params/caveats.yaml`` once the source is checked. Returns columns ``month``, ``count``,
+    ``neighbours_median``, ``ratio``, ``registered`` (the fault's id, or "").
+
+    Examples
+    --------
+    >>> suspected_faults("cambridgeshire")[["month", "count", "registered"]].to_dict("records")   # doctest: +SKIP
+    [{'month': Period('2018-05', 'M'), 'count': 1629.0, 'registered': 'cambridgeshire-partial-feed-2018-05'}]
+    """
+    counts = data.monthly_counts(force=force, crime_type="all_crime", by=("month",), store=store, faults=False,
+                                 start=start, end=end).set_index("month")["count"]
+    counts = check_monthly(counts, f"{force}: monthly counts", error=DataError)  # neighbours are months apart
+    register = caveats_mod.current_register()
+    registered = caveats_mod.faulty_months(register, force, ["all_crime"])
+    rows = []
+    for i, (month, value) in enumerate(counts.items()):
+        around = pd.concat([counts.iloc[max(0, i - 3): i], counts.iloc[i + 1: i + 4]]).dropna()
+        if pd.isna(value) or len(around) < 3:
+            continue
+        median = float(around.median())
+        if median > 0 and value < ratio * median:
+            rows.append({"month": month, "count": float(value), "neighbours_median": median,
+                         "ratio": round(float(value) / median, 2),
+                         "registered": registered[month].id if month in registered else ""})
+    return pd.DataFrame(rows, columns=["month", "count", "neighbours_median", "ratio", "registered"])
+
+
+def _options(options) -> dict:
+    """The analyst's choices as a plain dict (from :class:`perfkit.reports.report.Options`, a dict or None)."""
+    out = {"chart_months": analysis.CHART_MONTHS, "seasonal_method": "auto", "comparator_group": ""}
+    if options is not None:
+        given = options if isinstance(options, dict) else {k: getattr(options, k) for k in out if hasattr(options, k)}
+        out.update({k: v for k, v in given.items() if k in out})
+    out["chart_months"] = int(out["chart_months"])
+    out["seasonal_method"] = str(out["seasonal_method"] or "auto")
+    out["comparator_group"] = str(out["comparator_group"] or "")
+    return out
+
+
+def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None, options=None) -> QuarterEvidence:
+    """Build the quarter's evidence from the store (no cache; see :func:`load`). ``options``: the
+    analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``), as
+    :class:`perfkit.reports.report.Options` or a dict; defaults when ``None``."""
+    from perfkit.config.plan import load_plan
+    from perfkit.data import resolve_quarter
+
+    plan = plan or load_plan()
+    quarter = resolve_quarter(quarter, store)
+    opts = _options(options)
+    measures, rows = {}, []
+    for objective in plan.objectives:
+        for measure in objective.measures:
+            if measure.id in measures:
+                continue
+            ev = analysis.analyse(measure, quarter, plan, store=store, comparator_group=opts["comparator_group"] or None,
+                                  seasonal_method=opts["seasonal_method"], chart_months=opts["chart_months"])
+            measures[measure.id] = ev
+            rows.append(measure_row(ev, objective.number))
+    seen, applying = set(), []
+    for ev in measures.values():
+        for cav in ev.caveats:
+            if cav.id not in seen:
+                seen.add(cav.id)
+                applying.append(cav)
+    start, end = quarter.rolling_12_months_before().start - 12, quarter.end
+    return QuarterEvidence(
+        quarter=quarter, plan=plan, force=plan.force, store=None if store is None else str(store),
+        measures=measures, table=pd.DataFrame(rows, columns=list(FIELDS)),
+        national=_national(plan, quarter, measures, store),
+        official=_official(plan, quarter, store, opts["comparator_group"] or None),
+        reconciliation=_reconciliation(plan, quarter, store),
+        suspects=suspected_faults(plan.force, store, start=start, end=end),
+        caveats=sorted(applying, key=lambda c: (c.period, c.ref)),
+    )
+
+
+def data_checks(quarter, plan, store) -> list[str]:
+    """Pre-publication checks of the data, for the run's log: suspected incomplete months of the
+    force (registered as data faults or not) and reconciliation shares outside the usual range."""
+    model = load(plan, quarter, store)
+    lines = []
+    for s in model.suspects.itertuples():
+        status = (f"registered as data fault {s.registered}" if s.registered else
+                  "NOT registered: if the feed is incomplete, add it to params/caveats.yaml as kind: data-fault")
+        lines.append(f"check: {plan.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
+                     f"months' median ({s.neighbours_median:,.0f}); {status}")
+    for r in model.reconciliation.itertuples():
+        if r.flagged:
+            lines.append(f"check: reconciliation {r.period}: data.police.uk holds {r.share_pct:.1f}% of the official "
+                         f"count; {r.likely_cause}")
+    return lines
+
+
+# --- the cache: one rule, keyed by the content of every input ------------------------------------------
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """The code's content, read once per process: code edited in a running kernel is not the code
+    it runs, so its key is the code as imported."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _key(plan: Plan, quarter: Quarter, store, options=None) -> str:
+    """The cache key: the content of every input (register, comparators, publishing rules, the
+    store's files, the Plan, the code) and the analyst's options."""
+    h = hashlib.sha256(_CACHE_VERSION.encode())
+    h.update(quarter.id.encode())
+    h.update(repr(sorted(_options(options).items())).encode())
+    h.update(repr(plan).encode())
+    params = config.params_dir()
+    for name in ("caveats.yaml", "comparators.yaml", "publishing.yaml"):
+        path = params / name
+        h.update(name.encode())
+        h.update(path.read_bytes() if path.is_file() else b"")
+    h.update(analysis.store_key(store).encode())
+    h.update(str(store or "").encode())
+    h.update(_code_digest().encode())
+    return h.hexdigest()[:32]
+
+
+def cache_dir() -> Path:
+    """``$PERFKIT_CACHE/evidence`` or ``<project>/data/cache/evidence``."""
+    env = os.environ.get("PERFKIT_CACHE")
+    return (Path(env).resolve() if env else config.project_root() / "data" / "cache") / "evidence"
+
+
+_MEMORY: dict = {}
+
+
+def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None, options=None) -> QuarterEvidence:
+    """The quarter's evidence, built once for a given content of its inputs and ``options`` (the
+    analyst's choices, see :func:`build`).
+
+    The first caller builds it (others wait on a lock) and writes it to :func:`cache_dir`; later
+    callers, in this process or another, read it. Editing the register, ingesting data, changing the
+    Plan or the code gives a new key, so the next call rebuilds.
+    """
+    from perfkit.config.plan import load_plan
+    from perfkit.data import resolve_quarter
+
+    if store is None:
+        data.ensure_store()
+    plan = plan or load_plan()
+    quarter = resolve_quarter(quarter, store)
+    key = _key(plan, quarter, store, options)
+    if key in _MEMORY:
+        return _MEMORY[key]
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{quarter.id}-{key}.pkl"
+    with open(folder / f".{quarter.id}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        model = None
+        if target.exists():
+            try:
+                model = pickle.loads(target.read_bytes())
+            except Exception:  # a cache written by another version: rebuild  # noqa: BLE001
+                model = None
+        if model is None:
+            model = build(plan, quarter, store, options)
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, target)
+    while len(_MEMORY) >= 4:  # a few models (options or quarters side by side), the oldest dropped first
+        _MEMORY.pop(next(iter(_MEMORY)))
+    _MEMORY[key] = model
+    return model

@@ -1,0 +1,582 @@
+"""One call per report section: what the notebooks run.
+
+A notebook creates a report object from its parameters and calls one method per section; the
+narrative text between sections lives in the notebook's markdown cells. Each method returns a
+:class:`perfkit.present.section.Section`: the HTML it shows (figures with alt text, tables with captions,
+notices, each from a template in ``perfkit/present/templates/blocks``), the frames behind it
+(``section.data``) and its figures (``section.figures``). A cell that ends with the call displays it.
+
+- :class:`ObjectiveReport`: one Plan objective, narrative first.
+- :class:`perfkit.reports.deepdive.DeepDive` and :class:`perfkit.reports.datapack.DataPack` build on
+  :class:`ReportContext` the same way.
+
+The analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``) are
+:class:`Options`, passed from the notebook's parameters cell to the evidence model.
+
+Examples
+--------
+>>> r = ObjectiveReport(quarter="2016-17-Q2", objective=3)   # doctest: +SKIP
+>>> s = r.outcomes()                                            # doctest: +SKIP
+>>> s.data["burglary/monthly"], s.data["burglary/spc"]          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from perfkit.evidence import analysis
+from perfkit.present import charts, words
+from perfkit import config, data
+from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
+                             table_html)
+from perfkit.errors import ConfigError
+from perfkit.data.measures import SOURCE_NOTES
+from perfkit.periods import Quarter
+from perfkit.config.plan import Measure, Objective, Plan, load_plan
+from perfkit.config.quarter import QuarterSettings, load_narrative, load_quarter
+from perfkit.present.section import Section, frame_of, section
+
+__all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
+           "narrative_section", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
+
+#: What a published page says where the analysts' narrative is not written (no file path: the
+#: analysts' pre-publication checks list what is missing).
+MISSING_NARRATIVE = "Commentary for this report is not available for this quarter."
+
+#: The label shown wherever a narrative marked as example text is shown.
+EXAMPLE_LABEL = "Example text written for the shipped data"
+
+_SEASONAL_METHODS = ("auto", "x13", "stl", "none")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The analyst's choices, from a notebook's parameters cell.
+
+    Attributes
+    ----------
+    chart_months : int
+        Months a measure's chart shows, to the quarter's end (default 60, five years).
+    seasonal_method : str
+        ``'auto'`` (X-13 where it runs, else STL), ``'x13'``, ``'stl'`` or ``'none'``.
+    comparator_group : str
+        A group named in ``params/comparators.yaml``; ``''`` for the force's default group.
+    """
+
+    chart_months: int = analysis.CHART_MONTHS
+    seasonal_method: str = "auto"
+    comparator_group: str = ""
+
+    def __post_init__(self):
+        try:
+            months = int(self.chart_months)
+        except (TypeError, ValueError):
+            months = 0
+        if months < 12:
+            raise ConfigError(f"notebook parameter chart_months: found {self.chart_months!r}; expected a whole "
+                              "number of months, at least 12")
+        object.__setattr__(self, "chart_months", months)
+        method = str(self.seasonal_method or "auto").strip().lower()
+        if method not in _SEASONAL_METHODS:
+            raise ConfigError(f"notebook parameter seasonal_method: found {self.seasonal_method!r}; expected one "
+                              f"of {', '.join(_SEASONAL_METHODS)}")
+        object.__setattr__(self, "seasonal_method", method)
+        group = str(self.comparator_group or "").strip()
+        if group:
+            from perfkit.stats import compare
+
+            groups = compare.load_comparators()
+            if group not in groups:
+                raise ConfigError(f"notebook parameter comparator_group: found {group!r}; expected a group of "
+                                  f"params/comparators.yaml: {', '.join(groups) or 'none is configured'}")
+        object.__setattr__(self, "comparator_group", group)
+
+
+@dataclass
+class ReportContext:
+    """What every report needs: the quarter, the Plan, the quarter's settings, the store and the
+    analyst's :class:`Options`."""
+
+    quarter: Quarter
+    plan: Plan
+    settings: QuarterSettings
+    store: "str | None" = None
+    options: Options = field(default_factory=Options)
+    _model: object = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def create(cls, quarter: "str | Quarter" = "auto", store: "str | None" = None,
+               options: "Options | None" = None) -> "ReportContext":
+        """Resolve parameters as a notebook passes them (strings; ``""`` means default)."""
+        store = store or None
+        if store is None:
+            data.ensure_store()
+        q = data.resolve_quarter(quarter, store)
+        return cls(q, load_plan(), load_quarter(q), store, options or Options())
+
+    @property
+    def force_name(self) -> str:
+        """The force's name as the Plan gives it."""
+        return self.plan.force_name
+
+    def refresh(self) -> None:
+        """Look the evidence model up again (each section does, first): the model is keyed by the
+        content of its inputs, so an edited register or a new ingest gives the new one, and an
+        unchanged one is read from memory."""
+        self._model = None
+
+    @property
+    def model(self):
+        """The quarter's evidence model (:func:`perfkit.evidence.load`): every figure the views show."""
+        if self._model is None:
+            from perfkit import evidence
+
+            self._model = evidence.load(self.plan, self.quarter, self.store, options=self.options)
+        return self._model
+
+    def evidence(self, measure: Measure) -> "analysis.MeasureEvidence":
+        """The evidence for a measure this quarter, from the quarter's evidence model."""
+        return self.model.measure(measure.id)
+
+    def header(self, out: Section, title: str, kind: str) -> None:
+        """The page's one ``h1`` and the line under it."""
+        out.markdown(f"# {title}")
+        out.html(render("lede", kind=kind, quarter=self.quarter.long_label, plan_title=self.plan.title,
+                        plan_period=self.plan.period, force=self.plan.force_name,
+                        date=self.settings.publication_date or "not yet published"))
+
+    def narrative(self, out: Section, report: str) -> None:
+        """The analysts' narrative, or a neutral line when none is written."""
+        out.extend(narrative_section(self.quarter, report))
+
+
+def narrative_section(quarter: Quarter, report: str) -> Section:
+    """The narrative of ``report`` as a page shows it: the text (each edition its own), with the
+    example label when the file is marked example; a neutral line when nothing is written."""
+    out = Section("narrative")
+    text = load_narrative(quarter, report)
+    if not text.written:
+        out.html(paragraph(MISSING_NARRATIVE, "narrative-missing"))
+        return out
+    label = render("example-label") if text.example else ""
+    public, board = text.for_edition("public"), text.for_edition("board")
+    if public == board:
+        out.html(label)
+        out.markdown(public)
+    else:
+        out.html(label)
+        out.markdown(board, edition="board")
+        out.markdown(public, edition="public")
+    out.data["narrative"] = pd.DataFrame({"report": [report], "headline": [text.headline],
+                                          "example": [text.example]})
+    return out
+
+
+def _change_cell(value) -> str:
+    return words.signed_percent(value)
+
+
+def revision_note(ctx: ReportContext, measure: Measure, *, threshold: float = 0.01) -> str:
+    """A notice when last quarter's published figure for ``measure`` has since been revised by
+    more than ``threshold`` (1%): what was published and what the data now say. Empty otherwise.
+
+    Last quarter's figures are read from its published Board data pack
+    (``outputs/<previous quarter>/board/data-pack.csv``), so only what was actually published counts.
+    """
+    previous = ctx.quarter.previous()
+    path = config.outputs_dir() / previous.id / "board" / "data-pack.csv"
+    ev = ctx.evidence(measure)
+    if not path.exists() or not (ev.series.frequency == "monthly" and measure.is_count):
+        return ""
+    published = pd.read_csv(path)
+    if "measure_id" not in published.columns:  # a pack published before the evidence contract
+        return ""
+    row = published[published["measure_id"] == measure.id]
+    if row.empty or pd.isna(row["quarter_value"].iloc[0]):
+        return ""
+    then = float(row["quarter_value"].iloc[0])
+    now = float(ev.series.window_values(previous.months).sum(min_count=3))
+    if pd.isna(now) or then == 0 or abs(now / then - 1) <= threshold:
+        return ""
+    direction = "more" if now > then else "fewer"
+    return notice(
+        f"Revised figure: {previous.label} was published last quarter as {words.count(then)} {measure.unit}; the data "
+        f"now give {words.count(now)} ({words.percent(100 * abs(now / then - 1))} {direction}). data.police.uk "
+        "revises earlier months as late-recorded crimes are added; comparisons here use the revised figures.",
+        kind="info")
+
+
+_CAVEAT_KINDS = {"data-fault": "data fault", "status": "status of the statistics"}
+
+
+def caveat_list(caveats, estimates) -> Markup:
+    """The caveats that qualify a chart, each with its label, kind, date, wording, estimated size and source."""
+    items = [{"ref": c.ref, "title": c.title, "kind": _CAVEAT_KINDS.get(c.kind, "recording change"), "when": c.when(),
+              "wording": c.wording, "estimate": estimates[c.id].describe() if c.id in estimates else "",
+              "source": c.source} for c in caveats]
+    return render("caveats", caveats=items)
+
+
+def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
+    """The comparison table of one measure: every cell a marked figure of its data-pack row."""
+    row = ctx.model.row(measure.id)
+    ev = ctx.evidence(measure)
+    out = []
+    spec = [("quarter_value", "year_earlier_value", "change_pct", "change_low_pct", "change_high_pct",
+             ev.quarter_comparison),
+            ("rolling12_value", "rolling12_previous_value", "rolling12_change_pct",
+             "rolling12_change_low_pct", "rolling12_change_high_pct", ev.rolling_comparison),
+            ("ytd_value", "ytd_previous_value", "ytd_change_pct", None, None, ev.ytd_comparison)]
+    for now, before, change, low, high, cmp in spec:
+        if cmp is None or pd.isna(row.get(now)):
+            continue
+        label = (f"{cmp.label} against {cmp.label_ref}" if cmp.label_ref else str(cmp.label))
+        if low and pd.notna(row.get(low)):
+            interval = Html(render("range", low=figure(row, low), high=figure(row, high)))
+        elif not low and pd.notna(cmp.ci_low):
+            interval = Html(render("range", low=words.signed_percent(100 * (cmp.ci_low - 1)),
+                                   high=words.signed_percent(100 * (cmp.ci_high - 1))))
+        else:
+            interval = ""
+        out.append({"Comparison": label, "This period": figure(row, now), "Previous period": figure(row, before),
+                    "Change": figure(row, change), "95% interval": interval, "Note": " ".join(cmp.notes)})
+    return out
+
+
+def _plain(rows: list[dict]) -> pd.DataFrame:
+    """A table of figures and fragments as plain values (for :attr:`Section.data`)."""
+    def value(v):
+        if hasattr(v, "value") and hasattr(v, "field"):
+            return v.value
+        return Markup(str(v)).striptags() if isinstance(v, (Markup, Html)) else v
+    return pd.DataFrame([{k: value(v) for k, v in r.items()} for r in rows])
+
+
+def _method_notes(ev) -> list:
+    notes = getattr(ev, "method_notes", None)
+    return list(notes) if notes else []
+
+
+def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
+                    chart_months: "int | None" = None) -> Section:
+    """Everything shown for one measure (chart, caveats, SPC, comparisons, comparators, numbers),
+    with the frames behind it: ``<id>/monthly`` (or ``<id>/series``), ``<id>/spc``,
+    ``<id>/comparisons``, ``<id>/comparators``; and its figures under the same names."""
+    chart_months = chart_months or ctx.options.chart_months
+    ev = ctx.evidence(measure)
+    row = ctx.model.row(measure.id)
+    out = Section(measure.id)
+    mid = measure.id
+    parts: list = []
+
+    def block():
+        out.html(render("measure", level=level, measure_id=mid, title=measure.title,
+                        description=measure.description, statement=ev.statement, parts=[p for p in parts if p]))
+        return out
+
+    values = ev.window
+    if not ev.series.available:
+        # Neutral on a published page: what to supply, and where, is for the analysts' checks.
+        source = " It comes from the force's own systems." if measure.source == "local" else ""
+        parts.append(notice(f"Figures for this measure are not available for {ctx.quarter.label}.{source}",
+                            kind="missing"))
+        return block()
+    if values.dropna().empty:
+        parts.append(notice(f"No figures for this measure up to the end of {ctx.quarter.label}: the series in the "
+                            f"data store starts in {words.month(ev.series.values.dropna().index.min())}.",
+                            kind="missing"))
+        return block()
+    place = ctx.plan.area_name
+    markers = [(c.period, c.ref) for c in ev.chart_caveats if not c.is_fault]
+    change = ev.change_words()
+    title = f"{measure.title}: {change}" if change else measure.title
+    left_out = list(ev.left_out)
+    band = "The shaded band is the reporting quarter."
+    if ev.series.frequency == "monthly":
+        recorded = values.loc[max(values.index.min(), ctx.quarter.end - chart_months + 1):]
+        adjusted = (ev.adjustment.seasadj.reindex(recorded.index)
+                    if ev.adjustment is not None and ev.adjustment.method != "none" else None)
+        if adjusted is not None:
+            adjusted = adjusted.where(recorded.notna())  # a left-out month has no adjusted value either
+        first, last = recorded.index.min(), recorded.index.max()
+        subtitle = (f"Monthly recorded {measure.unit}, {words.month(first)} to {words.month(last)}"
+                    + (", with seasonally adjusted series" if adjusted is not None else ""))
+        incomplete = ev.series.published.loc[first:last] if len(ev.series.published) else None
+        fig = charts.trend_chart(recorded, title=title, subtitle=subtitle, source=ev.series.source_note.split(". ")[0],
+                                 adjusted=adjusted, markers=markers, incomplete=incomplete,
+                                 highlight=(ctx.quarter.start, ctx.quarter.end), unit=measure.unit)
+        alt = charts.trend_alt_text(recorded, what=f"recorded {measure.title.lower()}", place=place,
+                                    adjusted=adjusted, unit=measure.unit, change=change, left_out=left_out)
+        out.figures[f"{mid}/trend"] = fig
+        parts.append(figure_html(fig, alt, f"{subtitle}. {band}"))
+        parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates))
+        monthly = pd.DataFrame({"recorded": recorded})
+        if adjusted is not None:
+            monthly["seasonally_adjusted"] = adjusted
+        if len(ev.series.published):
+            monthly["published"] = ev.series.published.reindex(recorded.index)
+        monthly["left_out"] = [ev.left_out.get(m, "") for m in recorded.index]
+        out.data[f"{mid}/monthly"] = monthly.rename_axis("month")
+        table = pd.DataFrame({"Month": [str(m) for m in recorded.index], "Recorded": recorded.to_numpy()})
+        if adjusted is not None:
+            table["Seasonally adjusted"] = adjusted.round(1).to_numpy()
+        if left_out:
+            table["Note"] = [f"incomplete ({words.count(ev.series.published.get(m, float('nan')))} published), left "
+                             f"out (data fault {ev.left_out[m]})" if m in ev.left_out else "" for m in recorded.index]
+        parts.append(details_html(f"Numbers behind the chart: {measure.title}",
+                                  table_html(table, f"{measure.title}, monthly, {place}")))
+    else:
+        points = values.dropna()
+        kind = {"quarterly-rolling-12": "Rolling 12-month totals at each quarter's end",
+                "snapshot": "Figures at each date published",
+                "snapshot-ratio": "The 12 months to each staffing date over the staff at that date"}.get(
+                    ev.series.frequency, "Figures")
+        shown = points.loc[points.index.max() - chart_months + 1:]
+        first, last = shown.index.min(), shown.index.max()
+        subtitle = f"{kind}, {words.month(first)} to {words.month(last)}"
+        fig = charts.trend_chart(shown, title=title, subtitle=subtitle, source=ev.series.source_note.split(". ")[0],
+                                 markers=markers, highlight=(ctx.quarter.start, ctx.quarter.end), unit=measure.unit,
+                                 connect=True)
+        alt = charts.trend_alt_text(shown, what=measure.title.lower(), place=place, unit=measure.unit,
+                                    kind=kind.lower(), change=change)
+        out.figures[f"{mid}/trend"] = fig
+        out.data[f"{mid}/series"] = frame_of(shown, "value").rename_axis("period_ending")
+        parts.append(figure_html(fig, alt, f"{subtitle}. {band}"))
+        parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates))
+        if ev.snapshot:
+            parts.append(render("latest", value=figure(row, "quarter_value"), unit=measure.unit,
+                                month=figure(row, "latest_month"), before=figure(row, "year_earlier_value"),
+                                change=figure(row, "change_pct")))
+        table = pd.DataFrame({"Period ending": [str(m) for m in shown.index], "Value": shown.round(2).to_numpy()})
+        parts.append(details_html(f"Numbers behind the chart: {measure.title}",
+                                  table_html(table, f"{measure.title}, {place}")))
+
+    if ev.spc is not None:
+        fig = ev.spc.plot(title=f"{measure.title}: statistical process control chart ({ev.spc_basis})")
+        alt = (f"Statistical process control chart of {ev.spc_basis} monthly {measure.title.lower()} in {place}, "
+               f"{words.month(ev.spc.table.index.min())} to {words.month(ev.spc.table.index.max())}. "
+               + ev.spc.describe())
+        if left_out:
+            alt += " " + words.months(left_out) + (" is" if len(left_out) == 1 else " are") + \
+                " left out (incomplete data) and not plotted."
+        out.figures[f"{mid}/spc"] = fig
+        out.data[f"{mid}/spc"] = ev.spc.table
+        parts.append(figure_html(fig, alt, f"Process limits from the {ev.spc_basis} series. {ev.spc.describe()}"))
+        parts.append(paragraph(Markup("SPC verdict: {}.").format(figure(row, "spc_variation")), "spc-verdict"))
+    elif ev.spc_basis:
+        parts.append(notice(f"No control chart: {ev.spc_basis}.", kind="info"))
+
+    rows = _comparison_rows(ctx, measure)
+    if rows:
+        out.data[f"{mid}/comparisons"] = _plain(rows)
+        parts.append(table_html(pd.DataFrame(rows), f"{measure.title}: comparisons with 95% intervals"))
+    parts.append(revision_note(ctx, measure))
+    if pd.notna(ev.rate_per_1000):
+        window = ev.rolling_comparison.window if ev.rolling_comparison is not None else ctx.quarter.rolling_12_months()
+        parts.append(render("comparisons", rate=figure(row, "rate_per_1000"), unit=measure.unit,
+                            month=words.month(window.end), scaled=ev.rate_months < 12, months=ev.rate_months,
+                            population_year=ev.population_year))
+    if ev.comparator is not None:
+        pos = ev.comparator
+        fig = pos.plot()
+        out.figures[f"{mid}/comparators"] = fig
+        out.data[f"{mid}/comparators"] = pos.table
+        parts.append(paragraph(pos.describe()))
+        parts.append(figure_html(fig, pos.alt_text() if hasattr(pos, "alt_text") else pos.describe(),
+                                 f"{measure.title}: rate per 1,000 residents, comparator forces"))
+        parts.append(details_html(f"Numbers behind the chart: {measure.title} in comparator forces",
+                                  table_html(pos.table, f"{measure.title} per 1,000 residents, comparator forces")))
+    parts.append(render("method-notes", summary=f"How the figures for {measure.title.lower()} were worked out",
+                        notes=_method_notes(ev)))
+    for note in ev.notes:
+        parts.append(notice(note, kind="info"))
+    return block()
+
+
+def measure_block(ctx: ReportContext, measure: Measure, *, level: int = 3, chart_months: "int | None" = None) -> str:
+    """The HTML of :func:`measure_section` (one measure's block)."""
+    return measure_section(ctx, measure, level=level, chart_months=chart_months).html_for()
+
+
+class ObjectiveReport:
+    """The quarterly report on one objective of the Plan.
+
+    Parameters
+    ----------
+    quarter : str
+        Quarter id (``'2016-17-Q2'``) or ``'auto'`` for the latest complete quarter in the store.
+    objective : int
+        Objective number.
+    store : str, optional
+        Data store folder (default: the project's store, built from the shipped data).
+    chart_months, seasonal_method, comparator_group
+        The analyst's choices (:class:`Options`).
+    """
+
+    def __init__(self, quarter: str = "auto", objective: int = 1, store: "str | None" = None, *,
+                 chart_months: int = analysis.CHART_MONTHS, seasonal_method: str = "auto",
+                 comparator_group: str = ""):
+        options = Options(chart_months, seasonal_method, comparator_group)
+        self.ctx = ReportContext.create(quarter, store, options)
+        self.objective: Objective = self.ctx.plan.objective(objective)
+
+    @property
+    def quarter(self) -> Quarter:
+        """The reporting quarter."""
+        return self.ctx.quarter
+
+    def _measures(self):
+        return self.objective.measures
+
+    @section("header")
+    def header(self, out: Section) -> None:
+        """Heading: the objective's words as the Plan states them, the quarter."""
+        o = self.objective
+        self.ctx.header(out, f"Objective {o.number}: {o.title}", "Police and Crime Plan performance report")
+        if o.summary:
+            out.html(paragraph(o.summary, "summary"))
+
+    @section("narrative")
+    def narrative(self, out: Section) -> None:
+        """The analysts' narrative for this objective and quarter."""
+        self.ctx.narrative(out, self.objective.slug)
+
+    @section("evidence")
+    def evidence(self, out: Section) -> None:
+        """One statement per measure; ``data["statements"]`` and, per measure, the frames behind
+        its chart (``<id>/monthly``, ``<id>/spc``)."""
+        public, restricted, rows = [], [], []
+        for measure in self._measures():
+            ev = self.ctx.evidence(measure)
+            (restricted if measure.restricted else public).append(ev.statement)
+            rows.append({"measure_id": measure.id, "measure": measure.title, "statement": ev.statement,
+                         "restricted": measure.restricted})
+            if ev.series.available:
+                monthly = ev.window
+                if ev.series.frequency == "monthly":
+                    frame = pd.DataFrame({"recorded": monthly})
+                    if ev.adjustment is not None and ev.adjustment.method != "none":
+                        frame["seasonally_adjusted"] = ev.adjustment.seasadj.reindex(monthly.index)
+                    out.data[f"{measure.id}/monthly"] = frame.rename_axis("month")
+                else:
+                    out.data[f"{measure.id}/series"] = frame_of(monthly.dropna(), "value")
+            if ev.spc is not None:
+                out.data[f"{measure.id}/spc"] = ev.spc.table
+        out.data["statements"] = pd.DataFrame(rows)
+        out.html(render("list", items=public, css="evidence"))
+        if restricted:
+            out.html(render("list", items=restricted, css="evidence restricted"), edition="board")
+
+    @section("outcomes")
+    def outcomes(self, out: Section) -> None:
+        """Outcome by outcome, measure by measure (frames and figures of each measure's block)."""
+        for outcome in self.objective.outcomes:
+            out.html(heading(f"Outcome: {outcome.title}", 2))
+            if all(m.restricted for m in outcome.measures):
+                out.html(notice("The figures for this outcome are shown to the Board only; they are not published.",
+                                kind="info"), edition="public")
+            for measure in outcome.measures:
+                block = measure_section(self.ctx, measure)
+                edition = "board" if measure.restricted else None
+                for part in block.parts:
+                    out.html(part.content, edition=edition)
+                out.data.update(block.data)
+                out.figures.update(block.figures)
+
+    @section("published by others")
+    def published_by_others(self, out: Section) -> None:
+        """Official police recorded crime for the force and its comparators, and the reconciliation."""
+        official = self.ctx.model.official
+        if official.empty:
+            out.html(notice("No official recorded-crime figures are in the data store for this quarter.",
+                            kind="missing"))
+            return
+        out.data["official"] = official
+        table = pd.DataFrame({
+            "Force": official["force_name"], "12 months ending": official["period_end"],
+            "Recorded crime (excl. fraud)": official["value"], "Year before": official["previous_value"],
+            "Change": [_change_cell(v) for v in official["change_pct"]],
+            "Per 1,000 residents": official["rate_per_1000"],
+        })
+        out.html(table_html(table, "Police recorded crime excluding fraud, rolling 12 months (ONS / Home Office)"))
+        status = next((c for c in self.ctx.model.caveats if c.kind == "status"), None)
+        text = ("These are official statistics. Rises since 2014 largely reflect improvements in recording practice "
+                "after the HMIC inspection of November 2014. Fraud is excluded: it has been recorded nationally by "
+                "Action Fraud since 2013.")
+        if status is not None:
+            text = f"{status.wording} ({status.ref}.) " + text
+        out.html(notice(text, kind="caveat"))
+        self._reconciliation(out)
+
+    def _reconciliation(self, out: Section) -> None:
+        rec = self.ctx.model.reconciliation
+        if rec.empty:
+            return
+        out.data["reconciliation"] = rec
+        table = pd.DataFrame({
+            "Period": rec["period"], "data.police.uk crimes (excl. ASB), as published": rec["police_uk"],
+            "Official recorded crime (excl. fraud)": rec["official"],
+            "data.police.uk as % of official": [words.number(v, "percent") for v in rec["share_pct"]],
+            "Check": [("outside 97% to 101%: " + c) if f else "within 97% to 101%"
+                      for f, c in zip(rec["flagged"], rec["likely_cause"])],
+        })
+        out.html(heading("How data.police.uk figures reconcile with the official statistics", 3))
+        out.html(table_html(table, "Reconciliation of data.police.uk crimes with police recorded crime"))
+        flagged = rec[rec["flagged"]]
+        text = ("data.police.uk counts crimes by the month they were recorded, as published each month; the official "
+                "statistics are finalised later, and data.police.uk normally holds 98% to 100% of them. ")
+        if flagged.empty:
+            text += "Every period shown is within 97% to 101%."
+        else:
+            text += ("A share outside 97% to 101% means the published data.police.uk figures are incomplete or "
+                     f"otherwise differ for {words.join(flagged['period'])}: " + "; ".join(flagged["likely_cause"]) + ".")
+        out.html(paragraph(text))
+
+    @section("wider environment")
+    def wider_environment(self, out: Section) -> None:
+        """The national picture for the same measures, from every force in the data."""
+        q = self.quarter
+        national = self.ctx.model.national
+        ids = [m.id for m in self._measures() if m.source == "police_uk" and not m.restricted]
+        part = national[national["measure_id"].isin(ids)] if not national.empty else national
+        if part.empty:
+            out.html(notice("No national comparison can be made for this objective's measures. They are not "
+                            "data.police.uk counts, or no force has complete figures for both the latest 12 months "
+                            "and the 12 months before. A missing month is never counted as zero.",
+                            kind="info"))
+            return
+        out.data["national"] = part.reset_index(drop=True)
+        name = self.ctx.plan.force_name
+        own = [self.ctx.model.row(mid) for mid in part["measure_id"]]
+        table = pd.DataFrame({
+            "Measure": part["measure"].to_numpy(), "Forces with complete data": part["forces_complete"].to_numpy(),
+            "National, 12 months": part["national_value"].to_numpy(),
+            "National change": [_change_cell(v) for v in part["national_change_pct"]],
+            f"{name} change": [figure(r, "rolling12_change_pct") for r in own],
+            f"{name} 95% interval": [Html(render("range", low=figure(r, "rolling12_change_low_pct"),
+                                                 high=figure(r, "rolling12_change_high_pct")))
+                                     if pd.notna(r.get("rolling12_change_low_pct")) else "" for r in own],
+        })
+        out.html(table_html(table, f"The national picture: 12 months to {words.month(q.end)} against the 12 months "
+                                   "before"))
+        left = sorted({f for cell in part["forces_left_out"] for f in cell.split(", ") if f})
+        text = ("National totals add up every territorial force of England and Wales with complete data.police.uk "
+                "figures for both periods: a force with a month missing or registered as a data fault is left out of "
+                "both, never counted as zero.")
+        if left:
+            text += f" Left out: {words.join(left)}."
+        out.html(paragraph(text))
+
+    @section("about")
+    def about(self, out: Section) -> None:
+        """Data sources and their dates, methods in one paragraph each, licence."""
+        about_figures(out, self.ctx, self._measures())
+
+
+def about_figures(out: Section, ctx: ReportContext, measures) -> None:
+    """The "About these figures" section shared by every report."""
+    sources = sorted({m.source for m in measures})
+    out.html(render("about", sources=[SOURCE_NOTES[s] for s in sources],
+                    last_month=words.month(data.last_month(store=ctx.store))))

@@ -1,0 +1,518 @@
+"""The pages around the reports: a quarter's index, its glossary, the Board pack, the site index,
+and the analysts' pre-publication checks.
+
+A published quarter folder is a static site: ``index.html`` (public edition) opening with a
+summary of every Plan measure and linking the seven reports, the downloads, the glossary and the
+accessibility statement; ``board/`` with the same for the Board edition plus ``board-pack.html``
+(every Board report in one file that stands alone: for email and print). The site index
+``outputs/index.html`` lists every published quarter. The checks page for the analysts is written
+under ``outputs/_work/<quarter>/checks.html``, never inside the published quarter.
+
+Every page is a Jinja2 template under ``perfkit/present/templates/perfkit/`` (autoescape on) reading the
+quarter's evidence model; published HTML is rewritten with BeautifulSoup, never with regexes.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import logging
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from perfkit import config
+from perfkit.present import words
+from perfkit.errors import ConfigError
+from perfkit.periods import parse_quarter
+
+__all__ = [
+    "quarter_nav",
+    "write_quarter_index",
+    "write_glossary",
+    "write_board_pack",
+    "write_site_index",
+    "write_checks_page",
+    "pre_publication_checks",
+    "summary",
+    "headlines",
+    "site_url",
+    "PACK_ONCE",
+    "Check",
+]
+
+log = logging.getLogger("perfkit.reports.site")
+
+ORGANISATION = "Office of the Police and Crime Commissioner for Cambridgeshire"
+
+#: Sections (by heading id) every report repeats; the board pack keeps one copy, at its end.
+PACK_ONCE = ("published-by-others", "about-these-figures")
+
+_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def _label(job) -> str:
+    return job.title.split(" | ")[0]
+
+
+def quarter_nav(jobs) -> list[tuple[str, str]]:
+    """Links shown in every page's navigation: the quarter's index, its reports, the glossary and
+    the accessibility statement."""
+    return ([("Contents", "index.html")] + [(_label(j), f"{j.name}.html") for j in jobs]
+            + [("Glossary", "glossary.html"), ("Accessibility", "accessibility.html")])
+
+
+# --------------------------------------------------------------------------------------------
+# Publishing settings
+# --------------------------------------------------------------------------------------------
+
+
+def site_url() -> str:
+    """``site_url`` of ``params/publishing.yaml``: the published site's address (``https://...``,
+    ending ``/``), or ``""`` when not set (the board pack then embeds its downloads).
+
+    Raises
+    ------
+    ConfigError
+        If the key is not an ``http(s)`` address (the message names the file and key).
+    """
+    from perfkit.config.params import Node, load_yaml
+
+    path = config.params_dir() / "publishing.yaml"
+    if not path.exists():
+        return ""
+    node = Node(load_yaml(path) or {}, "params/publishing.yaml")
+    node.only({"disclosure", "site_url"})
+    url = node.get("site_url", "")
+    if url == "":
+        return ""
+    if not isinstance(url, str) or urlsplit(url.strip()).scheme not in ("http", "https") \
+            or not urlsplit(url.strip()).netloc:
+        node.fail(f"found {url!r}; expected the published site's address, such as https://example.org/performance/",
+                  "site_url")
+    url = url.strip()
+    return url if url.endswith("/") else url + "/"
+
+
+# --------------------------------------------------------------------------------------------
+# The summary and headlines (read from the evidence model)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One objective's headline: ``text``, and ``source`` one of ``"analysts"``, ``"example"``,
+    ``"generated"``; ``label`` says so on the page."""
+
+    objective: int
+    title: str
+    href: str
+    text: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        """How the page marks where the headline comes from."""
+        return {"analysts": "The analysts' headline", "example": "Example text written for the shipped data",
+                "generated": "Generated from the figures"}[self.source]
+
+
+def _visible(measures, edition: str):
+    return [m for m in measures if edition == "board" or not m.restricted]
+
+
+def headlines(model, edition: str = "public") -> list[Headline]:
+    """One headline per objective: the first line of the analysts' narrative for the edition, or
+    one generated from the evidence (:func:`perfkit.present.words.objective_headline`) when none is written."""
+    from perfkit.config.quarter import load_narrative
+
+    out = []
+    for objective in model.plan.objectives:
+        narrative = load_narrative(model.quarter, f"objective-{objective.number}")
+        text = dataclasses.replace(narrative, text=narrative.for_edition(edition)).headline if narrative.written else ""
+        if text:
+            source = "example" if narrative.example else "analysts"
+        else:
+            rows = [_compared(model.row(m.id)) for m in _visible(objective.measures, edition)]
+            text, source = words.objective_headline(rows), "generated"
+        out.append(Headline(objective.number, objective.title, f"objective-{objective.number}.html", text, source))
+    return out
+
+
+def _fig(row: dict, field: str, text: str) -> Markup:
+    """A figure's ``<data>`` markup (:func:`perfkit.present.display.figure`) with the words shown for it."""
+    from perfkit.present.display import figure
+
+    fig = figure(row, field)
+    if fig.missing:
+        return Markup("{}").format(text)
+    v = fig.value
+    raw = v if isinstance(v, str) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
+    return Markup('<data value="{}" data-measure="{}" data-field="{}">{}</data>').format(raw, fig.measure, fig.field, text)
+
+
+def _basis(row: dict) -> dict:
+    """Which comparison a summary row shows: the quarter's against a year earlier, or, for a
+    measure reported as rolling 12 months only, the latest 12 months against the 12 before. The
+    fields' names in the row (``value``, ``label``, ``change``, ``low``, ``high``, ``significant``)."""
+    if words._missing(row.get("quarter_value")) and not words._missing(row.get("rolling12_value")):
+        p = "rolling12_"
+        return {"value": f"{p}value", "label": f"{p}label", "change": f"{p}change_pct", "low": f"{p}change_low_pct",
+                "high": f"{p}change_high_pct", "significant": f"{p}significant"}
+    return {"value": "quarter_value", "label": "quarter_label", "change": "change_pct", "low": "change_low_pct",
+            "high": "change_high_pct", "significant": "significant"}
+
+
+def _compared(row: dict) -> dict:
+    """The row's comparison under the quarter's field names (for the wording functions)."""
+    b = _basis(row)
+    return {"measure": row["measure"], "unit": row.get("unit"), "change_pct": row.get(b["change"]),
+            "change_low_pct": row.get(b["low"]), "change_high_pct": row.get(b["high"]),
+            "significant": row.get(b["significant"])}
+
+
+def summary(model, edition: str = "public") -> list[dict]:
+    """The summary table's groups: per objective, its rows (measure, latest figure, change on a year
+    earlier, interval, significance, SPC icon, caveat refs), every value from ``model.row``."""
+    groups = []
+    for objective in model.plan.objectives:
+        rows = []
+        for m in _visible(objective.measures, edition):
+            row = model.row(m.id)
+            b, cmp = _basis(row), _compared(row)
+            kind, spc_text = words.spc_icon(row.get("spc_variation"))
+            latest = words.number(row.get(b["value"]), row.get("unit"))
+            label = row.get(b["label"])
+            rows.append({
+                "id": m.id, "measure": row["measure"], "href": f"objective-{objective.number}.html#measure-{m.id}",
+                "latest": _fig(row, b["value"], latest),
+                "period": "" if words._missing(label) else str(label),
+                "change": _fig(row, b["change"], words.year_change(cmp)),
+                "interval": words.year_interval(cmp),
+                "significant": _fig(row, b["significant"], words.significance(cmp["significant"])),
+                "spc_kind": kind, "spc_text": _fig(row, "spc_variation", spc_text) if kind != "none" else spc_text,
+                "caveats": [] if words._missing(row.get("caveats")) else str(row["caveats"]).split(),
+                "restricted": m.restricted,
+            })
+        groups.append({"number": objective.number, "title": objective.title, "rows": rows})
+    return groups
+
+
+def _caveats(model) -> list[dict]:
+    return [{"ref": c.ref, "title": c.title, "period": c.when(), "wording": c.wording} for c in model.caveats]
+
+
+# --------------------------------------------------------------------------------------------
+# The quarter's index, glossary and accessibility pages
+# --------------------------------------------------------------------------------------------
+
+
+def _glossary_context() -> dict:
+    from perfkit.present.export import glossary
+
+    return {"terms": glossary()}
+
+
+def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None) -> None:
+    """Write ``index.html``, ``glossary.html`` and ``accessibility.html`` for both editions of a
+    quarter, from the quarter's evidence model built from ``store`` (the run's)."""
+    from perfkit import evidence
+    from perfkit.present.export import accessibility_statement, page, render
+
+    model = evidence.load(plan, quarter, store)
+    nav = quarter_nav(jobs)
+    dive = next((j for j in jobs if j.name == "deep-dive"), None)
+    for edition, target in (("public", folder), ("board", folder / "board")):
+        target.mkdir(parents=True, exist_ok=True)
+        body = render(
+            "quarter-index.html.j2", quarter=quarter, plan=plan, edition=edition,
+            date=settings.publication_date or "not yet published", notes=settings.notes,
+            count=_NUMBERS.get(len(plan.objectives), str(len(plan.objectives))),
+            headlines=headlines(model, edition), groups=summary(model, edition), caveats=_caveats(model),
+            dive_label=_label(dive) if dive else "", dive_reason=settings.deep_dive_reason,
+            home="../../index.html" if edition == "board" else "../index.html", level=2, glossary="glossary.html",
+        )
+        (target / "index.html").write_text(
+            page(f"Police and Crime Plan performance | {quarter.label}", body, site_nav=nav, edition=edition,
+                 glossary="glossary.html"), encoding="utf-8")
+        write_glossary(target, quarter, nav, edition)
+        (target / "accessibility.html").write_text(
+            page("Accessibility statement", accessibility_statement(ORGANISATION), site_nav=nav, edition=edition),
+            encoding="utf-8")
+
+
+def write_glossary(target: Path, quarter, nav, edition: str) -> Path:
+    """Write ``glossary.html`` (the terms of ``glossary.yaml`` with their definitions) into ``target``."""
+    from perfkit.present.export import page, render
+
+    body = render("glossary.html.j2", level=1, quarter=quarter, **_glossary_context())
+    path = target / "glossary.html"
+    path.write_text(page(f"Glossary | {quarter.label}", body, site_nav=nav, edition=edition), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# The board pack
+# --------------------------------------------------------------------------------------------
+
+
+def _top_sections(main) -> list[tuple[str, list]]:
+    """The children of a report's ``<main>`` grouped by level-2 heading: ``[(heading id, nodes)]``."""
+    from bs4 import Tag
+
+    groups: list[tuple[str, list]] = [("", [])]
+    for child in list(main.children):
+        if isinstance(child, Tag):
+            h2 = child if child.name == "h2" else child.find("h2")
+            if h2 is not None:
+                groups.append((h2.get("id", ""), []))
+        groups[-1][1].append(child)
+    return groups
+
+
+def _demote(main) -> None:
+    """Shift headings one level down (h1 -> h2 ...), so one h1 heads the combined pack."""
+    for h in main.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        h.name = f"h{min(int(h.name[1]) + 1, 6)}"
+
+
+def _data_uri(path: Path) -> str:
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix == ".csv":
+        kind = "text/csv"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _rewrite_links(soup, job_names: set[str], prefix: str, downloads: dict[str, str]) -> None:
+    """Make every link of one report's part of the pack travel with the pack: in-page anchors get the
+    report's prefix, links to other reports point to their part, glossary links to the pack's
+    glossary, downloads to their data URI or the site; a link to anything else is unwrapped."""
+    own = (lambda ident: f"{prefix}-{ident}") if prefix else (lambda ident: ident)
+    for tag in soup.find_all(id=True):
+        tag["id"] = own(tag["id"])
+    for tag in soup.find_all(attrs={"aria-labelledby": True}):
+        tag["aria-labelledby"] = " ".join(own(i) for i in tag["aria-labelledby"].split())
+    for a in soup.find_all(href=True):
+        href = a["href"]
+        page, _, frag = href.partition("#")
+        if href.startswith(("data:", "http://", "https://", "mailto:")):
+            continue
+        if page == "":
+            a["href"] = f"#{own(frag)}" if frag else "#top"
+        elif page == "glossary.html":
+            a["href"] = f"#{frag}" if frag else "#glossary"
+        elif page.endswith(".html") and page[:-5] in job_names:
+            a["href"] = f"#{page[:-5]}-{frag}" if frag else f"#report-{page[:-5]}"
+        elif page in downloads:
+            a["href"] = downloads[page]
+            if downloads[page].startswith("data:"):
+                a["download"] = page
+        else:
+            a.unwrap()
+
+
+def _unique_landmarks(soup) -> None:
+    """Give every region and navigation landmark of the pack a unique name (axe-core's
+    landmark-unique): a repeated name gets the name of the pack section it is in."""
+    seen: dict[str, int] = {}
+    for tag in soup.find_all(attrs={"aria-label": True}):
+        if tag.name not in ("section", "nav", "aside", "form") and tag.get("role") not in ("region", "navigation"):
+            continue
+        name = tag["aria-label"]
+        if name in seen:
+            section = tag.find_parent("section", class_="pack-section")
+            where = section.get("aria-label", "") if section is not None else ""
+            candidate = f"{name} ({where})" if where else name
+            n = 2
+            while candidate in seen:
+                candidate, n = f"{name} ({where or 'part'} {n})", n + 1
+            tag["aria-label"] = name = candidate
+        seen[name] = 1
+
+
+def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
+    """Combine the Board edition's reports into one ``board-pack.html`` that stands alone.
+
+    The sections every report repeats (:data:`PACK_ONCE`: the official statistics published by
+    others and the methods) appear once, at the end; the CSV and Excel downloads are embedded as
+    ``data:`` URIs, or linked at the published site when ``site_url`` is set in
+    ``params/publishing.yaml``; the summary (as on the quarter's index, from the evidence model
+    built from ``store``), "how to read this pack" and the glossary are included; every other link
+    is in the page or to another website.
+    """
+    from perfkit import evidence
+    from perfkit.present.export import page, parse, render, serialise
+
+    model = evidence.load(plan, quarter, store)
+
+    url = site_url()
+    downloads = {}
+    for name in ("data-pack.csv", "data-pack.xlsx"):
+        if url:
+            downloads[name] = f"{url}{quarter.id}/{name}"
+        elif (board / name).exists():
+            downloads[name] = _data_uri(board / name)
+    names = {j.name for j in jobs}
+    parts, shared = [], {}
+    for job in jobs:
+        path = board / f"{job.name}.html"
+        if not path.exists():  # `--only` into a quarter never published in full: the pack has what exists
+            continue
+        soup = parse(path.read_text(encoding="utf-8"))
+        main = soup.find("main") or soup
+        sections = _top_sections(main)
+        _demote(main)
+        kept = []
+        for hid, nodes in sections:
+            if hid in PACK_ONCE:
+                # the data pack's copy covers the whole Plan; otherwise the first report's copy
+                if hid not in shared or job.name == "data-pack":
+                    shared[hid] = (job.name, nodes)
+                continue
+            kept.extend(nodes)
+        fragment = parse("".join(str(n) for n in kept))
+        _rewrite_links(fragment, names, job.name, downloads)
+        parts.append({"name": job.name, "label": _label(job), "html": Markup(serialise(fragment))})
+    common = []
+    for hid in PACK_ONCE:
+        if hid in shared:
+            fragment = parse("".join(str(n) for n in shared[hid][1]))
+            _rewrite_links(fragment, names, f"pack-{shared[hid][0]}", downloads)
+            common.append(Markup(serialise(fragment)))
+    summary_soup = parse(render("summary.html.j2", quarter=quarter, headlines=headlines(model, "board"),
+                                count=_NUMBERS.get(len(plan.objectives), str(len(plan.objectives))),
+                                groups=summary(model, "board"), caveats=_caveats(model))
+                         + render("caveat-list.html.j2", caveats=_caveats(model)))
+    _rewrite_links(summary_soup, names, "", downloads)
+    body = render("board-pack.html.j2", quarter=quarter, plan=plan, parts=parts, common=common,
+                  summary_html=Markup(serialise(summary_soup)),
+                  downloads=downloads, site_url=url, level=2, glossary="", **_glossary_context())
+    soup = parse(body)
+    _unique_landmarks(soup)
+    (board / "board-pack.html").write_text(
+        page(f"Board pack | {quarter.label}", serialise(soup), edition="board", glossary=""), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# The site index
+# --------------------------------------------------------------------------------------------
+
+
+def write_site_index(outputs: Path) -> None:
+    """``outputs/index.html``: every published quarter, newest first, and the accessibility statement."""
+    from perfkit.present.export import accessibility_statement, page, render
+
+    quarters = []
+    for folder in outputs.iterdir():
+        if folder.is_dir() and (folder / "manifest.json").exists():
+            try:
+                quarters.append(parse_quarter(folder.name))
+            except Exception:
+                continue
+    quarters.sort(reverse=True)
+    nav = [("All quarters", "index.html"), ("Accessibility", "accessibility.html")]
+    (outputs / "index.html").write_text(
+        page("Police and Crime Plan performance reports", render("site-index.html.j2", quarters=quarters), site_nav=nav),
+        encoding="utf-8")
+    (outputs / "accessibility.html").write_text(
+        page("Accessibility statement", accessibility_statement(ORGANISATION), site_nav=nav), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Pre-publication checks (for the analysts; never published)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding for the analysts: ``kind`` (a short heading), ``report`` (or ``""``), ``text``
+    (what was found) and ``action`` (what to do)."""
+
+    kind: str
+    report: str
+    text: str
+    action: str = ""
+
+    def line(self) -> str:
+        """The finding as one log line."""
+        where = f"{self.report}: " if self.report else ""
+        return f"check: {self.kind}: {where}{self.text}" + (f"; {self.action}" if self.action else "")
+
+
+def _narrative_checks(quarter, jobs) -> list[Check]:
+    from perfkit.config.quarter import NARRATIVE_REPORTS, headline_problem, load_narrative
+
+    out = []
+    for job in jobs:
+        if job.name not in NARRATIVE_REPORTS:
+            continue
+        n = load_narrative(quarter, job.name)
+        if not n.written:
+            out.append(Check("missing narrative", job.name, "no narrative is written",
+                             f"write it in {n.path}; the page says only that no commentary is available"))
+            continue
+        if n.example:
+            out.append(Check("example narrative", job.name, "the narrative is the example text for the shipped data",
+                             f"replace it in {n.path} (and remove the <!-- example --> marker)"))
+        problem = headline_problem(n.headline) if job.name.startswith("objective-") else ""
+        if problem:
+            out.append(Check("headline too long", job.name, problem, f"shorten the first line of {n.path}"))
+    return out
+
+
+def _measure_checks(model) -> list[Check]:
+    out = []
+    for objective in model.plan.objectives:
+        for m in objective.measures:
+            row = model.row(m.id)
+            if words._missing(row.get("quarter_value")) and words._missing(row.get("rolling12_value")):
+                local = m.source == "local"
+                action = ("add the figures as a local data file (data/templates/local-measures.csv; see the "
+                          "analyst's guide)" if local else "check the data store holds the months of the quarter")
+                out.append(Check("no figures", f"objective-{objective.number}", f"{m.id} ({m.title}) has no figures",
+                                 action))
+            quality = row.get("data_quality")
+            if not words._missing(quality) and str(quality) and str(quality) != "no figures":
+                out.append(Check("data quality", f"objective-{objective.number}", f"{m.id}: {quality}"))
+    return out
+
+
+def pre_publication_checks(quarter, plan, jobs, store=None) -> list[Check]:
+    """What the analysts should look at before publishing: missing or example narrative, headlines
+    over 30 words, measures without figures, suspected incomplete months and reconciliation flags
+    (:func:`perfkit.evidence.data_checks`)."""
+    from perfkit import evidence
+    from perfkit.evidence import data_checks
+
+    model = evidence.load(plan, quarter, store)
+    checks = _narrative_checks(model.quarter, jobs) + _measure_checks(model)
+    for line in data_checks(model.quarter, plan, store):
+        text = line.removeprefix("check: ")
+        kind = "reconciliation" if text.startswith("reconciliation") else "suspected incomplete month"
+        checks.append(Check(kind, "", text.removeprefix("reconciliation ")))
+    return checks
+
+
+def write_checks_page(work: Path, quarter, plan, jobs, store=None) -> "tuple[Path, list[Check]]":
+    """Write ``checks.html`` (the :func:`pre_publication_checks`) into ``work``
+    (``outputs/_work/<quarter>/``, never the published folder), log each finding on the
+    ``perfkit.reports.site`` logger and return the page's path and the findings."""
+    from perfkit.present.export import page, render
+
+    quarter = parse_quarter(quarter)
+    checks = pre_publication_checks(quarter, plan, jobs, store)
+    for check in checks:
+        log.info(check.line())
+    kinds: dict[str, list[Check]] = {}
+    for check in checks:
+        kinds.setdefault(check.kind, []).append(check)
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "checks.html"
+    body = render("checks.html.j2", quarter=quarter, kinds=kinds, count=len(checks))
+    path.write_text(page(f"Pre-publication checks | {quarter.label}", body, edition="board"), encoding="utf-8")
+    return path, checks
+
+
