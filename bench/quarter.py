@@ -34,8 +34,9 @@ Before and after the quarter's evidence model (issue 11), 2026-12-02, 2018-19-Q2
     after:  (a) 25.9 s wall 39.3 s CPU   (b) 69.2 s   (c) 30.5 s   a/b 0.37x   a/c 0.85x
 
 Each measure's evidence is now built once per run and the index pages read it from the model's
-cache (0.2 s instead of 4-5 s): 12.8 CPU seconds saved. The floor's scripts each build the model
-themselves, which is why (a) can now beat them.
+cache (0.2 s instead of 4-5 s): 12.8 CPU seconds saved. That (a) now beats the floor is not
+explained by a measurement: a likely cause is that the floor's concurrent scripts each wait for or
+build the model, where (a) builds it once while its workers start.
 
 What dominates the gap to the floor: about 4 s of CPU per report that the notebook machinery adds
 to the report's own ~6.6 s (kernel start-up and ipykernel import ~1.3 s, the Papermill/nbclient
