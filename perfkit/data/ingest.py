@@ -203,7 +203,8 @@ class IngestResult:
 
 
 class _Progress:
-    """A one-line bar on a terminal; a plain line per file otherwise (logs, CI)."""
+    """A tqdm bar on a terminal (files done, rows, rows a second); a plain line per file otherwise
+    (logs, CI), so a scheduled ingest's log reads file by file."""
 
     def __init__(self, total: int, stream=None, enabled: bool = True):
         self.total = total
@@ -213,35 +214,30 @@ class _Progress:
         self.done = 0
         self.rows = 0
         self.start = time.perf_counter()
-        self._last_draw = 0.0
+        self.bar = None
+        if self.enabled and self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", desc="perfkit ingest", file=self.stream, dynamic_ncols=True,
+                            mininterval=0.1)
 
     def step(self, name: str, rows: int, note: str = "") -> None:
         self.done += 1
         self.rows += rows
         if not self.enabled:
             return
-        if self.tty:
-            now = time.perf_counter()
-            if now - self._last_draw < 0.1 and self.done < self.total:
-                return
-            self._last_draw = now
-            width = 30
-            filled = int(width * self.done / self.total)
-            elapsed = now - self.start
+        if self.bar is not None:
+            elapsed = time.perf_counter() - self.start
             rate = self.rows / elapsed if elapsed > 0 else 0
-            self.stream.write(
-                f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} files, "
-                f"{self.rows:,} rows, {rate:,.0f} rows/s "
-            )
-            self.stream.flush()
+            self.bar.set_postfix_str(f"{self.rows:,} rows, {rate:,.0f} rows/s", refresh=False)
+            self.bar.update(1)
         else:
             extra = f" ({note})" if note else ""
             print(f"perfkit ingest: [{self.done}/{self.total}] {name}: {rows:,} rows{extra}", file=self.stream)
 
     def close(self) -> None:
-        if self.enabled and self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
 
 
 # ------------------------------------------------------------------------------------------------
