@@ -59,6 +59,7 @@ from pathlib import Path
 
 from perfkit import config
 from perfkit.errors import PerfkitError
+from perfkit.periods import parse_quarter
 
 # jsonschema (imported by nbformat, hence by Papermill and the export) imports the optional
 # rfc3987_syntax when installed, which compiles some forty Lark grammars: about 2 s in every process
@@ -566,10 +567,18 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     for handler in handlers:
         logging.getLogger("perfkit").addHandler(handler)
         logging.getLogger("perfkit").setLevel(logging.INFO)
+    # Within the run, "the published quarters" means this outputs folder, for the parent (its evidence
+    # model holds last quarter's published figures) as for the kernels (see _init_worker).
+    saved = os.environ.get("PERFKIT_OUTPUTS")
+    os.environ["PERFKIT_OUTPUTS"] = str(Path(outputs).resolve())
     try:
         return _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, start_timeout, cell_timeout,
                            warm, progress, started)
     finally:
+        if saved is None:
+            os.environ.pop("PERFKIT_OUTPUTS", None)
+        else:
+            os.environ["PERFKIT_OUTPUTS"] = saved
         release_logging(handlers)
 
 
@@ -605,7 +614,7 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
             events = context.Queue()
             workers = min(jobs_n, len(todo))
             pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                               initializer=_init_worker, initargs=(events, str(outputs)))
+                                               initializer=_init_worker, initargs=(events, str(Path(outputs).resolve())))
             for _ in range(workers):
                 pool.submit(_ready)
             # This process needs every measure's evidence for the index pages. It computes it in a
@@ -890,6 +899,13 @@ def verify(folder: Path, *, jobs: "int | None" = None) -> tuple[list[str], list[
     changed_inputs = sorted(p for p in set(now) | set(then) if now.get(p) != then.get(p))
     with tempfile.TemporaryDirectory(prefix="perfkit-verify-") as tmp:
         run = manifest.get("run", {})
+        # Last quarter's published Board data pack is an input of the pages (revised figures): the
+        # re-render sees the same one.
+        previous = parse_quarter(manifest["quarter"]).previous()
+        pack = folder.parent / previous.id / "board" / "data-pack.csv"
+        if pack.is_file():
+            (Path(tmp) / previous.id / "board").mkdir(parents=True)
+            shutil.copy2(pack, Path(tmp) / previous.id / "board" / "data-pack.csv")
         result = run_quarter(manifest["quarter"], deep_dive=run.get("deep_dive"), jobs=jobs, store=store,
                              outputs=Path(tmp), progress=False)
         if not result.ok:

@@ -124,11 +124,14 @@ def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
     folder = tmp_path / "2016-17-Q1" / "board"
     folder.mkdir(parents=True)
     pd.DataFrame({"measure_id": ["burglary"], "quarter_value": [1000.0]}).to_csv(folder / "data-pack.csv", index=False)
+    # The published pack is an input of the evidence model: a new context sees it without clearing a cache.
+    ctx = ReportContext.create("2016-17-Q2")
     note = revision_note(ctx, measure)
     assert f"2016/17 Q1 was published last quarter as 1,000 offences; the data now give {now:,.0f}" in note
+    assert ctx.model.revision("burglary")["published"] == 1000.0 and ctx.model.revision("robbery") is None
     # Within 1%: nothing to say.
     pd.DataFrame({"measure_id": ["burglary"], "quarter_value": [now * 1.005]}).to_csv(folder / "data-pack.csv", index=False)
-    assert revision_note(ctx, measure) == ""
+    assert revision_note(ReportContext.create("2016-17-Q2"), measure) == ""
 
 
 def test_a_recording_change_has_one_size_on_the_page():

@@ -42,6 +42,7 @@ from perfkit.present import words
 from perfkit.config.forces import all_slugs, name_for
 from perfkit.errors import DataError
 from perfkit.periods import Quarter, check_monthly
+from perfkit.config.params import content_key
 from perfkit.config.plan import Plan
 
 __all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "data_checks", "SHARE_RANGE", "SUSPECT_RATIO"]
@@ -99,6 +100,9 @@ class QuarterEvidence:
         months, the share, whether it is flagged and the likely cause.
     suspects : pandas.DataFrame
         Suspected incomplete months of the force (:func:`suspected_faults`), registered or not.
+    revisions : pandas.DataFrame
+        Last quarter's figures as published (its Board data pack) against what the data now give,
+        for monthly counts revised by more than :data:`REVISION_THRESHOLD` (:func:`revisions`).
     caveats : list
         Labelled register entries that apply to some figure of the quarter, in date order.
     """
@@ -113,7 +117,15 @@ class QuarterEvidence:
     official: pd.DataFrame = field(default_factory=pd.DataFrame)
     reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
     suspects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     caveats: list = field(default_factory=list)
+
+    def revision(self, measure_id: str) -> "dict | None":
+        """The revision of last quarter's published figure for one measure, or ``None``."""
+        if self.revisions.empty:
+            return None
+        rows = self.revisions[self.revisions["measure_id"] == measure_id]
+        return None if rows.empty else rows.iloc[0].to_dict()
 
     def measure(self, measure_id: str) -> "analysis.MeasureEvidence":
         """The evidence of one measure."""
@@ -353,6 +365,44 @@ def _options(options) -> dict:
     return out
 
 
+#: A published figure is reported as revised when the data now differ from it by more than this share.
+REVISION_THRESHOLD = 0.01
+
+_REVISION_COLUMNS = ["measure_id", "quarter_label", "published", "now", "change_pct"]
+
+
+def published_pack(quarter: Quarter) -> Path:
+    """Where the Board data pack of ``quarter`` is published (under :func:`perfkit.config.outputs_dir`)."""
+    return config.outputs_dir() / quarter.id / "board" / "data-pack.csv"
+
+
+def revisions(quarter: Quarter, measures: dict, threshold: float = REVISION_THRESHOLD) -> pd.DataFrame:
+    """Last quarter's published quarter figures that the data now revise by more than ``threshold``.
+
+    Read from the previous quarter's published Board data pack, so only what was actually published
+    counts; monthly counts only (data.police.uk revises earlier months as late crimes are added).
+    """
+    previous = quarter.previous()
+    path = published_pack(previous)
+    if not path.is_file():
+        return pd.DataFrame(columns=_REVISION_COLUMNS)
+    published = pd.read_csv(path)
+    if "measure_id" not in published.columns or "quarter_value" not in published.columns:
+        return pd.DataFrame(columns=_REVISION_COLUMNS)  # a pack published before the evidence contract
+    then_by_id = dict(zip(published["measure_id"], published["quarter_value"]))
+    rows = []
+    for mid, ev in measures.items():
+        then = then_by_id.get(mid)
+        if then is None or pd.isna(then) or float(then) == 0 or not (ev.series.frequency == "monthly" and ev.measure.is_count):
+            continue
+        now = float(ev.series.window_values(previous.months).sum(min_count=3))
+        if pd.isna(now) or abs(now / float(then) - 1) <= threshold:
+            continue
+        rows.append({"measure_id": mid, "quarter_label": previous.label, "published": float(then), "now": now,
+                     "change_pct": round(100 * (now / float(then) - 1), 1)})
+    return pd.DataFrame(rows, columns=_REVISION_COLUMNS)
+
+
 def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None, options=None) -> QuarterEvidence:
     """Build the quarter's evidence from the store (no cache; see :func:`load`). ``options``: the
     analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``), as
@@ -386,6 +436,7 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
         official=_official(plan, quarter, store, opts["comparator_group"] or None),
         reconciliation=_reconciliation(plan, quarter, store),
         suspects=suspected_faults(plan.force, store, start=start, end=end),
+        revisions=revisions(quarter, measures),
         caveats=sorted(applying, key=lambda c: (c.period, c.ref)),
     )
 
@@ -435,6 +486,7 @@ def _key(plan: Plan, quarter: Quarter, store, options=None) -> str:
         h.update(path.read_bytes() if path.is_file() else b"")
     h.update(analysis.store_key(store).encode())
     h.update(str(store or "").encode())
+    h.update(content_key(published_pack(quarter.previous())).encode())  # last quarter's published figures
     h.update(_code_digest().encode())
     return h.hexdigest()[:32]
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from perfkit.evidence import analysis
 from perfkit.present import charts, words
-from perfkit import config, data
+from perfkit import data
 from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
                              table_html)
 from perfkit.errors import ConfigError
@@ -178,33 +178,19 @@ def _change_cell(value) -> str:
     return words.signed_percent(value)
 
 
-def revision_note(ctx: ReportContext, measure: Measure, *, threshold: float = 0.01) -> str:
-    """A notice when last quarter's published figure for ``measure`` has since been revised by
-    more than ``threshold`` (1%): what was published and what the data now say. Empty otherwise.
-
-    Last quarter's figures are read from its published Board data pack
-    (``outputs/<previous quarter>/board/data-pack.csv``), so only what was actually published counts.
-    """
-    previous = ctx.quarter.previous()
-    path = config.outputs_dir() / previous.id / "board" / "data-pack.csv"
-    ev = ctx.evidence(measure)
-    if not path.exists() or not (ev.series.frequency == "monthly" and measure.is_count):
+def revision_note(ctx: ReportContext, measure: Measure) -> str:
+    """A notice when last quarter's published figure for ``measure`` has since been revised (the
+    evidence model's :func:`perfkit.evidence.revisions`: by more than 1%, read from last quarter's
+    published Board data pack). Empty otherwise."""
+    rev = ctx.model.revision(measure.id)
+    if rev is None:
         return ""
-    published = pd.read_csv(path)
-    if "measure_id" not in published.columns:  # a pack published before the evidence contract
-        return ""
-    row = published[published["measure_id"] == measure.id]
-    if row.empty or pd.isna(row["quarter_value"].iloc[0]):
-        return ""
-    then = float(row["quarter_value"].iloc[0])
-    now = float(ev.series.window_values(previous.months).sum(min_count=3))
-    if pd.isna(now) or then == 0 or abs(now / then - 1) <= threshold:
-        return ""
-    direction = "more" if now > then else "fewer"
+    direction = "more" if rev["now"] > rev["published"] else "fewer"
     return notice(
-        f"Revised figure: {previous.label} was published last quarter as {words.count(then)} {measure.unit}; the data "
-        f"now give {words.count(now)} ({words.percent(100 * abs(now / then - 1))} {direction}). data.police.uk "
-        "revises earlier months as late-recorded crimes are added; comparisons here use the revised figures.",
+        f"Revised figure: {rev['quarter_label']} was published last quarter as {words.count(rev['published'])} "
+        f"{measure.unit}; the data now give {words.count(rev['now'])} ({words.percent(abs(rev['change_pct']))} "
+        f"{direction}). data.police.uk revises earlier months as late-recorded crimes are added; comparisons here "
+        "use the revised figures.",
         kind="info")
 
 
