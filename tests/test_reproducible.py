@@ -96,4 +96,3 @@ def test_changing_one_input_byte_makes_verify_name_the_input_and_the_files(small
     assert "objective-1.html" in differing and "board/objective-1.html" in differing, out
     assert "data-pack.csv" not in differing  # the figures did not change, only a sentence
     assert "published file(s) are not reproduced" in out
-
