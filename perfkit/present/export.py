@@ -291,62 +291,14 @@ def accessibility_statement(
     str
         HTML for the content of ``<main>``, starting with its ``h1``.
     """
-    org = _html.escape(_check_text("organisation", organisation))
-    site = _html.escape(_check_text("website", website))
+    org = _check_text("organisation", organisation)
+    site = _check_text("website", website)
     if contact.strip():
-        how = f"contact {org}: {_html.escape(' '.join(contact.split()))}"
+        how = f"contact {org}: {' '.join(contact.split())}"
     else:
         how = f"contact {org} using the contact details on its website"
-    extra = "".join(f"<li>{_html.escape(' '.join(str(item).split()))}</li>\n" for item in limitations)
-    prepared_html = f"<p>This statement was prepared on {_html.escape(prepared)}.</p>\n" if prepared else ""
-    return f"""<h1>Accessibility statement</h1>
-<p class="lede">This statement applies to {site}, published by {org}.</p>
-<p>We want as many people as possible to be able to use these pages. For example, you should be able to:</p>
-<ul>
-<li>change colours, contrast levels and fonts using your browser or device settings</li>
-<li>zoom in up to 400% without the text spilling off the screen</li>
-<li>navigate the pages using just a keyboard</li>
-<li>navigate the pages using speech recognition software</li>
-<li>listen to the pages using a screen reader</li>
-<li>read every page on a phone or print it on paper without anything being cut off</li>
-</ul>
-<p>We have also made the text as simple as we can. Every chart has a text alternative saying what it shows, the period, the latest value and the direction, and the numbers behind every chart are available as a table beneath it. No information is given by colour alone.</p>
-<p><a href="https://mcmw.abilitynet.org.uk/">AbilityNet has advice on making your device easier to use</a> if you have a disability.</p>
-
-<h2>How accessible these pages are</h2>
-<p>We know some parts of these pages are not fully accessible:</p>
-<ul>
-<li>charts are pictures: each has a text alternative and a table of the numbers behind it, but the chart itself cannot be explored with a screen reader</li>
-<li>some tables are wide: on a small screen they scroll sideways inside their own box, which can be harder to read with screen magnification</li>
-<li>the tables of numbers behind the charts are in collapsible sections; some older browsers print them only when they have been opened</li>
-<li>the downloadable Excel and CSV files have not been tested with assistive technology</li>
-<li>the pages have been tested automatically only; automated tools find only some accessibility problems, and a manual audit with assistive technology has not yet been carried out</li>
-{extra}</ul>
-
-<h2>Feedback and contact information</h2>
-<p>If you need information on these pages in a different format, such as accessible PDF, large print, easy read, audio recording or braille, {how}. Tell us which page and which figures you need and the format you would like. We will consider your request and tell you how long it will take.</p>
-
-<h2>Reporting accessibility problems with these pages</h2>
-<p>We are always looking to improve the accessibility of these pages. If you find any problems not listed on this page or think we are not meeting accessibility requirements, {how}.</p>
-
-<h2>Enforcement procedure</h2>
-<p>The Equality and Human Rights Commission (EHRC) is responsible for enforcing the Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018 (the accessibility regulations). If you are not happy with how we respond to your complaint, <a href="https://www.equalityadvisoryservice.com/">contact the Equality Advisory and Support Service (EASS)</a>.</p>
-
-<h2>Technical information about these pages' accessibility</h2>
-<p>{org} is committed to making its website accessible, in accordance with the Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018.</p>
-
-<h3>Compliance status</h3>
-<p>These pages are partially compliant with the <a href="https://www.w3.org/TR/WCAG21/">Web Content Accessibility Guidelines version 2.1</a> AA standard, because of the limitations listed above and because they have not yet had a manual audit.</p>
-
-<h2>How we tested these pages</h2>
-<p>Every page is tested automatically each time the quarterly reports are produced, before anything is published:</p>
-<ul>
-<li>with <a href="https://github.com/dequelabs/axe-core">axe-core</a> in the Chromium browser, against the WCAG 2.1 level A and AA rules; a page with any failure is not published</li>
-<li>for reflow: no page is wider than a 320 pixel wide screen, apart from wide tables, which scroll inside their own box</li>
-<li>for self-containment: no page loads anything from another website, runs a script, or shows program code or a file location</li>
-<li>for alt text: every chart has a text alternative that is not a generic word such as "image"</li>
-</ul>
-{prepared_html}"""
+    return render("accessibility.html.j2", org=org, site=site, how=how, prepared=prepared,
+                  limitations=[" ".join(str(item).split()) for item in limitations])
 
 
 # --------------------------------------------------------------------------------------------
