@@ -100,3 +100,29 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 def test_missing_plan_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_plan(tmp_path / "nope.yaml")
+
+
+def test_a_force_s_identity_is_configuration(tmp_path, project_root):
+    """What names one force in the pages comes from the Plan: the publisher of its own data
+    (``source_notes``) and the office publishing the pages (``commissioner``)."""
+    import yaml
+
+    from perfkit.data.measures import SOURCE_NOTES, source_note
+    from perfkit.reports.site import organisation
+
+    shipped = load_plan()
+    assert "Cambridgeshire County Council" in source_note("collisions", shipped)
+    assert "Cambridgeshire" not in SOURCE_NOTES["collisions"]  # the library's own text names no area
+    assert organisation(shipped) == "Office of the Police and Crime Commissioner for Cambridgeshire"
+
+    raw = yaml.safe_load((project_root / "params" / "plan.yaml").read_text(encoding="utf-8"))
+    raw["plan"].update(commissioner="Police and Crime Commissioner for Kent", source_notes={"collisions": "Kent open data."})
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    other = load_plan(path)
+    assert source_note("collisions", other) == "Kent open data." and source_note("prc", other) == SOURCE_NOTES["prc"]
+    assert organisation(other) == "Office of the Police and Crime Commissioner for Kent"
+    raw["plan"]["source_notes"] = {"stats19": "x"}
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"source_notes: found source 'stats19'; expected one of police_uk"):
+        load_plan(path)

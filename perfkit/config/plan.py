@@ -136,6 +136,9 @@ class Plan:
     deep_dive_anchor: Quarter = Quarter(2015, 1)
     deep_dive_rotation: tuple[int, ...] = (1, 2, 3, 4, 5)
     source: str = ""
+    #: Source descriptions of this force's own data (``source_notes:`` in the Plan: source -> text),
+    #: shown instead of the generic ones of :data:`perfkit.data.measures.SOURCE_NOTES`.
+    source_notes: dict = field(default_factory=dict, repr=False, hash=False, compare=False)
 
     def objective(self, number: int) -> Objective:
         """The objective with this number."""
@@ -199,7 +202,8 @@ def _parse(raw: object, source: str) -> Plan:
     root = Node(raw, source)
     root.only({"plan", "objectives", "measures"})
     head = root.child("plan")
-    head.only({"title", "period", "force", "force_name", "area_name", "commissioner", "districts", "deep_dive"})
+    head.only({"title", "period", "force", "force_name", "area_name", "commissioner", "districts", "deep_dive",
+               "source_notes"})
 
     measures: dict[str, Measure] = {}
     for node in root.children("measures"):
@@ -258,7 +262,20 @@ def _parse(raw: object, source: str) -> Plan:
         deep_dive_anchor=anchor,
         deep_dive_rotation=rotation,
         source=source,
+        source_notes=_source_notes(head),
     )
+
+
+def _source_notes(head: Node) -> dict:
+    notes = head.get("source_notes", {}) or {}
+    if not isinstance(notes, dict):
+        head.fail(f"found {notes!r}; expected a mapping of source to its description", "source_notes")
+    for key, text in notes.items():
+        if key not in SOURCES:
+            head.fail(f"found source {key!r}; expected one of {', '.join(SOURCES)}", "source_notes")
+        if not isinstance(text, str) or not text.strip():
+            head.fail(f"found {text!r}; expected the source's description as text", f"source_notes.{key}")
+    return {k: " ".join(v.split()) for k, v in notes.items()}
 
 
 @lru_cache(maxsize=8)

@@ -28,7 +28,7 @@ from perfkit.errors import DataError
 from perfkit.periods import check_monthly
 from perfkit.config.plan import Measure, Plan
 
-__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES"]
+__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES", "source_note"]
 
 _OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -43,8 +43,7 @@ SOURCE_NOTES = {
         "designated as National Statistics since January 2014. " + _OGL
     ),
     "collisions": (
-        "Road traffic collisions reported to the police (STATS19), Cambridgeshire County Council "
-        "open data (Cambridgeshire Insight)."
+        "Road traffic collisions reported to the police (STATS19), from the local authority's open data."
     ),
     "workforce": "Home Office, Police workforce, England and Wales (officer full-time equivalents). " + _OGL,
     "local": "The force's own systems, supplied as a local data file.",
@@ -173,6 +172,14 @@ def _derived(plan: Plan, measure: Measure, force: str, store) -> pd.Series:
     return ratio.dropna() if ratio.notna().any() else ratio.iloc[0:0]
 
 
+def source_note(source: str, plan: "Plan | None" = None) -> str:
+    """The description of a source: the Plan's own (``source_notes:``, e.g. who publishes the force
+    area's collision data) or the generic one of :data:`SOURCE_NOTES`."""
+    if plan is not None and source in plan.source_notes:
+        return plan.source_notes[source]
+    return SOURCE_NOTES[source]
+
+
 def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | None" = None) -> MeasureSeries:
     """The figures of ``measure`` for ``force``.
 
@@ -223,6 +230,6 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
     values.index.name = "month"
     if values.empty and measure.source != "local":
         notes.append(f"No {measure.source} figures for {force} are in the data store.")
-    return MeasureSeries(measure, force, values, frequency, SOURCE_NOTES[measure.source], tuple(notes),
+    return MeasureSeries(measure, force, values, frequency, source_note(measure.source, plan), tuple(notes),
                          left_out, published)
 

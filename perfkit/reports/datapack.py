@@ -24,7 +24,7 @@ from perfkit.evidence import analysis
 from perfkit import config
 from perfkit.present import words
 from perfkit.present.display import figure, heading, notice, paragraph, render, table_html
-from perfkit.data.measures import SOURCE_NOTES
+from perfkit.data.measures import SOURCE_NOTES, source_note
 from perfkit.reports.report import Options, ReportContext, about_figures
 from perfkit.present.section import Section, section
 
@@ -141,7 +141,7 @@ class DataPack:
             ("SPC", "XmR control chart verdict on the seasonally adjusted series where one exists."),
             ("Missing data", "Blank cells mean no data; a month with no data is never counted as zero."),
         ]
-        lines += [(f"Source: {s}", note) for s, note in SOURCE_NOTES.items()]
+        lines += [(f"Source: {s}", source_note(s, self.ctx.plan)) for s in SOURCE_NOTES]
         lines.append(("Licence", "Contains public sector information licensed under the Open Government Licence v3.0."))
         return pd.DataFrame(lines, columns=["Item", "Note"])
 

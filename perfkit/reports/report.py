@@ -32,7 +32,7 @@ from perfkit import data
 from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
                              table_html)
 from perfkit.errors import ConfigError
-from perfkit.data.measures import SOURCE_NOTES
+from perfkit.data.measures import source_note
 from perfkit.periods import Quarter
 from perfkit.config.plan import Measure, Objective, Plan, load_plan
 from perfkit.config.quarter import QuarterSettings, load_narrative, load_quarter
@@ -564,5 +564,5 @@ class ObjectiveReport:
 def about_figures(out: Section, ctx: ReportContext, measures) -> None:
     """The "About these figures" section shared by every report."""
     sources = sorted({m.source for m in measures})
-    out.html(render("about", sources=[SOURCE_NOTES[s] for s in sources],
+    out.html(render("about", sources=[source_note(s, ctx.plan) for s in sources],
                     last_month=words.month(data.last_month(store=ctx.store))))

@@ -46,7 +46,14 @@ __all__ = [
 
 log = logging.getLogger("perfkit.reports.site")
 
-ORGANISATION = "Office of the Police and Crime Commissioner for Cambridgeshire"
+def organisation(plan=None) -> str:
+    """Who publishes the pages, for the accessibility statement: the office of the Plan's
+    Commissioner (``commissioner:`` in ``params/plan.yaml``)."""
+    if plan is None:
+        from perfkit.config.plan import load_plan
+
+        plan = load_plan()
+    return f"Office of the {plan.commissioner}"
 
 #: Sections (by heading id) every report repeats; the board pack keeps one copy, at its end.
 PACK_ONCE = ("published-by-others", "about-these-figures")
@@ -240,7 +247,7 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
                  glossary="glossary.html"), encoding="utf-8")
         write_glossary(target, quarter, nav, edition)
         (target / "accessibility.html").write_text(
-            page("Accessibility statement", accessibility_statement(ORGANISATION), site_nav=nav, edition=edition),
+            page("Accessibility statement", accessibility_statement(organisation(plan)), site_nav=nav, edition=edition),
             encoding="utf-8")
 
 
@@ -418,7 +425,7 @@ def write_site_index(outputs: Path) -> None:
         page("Police and Crime Plan performance reports", render("site-index.html.j2", quarters=quarters), site_nav=nav),
         encoding="utf-8")
     (outputs / "accessibility.html").write_text(
-        page("Accessibility statement", accessibility_statement(ORGANISATION), site_nav=nav), encoding="utf-8")
+        page("Accessibility statement", accessibility_statement(organisation()), site_nav=nav), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
