@@ -279,6 +279,21 @@ def test_sigterm_aborts_cleanly(shared_data, tmp_path):
     assert snapshot(store) == before  # and no staging folder left beside it
 
 
+def test_a_stop_request_dropped_by_the_interpreter_still_stops_the_ingest(shared_data, tmp_path):
+    """SIGTERM's KeyboardInterrupt can be raised inside an object's clean-up and dropped there; the
+    remembered request stops the ingest at the next file, and the store is as it was."""
+    store = tmp_path / "store"
+    ingest("police-uk", [shared_data / STREET / "2014-01"], store, progress=False)
+    before = snapshot(store)
+    ingest_module._STOP.set()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ingest("police-uk", [shared_data / STREET / "2014-02"], store, progress=False)
+    finally:
+        ingest_module._STOP.clear()
+    assert snapshot(store) == before
+
+
 def test_bench_runs_at_a_tiny_scale(tmp_path):
     """bench/ingest.py end to end on a few thousand rows (the real figures need `python bench/ingest.py`)."""
     proc = subprocess.run(

@@ -808,6 +808,7 @@ def _ingest_police(tx: Transaction, paths: Sequence[Path], result: IngestResult,
     parsed_files = _bounded_map(lambda s: _parse_police(s, known, today, tx.pending_path), sources, workers)
     try:
         for parsed in parsed_files:
+            _stop_if_asked()
             label = parsed.source.label
             result.warnings.extend(parsed.warnings)
             if parsed.skipped:
@@ -1275,6 +1276,7 @@ def ingest_many(
             tx.set_meta(**meta)
         elif not fresh and not any(r.files_added for r in results):
             tx.discard()  # nothing new: leave the store byte for byte as it was
+        _stop_if_asked()  # a stop asked for at any point before the switch leaves the store as it was
     if results:
         results[-1].seconds += (time.perf_counter() - started) - sum(r.seconds for r in results)
     return results
@@ -1302,6 +1304,7 @@ def main(argv: "list[str] | None" = None) -> int:
     :class:`DataError`, which the command line prints without a traceback (exit 2).
     """
     args = _parser().parse_args(argv)
+    _STOP.clear()
     # A polite kill (SIGTERM) aborts like Ctrl-C: the staging copy is removed, the store is as it was.
     previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
@@ -1315,7 +1318,22 @@ def main(argv: "list[str] | None" = None) -> int:
     return 0
 
 
+_STOP = threading.Event()
+
+
 def _interrupt(signum, frame):
-    """SIGTERM handler: unwind as for Ctrl-C so the transaction removes its staging copy."""
+    """SIGTERM handler: unwind as for Ctrl-C so the transaction removes its staging copy.
+
+    The request is also remembered, because Python runs a signal handler wherever the main thread
+    happens to be, and an exception raised inside an object's clean-up (``__del__``) is printed and
+    dropped: :func:`_stop_if_asked` raises it again at the next file and before the commit.
+    """
+    _STOP.set()
     raise KeyboardInterrupt
+
+
+def _stop_if_asked() -> None:
+    """Raise KeyboardInterrupt if a stop was asked for (SIGTERM) and has not yet unwound the ingest."""
+    if _STOP.is_set():
+        raise KeyboardInterrupt
 
