@@ -15,7 +15,8 @@
 # Parameters: Papermill replaces these for each report of a quarter's run; change them here to work in JupyterLab.
 quarter: str = "auto"  # reporting quarter, e.g. "2016-17-Q2", or "auto" for the latest complete quarter in the store
 objective: int = 1  # Plan objective number (1-5), see params/plan.yaml
-store: str = ""  # data store folder; empty for the project's store (built from data/shipped when missing)
+store: str = ""  # data store folder; empty for $PERFKIT_STORE or the project's store (built from data/shipped)
+params: str = ""  # parameters folder (plan, register, quarters, narrative); empty for $PERFKIT_PARAMS or params/
 chart_months: int = 60  # months each chart shows, to the quarter's end (at least 12)
 seasonal_method: str = "auto"  # seasonal adjustment: "auto" (X-13, else STL), "x13", "stl" or "none"
 comparator_group: str = ""  # comparator group in params/comparators.yaml; empty for the force's default
@@ -24,7 +25,8 @@ comparator_group: str = ""  # comparator group in params/comparators.yaml; empty
 from perfkit.reports.report import ObjectiveReport
 
 report = ObjectiveReport(quarter=quarter, objective=objective, store=store,
-                         chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group)
+                         chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group,
+                         params=params)
 report.header()
 
 # %% [markdown]

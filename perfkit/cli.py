@@ -26,6 +26,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("perfkit.run:main", "render a quarter's reports into outputs/<quarter>/"),
     "verify": ("perfkit.run:verify_main", "re-render a published quarter and report any difference"),
+    "init": ("perfkit.data.scaffold:main", "write a parameters folder for a territorial force"),
     "new-quarter": ("perfkit.config.quarter:new_quarter_main", "scaffold a quarter's parameters and narrative files"),
     "ingest": ("perfkit.data.ingest:main", "add downloaded data files to the store"),
     "counts": ("perfkit.data:counts_main", "print monthly counts from the store as CSV"),

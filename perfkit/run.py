@@ -804,7 +804,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", choices=REPORTS, help="re-render one report, keeping the others as published")
     p.add_argument("--deep-dive", type=int, metavar="N", help="deep dive into objective N (a Commissioner's request)")
     p.add_argument("--jobs", type=int, metavar="N", help="reports rendered at once (default: the CPUs)")
-    p.add_argument("--store", help="data store folder (default: data/store, or PERFKIT_STORE)")
+    config.add_location_options(p)
     p.add_argument("--outputs", help="outputs folder (default: outputs/, or PERFKIT_OUTPUTS)")
     p.add_argument("--start-timeout", type=int, default=120, metavar="S", help="seconds a kernel may take to start "
                                                                                 "(default 120)")
@@ -828,6 +828,7 @@ def main(argv: list[str]) -> int:
     import signal
 
     args = _parser().parse_args(argv)
+    config.use_locations(args.params, args.store)
     handlers = configure_logging(args.log, args.quarter, quiet=args.quiet)
     try:
         return _main(args, argv, handlers)
@@ -924,7 +925,9 @@ def verify_main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="perfkit verify", description="Re-render a published quarter and compare bytes.")
     p.add_argument("folder", help="a published quarter folder, e.g. outputs/2016-17-Q2")
     p.add_argument("--jobs", type=int)
+    config.add_location_options(p)
     args = p.parse_args(argv)
+    config.use_locations(args.params, args.store)
     changed, differing = verify(Path(args.folder), jobs=args.jobs)
     for path in changed:
         print(f"input changed since publication: {path}")

@@ -140,9 +140,13 @@ def test_counts_command_on_the_real_2014_files(shared_data, tmp_path, capsys):
 def test_default_store_is_built_from_shipped_data(tmp_path, monkeypatch):
     if not (config.shipped_dir() / "MANIFEST.yaml").exists():
         pytest.skip("data/shipped is not built yet")
-    monkeypatch.setenv("PERFKIT_STORE", str(tmp_path / "store"))
+    # A checkout of its own (PERFKIT_ROOT) whose data/shipped is the project's.
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "shipped").symlink_to(config.shipped_dir())
+    monkeypatch.setenv("PERFKIT_ROOT", str(tmp_path))
+    monkeypatch.delenv("PERFKIT_STORE", raising=False)
     root = data.ensure_store()
-    assert root == tmp_path / "store"
+    assert root == tmp_path / "data" / "store"
     generation = (root / "CURRENT").read_text()
     assert data.ensure_store() == root and (root / "CURRENT").read_text() == generation  # up to date: untouched
     cambs = data.monthly_counts("cambridgeshire", "Anti-social behaviour", "2014-01", "2014-01", by=("month",))
@@ -170,6 +174,21 @@ def _fake_root(root: Path, counts: str, manifest: bool = True) -> Path:
     if manifest:
         (shipped / "MANIFEST.yaml").write_text("files:\n- file: counts-test.csv\n  kind: counts\n", encoding="utf-8")
     return shipped
+
+
+def test_a_named_store_is_never_merged_with_the_shipped_data(tmp_path, monkeypatch):
+    """--store and PERFKIT_STORE name a store that holds only what was ingested into it."""
+    monkeypatch.setenv("PERFKIT_ROOT", str(tmp_path))
+    _fake_root(tmp_path, "2015-01,suffolk,Burglary,10\n")
+    own = tmp_path / "mine.csv"
+    own.write_text("month,force,crime_type,count\n2015-01,essex,Robbery,7\n", encoding="utf-8")
+    named = tmp_path / "named"
+    ingest("counts", [own], named, progress=False)
+    monkeypatch.setenv("PERFKIT_STORE", str(named))
+    assert data.ensure_store() == named
+    frame = data.monthly_counts(by=("month", "force", "crime_type"))
+    assert set(frame["force"]) == {"essex"}  # no shipped Suffolk rows merged in
+    assert not (tmp_path / "data" / "store").exists()
 
 
 def test_default_store_is_rebuilt_when_shipped_files_change(tmp_path, monkeypatch):

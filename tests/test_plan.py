@@ -116,12 +116,14 @@ def test_a_force_s_identity_is_configuration(tmp_path, project_root):
     assert organisation(shipped) == "Office of the Police and Crime Commissioner for Cambridgeshire"
 
     raw = yaml.safe_load((project_root / "params" / "plan.yaml").read_text(encoding="utf-8"))
+    assert shipped.board == "Business Coordination Board"
     raw["plan"].update(commissioner="Police and Crime Commissioner for Kent", source_notes={"collisions": "Kent open data."})
+    del raw["plan"]["publisher"], raw["plan"]["board"]  # the defaults follow the commissioner
     path = tmp_path / "plan.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     other = load_plan(path)
     assert source_note("collisions", other) == "Kent open data." and source_note("prc", other) == SOURCE_NOTES["prc"]
-    assert organisation(other) == "Office of the Police and Crime Commissioner for Kent"
+    assert organisation(other) == "Office of the Police and Crime Commissioner for Kent" and other.board == "Board"
     raw["plan"]["source_notes"] = {"stats19": "x"}
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"source_notes: found source 'stats19'; expected one of police_uk"):

@@ -136,6 +136,10 @@ class Plan:
     deep_dive_anchor: Quarter = Quarter(2015, 1)
     deep_dive_rotation: tuple[int, ...] = (1, 2, 3, 4, 5)
     source: str = ""
+    #: The body the quarterly reports go to (``board:``), e.g. "Business Coordination Board".
+    board: str = "Board"
+    #: Who publishes the pages (``publisher:``); default the office of the Commissioner.
+    publisher: str = ""
     #: Source descriptions of this force's own data (``source_notes:`` in the Plan: source -> text),
     #: shown instead of the generic ones of :data:`perfkit.data.measures.SOURCE_NOTES`.
     source_notes: dict = field(default_factory=dict, repr=False, hash=False, compare=False)
@@ -203,7 +207,7 @@ def _parse(raw: object, source: str) -> Plan:
     root.only({"plan", "objectives", "measures"})
     head = root.child("plan")
     head.only({"title", "period", "force", "force_name", "area_name", "commissioner", "districts", "deep_dive",
-               "source_notes"})
+               "source_notes", "board", "publisher"})
 
     measures: dict[str, Measure] = {}
     for node in root.children("measures"):
@@ -263,6 +267,8 @@ def _parse(raw: object, source: str) -> Plan:
         deep_dive_rotation=rotation,
         source=source,
         source_notes=_source_notes(head),
+        board=head.str("board", "Board"),
+        publisher=head.str("publisher", f"Office of the {head.str('commissioner', 'Police and Crime Commissioner')}"),
     )
 
 

@@ -275,8 +275,14 @@ def new_quarter_main(argv: list[str]) -> int:
         "Scaffold params/quarters/<id>.yaml and params/narrative/<id>/*.md; existing files are kept."))
     parser.add_argument("quarter", help="the quarter, e.g. 2016-17-Q2 or '2016/17 Q2'")
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
+    config.add_location_options(parser, store=False)
     args = parser.parse_args(argv)
+    config.use_locations(args.params)
     quarter = parse_quarter(args.quarter)
+    from perfkit.config.plan import load_plan
+
+    plan = load_plan()  # validated first: files are written only into a sound parameters folder
+    print(f"parameters folder {_rel(config.params_dir())} ({plan.title})")
     written = new_quarter(quarter, force=args.force)
     for path in written:
         print(f"wrote {_rel(path)}")

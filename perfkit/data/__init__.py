@@ -137,7 +137,7 @@ def _shipped_plan(shipped: Path) -> list[tuple[str, list[Path]]]:
 
 
 def _is_default(root: Path) -> bool:
-    return root == config.store_dir()
+    return root == config.default_store_dir()
 
 
 def ensure_store(store: "Path | str | None" = None) -> Path:

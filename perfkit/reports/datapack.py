@@ -114,12 +114,14 @@ class DataPack:
         inside it); default ``outputs/lab/<quarter>/`` for interactive use.
     chart_months, seasonal_method, comparator_group
         The analyst's choices (:class:`perfkit.reports.report.Options`).
+    params : str, optional
+        Parameters folder (default ``params/``, or ``PERFKIT_PARAMS``).
     """
 
     def __init__(self, quarter: str = "auto", store: "str | None" = None, downloads_dir: str = "", *,
                  chart_months: int = analysis.CHART_MONTHS, seasonal_method: str = "auto",
-                 comparator_group: str = ""):
-        self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group))
+                 comparator_group: str = "", params: str = ""):
+        self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group), params)
         self.downloads_path = Path(downloads_dir) if downloads_dir else config.outputs_dir() / "lab" / self.ctx.quarter.id
 
     @section("header")

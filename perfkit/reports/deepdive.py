@@ -45,12 +45,14 @@ class DeepDive:
         Data store folder.
     chart_months, seasonal_method, comparator_group
         The analyst's choices (:class:`perfkit.reports.report.Options`).
+    params : str, optional
+        Parameters folder (default ``params/``, or ``PERFKIT_PARAMS``).
     """
 
     def __init__(self, quarter: str = "auto", objective: int = 0, store: "str | None" = None, *,
                  chart_months: int = analysis.CHART_MONTHS, seasonal_method: str = "auto",
-                 comparator_group: str = ""):
-        self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group))
+                 comparator_group: str = "", params: str = ""):
+        self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group), params)
         override = objective or self.ctx.settings.deep_dive
         self.requested = bool(objective or self.ctx.settings.deep_dive)
         self.objective = self.ctx.plan.deep_dive(self.ctx.quarter, override=override or None)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from perfkit.evidence import analysis
 from perfkit.present import charts, words
-from perfkit import data
+from perfkit import config, data
 from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
                              table_html)
 from perfkit.errors import ConfigError
@@ -108,8 +108,12 @@ class ReportContext:
 
     @classmethod
     def create(cls, quarter: "str | Quarter" = "auto", store: "str | None" = None,
-               options: "Options | None" = None) -> "ReportContext":
-        """Resolve parameters as a notebook passes them (strings; ``""`` means default)."""
+               options: "Options | None" = None, params: "str | None" = None) -> "ReportContext":
+        """Resolve parameters as a notebook passes them (strings; ``""`` means default).
+
+        A ``params`` folder is used as ``PERFKIT_PARAMS`` would be (:func:`perfkit.config.use_locations`).
+        """
+        config.use_locations(params)
         store = store or None
         if store is None:
             data.ensure_store()
@@ -399,13 +403,15 @@ class ObjectiveReport:
         Data store folder (default: the project's store, built from the shipped data).
     chart_months, seasonal_method, comparator_group
         The analyst's choices (:class:`Options`).
+    params : str, optional
+        Parameters folder (default ``params/``, or ``PERFKIT_PARAMS``).
     """
 
     def __init__(self, quarter: str = "auto", objective: int = 1, store: "str | None" = None, *,
                  chart_months: int = analysis.CHART_MONTHS, seasonal_method: str = "auto",
-                 comparator_group: str = ""):
+                 comparator_group: str = "", params: str = ""):
         options = Options(chart_months, seasonal_method, comparator_group)
-        self.ctx = ReportContext.create(quarter, store, options)
+        self.ctx = ReportContext.create(quarter, store, options, params)
         self.objective: Objective = self.ctx.plan.objective(objective)
 
     @property

@@ -47,13 +47,13 @@ __all__ = [
 log = logging.getLogger("perfkit.reports.site")
 
 def organisation(plan=None) -> str:
-    """Who publishes the pages, for the accessibility statement: the office of the Plan's
-    Commissioner (``commissioner:`` in ``params/plan.yaml``)."""
+    """Who publishes the pages, for the accessibility statement: ``publisher:`` in
+    ``params/plan.yaml`` (default: the office of the Plan's Commissioner)."""
     if plan is None:
         from perfkit.config.plan import load_plan
 
         plan = load_plan()
-    return f"Office of the {plan.commissioner}"
+    return plan.publisher
 
 #: Sections (by heading id) every report repeats; the board pack keeps one copy, at its end.
 PACK_ONCE = ("published-by-others", "about-these-figures")
@@ -410,6 +410,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
 
 def write_site_index(outputs: Path) -> None:
     """``outputs/index.html``: every published quarter, newest first, and the accessibility statement."""
+    from perfkit.config.plan import load_plan
     from perfkit.present.export import accessibility_statement, page, render
 
     quarters = []
@@ -422,7 +423,7 @@ def write_site_index(outputs: Path) -> None:
     quarters.sort(reverse=True)
     nav = [("All quarters", "index.html"), ("Accessibility", "accessibility.html")]
     (outputs / "index.html").write_text(
-        page("Police and Crime Plan performance reports", render("site-index.html.j2", quarters=quarters), site_nav=nav),
+        page("Police and Crime Plan performance reports", render("site-index.html.j2", quarters=quarters, plan=load_plan()), site_nav=nav),
         encoding="utf-8")
     (outputs / "accessibility.html").write_text(
         page("Accessibility statement", accessibility_statement(organisation()), site_nav=nav), encoding="utf-8")
