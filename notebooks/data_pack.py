@@ -24,9 +24,8 @@ downloads_dir: str = ""  # folder for the CSV and Excel downloads; empty for out
 # %%
 from perfkit.reports.datapack import DataPack
 
-pack = DataPack(quarter=quarter, store=store, downloads_dir=downloads_dir,
-                chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group,
-                params=params)
+pack = DataPack(quarter=quarter, store=store, params=params, downloads_dir=downloads_dir,
+                chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group)
 pack.header()
 
 # %% [markdown]

@@ -24,9 +24,8 @@ comparator_group: str = ""  # comparator group in params/comparators.yaml; empty
 # %%
 from perfkit.reports.deepdive import DeepDive
 
-dive = DeepDive(quarter=quarter, objective=objective, store=store,
-                chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group,
-                params=params)
+dive = DeepDive(quarter=quarter, objective=objective, store=store, params=params,
+                chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group)
 dive.header()
 
 # %% [markdown]

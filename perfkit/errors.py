@@ -8,7 +8,7 @@ non-zero; notebooks show it as an ordinary exception.
 
 from __future__ import annotations
 
-__all__ = ["PerfkitError", "ConfigError", "DataError"]
+__all__ = ["PerfkitError", "ConfigError", "DataError", "MissingDataError"]
 
 
 class PerfkitError(Exception):
@@ -34,3 +34,21 @@ class ConfigError(PerfkitError):
 
 class DataError(PerfkitError):
     """An input data file is malformed, inconsistent or missing."""
+
+
+class MissingDataError(DataError):
+    """The store holds none of a kind of data (no file of that kind has been ingested).
+
+    A measure whose source is missing shows "no figures" with this reason instead of failing the run.
+
+    Parameters
+    ----------
+    message : str
+        As for :class:`PerfkitError`.
+    kind : str
+        The ``perfkit ingest`` kind that would supply it (``collisions``, ``prc``...).
+    """
+
+    def __init__(self, message: str, kind: str = ""):
+        super().__init__(message)
+        self.kind = kind

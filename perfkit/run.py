@@ -552,6 +552,8 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
 
     started = time.perf_counter()
     outputs = Path(outputs) if outputs else config.outputs_dir()
+    # The kernels run in the notebooks' folder: a store named relative to here must not move.
+    store = str(Path(store).expanduser().resolve()) if store else None
     if store is None:
         data.ensure_store()
     q = resolve_quarter(quarter, store)

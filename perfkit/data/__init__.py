@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit import config
-from perfkit.errors import ConfigError, DataError
+from perfkit.errors import ConfigError, DataError, MissingDataError
 from perfkit.data.store import FORMAT_VERSION, Store, months_to_period
 from perfkit.periods import Quarter, latest_complete_quarter, parse_quarter
 
@@ -205,10 +205,9 @@ def _table(store, name: str, kind: "str | None" = None) -> pd.DataFrame:
     frame = store_obj.frame(name)
     if frame is None:
         kind = kind or name
-        raise DataError(
+        raise MissingDataError(
             f"{root_gen.parent}: the store holds no {kind} data; expected it after "
-            f"`perfkit ingest {kind} FILE --store {root_gen.parent}`"
-        )
+            f"`perfkit ingest {kind} FILE --store {root_gen.parent}`", kind=kind)
     return frame
 
 

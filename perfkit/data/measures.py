@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 
 from perfkit import data
-from perfkit.errors import DataError
+from perfkit.errors import DataError, MissingDataError
 from perfkit.periods import check_monthly
 from perfkit.config.plan import Measure, Plan
 
-__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES", "source_note"]
+__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES", "SOURCE_NAMES", "source_note", "no_figures_note"]
 
 _OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -172,6 +172,54 @@ def _derived(plan: Plan, measure: Measure, force: str, store) -> pd.Series:
     return ratio.dropna() if ratio.notna().any() else ratio.iloc[0:0]
 
 
+def _values(measure: Measure, force: str, store, plan: "Plan | None") -> pd.Series:
+    """The measure's figures from its source (raises MissingDataError when the store has none of them)."""
+    if measure.source == "police_uk":
+        return _police_uk(measure, force, store)
+    if measure.source == "collisions":
+        return _collisions(measure, force, store)
+    if measure.source == "prc":
+        return _prc(measure, force, store)
+    if measure.source == "workforce":
+        return _workforce(force, store)
+    if measure.source == "local":
+        return _local(measure, force, store)
+    if plan is None:
+        from perfkit.config.plan import load_plan
+
+        plan = load_plan()
+    return _derived(plan, measure, force, store)
+
+
+#: Each source in words, for sentences ("No road collision figures for ...").
+SOURCE_NAMES = {
+    "police_uk": "data.police.uk", "prc": "official police recorded crime", "collisions": "road collision",
+    "workforce": "police workforce", "local": "local", "derived": "derived",
+}
+
+
+def no_figures_note(measure: Measure, force: str, plan: "Plan | None" = None, missing: str = "") -> str:
+    """Why a measure has no figures, in a sentence that names the force as readers know it.
+
+    >>> from perfkit.config.plan import load_plan
+    >>> plan = load_plan()
+    >>> no_figures_note(plan.measure("ksi_collisions"), "norfolk", missing="collisions")
+    'No road collision figures for Norfolk Constabulary are in the data store: no collisions file has been ingested.'
+    """
+    from perfkit.config import forces
+
+    name = plan.force_name if plan is not None and plan.force == force else forces.name_for(force)
+    if measure.source == "derived":
+        if plan is None:
+            from perfkit.config.plan import load_plan
+
+            plan = load_plan()
+        parts = f"{plan.measure(measure.numerator).title.lower()} or {plan.measure(measure.denominator).title.lower()}"
+        return f"No figures for {name}: {parts} has none for the same dates."
+    reason = f": no {missing} file has been ingested" if missing else ""
+    return f"No {SOURCE_NAMES[measure.source]} figures for {name} are in the data store{reason}."
+
+
 def source_note(source: str, plan: "Plan | None" = None) -> str:
     """The description of a source: the Plan's own (``source_notes:``, e.g. who publishes the force
     area's collision data) or the generic one of :data:`SOURCE_NOTES`."""
@@ -194,28 +242,18 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
         Needed for ``derived`` measures (to find their numerator and denominator).
     """
     notes: list[str] = []
-    frequency = "monthly"
-    if measure.source == "police_uk":
-        values = _police_uk(measure, force, store)
-    elif measure.source == "collisions":
-        values = _collisions(measure, force, store)
-    elif measure.source == "prc":
-        values, frequency = _prc(measure, force, store), "quarterly-rolling-12"
-    elif measure.source == "workforce":
-        values, frequency = _workforce(force, store), "snapshot"
-    elif measure.source == "local":
-        values = _local(measure, force, store)
-        if values.empty:
-            # Neutral, for the published pages; the analysts' pre-publication checks say how to
-            # supply it (a local data file, docs/guide.md).
-            notes.append("Figures for this measure come from the force's own systems and are not available for this quarter.")
-    else:  # derived
-        if plan is None:
-            from perfkit.config.plan import load_plan
-
-            plan = load_plan()
-        values = _derived(plan, measure, force, store)
-        frequency = "snapshot-ratio"
+    frequency = {"prc": "quarterly-rolling-12", "workforce": "snapshot", "derived": "snapshot-ratio"}.get(measure.source, "monthly")
+    try:
+        values = _values(measure, force, store, plan)
+    except MissingDataError as exc:
+        # No file of this kind in the store: the measure shows "no figures" with the reason; the run
+        # goes on (docs/guide.md, "Adding a measure", says how to supply it).
+        values = pd.Series(dtype=float)
+        notes.append(no_figures_note(measure, force, plan, missing=exc.kind))
+    if values.empty and measure.source == "local" and not notes:
+        # Neutral, for the published pages; the analysts' pre-publication checks say how to
+        # supply it (a local data file, docs/guide.md).
+        notes.append("Figures for this measure come from the force's own systems and are not available for this quarter.")
     left_out: dict = {}
     published = pd.Series(dtype=float)
     if measure.source == "police_uk":
@@ -228,8 +266,8 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
             published = raw.reindex(pd.PeriodIndex(list(left_out), freq="M")).dropna()
     values = values.rename(measure.id)
     values.index.name = "month"
-    if values.empty and measure.source != "local":
-        notes.append(f"No {measure.source} figures for {force} are in the data store.")
+    if values.empty and not notes:
+        notes.append(no_figures_note(measure, force, plan))
     return MeasureSeries(measure, force, values, frequency, source_note(measure.source, plan), tuple(notes),
                          left_out, published)
 
