@@ -8,7 +8,7 @@ non-zero; notebooks show it as an ordinary exception.
 
 from __future__ import annotations
 
-__all__ = ["PerfkitError", "ConfigError", "DataError", "MissingDataError"]
+__all__ = ["PerfkitError", "ConfigError", "DataError", "MissingDataError", "naming"]
 
 
 class PerfkitError(Exception):
@@ -52,3 +52,15 @@ class MissingDataError(DataError):
     def __init__(self, message: str, kind: str = ""):
         super().__init__(message)
         self.kind = kind
+
+
+def naming(where: str, exc: PerfkitError) -> PerfkitError:
+    """The same error, its message prefixed with where it arose (a report, a measure).
+
+    >>> str(naming("measure burglary", DataError("store: no rows")))
+    'measure burglary: store: no rows'
+    """
+    named = PerfkitError.__new__(type(exc))
+    PerfkitError.__init__(named, f"{where}: {exc}", exc.exit_code)
+    named.__dict__.update({k: v for k, v in exc.__dict__.items() if k != "exit_code"})
+    return named

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfkit import config
-from perfkit.errors import PerfkitError
+from perfkit.errors import PerfkitError, naming
 from perfkit.periods import parse_quarter
 
 # jsonschema (imported by nbformat, hence by Papermill and the export) imports the optional
@@ -650,11 +650,16 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
                     warm_reported = True
             pool.shutdown(wait=True)
             pool = None
-            if warm and warming is None:
+            failed = any(not r["ok"] for r in results)
+            if warm and warming is None and not failed:
                 warming = _WarmUp(q, plan, store)
             if warming is not None and not warm_reported:
-                tracker.message(f"evidence for the index pages computed in {warming.result():.1f}s")
-            if warm:
+                try:
+                    tracker.message(f"evidence for the index pages computed in {warming.result():.1f}s")
+                except PerfkitError as exc:
+                    if not failed:  # otherwise the failed reports already name the error
+                        raise naming("the index pages", exc) from None
+            if warm and not failed:
                 from perfkit import evidence
 
                 for line in evidence.data_checks(q, plan, store):
@@ -792,7 +797,8 @@ _EPILOG = """exit codes (for a scheduler):
   0    published: every report rendered; outputs/<quarter>/ replaced in one step
   1    a report failed (the message names the report, the cell and the error; the executed
        notebook is kept under outputs/_work/<quarter>/); nothing was published
-  2    a user's mistake: unknown quarter, bad parameters or data; nothing was run
+  2    a user's mistake: unknown quarter, bad parameters or data (the message names the file,
+       and the report or measure where it arose); nothing was published
   3    another run of the same quarter holds the lock; nothing was run
   130  interrupted (Ctrl-C or SIGTERM); nothing was published
 """

@@ -40,7 +40,7 @@ from perfkit.stats import caveats as caveats_mod, compare
 from perfkit import config, data
 from perfkit.present import words
 from perfkit.config.forces import all_slugs, name_for
-from perfkit.errors import DataError
+from perfkit.errors import DataError, PerfkitError, naming
 from perfkit.periods import Quarter, check_monthly
 from perfkit.config.params import content_key
 from perfkit.config.plan import Plan
@@ -418,8 +418,12 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
         for measure in objective.measures:
             if measure.id in measures:
                 continue
-            ev = analysis.analyse(measure, quarter, plan, store=store, comparator_group=opts["comparator_group"] or None,
-                                  seasonal_method=opts["seasonal_method"], chart_months=opts["chart_months"])
+            try:
+                ev = analysis.analyse(measure, quarter, plan, store=store,
+                                      comparator_group=opts["comparator_group"] or None,
+                                      seasonal_method=opts["seasonal_method"], chart_months=opts["chart_months"])
+            except PerfkitError as exc:  # say which measure, so the analyst knows where to look
+                raise naming(f"measure {measure.id} ({measure.title}, Objective {objective.number})", exc) from None
             measures[measure.id] = ev
             rows.append(measure_row(ev, objective.number))
     seen, applying = set(), []
