@@ -127,7 +127,7 @@ def _population(shared: Path) -> pd.DataFrame:
 
 
 def _collisions(shared: Path) -> pd.DataFrame:
-    frame = sources.read_collisions(shared / "cambs-road-collisions.csv")
+    frame = sources.read_collisions(shared / "cambs-road-collisions.csv", force="cambridgeshire")
     out = pd.DataFrame({"date": frame["date"].dt.strftime("%Y-%m-%d"), "severity": frame["severity"]})
     return out.sort_values(["date", "severity"]).reset_index(drop=True)
 
@@ -154,9 +154,13 @@ def build(shared: Path, out: Path) -> list[dict]:
     police = "data.police.uk (Home Office), " + OGL
     entries = []
 
-    def emit(name: str, kind: str, data: bytes, rows: int, source: str, licence: str, note: str) -> None:
+    def emit(name: str, kind: str, data: bytes, rows: int, source: str, licence: str, note: str,
+             force: "str | None" = None) -> None:
         (out / name).write_bytes(data)
-        entries.append({"file": name, "kind": kind, "sha256": hashlib.sha256(data).hexdigest(),
+        entry = {"file": name, "kind": kind}
+        if force:  # a file without a force column says which force it covers (perfkit ingest --force)
+            entry["force"] = force
+        entries.append({**entry, "sha256": hashlib.sha256(data).hexdigest(),
                         "bytes": len(data), "rows": rows, "source": source, "licence": licence, "note": note})
 
     counts = _counts_2015_2018(shared)
@@ -193,7 +197,7 @@ def build(shared: Path, out: Path) -> list[dict]:
          "Cambridgeshire road traffic collisions, STATS19 (jschnab/cambridge-collisions 91f09fdc)",
          "Cambridgeshire County Council (Cambridgeshire Insight open data), " + OGL,
          "One row per collision, date and severity only, 2012-01-01..2017-10-31 (2017 partial); "
-         "KSI = Fatal + Serious.")
+         "KSI = Fatal + Serious.", force="cambridgeshire")
     wf = _workforce(shared)
     emit("workforce-officer-fte.csv", "workforce", _csv_bytes(wf), len(wf),
          "Home Office Police workforce, England and Wales, Table 1 of the Sep 2015, Sep 2016 and Jan 2017 "

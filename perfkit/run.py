@@ -551,8 +551,9 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     from perfkit.data import resolve_quarter
 
     started = time.perf_counter()
-    outputs = Path(outputs) if outputs else config.outputs_dir()
-    # The kernels run in the notebooks' folder: a store named relative to here must not move.
+    # The kernels run in the notebooks' folder: an outputs folder or a store named relative to here
+    # must not move.
+    outputs = Path(outputs).expanduser().resolve() if outputs else config.outputs_dir()
     store = str(Path(store).expanduser().resolve()) if store else None
     if store is None:
         data.ensure_store()

@@ -37,6 +37,7 @@ def test_manifest_lists_every_file_with_hash(project_root, manifest):
         data = (shipped / entry["file"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["file"]
         assert entry["kind"] in {"counts", "police-uk", "prc", "population", "collisions", "workforce"}
+        assert entry["kind"] != "collisions" or entry.get("force"), "a collisions file names its force"
         assert "Open Government Licence v3.0" in entry["licence"]
         assert len(data) < 3_500_000
         total += len(data)
@@ -48,7 +49,8 @@ def test_every_file_reads_with_its_kind(project_root, manifest):
     shipped = project_root / "data/shipped"
     for entry in manifest["files"]:
         if entry["kind"] in READERS:
-            frame = READERS[entry["kind"]](shipped / entry["file"])
+            extra = {"force": entry["force"]} if "force" in entry else {}
+            frame = READERS[entry["kind"]](shipped / entry["file"], **extra)
             assert len(frame) == entry["rows"], entry["file"]
 
 

@@ -168,7 +168,7 @@ def test_population_errors(tmp_path, body, message):
 
 # --- collisions -----------------------------------------------------------------------------
 def test_collisions_real_file(shared_data):
-    frame = sources.read_collisions(shared_data / "cambs-road-collisions.csv")
+    frame = sources.read_collisions(shared_data / "cambs-road-collisions.csv", force="cambridgeshire")
     assert len(frame) == 12108
     assert list(frame.columns) == ["date", "month", "force", "severity"]
     assert set(frame["force"]) == {"cambridgeshire"}

@@ -48,6 +48,7 @@ __all__ = [
     "revisions",
     "recording_changes",
     "store_inputs",
+    "ingest_warnings",
     "counts_main",
     "BY_COLUMNS",
 ]
@@ -98,7 +99,7 @@ def _shipped_fingerprint(shipped: Path) -> str:
     return digest.hexdigest()
 
 
-def _shipped_plan(shipped: Path) -> list[tuple[str, list[Path]]]:
+def _shipped_plan(shipped: Path) -> list[tuple[str, list[Path], dict]]:
     """What to ingest from ``data/shipped``: MANIFEST.yaml when present, else known file names."""
     manifest = shipped / "MANIFEST.yaml"
     plan: dict[str, list[Path]] = {}
@@ -121,7 +122,7 @@ def _shipped_plan(shipped: Path) -> list[tuple[str, list[Path]]]:
             path = shipped / str(item["path"])
             if not path.exists():
                 raise DataError(f"{manifest}: files[{i}]: found {str(item['path'])!r}, which does not exist; expected a file in {shipped}")
-            plan.setdefault(item["kind"], []).append(path)
+            plan.setdefault((item["kind"], item.get("force")), []).append(path)
     else:
         taken: set[Path] = set()
         for kind, patterns in _SHIPPED_GUESSES:
@@ -130,10 +131,20 @@ def _shipped_plan(shipped: Path) -> list[tuple[str, list[Path]]]:
                     if path in taken or (pattern.endswith("/") != path.is_dir()):
                         continue
                     taken.add(path)
-                    plan.setdefault(kind, []).append(path)
+                    plan.setdefault((kind, _force_in_name(path) if kind == "collisions" else None), []).append(path)
     # Counts first, then row-level data: the order does not change the result, but it reads well.
     order = ["counts", "police-uk", "prc", "population", "collisions", "workforce", "measures"]
-    return [(kind, plan[kind]) for kind in order if kind in plan]
+    return [(kind, paths, {"force": force} if force else {})
+            for kind in order for (k, force), paths in plan.items() if k == kind]
+
+
+def _force_in_name(path: Path) -> "str | None":
+    """The force a file named ``collisions-<force>.csv[.gz]`` covers (a shipped file without a manifest)."""
+    from perfkit.config.forces import all_slugs
+
+    stem = path.name.split(".")[0]
+    slug = stem.removeprefix("collisions-")
+    return slug if slug != stem and slug in all_slugs() else None
 
 
 def _is_default(root: Path) -> bool:
@@ -600,6 +611,17 @@ def store_inputs(store: "Path | str | None" = None) -> list[dict]:
     if frame is None:
         return []
     return [{"path": r.path, "sha256": r.sha256, "kind": r.kind} for r in frame.itertuples()]
+
+
+def ingest_warnings(store: "Path | str | None" = None) -> list[dict]:
+    """The warnings ``perfkit ingest`` gave for the files in the store (data still sound, but an
+    analyst should look): ``[{"kind", "warning", "ingested_at"}, ...]``, oldest first. A run's
+    pre-publication checks repeat them."""
+    gen = _gen(store)
+    frame = _pinned(gen).frame("warnings")
+    if frame is None:
+        return []
+    return frame.to_dict("records")
 
 
 # ------------------------------------------------------------------------------------------------

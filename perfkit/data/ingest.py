@@ -168,7 +168,7 @@ class IngestResult:
     rows_added : int
         Rows stored from the added files.
     partitions_replaced : list of (force, month)
-        Force-months whose earlier release was replaced.
+        Force-months whose earlier release was revised (some or all of its rows replaced).
     revisions : int
         Rows added to the revisions table.
     warnings : list of str
@@ -184,6 +184,7 @@ class IngestResult:
     rows_added: int = 0
     partitions_replaced: list[tuple[str, str]] = field(default_factory=list)
     revisions: int = 0
+    types_removed: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -194,9 +195,11 @@ class IngestResult:
             parts.append(f"{len(self.files_skipped):,} already in the store, skipped")
         if self.partitions_replaced:
             parts.append(
-                f"{len(self.partitions_replaced):,} force-month(s) replaced by a newer release, "
+                f"{len(self.partitions_replaced):,} force-month(s) revised by a newer release, "
                 f"{self.revisions:,} revision(s) recorded"
             )
+        if self.types_removed:
+            parts.append(f"{self.types_removed:,} crime type count(s) removed (--replace)")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
         return f"{'; '.join(parts)} in {self.seconds:.1f} s -> {self.store}"
@@ -922,8 +925,50 @@ def _read_file_bytes(path: Path) -> tuple[bytes, str]:
     return raw, digest
 
 
-def _parse_counts(path: Path, today: pd.Period, warnings: list[str]) -> tuple[pd.DataFrame, str]:
-    """Validate a tidy counts CSV; returns (frame month/force/crime_type/crime_type_original/count, sha256)."""
+def parse_columns(text: "str | None") -> dict[str, str]:
+    """``--columns county=force,num_crimes=count`` as ``{"county": "force", "num_crimes": "count"}``.
+
+    Each pair names a column of the file and the counts column it holds (one of
+    :data:`COUNTS_COLUMNS`).
+
+    >>> parse_columns("county=force, num_crimes=count")
+    {'county': 'force', 'num_crimes': 'count'}
+    """
+    if not text:
+        return {}
+    mapping: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        source, sep, target = (x.strip() for x in part.partition("="))
+        if not sep or not source or not target:
+            raise DataError(f"--columns: found {part.strip()!r}; expected FILE_COLUMN=COLUMN pairs separated by "
+                            f"commas, e.g. --columns county=force,num_crimes=count")
+        if target not in COUNTS_COLUMNS:
+            raise DataError(f"--columns {source}={target}: found {target!r} as the column to map to; expected one of "
+                            f"{', '.join(COUNTS_COLUMNS)}")
+        if target in mapping.values():
+            raise DataError(f"--columns: two file columns are mapped to {target!r}; expected each of "
+                            f"{', '.join(COUNTS_COLUMNS)} at most once")
+        mapping[source] = target
+    return mapping
+
+
+def _map_columns(label: str, names: list[str], columns: dict[str, str], warnings: list[str]) -> list[str]:
+    """The file's header with ``columns`` applied; a mapping naming a column the file lacks is a warning."""
+    for source, target in columns.items():
+        if source not in names:
+            shown = ", ".join(repr(n) for n in names)
+            warnings.append(f"{label}: --columns {source}={target}: the file has no column {source!r} (found "
+                            f"{shown[:300]}); the mapping was not used")
+    return [columns.get(n, n) for n in names]
+
+
+def _parse_counts(path: Path, today: pd.Period, warnings: list[str],
+                  columns: "dict[str, str] | None" = None) -> tuple[pd.DataFrame, str]:
+    """Validate a tidy counts CSV; returns (frame month/force/crime_type/crime_type_original/count, sha256).
+
+    ``columns`` maps the file's own column names to the counts columns (``--columns``)."""
     from perfkit.config.forces import slug_for
 
     label = _display(path)
@@ -931,6 +976,8 @@ def _parse_counts(path: Path, today: pd.Period, warnings: list[str]) -> tuple[pd
     data = _strip_bom(data)
     _check_not_empty(data, label, COUNTS_COLUMNS)
     names, _ = _decode_header(data, label)
+    if columns:
+        names = _map_columns(label, names, columns, warnings)
     _check_header(label, names, COUNTS_COLUMNS, "counts", warnings)
     table, encoding = _read_csv(data, label, names, warnings)
     if table.num_rows == 0:
@@ -1019,7 +1066,10 @@ def _parse_counts(path: Path, today: pd.Period, warnings: list[str]) -> tuple[pd
     return frame[["month", "force", "crime_type", "crime_type_original", "count"]].reset_index(drop=True), digest
 
 
-def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult, progress: bool) -> None:
+def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult, progress: bool,
+                   replace: bool = False, columns: "dict[str, str] | None" = None) -> None:
+    """Store counts files. Each file revises exactly the (force, month, crime type) keys it holds;
+    with ``replace`` it takes its force-months whole (crime types it lacks are removed)."""
     inputs = _load(tx, "inputs", _INPUT_SCHEMA.names)
     known = set(inputs.loc[inputs["kind"] == "counts", "sha256"]) if len(inputs) else set()
     for path in paths:
@@ -1035,14 +1085,24 @@ def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult,
     try:
         for path in paths:
             label = _record_path(path)
-            frame, digest = _parse_counts(path, today, result.warnings)
+            frame, digest = _parse_counts(path, today, result.warnings, columns)
             if _already_stored(digest, known, result, bar, path.name, label):
                 continue
             frame["source"] = label
             if stored is not None and len(stored):
                 stored_month = stored["month"].astype(str)
-                keys = set(zip(frame["month"], frame["force"]))
-                replaced = pd.Series([k in keys for k in zip(stored_month, stored["force"])], index=stored.index)
+                months = set(zip(frame["month"], frame["force"]))
+                in_month = pd.Series([k in months for k in zip(stored_month, stored["force"])], index=stored.index)
+                if replace:
+                    replaced = in_month
+                else:
+                    keys = set(zip(frame["month"], frame["force"], frame["crime_type"]))
+                    replaced = pd.Series([k in keys for k in zip(stored_month, stored["force"], stored["crime_type"])],
+                                         index=stored.index)
+                    kept = stored[in_month & ~replaced]
+                    if len(kept):
+                        result.warnings.append(_partial_warning(label, frame, kept.assign(month=stored_month[kept.index]),
+                                                                stored[in_month].assign(month=stored_month[in_month])))
                 if replaced.any():
                     old = stored[replaced].assign(month=stored_month[replaced])
                     merged = old.groupby(["month", "force", "crime_type"])["count"].sum().rename("old_count").to_frame().join(
@@ -1050,6 +1110,8 @@ def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult,
                     )
                     merged = merged[merged["old_count"].fillna(-1) != merged["new_count"].fillna(-1)]
                     for (m, f, t), r in merged.iterrows():
+                        if pd.isna(r["new_count"]):
+                            result.types_removed += 1
                         revisions.append({
                             "month": m, "force": f, "crime_type": t,
                             "old_count": None if pd.isna(r["old_count"]) else int(r["old_count"]),
@@ -1067,6 +1129,7 @@ def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult,
         bar.close()
     if not result.files_added:
         return
+    # A force-month may now hold rows from two files: one row per crime type, the newest file's.
     stored = stored.sort_values(["force", "month", "crime_type"]).reset_index(drop=True)
     tx.write_table("counts", stored.astype({"count": "int64"}))
     _append_inputs(tx, inputs, new_inputs)
@@ -1080,6 +1143,17 @@ def _ingest_counts(tx: Transaction, paths: Sequence[Path], result: IngestResult,
             old = old[[k not in keys for k in zip(old["force"], old["month"], old["crime_type_original"])]]
             frame = pd.concat([old, frame], ignore_index=True)
         tx.write_table("recording_changes", pa.Table.from_pandas(frame.astype({"rows": "int64", "mapped": "bool"}), preserve_index=False))
+
+
+def _partial_warning(label: str, frame: pd.DataFrame, kept: pd.DataFrame, before: pd.DataFrame) -> str:
+    """The warning for a counts file that covers part of force-months already in the store."""
+    months = kept.groupby(["force", "month"])["crime_type"].nunique()
+    had = before.groupby(["force", "month"])["crime_type"].nunique()
+    (force, month), n_kept = next(iter(months.items()))
+    given = int(had[(force, month)] - n_kept)
+    return (f"{label}: covers part of {len(months):,} force-month(s) already in the store, e.g. {force} {month}: "
+            f"{given} of its {int(had[(force, month)])} crime types; the counts of the other crime types were kept "
+            f"(if the file is a complete release in which they had no crimes, ingest it again with --replace)")
 
 
 def _count_changes(frame: pd.DataFrame) -> list[dict]:
@@ -1101,7 +1175,8 @@ def _count_changes(frame: pd.DataFrame) -> list[dict]:
 # ------------------------------------------------------------------------------------------------
 # Official tables (perfkit.data.sources readers)
 # ------------------------------------------------------------------------------------------------
-def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: IngestResult, progress: bool) -> None:
+def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: IngestResult, progress: bool,
+                  force: "str | None" = None) -> None:
     from perfkit.data import sources
 
     reader = getattr(sources, f"read_{kind}", None)
@@ -1121,7 +1196,9 @@ def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: Ing
             digest = _sha256_file(path)
             if _already_stored(digest, known, result, bar, path.name, label):
                 continue
-            frame = reader(path)
+            frame = reader(path, force=force) if kind == "collisions" else reader(path)
+            if kind == "measures":
+                _warn_example_rows(label, frame, result.warnings)
             missing = [k for k in keys if k not in frame.columns]
             if missing:
                 raise DataError(f"{label}: read as {kind} but the rows lack {', '.join(missing)}; expected columns {', '.join(keys)} and a value")
@@ -1139,6 +1216,17 @@ def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: Ing
         return
     tx.write_table(kind, stored.sort_values(keys).reset_index(drop=True))
     _append_inputs(tx, inputs, new_inputs)
+
+
+def _warn_example_rows(label: str, frame: pd.DataFrame, warnings: list[str]) -> None:
+    """A warning for rows left from the template (``data/templates/local-measures.csv``), whose note
+    says EXAMPLE: they are stored as figures like any other, so the analyst must know."""
+    example = frame[frame["note"].str.contains("EXAMPLE", case=True, regex=False)]
+    if len(example):
+        first = example.iloc[0]
+        warnings.append(f"{label}: {len(example)} row(s) are the template's EXAMPLE rows (e.g. {first['measure']} "
+                        f"{first['force']} {first['month']}: {first['note']!r}); they were stored as figures: replace "
+                        "them with the force's own figures or delete them, then ingest the file again")
 
 
 def _already_stored(digest: str, known: set, result: IngestResult, bar: "_Progress", name: str, label: str) -> bool:
@@ -1178,6 +1266,9 @@ def ingest(
     *,
     progress: bool = True,
     workers: "int | None" = None,
+    force: "str | None" = None,
+    replace: bool = False,
+    columns: "dict[str, str] | str | None" = None,
 ) -> IngestResult:
     """Add files of one kind to the store, atomically.
 
@@ -1194,6 +1285,15 @@ def ingest(
         Report progress on standard error (a bar on a terminal, lines otherwise).
     workers : int, optional
         Threads reading files (default: the number of CPUs, at most 8).
+    force : str, optional
+        ``collisions`` only: the force a file without a force column covers (else it is refused).
+    replace : bool, default False
+        ``counts`` only: each file's force-months replace the stored ones whole, so crime types the
+        file lacks are removed (recorded as revisions). Without it a file revises exactly the
+        (force, month, crime type) keys it holds and the other crime types keep their counts.
+    columns : dict or str, optional
+        ``counts`` only: the file's column names for the counts columns, e.g.
+        ``"county=force,num_crimes=count"`` (see :func:`parse_columns`).
 
     Returns
     -------
@@ -1208,7 +1308,8 @@ def ingest(
     --------
     >>> ingest("counts", ["data/shipped/counts-2015-2018.csv.gz"], "/tmp/store")  # doctest: +SKIP
     """
-    return ingest_many([(kind, paths)], store, progress=progress, workers=workers)[0]
+    options = {"force": force, "replace": replace, "columns": columns}
+    return ingest_many([(kind, paths, options)], store, progress=progress, workers=workers)[0]
 
 
 def ingest_many(
@@ -1225,8 +1326,9 @@ def ingest_many(
 
     Parameters
     ----------
-    plan : sequence of (kind, paths)
-        What to ingest, in order.
+    plan : sequence of (kind, paths) or (kind, paths, options)
+        What to ingest, in order; ``options`` holds :func:`ingest`'s ``force``, ``replace`` and
+        ``columns``.
     store, progress, workers
         As for :func:`ingest`.
     fresh : bool, default False
@@ -1242,7 +1344,9 @@ def ingest_many(
     >>> ingest_many([("counts", ["c.csv"]), ("police-uk", ["2014-01.zip"])], "/tmp/store")  # doctest: +SKIP
     """
     checked = []
-    for kind, paths in plan:
+    for item in plan:
+        kind, paths = item[0], item[1]
+        options = _check_options(kind, dict(item[2]) if len(item) > 2 and item[2] else {})
         if kind not in KINDS:
             raise DataError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
         paths = [Path(p) for p in paths]
@@ -1250,7 +1354,7 @@ def ingest_many(
             raise DataError(f"no files given; expected one or more paths to ingest as {kind}")
         for path in paths:
             _require_exists(path)
-        checked.append((kind, paths))
+        checked.append((kind, paths, options))
     root = Path(store).resolve() if store is not None else config.store_dir()
     workers = workers or min(8, os.cpu_count() or 1)
     results = []
@@ -1261,17 +1365,19 @@ def ingest_many(
             if all(live.get(k) == v for k, v in unless.items()):
                 tx.discard()
                 return []
-        for kind, paths in checked:
+        for kind, paths, options in checked:
             result = IngestResult(kind, root)
             began = time.perf_counter()
             if kind == "police-uk":
                 _ingest_police(tx, paths, result, progress, workers)
             elif kind == "counts":
-                _ingest_counts(tx, paths, result, progress)
+                _ingest_counts(tx, paths, result, progress, replace=options.get("replace", False),
+                               columns=options.get("columns"))
             else:
-                _ingest_table(tx, kind, paths, result, progress)
+                _ingest_table(tx, kind, paths, result, progress, force=options.get("force"))
             result.seconds = time.perf_counter() - began
             results.append(result)
+        _record_warnings(tx, results)
         if meta:
             tx.set_meta(**meta)
         elif not fresh and not any(r.files_added for r in results):
@@ -1282,18 +1388,59 @@ def ingest_many(
     return results
 
 
+def _check_options(kind: str, options: dict) -> dict:
+    """Options that apply to ``kind`` only; an option given for another kind is a mistake, said so."""
+    if options.get("force") and kind != "collisions":
+        raise DataError(f"--force {options['force']}: applies to collisions files only; expected no --force for "
+                        f"{kind} (those files name the force on each row)")
+    if options.get("replace") and kind != "counts":
+        raise DataError(f"--replace: applies to counts files only; expected no --replace for {kind} (a newer {kind} "
+                        "file already replaces the rows it holds)")
+    if options.get("columns") and kind != "counts":
+        raise DataError(f"--columns: applies to counts files only; expected no --columns for {kind}")
+    if isinstance(options.get("columns"), str):
+        options["columns"] = parse_columns(options["columns"])
+    if options.get("force"):
+        from perfkit.config.forces import slug_for
+
+        options["force"] = slug_for(options["force"])
+    return options
+
+
+_WARNING_COLUMNS = ["kind", "warning", "ingested_at"]
+
+
+def _record_warnings(tx: Transaction, results: Sequence[IngestResult]) -> None:
+    """Keep the ingest's warnings in the store, so a run's pre-publication checks repeat them."""
+    rows = [{"kind": r.kind, "warning": w, "ingested_at": _now()} for r in results if r.files_added for w in r.warnings]
+    if not rows:
+        return
+    old = _load(tx, "warnings", _WARNING_COLUMNS)
+    frame = pd.concat([old, pd.DataFrame(rows, columns=_WARNING_COLUMNS)], ignore_index=True)
+    tx.write_table("warnings", pa.Table.from_pandas(frame.astype(str), preserve_index=False))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfkit ingest",
         description="Add downloaded data files to the store (validated; all or nothing).",
         epilog="Files already in the store are skipped; a newer release of a force-month replaces the older "
-        "and the count differences are recorded (see perfkit.data.revisions).",
+        "and the count differences are recorded (see perfkit.data.revisions). A counts file revises only the "
+        "(force, month, crime type) rows it holds unless --replace is given. Warnings are kept in the store "
+        "and repeated in a run's pre-publication checks.",
     )
     parser.add_argument("kind", choices=KINDS, help="what the files are")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or zip archives")
     parser.add_argument("--store", metavar="DIR", help="store folder (default: data/store, or $PERFKIT_STORE)")
     parser.add_argument("--quiet", action="store_true", help="no progress, only warnings and errors")
     parser.add_argument("--workers", type=int, default=None, help="threads reading files (default: CPUs, at most 8)")
+    parser.add_argument("--force", metavar="SLUG",
+                        help="collisions: the force a file without a force column covers (e.g. norfolk)")
+    parser.add_argument("--replace", action="store_true",
+                        help="counts: take each file's force-months whole (crime types it lacks are removed); "
+                        "without it a file revises only the (force, month, crime type) rows it holds")
+    parser.add_argument("--columns", metavar="MAP",
+                        help="counts: the file's own column names, e.g. county=force,num_crimes=count")
     return parser
 
 
@@ -1308,7 +1455,8 @@ def main(argv: "list[str] | None" = None) -> int:
     # A polite kill (SIGTERM) aborts like Ctrl-C: the staging copy is removed, the store is as it was.
     previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
-        result = ingest(args.kind, args.paths, args.store, progress=not args.quiet, workers=args.workers)
+        result = ingest(args.kind, args.paths, args.store, progress=not args.quiet, workers=args.workers,
+                        force=args.force, replace=args.replace, columns=args.columns)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

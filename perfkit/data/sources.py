@@ -445,17 +445,19 @@ def read_population(path) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Road collisions (STATS19)
 # --------------------------------------------------------------------------------------------
-def read_collisions(path, *, default_force: str = "cambridgeshire", today: pd.Period | None = None) -> pd.DataFrame:
+def read_collisions(path, *, force: str | None = None, today: pd.Period | None = None) -> pd.DataFrame:
     """Road traffic collisions, one row per collision.
 
     Parameters
     ----------
     path : path-like
-        The Cambridgeshire STATS19 extract as published (columns ``Date`` as YYYYMMDD and
-        ``Severity``; its two Windows-1252 bytes, duplicated ``Day`` header and blank header are
+        A STATS19 extract as a local authority publishes it (columns ``Date`` as YYYYMMDD and
+        ``Severity``; Windows-1252 bytes, a duplicated ``Day`` header and a blank header are
         tolerated), or a minimal CSV ``date,severity[,force]`` (dates YYYY-MM-DD or YYYYMMDD).
-    default_force : str, default "cambridgeshire"
-        Force of every row when the file has no force column (the shared file covers Cambridgeshire).
+    force : str, optional
+        The force every row belongs to, for a file without a force column (``perfkit ingest
+        collisions FILE --force SLUG``). Such a file is refused without it: nothing is assumed.
+        With a force column, every row must name this force.
 
     Returns
     -------
@@ -478,8 +480,14 @@ def read_collisions(path, *, default_force: str = "cambridgeshire", today: pd.Pe
     if "force" in lower:
         frame = frame.rename(columns={lower["force"]: "force"})
         slugs = _slugs(path, frame, "force")
+        if force is not None:
+            slug = forces.slug_for(force)
+            _fail_row(path, frame, slugs != slug, "force", f"{slug} (the force given with --force)")
+    elif force is None:
+        raise DataError(f"{path}: has no force column; expected a column 'force' on each row, or the force the "
+                        f"file covers given as `perfkit ingest collisions {path.name} --force SLUG` (e.g. --force norfolk)")
     else:
-        slugs = pd.Series(forces.slug_for(default_force), index=frame.index)
+        slugs = pd.Series(forces.slug_for(force), index=frame.index)
     out = pd.DataFrame({"date": stamp, "month": stamp.dt.to_period("M"), "force": slugs, "severity": sev})
     return out.sort_values(["date", "force", "severity"], kind="stable").reset_index(drop=True)
 

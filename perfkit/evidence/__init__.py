@@ -41,7 +41,7 @@ from perfkit import config, data
 from perfkit.present import words
 from perfkit.config.forces import all_slugs, name_for
 from perfkit.errors import DataError, PerfkitError, naming
-from perfkit.periods import Quarter, check_monthly
+from perfkit.periods import Quarter, check_monthly, parse_quarter
 from perfkit.config.params import content_key
 from perfkit.config.plan import Plan
 
@@ -169,6 +169,22 @@ def _data_quality(ev) -> str:
     for month, ref in ev.left_out.items():
         cid = ev.series.left_out[month]
         parts.append(f"{words.month(month)} left out ({ref}: {words.lower_first(register[cid].title).rstrip('.')})")
+    # Months without data left out of a comparison (from both periods, so they cover the same
+    # months), and comparisons made per month of data: the counts beside the change are then for
+    # fewer months than the label says, and the row must say so.
+    gaps: list = []
+    for cmp, what in ((ev.quarter_comparison, "quarter"), (ev.rolling_comparison, "12 months"),
+                      (ev.ytd_comparison, "year to date")):
+        if cmp is None:
+            continue
+        gaps.extend(m for m in (getattr(cmp, "missing_months", ()) or ()) if m not in ev.left_out and m not in gaps)
+        if cmp.exposure != cmp.exposure_ref and not ev.snapshot:
+            parts.append(f"{what}: change per month of data ({cmp.exposure:g} months against {cmp.exposure_ref:g})")
+    if gaps:
+        gaps = sorted(gaps)
+        named = (words.join([words.month(m) for m in gaps]) if len(gaps) <= 3 else
+                 f"{len(gaps)} months from {words.month(gaps[0])} to {words.month(gaps[-1])}")
+        parts.append(f"{named} left out of the comparisons (no data); the counts are for the other months")
     if ev.ends_before_quarter and ev.latest_month is not None:
         parts.append(f"series ends {words.month(ev.latest_month)}; figures are to then")
     if ev.snapshot and ev.snapshot["month"] < ev.quarter.start:
@@ -459,7 +475,48 @@ def data_checks(quarter, plan, store) -> list[str]:
         if r.flagged:
             lines.append(f"check: reconciliation {r.period}: data.police.uk holds {r.share_pct:.1f}% of the official "
                          f"count; {r.likely_cause}")
+    districts = district_check(quarter, plan, store)
+    if districts:
+        lines.append(f"check: districts {districts}")
+    for w in data.ingest_warnings(store=store):
+        lines.append(f"check: ingest ({w['kind']}, {w['ingested_at'][:10]}) {w['warning']}")
     return lines
+
+
+#: Above this share of a quarter's incidents outside the Plan's districts, the run's checks ask
+#: whether a district is misspelt (about 1% of incidents carry a neighbouring district's LSOA).
+OUTSIDE_DISTRICTS_LIMIT = 0.02
+
+
+def district_check(quarter, plan, store=None) -> "str | None":
+    """A finding when more than :data:`OUTSIDE_DISTRICTS_LIMIT` of the force's incidents in the
+    quarter carry a district (read from the LSOA name) that ``plan.yaml`` does not list; None when
+    the share is below it, the Plan lists no districts or the store has no street rows for the quarter.
+
+    The finding names the unlisted districts with the most incidents, so a misspelt name is found.
+    """
+    from perfkit.errors import MissingDataError
+
+    quarter = parse_quarter(quarter) if isinstance(quarter, str) else quarter
+    if not plan.districts:
+        return None
+    try:
+        rows = data.incidents(plan.force, quarter.start, quarter.end, store=store)
+    except MissingDataError:
+        return None
+    if rows.empty:
+        return None
+    district = rows["district"].astype("object")
+    outside = district[~district.isin(set(plan.districts))]
+    share = len(outside) / len(rows)
+    if share <= OUTSIDE_DISTRICTS_LIMIT:
+        return None
+    top = outside.fillna("(no LSOA)").value_counts().head(3)
+    named = "; ".join(f"{name} {count:,}" for name, count in top.items())
+    return (f"{quarter.label}: {len(outside):,} of {len(rows):,} incidents ({words.percent(100 * share)}) carry a "
+            f"district not listed in plan.yaml's districts (most: {named}); expected at most "
+            f"{OUTSIDE_DISTRICTS_LIMIT:.0%}. Check the names against the LSOA names (a misspelt district moves its "
+            f"incidents to 'Outside the force's districts')")
 
 
 # --- the cache: one rule, keyed by the content of every input ------------------------------------------

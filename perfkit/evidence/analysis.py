@@ -155,8 +155,9 @@ class MeasureEvidence:
             snap = self.snapshot
             if not snap.get("ref_value"):
                 return ""
-            return (f"{words.change(snap['value'] / snap['ref_value'], 'higher', 'lower')} than a year "
-                    f"earlier, at {_dated(snap['month'], True)}")
+            said = words.change(snap["value"] / snap["ref_value"], "higher", "lower")
+            link = "the same as" if said == "no change" else f"{said} than"
+            return f"{link} a year earlier, at {_dated(snap['month'], True)}"
         cmp = self.headline_comparison
         if cmp is None or pd.isna(cmp.ratio) or not np.isfinite(cmp.ratio):
             return ""

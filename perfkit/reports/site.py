@@ -478,8 +478,15 @@ def _measure_checks(model) -> list[Check]:
             row = model.row(m.id)
             if words._missing(row.get("quarter_value")) and words._missing(row.get("rolling12_value")):
                 local = m.source == "local"
-                action = ("add the figures as a local data file (data/templates/local-measures.csv; see the "
-                          "analyst's guide)" if local else "check the data store holds the months of the quarter")
+                never = next((n for n in model.measures[m.id].notes if "file has been ingested" in n), "")
+                if local:
+                    action = "add the figures as a local data file (data/templates/local-measures.csv; see the analyst's guide)"
+                elif never:
+                    kind = never.split(": no ", 1)[-1].split(" file has been ingested")[0]
+                    action = (f"{never[:1].lower()}{never[1:].rstrip('.')}: ingest one with `perfkit ingest {kind} FILE` "
+                              "or take the measure out of plan.yaml")
+                else:
+                    action = "check the data store holds the months of the quarter"
                 out.append(Check("no figures", f"objective-{objective.number}", f"{m.id} ({m.title}) has no figures",
                                  action))
             quality = row.get("data_quality")
@@ -490,30 +497,30 @@ def _measure_checks(model) -> list[Check]:
 
 def pre_publication_checks(quarter, plan, jobs, store=None) -> list[Check]:
     """What the analysts should look at before publishing: missing or example narrative, headlines
-    over 30 words, measures without figures, suspected incomplete months and reconciliation flags
+    over 30 words, measures without figures, suspected incomplete months, reconciliation flags,
+    incidents outside the Plan's districts and the warnings of past ingests
     (:func:`perfkit.evidence.data_checks`)."""
     from perfkit import evidence
     from perfkit.evidence import data_checks
 
     model = evidence.load(plan, quarter, store)
     checks = _narrative_checks(model.quarter, jobs) + _measure_checks(model)
+    kinds = {"reconciliation ": "reconciliation", "districts ": "districts", "ingest ": "ingest warning"}
     for line in data_checks(model.quarter, plan, store):
         text = line.removeprefix("check: ")
-        kind = "reconciliation" if text.startswith("reconciliation") else "suspected incomplete month"
-        checks.append(Check(kind, "", text.removeprefix("reconciliation ")))
+        prefix = next((p for p in kinds if text.startswith(p)), "")
+        checks.append(Check(kinds.get(prefix, "suspected incomplete month"), "", text.removeprefix(prefix)))
     return checks
 
 
 def write_checks_page(work: Path, quarter, plan, jobs, store=None) -> "tuple[Path, list[Check]]":
     """Write ``checks.html`` (the :func:`pre_publication_checks`) into ``work``
-    (``outputs/_work/<quarter>/``, never the published folder), log each finding on the
-    ``perfkit.reports.site`` logger and return the page's path and the findings."""
+    (``outputs/_work/<quarter>/``, never the published folder) and return the page's path and the
+    findings (``perfkit run`` logs each)."""
     from perfkit.present.export import page, render
 
     quarter = parse_quarter(quarter)
     checks = pre_publication_checks(quarter, plan, jobs, store)
-    for check in checks:
-        log.info(check.line())
     kinds: dict[str, list[Check]] = {}
     for check in checks:
         kinds.setdefault(check.kind, []).append(check)
