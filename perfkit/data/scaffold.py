@@ -185,10 +185,11 @@ def init_force(slug: str, params: "str | Path | None" = None, store: "str | Path
     try:
         force = forces._force(slug)
     except DataError as exc:
-        raise ConfigError(f"perfkit init: {exc}; expected a territorial force such as "
+        said = str(exc) if str(exc).endswith("?") else f"{exc}."
+        raise ConfigError(f"{said} Expected a territorial force's data.police.uk slug, such as "
                           f"{', '.join(forces.all_slugs(territorial_only=True)[:3])}") from None
     if not force.territorial:
-        raise ConfigError(f"perfkit init: found {slug!r}, which is not a territorial force of England and Wales; "
+        raise ConfigError(f"found {slug!r}, which is not a territorial force of England and Wales; "
                           "expected one of the 43 (see `perfkit.config.forces.all_slugs(territorial_only=True)`)")
     if params:
         target = Path(params)

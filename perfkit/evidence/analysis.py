@@ -148,6 +148,22 @@ class MeasureEvidence:
             return self.quarter_comparison
         return self.rolling_comparison
 
+    @property
+    def unavailable_reason(self) -> str:
+        """Why a measure without figures has none, in a neutral sentence for the published page
+        ("" when it has figures). What to supply, and where, is for the analysts' checks (:attr:`notes`)."""
+        if self.series.available:
+            return ""
+        m = self.measure
+        if m.source == "local":
+            return "It comes from the force's own systems."
+        if m.source == "derived":
+            return "It is worked out from two other measures, which have no figures for the same dates."
+        from perfkit.config.forces import name_for
+        from perfkit.data.measures import SOURCE_NAMES
+
+        return f"It comes from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(self.series.force)}."
+
     def change_words(self) -> str:
         """The headline change in words, for chart titles and alt text ("2% more than a year earlier,
         2018/19 Q2"), from the same comparison as the statement; "" when there is none."""

@@ -269,9 +269,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
     values = ev.window
     if not ev.series.available:
         # Neutral on a published page: what to supply, and where, is for the analysts' checks.
-        source = " It comes from the force's own systems." if measure.source == "local" else ""
-        parts.append(notice(f"Figures for this measure are not available for {ctx.quarter.label}.{source}",
-                            kind="missing"))
+        parts.append(notice(f"Figures for this measure are not available for {ctx.quarter.label}. "
+                            f"{ev.unavailable_reason}", kind="missing"))
         return block()
     if values.dropna().empty:
         parts.append(notice(f"No figures for this measure up to the end of {ctx.quarter.label}: the series in the "
