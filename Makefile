@@ -9,7 +9,7 @@ QUARTER ?= auto
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lab store lock bench clean
+.PHONY: help setup report test test-fast lab notebooks store lock bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,13 @@ test-fast: $(STAMP) ## the edit loop: every test not marked slow (no rendered qu
 
 lab: $(STAMP) ## open JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# Papermill and nbconvert read .ipynb files only. Each run rewrites every cell's input from the .py
+# (the source; --update keeps an existing .ipynb's outputs) and leaves an unchanged one untouched;
+# the .ipynb files are ignored by git. .venv is set up first only when $(BIN) has no jupytext, so
+# BIN=<folder> uses another environment's. docs/notebooks.md has the papermill and nbconvert commands.
+notebooks: $(if $(wildcard $(BIN)/jupytext),,$(STAMP)) ## write notebooks/<name>.ipynb from each .py (for papermill, nbconvert)
+	$(BIN)/jupytext --to ipynb --update $(sort $(wildcard notebooks/*.py))
 
 bench: $(STAMP) ## run the benchmarks (each prints ratios against a baseline measured in the same run)
 	$(BIN)/python bench/ingest.py
