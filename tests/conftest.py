@@ -4,6 +4,9 @@
 ``../shared/data`` beside the checkout; CI has it. Tests that need it skip with a message naming
 the variable and the folder looked for when it is absent, except in CI (``CI=true``), where its
 absence is a failure.
+
+``require_browser`` stops the browser checks (accessibility, layout) when Chromium or axe-core is
+missing: a failure naming ``bash .ci/install-browser``, or a skip with ``PERFKIT_SKIP_BROWSER=1``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,30 @@ def shared_data() -> Path:
         pytest.skip(f"no real public data folder at {folder} ({source}); set {TEST_DATA_VARIABLE} to the "
                     f"folder holding it (default: {DEFAULT_SHARED_DATA}) to run this test")
     return folder
+
+
+#: Set to 1 to skip the browser checks on a machine that cannot have Chromium or axe-core.
+SKIP_BROWSER_VARIABLE = "PERFKIT_SKIP_BROWSER"
+
+
+def require_browser(check: str = "accessibility check") -> None:
+    """Stop a test that needs Chromium and axe-core (perfkit.present.a11y) when either is missing.
+
+    The test fails, naming what is missing and the command that installs it (``bash
+    .ci/install-browser``; ``make test`` runs it when they are missing). With ``PERFKIT_SKIP_BROWSER=1``
+    it skips instead, saying the check was not run; in CI (``CI=true``) it always fails.
+    """
+    from perfkit.present import a11y
+
+    ok, reason = a11y.browser_available()
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the {check}, but {reason}", pytrace=False)
+    if os.environ.get(SKIP_BROWSER_VARIABLE) == "1":
+        pytest.skip(f"the {check} was not run ({SKIP_BROWSER_VARIABLE}=1): {reason}")
+    pytest.fail(f"the {check} cannot run: {reason}; or set {SKIP_BROWSER_VARIABLE}=1 to skip it "
+                f"(the pages are then not checked)", pytrace=False)
 
 
 @pytest.fixture(scope="session")
