@@ -9,7 +9,7 @@ QUARTER ?= auto
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup report test test-fast lab store lock bench clean
+.PHONY: help setup report test test-fast lab notebooks browser store lock bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,14 +32,32 @@ report: $(STAMP) ## render the latest complete quarter (or QUARTER=<id>) into ou
 # Two pytest-xdist workers (one per core); a rendered quarter is shared by both (tests/conftest.py).
 TEST_WORKERS ?= 2
 
-test: $(STAMP) ## run every test (two workers; TEST_WORKERS=0 runs them in one process)
+test: $(STAMP) browser ## run every test (two workers; TEST_WORKERS=0 runs them in one process)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The browser checks (tests/test_accessibility.py, test_layout.py) need Chromium and axe-core, and
+# fail without them. Installed only when either is missing (PERFKIT_CHROMIUM and PERFKIT_AXE name
+# other places); installing Chromium needs root, and when it cannot run, the tests' failure names
+# the command. PERFKIT_SKIP_BROWSER=1 installs nothing and the tests skip the checks.
+browser: ## install Chromium and axe-core for the browser tests when missing (bash .ci/install-browser)
+	@if [ "$${PERFKIT_SKIP_BROWSER:-}" = 1 ]; then \
+	    echo "make: PERFKIT_SKIP_BROWSER=1: the browser is not installed and the accessibility checks are skipped"; \
+	elif [ ! -x "$${PERFKIT_CHROMIUM:-/usr/bin/chromium}" ] || [ ! -f "$${PERFKIT_AXE:-node_modules/axe-core/axe.min.js}" ]; then \
+	    bash .ci/install-browser || echo "make: the browser was not installed (above); the browser tests will fail until 'bash .ci/install-browser' succeeds"; \
+	fi
 
 test-fast: $(STAMP) ## the edit loop: every test not marked slow (no rendered quarter, no browser)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 lab: $(STAMP) ## open JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# Papermill and nbconvert read .ipynb files only. Each run rewrites every cell's input from the .py
+# (the source; --update keeps an existing .ipynb's outputs) and leaves an unchanged one untouched;
+# the .ipynb files are ignored by git. .venv is set up first only when $(BIN) has no jupytext, so
+# BIN=<folder> uses another environment's. docs/notebooks.md has the papermill and nbconvert commands.
+notebooks: $(if $(wildcard $(BIN)/jupytext),,$(STAMP)) ## write notebooks/<name>.ipynb from each .py (for papermill, nbconvert)
+	$(BIN)/jupytext --to ipynb --update $(sort $(wildcard notebooks/*.py))
 
 bench: $(STAMP) ## run the benchmarks (each prints ratios against a baseline measured in the same run)
 	$(BIN)/python bench/ingest.py

@@ -1,8 +1,12 @@
 """Shared test fixtures.
 
-``shared_data`` is the folder of real public data beside the checkout (``../shared/data``); CI
-has it. Tests that need it skip with a message when it is absent, except in CI (``CI=true``),
-where its absence is a failure.
+``shared_data`` is the folder of real public data: ``$PERFKIT_TEST_DATA``, by default
+``../shared/data`` beside the checkout; CI has it. Tests that need it skip with a message naming
+the variable and the folder looked for when it is absent, except in CI (``CI=true``), where its
+absence is a failure.
+
+``require_browser`` stops the browser checks (accessibility, layout) when Chromium or axe-core is
+missing: a failure naming ``bash .ci/install-browser``, or a skip with ``PERFKIT_SKIP_BROWSER=1``.
 """
 
 from __future__ import annotations
@@ -13,17 +17,54 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+
+#: The environment variable naming the folder of real public data, and its default.
+TEST_DATA_VARIABLE = "PERFKIT_TEST_DATA"
+DEFAULT_SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def shared_data_dir() -> Path:
+    """The folder of real public data: ``$PERFKIT_TEST_DATA`` when set, else ``../shared/data``."""
+    env = os.environ.get(TEST_DATA_VARIABLE)
+    return Path(env).expanduser().resolve() if env else DEFAULT_SHARED_DATA
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """Path of ``../shared/data`` (real public data for tests)."""
-    if not SHARED_DATA.is_dir():
+    """Path of the real public data for tests (``$PERFKIT_TEST_DATA``, default ``../shared/data``)."""
+    folder = shared_data_dir()
+    if not folder.is_dir():
+        source = f"from {TEST_DATA_VARIABLE}" if os.environ.get(TEST_DATA_VARIABLE) else "the default"
         if os.environ.get("CI") == "true":
-            pytest.fail(f"{SHARED_DATA} is missing; CI must have ../shared/data beside the checkout")
-        pytest.skip(f"{SHARED_DATA} not present; clone the project beside ../shared to run this test")
-    return SHARED_DATA
+            pytest.fail(f"no real public data folder at {folder} ({source}); CI must have it: set "
+                        f"{TEST_DATA_VARIABLE} to the folder holding it (default: {DEFAULT_SHARED_DATA})", pytrace=False)
+        pytest.skip(f"no real public data folder at {folder} ({source}); set {TEST_DATA_VARIABLE} to the "
+                    f"folder holding it (default: {DEFAULT_SHARED_DATA}) to run this test")
+    return folder
+
+
+#: Set to 1 to skip the browser checks on a machine that cannot have Chromium or axe-core.
+SKIP_BROWSER_VARIABLE = "PERFKIT_SKIP_BROWSER"
+
+
+def require_browser(check: str = "accessibility check") -> None:
+    """Stop a test that needs Chromium and axe-core (perfkit.present.a11y) when either is missing.
+
+    The test fails, naming what is missing and the command that installs it (``bash
+    .ci/install-browser``; ``make test`` runs it when they are missing). With ``PERFKIT_SKIP_BROWSER=1``
+    it skips instead, saying the check was not run; in CI (``CI=true``) it always fails.
+    """
+    from perfkit.present import a11y
+
+    ok, reason = a11y.browser_available()
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the {check}, but {reason}", pytrace=False)
+    if os.environ.get(SKIP_BROWSER_VARIABLE) == "1":
+        pytest.skip(f"the {check} was not run ({SKIP_BROWSER_VARIABLE}=1): {reason}")
+    pytest.fail(f"the {check} cannot run: {reason}; or set {SKIP_BROWSER_VARIABLE}=1 to skip it "
+                f"(the pages are then not checked)", pytrace=False)
 
 
 @pytest.fixture(scope="session")

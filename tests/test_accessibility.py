@@ -1,13 +1,13 @@
 """Accessibility of exported pages, tested in a real browser: axe-core (WCAG 2.1 A/AA) in Chromium.
 
 Needs Debian's Chromium at /usr/bin/chromium and axe-core in node_modules/ (``bash
-.ci/install-browser``). Outside CI these tests skip with that hint when either is missing; in CI
-(``CI=true``) a missing browser is a failure.
+.ci/install-browser``; ``make test`` runs it when either is missing). Without them these tests fail
+with that command, or skip, saying the check was not run, with ``PERFKIT_SKIP_BROWSER=1``
+(tests/conftest.py ``require_browser``); in CI (``CI=true``) a missing browser is always a failure.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import nbformat
@@ -15,24 +15,17 @@ import pytest
 
 from perfkit.present import a11y, export
 
+from conftest import require_browser
+
 pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "export"
 NAV = [("Quarter index", "index.html"), ("Accessibility statement", "accessibility.html")]
 
 
-def _require_browser() -> None:
-    """Skip (outside CI) or fail (in CI) when the browser or axe-core is missing."""
-    ok, reason = a11y.browser_available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the accessibility check, but {reason}")
-        pytest.skip(f"no browser for the accessibility check: {reason}")
-
-
 @pytest.fixture(scope="module")
 def browser() -> None:
-    _require_browser()
+    require_browser("accessibility check")
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +91,21 @@ def test_bad_page_is_reported(results):
     assert expected <= ids, ids
 
 
-def test_missing_browser_is_explained(monkeypatch, tmp_path):
-    monkeypatch.setenv("PERFKIT_CHROMIUM", str(tmp_path / "no-chromium"))
+@pytest.mark.parametrize("variable, missing", [("PERFKIT_CHROMIUM", "no browser at"), ("PERFKIT_AXE", "no axe-core at")])
+def test_missing_browser_fails_naming_the_install_command(monkeypatch, tmp_path, variable, missing):
+    """Chromium or axe-core missing: the check fails with the one command that installs them;
+    PERFKIT_SKIP_BROWSER=1 turns it into a skip saying the check was not run; CI always fails."""
+    monkeypatch.setenv(variable, str(tmp_path / "nothing-here"))
     ok, reason = a11y.browser_available()
-    assert not ok and "bash .ci/install-browser" in reason
+    assert not ok and missing in reason and "bash .ci/install-browser" in reason
     monkeypatch.setenv("CI", "false")
-    with pytest.raises(pytest.skip.Exception, match="install-browser"):
-        _require_browser()
+    monkeypatch.delenv("PERFKIT_SKIP_BROWSER", raising=False)
+    with pytest.raises(pytest.fail.Exception, match=r"the accessibility check cannot run: .*bash \.ci/install-browser") as failed:
+        require_browser("accessibility check")
+    assert "PERFKIT_SKIP_BROWSER=1" in str(failed.value)
+    monkeypatch.setenv("PERFKIT_SKIP_BROWSER", "1")
+    with pytest.raises(pytest.skip.Exception, match=r"the accessibility check was not run \(PERFKIT_SKIP_BROWSER=1\)"):
+        require_browser("accessibility check")
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must run the accessibility check"):
-        _require_browser()
+        require_browser("accessibility check")

@@ -1,13 +1,13 @@
 """Fits the screen: the layout Chromium computes for every published page, at 500 and 1280 px.
 
 Needs Debian's Chromium at /usr/bin/chromium and axe-core in node_modules/ (``bash
-.ci/install-browser``). Outside CI these tests skip with that hint when either is missing; in CI
-(``CI=true``) a missing browser is a failure.
+.ci/install-browser``; ``make test`` runs it when either is missing). Without them these tests fail
+with that command, or skip, saying the check was not run, with ``PERFKIT_SKIP_BROWSER=1``
+(tests/conftest.py ``require_browser``); in CI (``CI=true``) a missing browser is always a failure.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -15,26 +15,17 @@ import pytest
 
 from perfkit.present import a11y
 
-from conftest import DEFAULT_QUARTER
+from conftest import DEFAULT_QUARTER, require_browser
 
 pytestmark = pytest.mark.slow
 
 LAYOUT_IDS = {"table-too-wide", "page-too-wide"}
 
 
-def _require_browser() -> None:
-    """Skip (outside CI) or fail (in CI) when the browser or axe-core is missing."""
-    ok, reason = a11y.browser_available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the layout check, but {reason}")
-        pytest.skip(f"no browser for the layout check: {reason}")
-
-
 @pytest.fixture(scope="module")
 def default_pages(rendered_default) -> list[Path]:
     """Every published page of both editions of the default quarter."""
-    _require_browser()
+    require_browser("layout check")
     folder = rendered_default / DEFAULT_QUARTER
     pages = sorted(folder.glob("*.html")) + sorted((folder / "board").glob("*.html"))
     assert any(p.name == "data-pack.html" for p in pages) and any(p.parent.name == "board" for p in pages)
@@ -85,7 +76,7 @@ SYNTHETIC = """<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><ti
 def test_the_check_catches_a_too_wide_table_and_page(tmp_path):
     """The check can fail: a table scrolling in its wrapper, one in a closed <details>, and a page
     wider than a phone are all reported, naming the page, the width and the table."""
-    _require_browser()
+    require_browser("layout check")
     page = tmp_path / "wide.html"
     page.write_text(
         SYNTHETIC.format(long="x" * 150, extra='<div style="width:800px">A block wider than a phone.</div>'),
@@ -109,7 +100,7 @@ def test_the_check_catches_a_too_wide_table_and_page(tmp_path):
 
 
 def test_a_page_that_fits_is_clean(tmp_path):
-    _require_browser()
+    require_browser("layout check")
     page = tmp_path / "fits.html"
     page.write_text(
         SYNTHETIC.replace("white-space: nowrap", "overflow-wrap: anywhere")
@@ -153,7 +144,7 @@ def test_the_stylesheet_fits_a_twelve_column_table_on_a_phone(tmp_path, labels):
     """Twelve columns of seven-digit figures cannot sit side by side in 468 px: the stylesheet
     stacks the rows (with or without data-label) on a small screen and fits them at 1280 px; the
     same table under a stylesheet without those rules is reported, so the check is not vacuous."""
-    _require_browser()
+    require_browser("layout check")
     body = f'<main class="wrap"><h1>Layout</h1>{_wide_table(labels)}</main>'
     styled = tmp_path / "styled.html"
     styled.write_text(

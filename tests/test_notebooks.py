@@ -146,22 +146,65 @@ def test_an_analyst_works_in_the_objective_notebook(project_root, temp_params):
         assert not _errors(cells)
 
 
+def _make_notebooks(project_root, tmp_path):
+    """Run ``make notebooks`` in a copy of what it reads (the Makefile, notebooks/, the pins), with
+    this interpreter's environment as BIN; returns the copy's notebooks folder."""
+    copy = tmp_path / "checkout"
+    copy.mkdir()
+    for name in ("Makefile", "requirements.lock", "pyproject.toml"):
+        shutil.copy2(project_root / name, copy / name)
+    shutil.copytree(project_root / "notebooks", copy / "notebooks", ignore=shutil.ignore_patterns("*.ipynb", ".*"))
+    proc = subprocess.run(["make", "-C", str(copy), "notebooks", f"BIN={os.path.dirname(sys.executable)}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return copy / "notebooks"
+
+
+def test_make_notebooks_writes_an_ipynb_per_py_and_keeps_the_py_the_source(project_root, tmp_path):
+    """``make notebooks``: one .ipynb per .py with the .py's cells; run again, nothing changes; an
+    .ipynb edited by hand takes its inputs from the .py again; the .py files are never touched."""
+    folder = _make_notebooks(project_root, tmp_path)
+    for name in NOTEBOOKS:
+        py, ipynb = folder / name, folder / name.replace(".py", ".ipynb")
+        assert py.read_bytes() == (project_root / "notebooks" / name).read_bytes()
+        nb = nbformat.read(ipynb, as_version=4)
+        assert [c.source for c in nb.cells] == [c.source for c in jupytext.read(py).cells]
+        assert nb.metadata.kernelspec.name == "python3"
+    objective = folder / "objective.ipynb"
+    before = objective.read_bytes()
+    nb = nbformat.read(objective, as_version=4)
+    nb.cells[1].source = "print('edited in the .ipynb')"
+    nbformat.write(nb, objective)
+    again = subprocess.run(["make", "-C", str(folder.parent), "notebooks", f"BIN={os.path.dirname(sys.executable)}"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert objective.read_bytes() == before
+    assert "Unchanged notebooks/deep_dive.ipynb" in again.stdout + again.stderr
+    # The generated notebooks are never committed.
+    check = subprocess.run(["git", "check-ignore", "-q", "notebooks/objective.ipynb"], cwd=project_root)
+    assert check.returncode in (0, 128), "notebooks/objective.ipynb is not ignored by git"
+
+
 @pytest.mark.slow
 def test_papermill_runs_a_notebook_with_parameters_as_the_guide_says(project_root, temp_params, tmp_path):
-    """docs/notebooks.md: papermill reads .ipynb only, so jupytext converts on the way in."""
+    """docs/notebooks.md: ``make notebooks`` writes the .ipynb papermill reads; then papermill runs
+    one with ``-p objective 3``, from the checkout's folder."""
     guide = (project_root / "docs" / "notebooks.md").read_text(encoding="utf-8")
-    line = "jupytext --to ipynb -o - notebooks/objective.py | papermill - out.ipynb -p objective 3"
-    assert line in guide
-    bin_dir = os.path.dirname(sys.executable)
-    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    command = ".venv/bin/papermill notebooks/objective.ipynb out.ipynb -p objective 3"
+    assert "make notebooks\n" + command in guide
+    assert ".venv/bin/jupyter nbconvert --to html --execute notebooks/objective.ipynb" in guide
+    folder = _make_notebooks(project_root, tmp_path)
     out = tmp_path / "out.ipynb"
-    proc = subprocess.run(line.replace("out.ipynb", str(out)), shell=True, cwd=project_root, env=env,
-                          capture_output=True, text=True, timeout=900)
+    papermill = os.path.join(os.path.dirname(sys.executable), "papermill")
+    proc = subprocess.run([papermill, "notebooks/objective.ipynb", str(out), "-p", "objective", "3"],
+                          cwd=folder.parent, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     executed = nbformat.read(out, as_version=4)
-    assert not _errors(executed.cells)
+    assert not _errors(executed.cells), _errors(executed.cells)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "objective = 3" in injected[0].source
     markdown = "".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells for o in c.get("outputs", []))
-    assert "# Objective 3:" in markdown
+    from perfkit.config.plan import load_plan
+
+    assert f"# Objective 3: {load_plan().objective(3).title}" in markdown
     json.dumps(executed)  # a plain notebook, as papermill writes it

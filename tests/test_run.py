@@ -157,15 +157,11 @@ def test_unknown_quarter_gets_a_one_line_error(bad, tmp_path):
 
 def test_every_published_page_passes_axe_core_in_chromium(rendered):
     """axe-core (WCAG 2.1 A/AA), reflow, print, no network requests: every page of both editions."""
-    import os
-
     from perfkit.present import a11y
 
-    ok, reason = a11y.browser_available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the accessibility check, but {reason}")
-        pytest.skip(f"no browser for the accessibility check: {reason}")
+    from conftest import require_browser
+
+    require_browser("accessibility check")
     pages = sorted((rendered / QUARTER).rglob("*.html")) + [rendered / "index.html"]
     results = a11y.check_pages(pages)
     assert set(results) == set(pages)

@@ -1,5 +1,6 @@
 """Tests of perfkit.stats.seasonal: reference values from a direct statsmodels X-13 call, synthetic
-series with known structure, and the real series in ../shared/data."""
+series with known structure, and the real series in the shared data (``$PERFKIT_TEST_DATA``, default
+../shared/data)."""
 
 from __future__ import annotations
 

@@ -246,15 +246,11 @@ def test_board_pack_downloads_at_site_url(published, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_axe_core_finds_nothing_in_the_board_pack_and_index(published, rendered_default):
-    import os
-
     from perfkit.present import a11y
 
-    ok, reason = a11y.browser_available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the accessibility check, but {reason}")
-        pytest.skip(reason)
+    from conftest import require_browser
+
+    require_browser("accessibility check")
     pages = [published / "board" / "board-pack.html", published / "index.html", published / "glossary.html",
              rendered_default / "_work" / QUARTER / "checks.html"]
     results = a11y.check_pages(pages)
