@@ -168,7 +168,7 @@ def test_a_measure_without_a_file_shows_why_and_the_checks_say_what_to_ingest(no
     text = (own / "outputs" / "2018-19-Q2" / "objective-4.html").read_text(encoding="utf-8")
     assert ("Figures for this measure are not available for 2018/19 Q2. It comes from the road collision figures, "
             "and the pack holds none for Norfolk Constabulary.") in text
-    assert "data store" not in text  # what to supply is for the analysts' checks
+    assert "no collisions file" not in text  # what to supply is for the analysts' checks
     checks = (own / "outputs" / "_work" / "2018-19-Q2" / "checks.html").read_text(encoding="utf-8")
     assert "no road collision figures for Norfolk Constabulary are in the data store: no collisions file has been " \
            "ingested: ingest one with `perfkit ingest collisions FILE`" in checks.replace("&#96;", "`")
