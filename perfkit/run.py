@@ -116,14 +116,16 @@ def sha256_file(path: Path) -> str:
 # --- planning ------------------------------------------------------------------------------------
 
 def plan_jobs(quarter, plan, settings, *, store: "str | None", deep_dive: "int | None" = None,
-              downloads_dir: str = "") -> list[Job]:
-    """The seven reports of a quarter with their Papermill parameters."""
+              downloads_dir: str = "", params: str = "") -> list[Job]:
+    """The seven reports of a quarter with their Papermill parameters (``params``, the parameters
+    folder, is passed to the notebooks when given: a national run's kernels serve many forces)."""
     store_param = "" if store is None else str(store)
+    extra = {"params": str(params)} if params else {}
     jobs = []
     for objective in plan.objectives:
         jobs.append(Job(
             name=objective.slug, notebook="objective.py",
-            parameters={"quarter": quarter.id, "objective": objective.number, "store": store_param},
+            parameters={"quarter": quarter.id, "objective": objective.number, "store": store_param, **extra},
             title=f"Objective {objective.number}: {objective.title} | {quarter.label}",
             description=objective.summary,
         ))
@@ -131,12 +133,12 @@ def plan_jobs(quarter, plan, settings, *, store: "str | None", deep_dive: "int |
     dive = plan.objective(chosen)
     jobs.append(Job(
         name="deep-dive", notebook="deep_dive.py",
-        parameters={"quarter": quarter.id, "objective": chosen, "store": store_param},
+        parameters={"quarter": quarter.id, "objective": chosen, "store": store_param, **extra},
         title=f"Deep dive: Objective {dive.number}, {dive.title} | {quarter.label}",
     ))
     jobs.append(Job(
         name="data-pack", notebook="data_pack.py",
-        parameters={"quarter": quarter.id, "store": store_param, "downloads_dir": downloads_dir},
+        parameters={"quarter": quarter.id, "store": store_param, "downloads_dir": downloads_dir, **extra},
         title=f"Data pack: the whole Plan | {quarter.label}",
     ))
     return jobs
@@ -678,18 +680,8 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
             if run.errors:
                 shutil.rmtree(staging, ignore_errors=True)
                 return run
-            site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
-            site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
-            write_manifest(staging, q, todo, results, store, started,
-                           {"only": only, "deep_dive": deep_dive, "jobs": jobs_n})
-            publish(staging, target)
-            site.write_site_index(outputs)
-            if only is None:
-                shutil.rmtree(work, ignore_errors=True)
-            checks_page, checks = site.write_checks_page(work, q, plan, all_jobs, store=store)
-            log.info(f"pre-publication checks: {len(checks)} finding(s) in {_rel(checks_page)}", extra={"quarter": q.id})
-            for check in checks:
-                log.info(check.line(), extra={"quarter": q.id})
+            finish(staging, outputs, q, plan, settings, all_jobs, todo, results, store, started,
+                   {"only": only, "deep_dive": deep_dive, "jobs": jobs_n}, keep_work=only is not None)
             run.published = target
             return run
         except BaseException:
@@ -697,6 +689,29 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
                 _stop_pool(pool)
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+
+def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, results, store, started: float,
+           args_used: dict, keep_work: bool = False) -> Path:
+    """Once every report of a quarter has rendered into ``staging``: write the quarter's index and
+    board pack, the manifest, publish the quarter in one step, refresh the site index and write the
+    analysts' checks page. Returns the published folder (``outputs/<quarter>``)."""
+    from perfkit.reports import site
+
+    target = outputs / q.id
+    work = outputs / "_work" / q.id
+    site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
+    site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
+    write_manifest(staging, q, todo, results, store, started, args_used)
+    publish(staging, target)
+    site.write_site_index(outputs)
+    if not keep_work:
+        shutil.rmtree(work, ignore_errors=True)
+    checks_page, checks = site.write_checks_page(work, q, plan, all_jobs, store=store)
+    log.info(f"pre-publication checks: {len(checks)} finding(s) in {_rel(checks_page)}", extra={"quarter": q.id})
+    for check in checks:
+        log.info(check.line(), extra={"quarter": q.id})
+    return target
 
 
 def _check_parameter_files() -> None:
@@ -821,6 +836,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--log", metavar="FILE", help="append timestamped progress, errors, the exit code and the "
                                                   "kernels' stderr to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress display (errors are still printed)")
+    national = p.add_argument_group("every force at once (docs/scheduling.md, 'A national run')")
+    national.add_argument("--forces", metavar="all|SLUG,SLUG",
+                          help="render each named force's pack from one store; --params is then the folder of "
+                          "parameters folders, one per force (perfkit init all), and each pack goes to "
+                          "<outputs>/<force>/")
+    national.add_argument("--scheduler", metavar="ADDRESS",
+                          help="with --forces: a running dask scheduler (tcp://host:8786); default a local cluster "
+                          "of --jobs worker processes")
     return p
 
 
@@ -837,12 +860,53 @@ def main(argv: list[str]) -> int:
     import signal
 
     args = _parser().parse_args(argv)
+    if args.scheduler and not args.forces:
+        raise PerfkitError("--scheduler: only with --forces (a national run); one force's run uses local processes")
+    if args.forces:
+        return _national_main(args)
     config.use_locations(args.params, args.store)
     handlers = configure_logging(args.log, args.quarter, quiet=args.quiet)
     try:
         return _main(args, argv, handlers)
     finally:
         release_logging(handlers)
+
+
+def _national_main(args) -> int:
+    """``perfkit run --forces ...``: exit 0 when every force published (or was unchanged), 1 when a
+    force failed (the others published; the failed ones are named)."""
+    from perfkit import national
+
+    if not args.params or not args.store:
+        raise PerfkitError("--forces: expected --params DIR (one parameters folder per force, from `perfkit init "
+                           "all`) and --store DIR (the national store)")
+    for name in ("only", "deep_dive"):
+        if getattr(args, name) is not None:
+            raise PerfkitError(f"--{name.replace('_', '-')}: not with --forces (set it in a force's quarter parameters)")
+    handlers = configure_logging(args.log, args.quarter, quiet=args.quiet)
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
+
+    def progress(text: str) -> None:
+        say(text)
+        log.info(text, extra={"file_only": True})
+
+    try:
+        result = national.run_national(args.forces, args.quarter, params=args.params, store=args.store,
+                                       outputs=args.outputs or config.outputs_dir(), scheduler=args.scheduler,
+                                       workers=args.jobs, start_timeout=args.start_timeout,
+                                       cell_timeout=args.cell_timeout, progress=progress)
+    finally:
+        release_logging(handlers)
+    print(f"{result.quarter}: {len(result.published)} force(s) published, {len(result.unchanged)} unchanged, "
+          f"{len(result.failed)} failed, in {result.seconds:.0f}s")
+    for force, errors in result.failed.items():
+        for name, error in errors.items():
+            print(f"perfkit run: {force}: {name} failed: {error}", file=sys.stderr)
+    if result.failed:
+        print(f"perfkit run: not published (their previous packs are unchanged): {', '.join(result.failed)}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _main(args, argv, handlers) -> int:

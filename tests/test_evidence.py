@@ -15,7 +15,7 @@ from perfkit import data, evidence
 from perfkit.errors import ConfigError
 from perfkit.config.plan import load_plan
 
-from conftest import DEFAULT_QUARTER, RENDERED_QUARTER
+from conftest import DEFAULT_QUARTER
 
 MAY_2018 = pd.Period("2018-05", freq="M")
 
@@ -175,10 +175,8 @@ def _same(page_value: str, cell) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("which", ["rendered_quarter", "rendered_default"])
-def test_every_marked_figure_equals_the_data_pack(which, request):
-    outputs = request.getfixturevalue(which)
-    quarter = RENDERED_QUARTER if which == "rendered_quarter" else DEFAULT_QUARTER
+def test_every_marked_figure_equals_the_data_pack(rendered_default):
+    outputs, quarter = rendered_default, DEFAULT_QUARTER
     for folder in (outputs / quarter, outputs / quarter / "board"):
         csv = pd.read_csv(folder / "data-pack.csv", keep_default_na=False, na_values=[""])
         rows = csv.set_index("measure_id")

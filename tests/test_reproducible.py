@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-QUARTER = "2016-17-Q2"
+QUARTER = "2018-19-Q2"  # RENDERED_QUARTER (tests/conftest.py)
+SMALL_QUARTER = "2016-17-Q2"  # the small Plan's run, whose previous quarter is 2016-17-Q1
 pytestmark = pytest.mark.slow
 
 
@@ -70,9 +71,9 @@ def test_changing_one_input_byte_makes_verify_name_the_input_and_the_files(small
     previous.mkdir(parents=True)
     (previous / "data-pack.csv").write_text("measure_id,quarter_value\nall_crime,1000\n", encoding="utf-8")
     env = dict(os.environ, PERFKIT_PARAMS=str(params), PERFKIT_CACHE=str(tmp_path / "cache-first"))
-    proc = _perfkit("run", "--quarter", QUARTER, "--outputs", str(outputs), "--jobs", "2", "--quiet", env=env)
+    proc = _perfkit("run", "--quarter", SMALL_QUARTER, "--outputs", str(outputs), "--jobs", "2", "--quiet", env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    folder = outputs / QUARTER
+    folder = outputs / SMALL_QUARTER
     page = (folder / "board" / "objective-1.html").read_text(encoding="utf-8")
     assert "Revised figure: 2016/17 Q1 was published last quarter as 1,000 offences" in page
 

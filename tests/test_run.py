@@ -18,7 +18,7 @@ import pytest
 from perfkit.config.plan import load_plan
 from perfkit.run import REPORTS
 
-QUARTER = "2016-17-Q2"  # the quarter tests/conftest.py renders (RENDERED_QUARTER)
+QUARTER = "2018-19-Q2"  # the quarter tests/conftest.py renders (RENDERED_QUARTER)
 pytestmark = pytest.mark.slow
 
 
@@ -95,7 +95,7 @@ def test_each_objective_report_carries_its_objective_and_quarter(rendered):
     for objective in plan.objectives:
         html = (rendered / QUARTER / f"objective-{objective.number}.html").read_text(encoding="utf-8")
         assert f"Objective {objective.number}: {objective.title}" in html
-        assert "2016/17 Quarter 2 (July to September 2016)" in html
+        assert "2018/19 Quarter 2 (July to September 2018)" in html
         # Narrative first: the narrative (or its missing box) comes before the evidence and the charts.
         assert html.index("Narrative") < html.index("What the evidence says") < html.index("<img")
 

@@ -228,6 +228,19 @@ def init_force(slug: str, params: "str | Path | None" = None, store: "str | Path
     return target
 
 
+def init_all(params: "str | Path", store: "str | Path | None" = None) -> "tuple[list[Path], list[Path]]":
+    """A parameters folder for every territorial force, ``<params>/<force>/`` (for a national run);
+    a force whose folder already holds a ``plan.yaml`` is kept as it is. Returns (written, kept)."""
+    root = Path(params).expanduser().resolve()
+    written, kept = [], []
+    for slug in forces.all_slugs(territorial_only=True):
+        if (root / slug / "plan.yaml").exists():
+            kept.append(root / slug)
+        else:
+            written.append(init_force(slug, root / slug, store))
+    return written, kept
+
+
 def _validate(folder: Path) -> None:
     """Load what was written the way a run does, so a broken template never lands."""
     from perfkit.config.plan import load_plan
@@ -247,10 +260,19 @@ def main(argv: "list[str] | None" = None) -> int:
         epilog="Then: `perfkit new-quarter <quarter> --params DIR` and `perfkit run --params DIR --store STORE`. "
                "docs/guide.md, 'Setting up for your force', walks it end to end.",
     )
-    parser.add_argument("force", help="the force's data.police.uk slug, e.g. norfolk")
+    parser.add_argument("force", help="the force's data.police.uk slug, e.g. norfolk; or 'all': one folder per "
+                                      "territorial force, <params>/<force>/, for a national run (perfkit run --forces)")
     config.add_location_options(parser)
     args = parser.parse_args(argv)
     config.use_locations(store=args.store)
+    if args.force == "all":
+        if not args.params:
+            raise ConfigError("perfkit init all: expected --params DIR, the folder to hold one parameters folder per force")
+        written, kept = init_all(args.params, args.store)
+        print(f"wrote {len(written)} parameters folder(s) in {Path(args.params).resolve()}"
+              + (f"; kept {len(kept)} that already held a plan.yaml" if kept else ""))
+        print(f"  each has lines marked {_TO_FILL} to fill in (its Plan and most-similar group)")
+        return 0
     target = init_force(args.force, args.params, args.store)
     plan = (target / "plan.yaml").read_text(encoding="utf-8")
     print(f"wrote {target} (plan.yaml, caveats.yaml, comparators.yaml, publishing.yaml)")

@@ -1,0 +1,387 @@
+"""Every force at once: ``perfkit run --forces all|slug,slug --quarter Q`` on dask.distributed.
+
+A national user (a regional or national policing body, or a Commissioner comparing forces) renders
+every named force's pack for a quarter from one national store. Each force has its own parameters
+folder, written by ``perfkit init <force>`` (``perfkit init all`` writes every territorial force's),
+kept as ``<params>/<force>/``; each force's pack is published into ``<outputs>/<force>/<quarter>/``,
+all or nothing per force, exactly as ``perfkit run --params <params>/<force>`` would publish it.
+
+The work is a dask graph, per force:
+
+- ``evidence``: the force's quarter evidence model, built once and cached on disk
+  (:func:`perfkit.evidence.load`), which the force's report kernels then read;
+- one task per report (objective reports, deep dive, data pack), each a Papermill execution and its
+  export (:func:`perfkit.run._execute`), after the evidence;
+- ``publish``: the quarter index, board pack, manifest and checks, and the switch into place
+  (:func:`perfkit.run.finish`), only when every report of the force rendered.
+
+By default the graph runs on a :class:`distributed.LocalCluster` sized to the machine (one worker
+process per core, one thread each); ``--scheduler ADDRESS`` sends it to a running cluster whose
+workers (``dask worker ADDRESS --nthreads 1``) see the project, the store, the parameters and the
+outputs at the same paths (a shared file system). Tasks are retried on another worker when theirs
+dies (dask's own retries); a force whose reports fail is not published and is named at the end, the
+others publish. A force whose inputs (store files, parameters, notebooks) and published files are
+unchanged since its last run is skipped. The national index ``<outputs>/index.html`` lists every
+force's pack with a summary table across forces, read from each force's published data pack.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from perfkit import config
+from perfkit.errors import ConfigError, PerfkitError
+
+log = logging.getLogger("perfkit.national")
+
+__all__ = ["ForceRun", "NationalResult", "force_runs", "run_national", "write_national_index"]
+
+#: The measure whose figures the national index compares across forces.
+SUMMARY_MEASURE = "all_crime"
+
+_LOCATION_KEYS = ("PERFKIT_PARAMS", "PERFKIT_STORE", "PERFKIT_OUTPUTS")
+_ENV_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ForceRun:
+    """One force's part of a national run: where its parameters, store and outputs are (absolute
+    paths, the same on every worker) and the run's settings."""
+
+    force: str
+    params: str
+    store: str
+    outputs: str
+    quarter: str
+    start_timeout: int = 120
+    cell_timeout: int = 900
+
+    @property
+    def target(self) -> Path:
+        return Path(self.outputs) / self.quarter
+
+    @property
+    def staging(self) -> Path:
+        return Path(self.outputs) / f".staging-{self.quarter}-national"
+
+    @property
+    def work(self) -> Path:
+        return Path(self.outputs) / "_work" / self.quarter
+
+
+@dataclass
+class NationalResult:
+    """What a national run did, force by force."""
+
+    quarter: str
+    published: dict  # force -> published folder
+    unchanged: list
+    failed: dict  # force -> {report: error}
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@contextmanager
+def _located(run: ForceRun):
+    """This process pointed at one force's parameters, store and outputs while a task runs.
+
+    The locations are environment variables (read by :mod:`perfkit.config` and inherited by the
+    kernels a task starts), so tasks of different forces in one worker process take turns.
+    """
+    with _ENV_LOCK:
+        saved = {k: os.environ.get(k) for k in _LOCATION_KEYS}
+        os.environ.update(PERFKIT_PARAMS=run.params, PERFKIT_STORE=run.store, PERFKIT_OUTPUTS=run.outputs)
+        try:
+            yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+# --- the tasks (run on the workers) --------------------------------------------------------------
+
+def _evidence_task(run: ForceRun) -> float:
+    """Build (or load) the force's evidence model; its disk cache then serves the report kernels."""
+    from perfkit import evidence
+    from perfkit.config.plan import load_plan
+
+    started = time.perf_counter()
+    with _located(run):
+        evidence.load(load_plan(), run.quarter, run.store)
+    return time.perf_counter() - started
+
+
+def _report_task(run: ForceRun, job, nav: tuple, _evidence: float) -> dict:
+    """Execute one report of the force and export both editions (never raises: a failure is a status)."""
+    from perfkit import run as runner
+
+    with _located(run):
+        result = runner._execute(job, str(run.work), str(run.staging), run.start_timeout, run.cell_timeout, nav)
+    result["force"] = run.force
+    return result
+
+
+def _publish_task(run: ForceRun, all_jobs: list, results: list, started: float) -> dict:
+    """Publish the force's quarter when every report rendered; otherwise discard its staging."""
+    from perfkit import run as runner
+    from perfkit.config.plan import load_plan
+    from perfkit.config.quarter import load_quarter
+    from perfkit.periods import parse_quarter
+
+    failed = {r["name"]: r["error"] for r in results if not r["ok"]}
+    if failed:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        return {"force": run.force, "ok": False, "errors": failed}
+    with _located(run):
+        q = parse_quarter(run.quarter)
+        plan = load_plan()
+        target = runner.finish(run.staging, Path(run.outputs), q, plan, load_quarter(q), all_jobs, all_jobs,
+                               results, run.store, started, {"only": None, "deep_dive": None, "jobs": None})
+    return {"force": run.force, "ok": True, "published": str(target)}
+
+
+# --- planning (in the client) ----------------------------------------------------------------------
+
+def force_runs(forces: str, quarter: str, params: "str | Path", store: "str | Path", outputs: "str | Path",
+               **settings) -> list[ForceRun]:
+    """The forces of ``--forces`` (``all``: every territorial force; or slugs separated by commas),
+    each with its parameters folder ``<params>/<force>/``, checked.
+
+    Raises
+    ------
+    ConfigError
+        An unknown or non-territorial force, a missing parameters folder, or a Plan for another force.
+    """
+    from perfkit.config import forces as force_table
+    from perfkit.config.plan import load_plan
+
+    params, outputs = Path(params).expanduser().resolve(), Path(outputs).expanduser().resolve()
+    store = Path(store).expanduser().resolve()
+    if forces.strip() == "all":
+        slugs = force_table.all_slugs(territorial_only=True)
+    else:
+        slugs = [s.strip() for s in forces.split(",") if s.strip()]
+        if not slugs:
+            raise ConfigError(f"--forces: found {forces!r}; expected 'all' or force slugs separated by commas")
+    runs, missing = [], []
+    for slug in dict.fromkeys(slugs):
+        try:
+            force = force_table._force(slug)
+        except PerfkitError as exc:
+            raise ConfigError(f"--forces: {exc}") from None
+        if not force.territorial:
+            raise ConfigError(f"--forces: found {slug!r}, which is not a territorial force of England and Wales")
+        folder = params / force.slug
+        if not (folder / "plan.yaml").is_file():
+            missing.append(force.slug)
+            continue
+        plan = load_plan(folder / "plan.yaml")
+        if plan.force != force.slug:
+            raise ConfigError(f"{folder / 'plan.yaml'}: plan.force: found {plan.force!r}; expected {force.slug!r}, "
+                              f"the force whose folder it is in")
+        runs.append(ForceRun(force.slug, str(folder), str(store), str(outputs / force.slug), quarter, **settings))
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise ConfigError(f"{params}: no parameters folder for {shown}; expected <params>/<force>/plan.yaml for "
+                          f"every force of --forces (write them with `perfkit init all --params {params} --store {store}`)")
+    return runs
+
+
+def _unchanged(run: ForceRun) -> bool:
+    """True when the force's published quarter was made from exactly today's inputs and its files
+    are as published (by the manifest's sha256), so rendering it again would change nothing."""
+    from perfkit import run as runner
+
+    manifest_path = run.target / "manifest.json"
+    if not manifest_path.is_file():
+        return False
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    with _located(run):
+        now = sorted((e["path"], e["sha256"]) for e in runner.input_files(run.store))
+    if now != sorted((e["path"], e["sha256"]) for e in manifest.get("inputs", [])):
+        return False
+    for name, digest in manifest.get("outputs", {}).items():
+        path = run.target / name
+        if not path.is_file() or runner.sha256_file(path) != digest:
+            return False
+    return True
+
+
+def _client(scheduler: "str | None", workers: "int | None"):
+    """A dask client: on the cluster at ``scheduler``, or on a local cluster of one single-threaded
+    worker process per core (``workers`` to choose)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise PerfkitError(f"--scheduler {scheduler}: no dask scheduler answered ({type(exc).__name__}: {exc}); "
+                               "expected the address a running `dask scheduler` prints, e.g. tcp://10.0.0.5:8786") from None
+    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster)
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str | Path",
+                 outputs: "str | Path", scheduler: "str | None" = None, workers: "int | None" = None,
+                 retries: int = 2, start_timeout: int = 120, cell_timeout: int = 900,
+                 progress=print) -> NationalResult:
+    """Render and publish every named force's pack for ``quarter`` (see the module docstring).
+
+    Parameters
+    ----------
+    forces : str
+        ``"all"`` or force slugs separated by commas.
+    quarter : str
+        A quarter id, or ``"auto"`` (the latest complete quarter in the store).
+    params : path
+        The folder holding one parameters folder per force (``<params>/<force>/plan.yaml``).
+    store, outputs : path
+        The national store; the outputs folder (each force's packs in ``<outputs>/<force>/``).
+    scheduler : str, optional
+        A running dask scheduler's address; default a local cluster.
+    workers : int, optional
+        Local cluster size (default one worker per core).
+    retries : int, default 2
+        Times a task is retried after an error in its worker (dask's ``retries``).
+    progress : callable
+        Called with one line of text per event (a report done, a force published).
+    """
+    from distributed import as_completed
+
+    from perfkit import data, run as runner
+    from perfkit.config.plan import load_plan
+    from perfkit.config.quarter import load_quarter
+    from perfkit.reports import site
+
+    started = time.perf_counter()
+    store = str(Path(store).expanduser().resolve())
+    q = data.resolve_quarter(quarter, store)
+    runs = force_runs(forces, q.id, params, store, outputs, start_timeout=start_timeout, cell_timeout=cell_timeout)
+    result = NationalResult(q.id, {}, [], {})
+    todo = []
+    for run in runs:
+        if _unchanged(run):
+            result.unchanged.append(run.force)
+            progress(f"{run.force}: unchanged since its last run; skipped")
+        else:
+            todo.append(run)
+    outputs = Path(outputs).expanduser().resolve()
+    with ExitStack() as stack:
+        client = stack.enter_context(_client(scheduler, workers)) if todo else None
+        futures, plans, owner = [], {}, {}
+        for run in todo:
+            stack.enter_context(runner.quarter_lock(Path(run.outputs), q.id))
+            shutil.rmtree(run.staging, ignore_errors=True)
+            shutil.rmtree(run.work, ignore_errors=True)
+            run.staging.mkdir(parents=True)
+            run.work.mkdir(parents=True)
+            with _located(run):
+                plan = load_plan()
+                jobs = runner.plan_jobs(q, plan, load_quarter(q), store=store, downloads_dir=str(run.staging),
+                                        params=run.params)
+            nav = tuple(site.quarter_nav(jobs))
+            evidence = client.submit(_evidence_task, run, key=f"evidence-{run.force}-{q.id}", retries=retries)
+            reports = [client.submit(_report_task, run, job, nav, evidence, key=f"report-{run.force}-{job.name}-{q.id}",
+                                     retries=retries)
+                       for job in runner._longest_first(jobs, run.target)]
+            publish = client.submit(_publish_task, run, jobs, reports, started, key=f"publish-{run.force}-{q.id}",
+                                    retries=retries)
+            plans[run.force] = len(jobs)
+            owner.update({f.key: (run.force, job.name) for f, job in zip(reports, runner._longest_first(jobs, run.target))})
+            owner[publish.key] = (run.force, "publish")
+            futures.extend([*reports, publish])
+        if todo:
+            progress(f"rendering {sum(plans.values())} report(s) of {len(todo)} force(s) for {q.id} on "
+                     f"{'the cluster at ' + scheduler if scheduler else 'a local cluster'} "
+                     f"({len(client.scheduler_info().get('workers', {}))} worker(s))")
+        done_reports: dict = {}
+        for future in as_completed(futures):
+            force, name = owner[future.key]
+            try:
+                value = future.result()
+            except Exception as exc:  # a task that kept failing (its worker killed more often than allowed)
+                if name != "publish" or force not in result.failed:
+                    result.failed.setdefault(force, {})[name] = f"{type(exc).__name__}: {exc}"
+                    progress(f"{force}: {name} failed: {type(exc).__name__}: {exc}")
+                continue
+            if name == "publish":
+                if value["ok"]:
+                    result.published[force] = Path(value["published"])
+                    progress(f"{force}: published {value['published']}/index.html")
+                else:
+                    result.failed.setdefault(force, {}).update(value["errors"])
+                    progress(f"{force}: not published: {', '.join(value['errors'])} failed")
+            else:
+                done_reports[force] = done_reports.get(force, 0) + 1
+                state = "done" if value["ok"] else "FAILED"
+                progress(f"{force}: {name} {state} in {value['seconds']:.1f}s ({done_reports[force]}/{plans[force]})")
+        for run in todo:
+            if run.force in result.failed:
+                shutil.rmtree(run.staging, ignore_errors=True)
+    write_national_index(outputs, q, [r.force for r in runs], result)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def write_national_index(outputs: Path, quarter, forces: list, result: "NationalResult | None" = None) -> Path:
+    """``<outputs>/index.html``: every force's pack for the quarter with the summary table across
+    forces, read from each force's published public data pack (the page computes nothing)."""
+    import csv
+
+    from perfkit.config.forces import name_for
+    from perfkit.present.export import page, render
+
+    from perfkit.present import words
+
+    def number(text):
+        return float(text) if text not in (None, "") else float("nan")
+
+    rows, title = [], ""
+    for force in forces:
+        folder = outputs / force / quarter.id
+        pack = folder / "data-pack.csv"
+        row = {"name": name_for(force), "href": f"{force}/{quarter.id}/index.html",
+               "published": (folder / "index.html").is_file(), "failed": bool(result and force in result.failed),
+               "figures": None}
+        if pack.is_file() and row["published"]:
+            with pack.open(encoding="utf-8", newline="") as handle:
+                found = next((r for r in csv.DictReader(handle) if r.get("measure_id") == SUMMARY_MEASURE), None)
+            if found is not None:
+                title = title or found["measure"]
+                ratio = lambda key: 1 + number(found[key]) / 100  # noqa: E731
+                row["figures"] = {
+                    "period": found["rolling12_label"], "value": words.count(number(found["rolling12_value"])),
+                    "change": words.change(ratio("rolling12_change_pct")),
+                    "interval": words.interval(ratio("rolling12_change_low_pct"), ratio("rolling12_change_high_pct")),
+                    "significant": words.significance(found["rolling12_significant"] or float("nan")),
+                    "rate": words.rate(number(found["rate_per_1000"])),
+                }
+        rows.append(row)
+    body = render("national-index.html.j2", quarter=quarter, rows=rows, measure_title=title or SUMMARY_MEASURE,
+                  published=sum(r["published"] for r in rows), failed=[r["name"] for r in rows if r["failed"]])
+    path = outputs / "index.html"
+    outputs.mkdir(parents=True, exist_ok=True)
+    path.write_text(page(f"Police and Crime Plan performance packs: every force | {quarter.label}", body,
+                         site_nav=[("All forces", "index.html")]), encoding="utf-8")
+    return path
