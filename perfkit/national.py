@@ -316,7 +316,7 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
                      f"{'the cluster at ' + scheduler if scheduler else 'a local cluster'} "
                      f"({len(client.scheduler_info().get('workers', {}))} worker(s))")
         done_reports: dict = {}
-        for future in as_completed(futures):
+        for future in (as_completed(futures) if futures else ()):
             force, name = owner[future.key]
             try:
                 value = future.result()

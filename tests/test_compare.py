@@ -419,3 +419,21 @@ def test_clopper_pearson_from_binomtest_agrees_with_the_beta_quantiles():
             assert math.isinf(result.ci_high)
         else:
             assert result.ci_high == pytest.approx(ratio(pi_hi), rel=1e-9)
+
+
+def test_the_score_interval_holds_the_estimate_where_statsmodels_collapses():
+    """Norfolk's 12 months to September 2018 (58,190 against 54,049 crimes, quasi-Poisson scale 4.24
+    on 7 degrees of freedom): statsmodels' score interval at that level collapsed to (1.108, 1.108),
+    outside the estimate 1.077; the interval is the inverse of the same score test."""
+    from statsmodels.stats.rates import test_poisson_2indep
+
+    from perfkit.stats.compare import Dispersion, _score_level, compare_periods, score_interval
+
+    c = compare_periods(58190, 12, 54049, 12, Dispersion(4.24, 7, 21, "test"))
+    assert c.ci_low < c.ratio < c.ci_high
+    level = _score_level(7)
+    for end in (c.ci_low, c.ci_high):
+        p = test_poisson_2indep(58190 / 4.24, 12, 54049 / 4.24, 12, value=end, method="score", compare="ratio").pvalue
+        assert p == pytest.approx(level, rel=1e-6)
+    plain = compare_periods(612, 3, 673, 3)  # where statsmodels' own answer stands, it is the answer
+    assert score_interval(612, 3, 673, 3, 0.05) == pytest.approx((plain.ci_low, plain.ci_high))
