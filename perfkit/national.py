@@ -114,34 +114,46 @@ def _located(run: ForceRun):
 
 # --- the tasks (run on the workers) --------------------------------------------------------------
 
-def _evidence_task(run: ForceRun) -> float:
-    """Build (or load) the force's evidence model; its disk cache then serves the report kernels."""
+def _evidence_task(run: ForceRun) -> dict:
+    """Build (or load) the force's evidence model; its disk cache then serves the report kernels.
+
+    A user's mistake (bad parameters or data, :class:`~perfkit.errors.PerfkitError`) is returned as
+    the force's error, not raised: retrying cannot mend it, and its reports are then not run."""
     from perfkit import evidence
     from perfkit.config.plan import load_plan
 
     started = time.perf_counter()
-    with _located(run):
-        evidence.load(load_plan(), run.quarter, run.store)
-    return time.perf_counter() - started
+    try:
+        with _located(run):
+            evidence.load(load_plan(), run.quarter, run.store)
+    except PerfkitError as exc:
+        return {"seconds": time.perf_counter() - started, "error": str(exc)}
+    return {"seconds": time.perf_counter() - started, "error": ""}
 
 
-def _report_task(run: ForceRun, job, nav: tuple, _evidence: float) -> dict:
+def _report_task(run: ForceRun, job, nav: tuple, evidence: dict) -> dict:
     """Execute one report of the force and export both editions (never raises: a failure is a status)."""
     from perfkit import run as runner
 
+    if evidence["error"]:
+        return {"name": job.name, "ok": False, "seconds": 0.0, "error": "not run (the force's evidence failed)",
+                "force": run.force}
     with _located(run):
         result = runner._execute(job, str(run.work), str(run.staging), run.start_timeout, run.cell_timeout, nav)
     result["force"] = run.force
     return result
 
 
-def _publish_task(run: ForceRun, all_jobs: list, results: list, started: float) -> dict:
+def _publish_task(run: ForceRun, all_jobs: list, results: list, started: float, evidence: dict) -> dict:
     """Publish the force's quarter when every report rendered; otherwise discard its staging."""
     from perfkit import run as runner
     from perfkit.config.plan import load_plan
     from perfkit.config.quarter import load_quarter
     from perfkit.periods import parse_quarter
 
+    if evidence["error"]:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        return {"force": run.force, "ok": False, "errors": {"evidence": evidence["error"]}}
     failed = {r["name"]: r["error"] for r in results if not r["ok"]}
     if failed:
         shutil.rmtree(run.staging, ignore_errors=True)
@@ -236,7 +248,7 @@ def _client(scheduler: "str | None", workers: "int | None"):
             raise PerfkitError(f"--scheduler {scheduler}: no dask scheduler answered ({type(exc).__name__}: {exc}); "
                                "expected the address a running `dask scheduler` prints, e.g. tcp://10.0.0.5:8786") from None
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=None, silence_logs=logging.CRITICAL)
     return Client(cluster)
 
 
@@ -305,8 +317,8 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
             reports = [client.submit(_report_task, run, job, nav, evidence, key=f"report-{run.force}-{job.name}-{q.id}",
                                      retries=retries)
                        for job in runner._longest_first(jobs, run.target)]
-            publish = client.submit(_publish_task, run, jobs, reports, started, key=f"publish-{run.force}-{q.id}",
-                                    retries=retries)
+            publish = client.submit(_publish_task, run, jobs, reports, started, evidence,
+                                    key=f"publish-{run.force}-{q.id}", retries=retries)
             plans[run.force] = len(jobs)
             owner.update({f.key: (run.force, job.name) for f, job in zip(reports, runner._longest_first(jobs, run.target))})
             owner[publish.key] = (run.force, "publish")
@@ -334,6 +346,8 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
                     progress(f"{force}: not published: {', '.join(value['errors'])} failed")
             else:
                 done_reports[force] = done_reports.get(force, 0) + 1
+                if value.get("error") == "not run (the force's evidence failed)":
+                    continue
                 state = "done" if value["ok"] else "FAILED"
                 progress(f"{force}: {name} {state} in {value['seconds']:.1f}s ({done_reports[force]}/{plans[force]})")
         for run in todo:
