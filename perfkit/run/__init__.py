@@ -875,7 +875,7 @@ def main(argv: list[str]) -> int:
 def _national_main(args) -> int:
     """``perfkit run --forces ...``: exit 0 when every force published (or was unchanged), 1 when a
     force failed (the others published; the failed ones are named)."""
-    from perfkit import national
+    from perfkit.run import national
 
     if not args.params or not args.store:
         raise PerfkitError("--forces: expected --params DIR (one parameters folder per force, from `perfkit init "

@@ -40,7 +40,7 @@ from pathlib import Path
 from perfkit import config
 from perfkit.errors import ConfigError, PerfkitError
 
-log = logging.getLogger("perfkit.national")
+log = logging.getLogger("perfkit.run.national")
 
 __all__ = ["ForceRun", "NationalResult", "force_runs", "run_national", "write_national_index"]
 
