@@ -54,6 +54,7 @@ def setup(n: int) -> tuple[Path, Path, list[str]]:
     from perfkit.data.scaffold import init_force
 
     forces = all_slugs(territorial_only=True)[:n]
+    WORK.mkdir(parents=True, exist_ok=True)
     store, params = WORK / "store", WORK / "params"
     if not (store / "CURRENT").exists():
         shipped = config.shipped_dir()

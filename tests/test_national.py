@@ -99,6 +99,13 @@ def test_a_local_cluster_publishes_every_force_and_a_national_index(local):
     for name in ("Norfolk Constabulary", "Suffolk Constabulary", "Essex Police"):
         assert name in index
     assert f'href="norfolk/{QUARTER}/index.html"' in index and "95% interval" in index
+    from perfkit.present import a11y
+
+    from conftest import require_browser
+
+    require_browser("accessibility check of the national index")
+    results = a11y.check_pages([outputs / "index.html"])
+    assert all(not issues for issues in results.values()), a11y.format_issues(results)
 
 
 def test_a_rerun_skips_the_forces_whose_inputs_and_packs_are_unchanged(local, national):

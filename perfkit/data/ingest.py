@@ -1432,6 +1432,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("kind", choices=KINDS, help="what the files are")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or zip archives")
     parser.add_argument("--store", metavar="DIR", help="store folder (default: data/store, or $PERFKIT_STORE)")
+    parser.add_argument("--params", metavar="DIR", help="parameters folder whose Plan lists the local measures a "
+                        "measures file may hold (default params/, or $PERFKIT_PARAMS)")
     parser.add_argument("--quiet", action="store_true", help="no progress, only warnings and errors")
     parser.add_argument("--workers", type=int, default=None, help="threads reading files (default: CPUs, at most 8)")
     parser.add_argument("--force", metavar="SLUG",
@@ -1451,6 +1453,7 @@ def main(argv: "list[str] | None" = None) -> int:
     :class:`DataError`, which the command line prints without a traceback (exit 2).
     """
     args = _parser().parse_args(argv)
+    config.use_locations(params=args.params)
     _STOP.clear()
     # A polite kill (SIGTERM) aborts like Ctrl-C: the staging copy is removed, the store is as it was.
     previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
