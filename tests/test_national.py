@@ -91,6 +91,9 @@ def local(national):
 def test_a_local_cluster_publishes_every_force_and_a_national_index(local):
     outputs, out = local
     assert f"rendering 9 report(s) of 3 force(s) for {QUARTER} on a local cluster (2 worker(s))" in out
+    # every force's counts computed once for the three forces (one measure: one shared frame)
+    assert "shared: every force's counts for 1 measure(s) in " in out
+    assert len(list((outputs.parent / "cache" / "shared").glob("counts-*.pkl"))) == 1
     for force in FORCES:
         assert f"{force}: published" in out
         assert (outputs / force / QUARTER / "index.html").is_file()

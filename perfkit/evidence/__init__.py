@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from perfkit.evidence import analysis
+from perfkit.evidence import analysis, shared
 from perfkit.stats import caveats as caveats_mod, compare
 from perfkit import config, data
 from perfkit.present import words
-from perfkit.config.forces import all_slugs, name_for
+from perfkit.config.forces import name_for
 from perfkit.errors import DataError, PerfkitError, naming
 from perfkit.periods import Quarter, check_monthly, parse_quarter
 from perfkit.config.params import content_key
@@ -246,15 +246,13 @@ def measure_row(ev, objective: int) -> dict:
 
 def _national(plan: Plan, quarter: Quarter, measures: dict, store) -> pd.DataFrame:
     rows = []
-    forces = all_slugs(territorial_only=True)  # the 43 territorial forces of England and Wales
     w, w0 = quarter.rolling_12_months(), quarter.rolling_12_months_before()
     for mid, ev in measures.items():
         m = ev.measure
         if m.source != "police_uk":
             continue
-        frame = data.monthly_counts(force=forces, crime_type=list(m.crime_types), by=("month", "force"),
-                                    start=w0.start, end=w.end, store=store)
-        wide = frame.pivot(index="month", columns="force", values="count")
+        # the 43 territorial forces of England and Wales, shared by every force's evidence
+        wide = shared.force_counts(m.crime_types, w0.start, w.end, store)
         has_any = [f for f in wide.columns if wide[f].notna().any()]
         complete = [f for f in has_any if wide[f].notna().all()]
         partial = sorted(set(has_any) - set(complete))

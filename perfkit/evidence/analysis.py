@@ -212,7 +212,10 @@ class MeasureEvidence:
 def population_year(force: str, quarter: Quarter, store=None) -> "tuple[float, int | None]":
     """(population, year): the ONS mid-year population of the force area for the year the quarter
     ends in, or the latest earlier year if not yet published; (NaN, None) when unknown."""
-    frame = data.population(force=force, store=store)
+    from perfkit.evidence import shared
+
+    frame = shared.populations(store)
+    frame = frame[frame["force"] == force] if "force" in frame.columns else frame.iloc[:0]
     if frame.empty:
         return float("nan"), None
     usable = frame[frame["year"] <= quarter.end.year]
@@ -242,12 +245,17 @@ def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None, *, 
 
     Returns a Series of rates, or with ``details=True`` ``(rates, months_used, forces_left_out)``.
     """
-    months = quarter.rolling_12_months().months
+    from perfkit.evidence import shared
+
+    months = pd.PeriodIndex(quarter.rolling_12_months().months, freq="M")
     forces = list(forces)
-    frame = data.monthly_counts(force=forces, crime_type=list(measure.crime_types), by=("month", "force"),
-                                start=months[0], end=months[-1], store=store)
-    wide = frame.pivot(index="month", columns="force", values="count").reindex(
-        index=pd.PeriodIndex(months, freq="M"), columns=forces)
+    everyone = shared.force_counts(measure.crime_types, quarter.rolling_12_months_before().start, months[-1], store)
+    if set(forces) <= set(everyone.columns):
+        wide = everyone.reindex(index=months, columns=forces)
+    else:  # a group naming a force outside the territorial forces: its own query
+        frame = data.monthly_counts(force=forces, crime_type=list(measure.crime_types), by=("month", "force"),
+                                    start=months[0], end=months[-1], store=store)
+        wide = frame.pivot(index="month", columns="force", values="count").reindex(index=months, columns=forces)
     gaps = wide.isna().sum()
     usable = [f for f in forces if gaps[f] <= MAX_MONTHS_LEFT_OUT]
     left_out = tuple(f for f in forces if f not in usable)

@@ -6,9 +6,12 @@ folder, written by ``perfkit init <force>`` (``perfkit init all`` writes every t
 kept as ``<params>/<force>/``; each force's pack is published into ``<outputs>/<force>/<quarter>/``,
 all or nothing per force, exactly as ``perfkit run --params <params>/<force>`` would publish it.
 
-The work is a dask graph, per force:
+The work is a dask graph:
 
-- ``evidence``: the force's quarter evidence model, built once and cached on disk
+- ``shared`` (once for all forces, first): every territorial force's monthly counts of each
+  measure, which the national picture and the comparator rates of every force read
+  (:mod:`perfkit.evidence.shared`);
+- per force, ``evidence``: the force's quarter evidence model, built once and cached on disk
   (:func:`perfkit.evidence.load`), which the force's report kernels then read;
 - one task per report (objective reports, deep dive, data pack), each a Papermill execution and its
   export (:func:`perfkit.run._execute`), after the evidence;
@@ -114,11 +117,31 @@ def _located(run: ForceRun):
 
 # --- the tasks (run on the workers) --------------------------------------------------------------
 
-def _evidence_task(run: ForceRun) -> dict:
+def _shared_task(run: ForceRun, plans: list) -> dict:
+    """What every force's evidence shares (:mod:`perfkit.evidence.shared`: every territorial force's
+    monthly counts of each measure of ``plans``), computed once before any force's evidence.
+
+    Computed under ``run``'s register (the first force's); forces whose registers list the same
+    data faults read it, others compute their own when their evidence needs it. A failure here is
+    not a force's failure: each force's evidence then computes what it needs, and names its error."""
+    from perfkit.evidence import shared
+    from perfkit.periods import parse_quarter
+
+    started = time.perf_counter()
+    try:
+        with _located(run):
+            frames = shared.prepare(plans, parse_quarter(run.quarter), run.store)
+    except PerfkitError as exc:
+        return {"seconds": time.perf_counter() - started, "frames": 0, "error": str(exc)}
+    return {"seconds": time.perf_counter() - started, "frames": frames, "error": ""}
+
+
+def _evidence_task(run: ForceRun, shared_frames: "dict | None" = None) -> dict:
     """Build (or load) the force's evidence model; its disk cache then serves the report kernels.
 
     A user's mistake (bad parameters or data, :class:`~perfkit.errors.PerfkitError`) is returned as
-    the force's error, not raised: retrying cannot mend it, and its reports are then not run."""
+    the force's error, not raised: retrying cannot mend it, and its reports are then not run.
+    ``shared_frames`` is the shared task's result (passed so the evidence waits for it)."""
     from perfkit import evidence
     from perfkit.config.plan import load_plan
 
@@ -301,7 +324,7 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
     outputs = Path(outputs).expanduser().resolve()
     with ExitStack() as stack:
         client = stack.enter_context(_client(scheduler, workers)) if todo else None
-        futures, plans, owner = [], {}, {}
+        futures, plans, owner, planned = [], {}, {}, []
         for run in todo:
             stack.enter_context(runner.quarter_lock(Path(run.outputs), q.id))
             shutil.rmtree(run.staging, ignore_errors=True)
@@ -312,8 +335,16 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
                 plan = load_plan()
                 jobs = runner.plan_jobs(q, plan, load_quarter(q), store=store, downloads_dir=str(run.staging),
                                         params=run.params)
+            planned.append((run, plan, jobs))
+        # computed once for every force: each territorial force's counts (national totals, comparator rates)
+        common = (client.submit(_shared_task, todo[0], [plan for _, plan, _ in planned], key=f"shared-{q.id}",
+                                retries=retries) if todo else None)
+        if common is not None:
+            owner[common.key] = ("", "shared")
+            futures.append(common)
+        for run, plan, jobs in planned:
             nav = tuple(site.quarter_nav(jobs))
-            evidence = client.submit(_evidence_task, run, key=f"evidence-{run.force}-{q.id}", retries=retries)
+            evidence = client.submit(_evidence_task, run, common, key=f"evidence-{run.force}-{q.id}", retries=retries)
             reports = [client.submit(_report_task, run, job, nav, evidence, key=f"report-{run.force}-{job.name}-{q.id}",
                                      retries=retries)
                        for job in runner._longest_first(jobs, run.target)]
@@ -330,6 +361,14 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
         done_reports: dict = {}
         for future in (as_completed(futures) if futures else ()):
             force, name = owner[future.key]
+            if name == "shared":
+                try:
+                    value = future.result()
+                except Exception as exc:  # noqa: BLE001  each force's evidence then computes its own
+                    value = {"frames": 0, "seconds": 0.0, "error": f"{type(exc).__name__}: {exc}"}
+                progress(f"shared: every force's counts for {value['frames']} measure(s) in {value['seconds']:.1f}s"
+                         if not value["error"] else f"shared: not computed ({value['error']}); each force computes its own")
+                continue
             try:
                 value = future.result()
             except Exception as exc:  # a task that kept failing (its worker killed more often than allowed)
