@@ -59,6 +59,7 @@ from pathlib import Path
 
 from perfkit import config
 from perfkit.errors import PerfkitError, naming
+from perfkit.run import kernel
 from perfkit.periods import parse_quarter
 
 # jsonschema (imported by nbformat, hence by Papermill and the export) imports the optional
@@ -163,6 +164,11 @@ def _init_worker(events, outputs: str = "") -> None:
 
     import perfkit.present.export  # noqa: F401
 
+    try:  # the worker's kernel, started now (and its imports paid) while the parent prepares
+        kernel.current(str(config.project_root()))
+    except Exception:  # noqa: BLE001  the first report starts one and names what went wrong
+        kernel.discard()
+
 
 def _ready() -> int:
     """A no-op task: submitted once per worker so the workers start (and import) at once."""
@@ -244,14 +250,37 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
         return {"name": job.name, "ok": False, "seconds": time.perf_counter() - started, "error": error,
                 "notebook": str(executed), "stderr": str(stderr_log)}
 
+    # The worker's kernel, reused from its last report and reset (perfkit.run.kernel); discarded
+    # after any failure, so the next report starts a new one.
+    reused, since = None, 0
     try:
         with _stderr_to(stderr_log):
-            papermill.execute_notebook(
-                str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
-                progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
-                cwd=str(config.project_root()), request_save_on_cell_execute=False,
-                on_notebook_start=notebook_started, on_cell_start=cell_started,
-            )
+            try:
+                reused = kernel.current(str(config.project_root()), start_timeout)
+                if reused is not None:
+                    since = reused.stderr_size()
+                    reused.reset()
+            except Exception:  # noqa: BLE001  no kernel to reuse: Papermill starts one of its own
+                kernel.discard()
+                reused = None
+            try:
+                papermill.execute_notebook(
+                    str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
+                    progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
+                    cwd=str(config.project_root()), request_save_on_cell_execute=False,
+                    on_notebook_start=notebook_started, on_cell_start=cell_started,
+                    **({"km": reused.km} if reused is not None else {}),
+                )
+            except BaseException:
+                if reused is not None:
+                    reused.copy_stderr(since, stderr_log)
+                    kernel.discard()
+                    reused = None
+                raise
+            finally:
+                if reused is not None:
+                    reused.close_clients()
+                    reused.copy_stderr(since, stderr_log)
     except PapermillExecutionError as exc:
         return failed(f"{_describe_cell(exc.cell_index + 1, exc.source)}: {exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, timed out, or could not start: report it, don't crash the run
