@@ -38,7 +38,20 @@ cache (0.2 s instead of 4-5 s): 12.8 CPU seconds saved. That (a) now beats the f
 explained by a measurement: a likely cause is that the floor's concurrent scripts each wait for or
 build the model, where (a) builds it once while its workers start.
 
-What dominates the gap to the floor: about 4 s of CPU per report that the notebook machinery adds
+With one kernel per worker, reused and reset between reports (``perfkit.run.kernel``), and the
+figures every force shares computed once (``perfkit.evidence.shared``), 2026-12-03, 2018-19-Q2,
+three runs in a row (load 0.3-1.4)::
+
+    (a) 26.3 s wall 36.4 s CPU   (b) 76.6 s   (c) 21.7 s   a/b 0.34x   a/c 1.21x
+    (a) 27.8 s wall 39.3 s CPU   (b) 84.7 s   (c) 21.8 s   a/b 0.33x   a/c 1.28x
+    (a) 26.8 s wall 37.6 s CPU   (b) 85.4 s   (c) 22.3 s   a/b 0.31x   a/c 1.20x
+
+Both goals met in each run. The same machine was slower this day than on 2026-12-02 (the naive
+loop 60-69 s then, 77-85 s now); the ratios are measured within one run, so they compare like with
+like. The kernel reuse alone, ``perfkit run`` twice each way: 25.8-26.1 s wall and 33.3 s CPU
+against 32.7-32.9 s and 45.8 s with a new kernel per report (``PERFKIT_FRESH_KERNELS=1``).
+
+What dominated the gap to the floor before the kernel reuse: about 4 s of CPU per report that the notebook machinery adds
 to the report's own ~6.6 s (kernel start-up and ipykernel import ~1.3 s, the Papermill/nbclient
 client decoding megabytes of image outputs over ZMQ ~1 s, the export ~0.4 s, each worker's imports
 ~1.5 s); the parent's own evidence for the index pages (~4-5 s CPU, duplicating the kernels' work);
