@@ -437,3 +437,22 @@ def test_the_score_interval_holds_the_estimate_where_statsmodels_collapses():
         assert p == pytest.approx(level, rel=1e-6)
     plain = compare_periods(612, 3, 673, 3)  # where statsmodels' own answer stands, it is the answer
     assert score_interval(612, 3, 673, 3, 0.05) == pytest.approx((plain.ci_low, plain.ci_high))
+
+
+def test_the_score_interval_on_one_degree_of_freedom_is_finite_and_holds_the_estimate():
+    """Cheshire's rolling 12 months in a national run: a scale estimated on one residual degree of
+    freedom turns Student's t into a normal-theory level of about 5e-37, where 1 - level/2 rounds
+    to 1 (the critical value came out infinite and the root search failed, stopping the force's pack)."""
+    from scipy import stats
+
+    from perfkit.stats.compare import Dispersion, _score_level, compare_periods, score_interval
+
+    level = _score_level(1)
+    assert level < 1e-30 and 1 - level / 2 == 1.0
+    lo, hi = score_interval(28551.1, 12, 32109.9, 12, level)
+    estimate = 28551.1 / 32109.9
+    assert 0 < lo < estimate < hi < 2
+    c = compare_periods(28551.1 * 30, 12, 32109.9 * 30, 12, Dispersion(30.0, 1, 3, "test"))
+    assert math.isfinite(c.ci_low) and math.isfinite(c.ci_high) and c.ci_low < c.ratio < c.ci_high
+    # each end is where the score statistic reaches t_1's critical value (12.7)
+    assert stats.t.ppf(0.975, 1) == pytest.approx(stats.norm.isf(level / 2), rel=1e-6)

@@ -417,11 +417,19 @@ def score_interval(k1: float, e1: float, k0: float, e0: float, alpha: float) -> 
     that does not hold the estimate: with about 13,700 and 12,700 effective counts at ``alpha``
     0.018, (1.108, 1.108) for an estimate of 1.077. Then the same test is inverted here: the
     statistic decreases in R, so each end is the root of ``z(R) = +/-z_crit`` in log R, bracketed
-    by the estimate and 20 standard errors of log R away from it.
+    by the estimate and 20 standard errors of log R away from it (twice the critical value's, when
+    that is more).
 
     >>> lo, hi = score_interval(58190 / 4.24, 12, 54049 / 4.24, 12, 0.018048)
     >>> f"{lo:.3f} {hi:.3f}"
     '1.046 1.108'
+
+    A level so small that ``1 - alpha / 2`` rounds to 1 (Student's t on one degree of freedom,
+    turned into a normal-theory level) still gives a finite interval:
+
+    >>> lo, hi = score_interval(28551.1, 12, 32109.9, 12, 5.46e-37)
+    >>> f"{lo:.3f} {hi:.3f}"
+    '0.802 0.986'
     """
     from scipy import optimize, stats
     from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
@@ -433,7 +441,7 @@ def score_interval(k1: float, e1: float, k0: float, e0: float, alpha: float) -> 
                                                              alpha=alpha))
     if lo < estimate < hi:
         return lo, hi
-    crit = float(stats.norm.ppf(1 - alpha / 2))
+    crit = float(stats.norm.isf(alpha / 2))  # not ppf(1 - alpha / 2): 1 - alpha rounds to 1 for tiny alpha
 
     def z(log_ratio: float) -> float:
         with _warnings.catch_warnings():
@@ -441,7 +449,7 @@ def score_interval(k1: float, e1: float, k0: float, e0: float, alpha: float) -> 
             return float(test_poisson_2indep(k1, e1, k0, e0, value=math.exp(log_ratio), method="score",
                                              compare="ratio").statistic)
 
-    centre, spread = math.log(estimate), 20 * math.sqrt(1 / k1 + 1 / k0)
+    centre, spread = math.log(estimate), max(20.0, 2 * crit) * math.sqrt(1 / k1 + 1 / k0)
     low = optimize.brentq(lambda x: z(x) - crit, centre - spread, centre, xtol=1e-12)
     high = optimize.brentq(lambda x: z(x) + crit, centre, centre + spread, xtol=1e-12)
     return math.exp(low), math.exp(high)
