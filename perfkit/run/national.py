@@ -338,18 +338,23 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
             planned.append((run, plan, jobs))
         # computed once for every force: each territorial force's counts (national totals, comparator rates)
         common = (client.submit(_shared_task, todo[0], [plan for _, plan, _ in planned], key=f"shared-{q.id}",
-                                retries=retries) if todo else None)
+                                retries=retries, priority=2000) if todo else None)
         if common is not None:
             owner[common.key] = ("", "shared")
             futures.append(common)
+        # Dask runs the ready task of highest priority first: every force's evidence, then the
+        # forces' reports round by round in each force's longest-first order (the long objective
+        # reports of every force before the short ones), publishing as soon as a force is complete,
+        # so the run does not end with one worker on a long report while the other has none.
         for run, plan, jobs in planned:
             nav = tuple(site.quarter_nav(jobs))
-            evidence = client.submit(_evidence_task, run, common, key=f"evidence-{run.force}-{q.id}", retries=retries)
+            evidence = client.submit(_evidence_task, run, common, key=f"evidence-{run.force}-{q.id}", retries=retries,
+                                     priority=1000)
             reports = [client.submit(_report_task, run, job, nav, evidence, key=f"report-{run.force}-{job.name}-{q.id}",
-                                     retries=retries)
-                       for job in runner._longest_first(jobs, run.target)]
+                                     retries=retries, priority=500 - rank)
+                       for rank, job in enumerate(runner._longest_first(jobs, run.target))]
             publish = client.submit(_publish_task, run, jobs, reports, started, evidence,
-                                    key=f"publish-{run.force}-{q.id}", retries=retries)
+                                    key=f"publish-{run.force}-{q.id}", retries=retries, priority=900)
             plans[run.force] = len(jobs)
             owner.update({f.key: (run.force, job.name) for f, job in zip(reports, runner._longest_first(jobs, run.target))})
             owner[publish.key] = (run.force, "publish")
