@@ -252,7 +252,7 @@ def _national(plan: Plan, quarter: Quarter, measures: dict, store) -> pd.DataFra
         if m.source != "police_uk":
             continue
         # the 43 territorial forces of England and Wales, shared by every force's evidence
-        wide = shared.force_counts(m.crime_types, w0.start, w.end, store)
+        wide = shared.quarter_counts(m.crime_types, quarter, store)
         has_any = [f for f in wide.columns if wide[f].notna().any()]
         complete = [f for f in has_any if wide[f].notna().all()]
         partial = sorted(set(has_any) - set(complete))

@@ -215,7 +215,7 @@ def population_year(force: str, quarter: Quarter, store=None) -> "tuple[float, i
     from perfkit.evidence import shared
 
     frame = shared.populations(store)
-    frame = frame[frame["force"] == force] if "force" in frame.columns else frame.iloc[:0]
+    frame = frame[frame["force"] == force]
     if frame.empty:
         return float("nan"), None
     usable = frame[frame["year"] <= quarter.end.year]
@@ -249,7 +249,7 @@ def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None, *, 
 
     months = pd.PeriodIndex(quarter.rolling_12_months().months, freq="M")
     forces = list(forces)
-    everyone = shared.force_counts(measure.crime_types, quarter.rolling_12_months_before().start, months[-1], store)
+    everyone = shared.quarter_counts(measure.crime_types, quarter, store)
     if set(forces) <= set(everyone.columns):
         wide = everyone.reindex(index=months, columns=forces)
     else:  # a group naming a force outside the territorial forces: its own query

@@ -28,7 +28,7 @@ import pandas as pd
 from perfkit import data
 from perfkit.config.forces import all_slugs
 
-__all__ = ["force_counts", "populations", "prepare", "shared_dir"]
+__all__ = ["force_counts", "quarter_counts", "populations", "prepare", "shared_dir"]
 
 _VERSION = "shared-1"
 _MEMORY: dict = {}
@@ -92,6 +92,12 @@ def force_counts(crime_types, start, end, store=None) -> pd.DataFrame:
     return wide
 
 
+def quarter_counts(crime_types, quarter, store=None) -> pd.DataFrame:
+    """:func:`force_counts` over the 24 months a quarter's evidence compares (the rolling 12 months
+    and the 12 before), the one span the national picture and the comparator rates both read."""
+    return force_counts(crime_types, quarter.rolling_12_months_before().start, quarter.rolling_12_months().end, store)
+
+
 def populations(store=None) -> pd.DataFrame:
     """The store's population table (force, year, population), read once per store content."""
     from perfkit.evidence import analysis
@@ -108,9 +114,8 @@ def prepare(plans, quarter, store=None) -> int:
     """Compute the shared frames a quarter's evidence reads for every data.police.uk measure of
     ``plans`` (the national picture's and the comparator rates' 24 months). Returns how many
     frames were computed or found."""
-    w, w0 = quarter.rolling_12_months(), quarter.rolling_12_months_before()
     wanted = {tuple(m.crime_types) for plan in plans for m in plan.measures.values() if m.source == "police_uk"}
     for crime_types in sorted(wanted):
-        force_counts(crime_types, w0.start, w.end, store)
+        quarter_counts(crime_types, quarter, store)
     populations(store)
     return len(wanted)

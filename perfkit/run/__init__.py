@@ -252,35 +252,15 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
 
     # The worker's kernel, reused from its last report and reset (perfkit.run.kernel); discarded
     # after any failure, so the next report starts a new one.
-    reused, since = None, 0
     try:
-        with _stderr_to(stderr_log):
-            try:
-                reused = kernel.current(str(config.project_root()), start_timeout)
-                if reused is not None:
-                    since = reused.stderr_size()
-                    reused.reset()
-            except Exception:  # noqa: BLE001  no kernel to reuse: Papermill starts one of its own
-                kernel.discard()
-                reused = None
-            try:
-                papermill.execute_notebook(
-                    str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
-                    progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
-                    cwd=str(config.project_root()), request_save_on_cell_execute=False,
-                    on_notebook_start=notebook_started, on_cell_start=cell_started,
-                    **({"km": reused.km} if reused is not None else {}),
-                )
-            except BaseException:
-                if reused is not None:
-                    reused.copy_stderr(since, stderr_log)
-                    kernel.discard()
-                    reused = None
-                raise
-            finally:
-                if reused is not None:
-                    reused.close_clients()
-                    reused.copy_stderr(since, stderr_log)
+        with _stderr_to(stderr_log), kernel.reused(str(config.project_root()), start_timeout, stderr_log) as km:
+            papermill.execute_notebook(
+                str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
+                progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
+                cwd=str(config.project_root()), request_save_on_cell_execute=False,
+                on_notebook_start=notebook_started, on_cell_start=cell_started,
+                **({"km": km} if km is not None else {}),
+            )
     except PapermillExecutionError as exc:
         return failed(f"{_describe_cell(exc.cell_index + 1, exc.source)}: {exc.ename}: {exc.evalue}")
     except Exception as exc:  # kernel died, timed out, or could not start: report it, don't crash the run

@@ -26,9 +26,11 @@ from __future__ import annotations
 import atexit
 import os
 import tempfile
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Kernel", "current", "discard", "reset_in_kernel", "warm_in_kernel"]
+__all__ = ["Kernel", "current", "discard", "reused", "reset_in_kernel", "warm_in_kernel"]
 
 #: Imported in a kernel when it starts (what every report needs).
 WARM = "import perfkit.run.kernel as _perfkit_kernel; _perfkit_kernel.warm_in_kernel(); del _perfkit_kernel"
@@ -65,8 +67,8 @@ def reset_in_kernel(locations: dict) -> None:
 
     plt.close("all")
     if _RC:
-        with __import__("warnings").catch_warnings():
-            __import__("warnings").simplefilter("ignore")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             matplotlib.rcParams.update(_RC)
     for key in [k for k in os.environ if k.startswith("PERFKIT_")]:
         if key not in locations:
@@ -173,6 +175,34 @@ class Kernel:
         except Exception:  # noqa: BLE001  already gone
             pass
         self.stderr.unlink(missing_ok=True)
+
+
+@contextmanager
+def reused(cwd: str, start_timeout: int, stderr_log: Path):
+    """The kernel manager a report runs on (for Papermill's ``km``): this worker's kernel, reset;
+    None when reuse is off or no kernel could be readied (Papermill then starts its own). After the
+    report, what the kernel wrote to stderr meanwhile is appended to ``stderr_log``; a report that
+    raised has its kernel discarded."""
+    try:
+        kernel = current(cwd, start_timeout)
+        since = kernel.stderr_size() if kernel is not None else 0
+        if kernel is not None:
+            kernel.reset()
+    except Exception:  # noqa: BLE001  no kernel to reuse
+        discard()
+        kernel = None
+    if kernel is None:
+        yield None
+        return
+    ok = False
+    try:
+        yield kernel.km
+        ok = True
+    finally:
+        kernel.close_clients()
+        kernel.copy_stderr(since, stderr_log)
+        if not ok:
+            discard()
 
 
 _current: "Kernel | None" = None
