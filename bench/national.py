@@ -172,6 +172,7 @@ def naive(store: Path, params: Path, forces: list[str]) -> float:
                             "--cwd", str(ROOT), "--no-progress-bar"], env=env, check=True, capture_output=True)
             subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
                            env=env, check=True, capture_output=True)
+        print(f"    naive: {force} done, {time.perf_counter() - started:.0f} s so far", flush=True)
     os.environ.pop("PERFKIT_PARAMS", None)
     return time.perf_counter() - started
 
@@ -224,18 +225,28 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     executions = 7 * len(forces)
     print(f"{len(forces)} force(s), {executions} report executions, quarter {QUARTER}, {os.cpu_count()} CPUs, "
-          f"load {os.getloadavg()[0]:.1f}")
-    results = {}
-    if not args.skip_naive:
-        results["a"] = naive(store, params, forces)
-        print(f"(a) naive papermill + nbconvert CLIs, serial  {results['a']:8.1f} s")
-    results["b"] = local(store, params, forces, args.jobs)
-    print(f"(b) perfkit run per force (--jobs {args.jobs})         {results['b']:8.1f} s")
-    results["c1"], peaks_1, _ = dask_run(store, params, forces, 1)
-    print(f"(c) dask, 1 worker                           {results['c1']:8.1f} s   peak memory {peaks_1[0]:.2f} GB")
-    results["c2"], peaks_2, out_2 = dask_run(store, params, forces, 2)
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
+    results: dict = {"forces": len(forces), "quarter": QUARTER}
+    record = WORK / "results.json"
+
+    def keep(key, value):  # written as each contender finishes, so a stopped run keeps what it measured
+        results[key] = value
+        record.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+    # The dask runs first and the naive loop last: the longest contender is the one a stopped run loses.
+    seconds, peaks_1, _ = dask_run(store, params, forces, 1)
+    keep("c1", seconds), keep("peaks_1", peaks_1)
+    print(f"(c) dask, 1 worker                           {results['c1']:8.1f} s   peak memory {peaks_1[0]:.2f} GB",
+          flush=True)
+    seconds, peaks_2, out_2 = dask_run(store, params, forces, 2)
+    keep("c2", seconds), keep("peaks_2", peaks_2)
     print(f"(c) dask, 2 workers                          {results['c2']:8.1f} s   peak memory per worker "
-          + ", ".join(f"{p:.2f}" for p in peaks_2) + " GB")
+          + ", ".join(f"{p:.2f}" for p in peaks_2) + " GB", flush=True)
+    keep("b", local(store, params, forces, args.jobs))
+    print(f"(b) perfkit run per force (--jobs {args.jobs})         {results['b']:8.1f} s", flush=True)
+    if not args.skip_naive:
+        keep("a", naive(store, params, forces))
+        print(f"(a) naive papermill + nbconvert CLIs, serial  {results['a']:8.1f} s", flush=True)
     print(f"per report execution: {results['c1'] / executions:.2f} s on 1 worker, "
           f"{results['c2'] / executions:.2f} s of wall time on 2")
     print(f"scaling 1 -> 2 workers: {results['c1'] / results['c2']:.2f}x (goal at least 1.7x)")
