@@ -269,3 +269,32 @@ def test_a_section_shows_each_part_with_its_edition():
     assert hasattr(s, "_ipython_display_")
     data, _ = DisplayFormatter().format(s.parts[2])
     assert data["text/markdown"] == "# Title"
+
+
+def test_charts_are_embedded_as_reproducible_svg_with_their_text_kept_as_text(ctx_2015q1):
+    import base64
+
+    measure = ctx_2015q1.plan.measure("burglary")
+    first, second = measure_block(ctx_2015q1, measure), measure_block(ctx_2015q1, measure)
+    images = re.findall(r'src="data:(image/[a-z+]+);base64,([^"]+)"', first)
+    assert images and {kind for kind, _ in images} == {"image/svg+xml"}
+    assert images == re.findall(r'src="data:(image/[a-z+]+);base64,([^"]+)"', second)  # same bytes each time
+    svg = base64.b64decode(images[0][1]).decode("utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "<dc:date>" not in svg and "Matplotlib v" not in svg  # no date or version stamp
+    assert "<text" in svg and "'DejaVu Sans', 'Verdana', 'Arial', 'Helvetica', sans-serif" in svg
+
+
+def test_a_figure_of_many_shapes_can_stay_png():
+    import base64
+
+    import matplotlib.pyplot as plt
+
+    from perfkit.present.display import figure_html
+
+    fig, ax = plt.subplots()
+    ax.hexbin([0, 1, 2, 3], [3, 2, 1, 0], gridsize=5)
+    html = str(figure_html(fig, "Density of four points", vector=False))
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
+    assert base64.b64decode(data).startswith(b"\x89PNG")
+    assert 'alt="Density of four points"' in html

@@ -244,7 +244,9 @@ class DeepDive:
         out.figures["density"] = fig
         out.data["points"] = points[["month", "crime_type", "longitude", "latitude", "district"]].reset_index(drop=True) \
             if {"month", "crime_type", "district"} <= set(points.columns) else points.reset_index(drop=True)
-        out.html(figure_html(fig, alt, "Density of incidents; darker cells hold more incidents. No map tiles are used."))
+        # PNG: hundreds of hexagons make a large SVG.
+        out.html(figure_html(fig, alt, "Density of incidents; darker cells hold more incidents. No map tiles are used.",
+                             vector=False))
 
     @section("long-run trends")
     def long_run_trends(self, out: Section) -> None:
