@@ -200,15 +200,29 @@ def dask_run(store: Path, params: Path, forces: list[str], workers: int) -> tupl
     return seconds, peaks, out
 
 
+def report_seconds(out: Path, forces: list[str]) -> list[float]:
+    """Each report's execution time in a run's output (each force's ``manifest.json``)."""
+    times = []
+    for force in forces:
+        manifest = json.loads((out / force / QUARTER / "manifest.json").read_text(encoding="utf-8"))
+        times.extend(manifest["timings_seconds"].values())
+    return times
+
+
+def overhead(out: Path, forces: list[str], wall: float, workers: int) -> float:
+    """Worker-seconds a report execution cost beyond its own execution time (the kernel reset,
+    passing the notebook back, export, each force's evidence and publishing, the cluster's start),
+    from a dask run's wall time and its manifests: (wall x workers - the reports' times) / reports."""
+    times = report_seconds(out, forces)
+    return (wall * workers - sum(times)) / len(times)
+
+
 def project(out: Path, forces: list[str], wall_2: float, workers: int) -> float:
     """Projected wall time on ``workers`` from the 2-worker run's per-report times (each force's
     ``manifest.json``): the reports' total time spread evenly over the workers, plus the part of the
     2-worker run that was not report execution (start-up, evidence, publishing: taken as fixed
     per force and shared out the same way), but never less than the longest single report."""
-    times = []
-    for force in forces:
-        manifest = json.loads((out / force / QUARTER / "manifest.json").read_text(encoding="utf-8"))
-        times.extend(manifest["timings_seconds"].values())
+    times = report_seconds(out, forces)
     busy = sum(times)
     other = max(0.0, wall_2 * 2 - busy)  # worker-seconds not spent executing reports at 2 workers
     return max(max(times), (busy + other) / workers)
@@ -234,7 +248,7 @@ def main() -> None:
         record.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
     # The dask runs first and the naive loop last: the longest contender is the one a stopped run loses.
-    seconds, peaks_1, _ = dask_run(store, params, forces, 1)
+    seconds, peaks_1, out_1 = dask_run(store, params, forces, 1)
     keep("c1", seconds), keep("peaks_1", peaks_1)
     print(f"(c) dask, 1 worker                           {results['c1']:8.1f} s   peak memory {peaks_1[0]:.2f} GB",
           flush=True)
@@ -249,6 +263,8 @@ def main() -> None:
         print(f"(a) naive papermill + nbconvert CLIs, serial  {results['a']:8.1f} s", flush=True)
     print(f"per report execution: {results['c1'] / executions:.2f} s on 1 worker, "
           f"{results['c2'] / executions:.2f} s of wall time on 2")
+    print(f"overhead per report execution beyond its own time: {overhead(out_1, forces, results['c1'], 1):.2f} s on 1 "
+          f"worker, {overhead(out_2, forces, results['c2'], 2):.2f} worker-seconds on 2 (see overhead())")
     print(f"scaling 1 -> 2 workers: {results['c1'] / results['c2']:.2f}x (goal at least 1.7x)")
     if "a" in results:
         print(f"dask on 2 workers against the naive loop: {results['a'] / results['c2']:.2f}x faster (goal at least 3x)")
