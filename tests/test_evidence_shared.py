@@ -82,3 +82,32 @@ def test_the_evidence_reads_the_same_national_picture_from_the_shared_frames(cac
     complete = [f for f in wide.columns if wide[f].notna().all()]
     assert row["forces_complete"] == len(complete) and "cambridgeshire" not in complete
     assert row["national_value"] == wide.loc[pd.PeriodIndex(W.months, freq="M"), complete].to_numpy().sum()
+
+
+def test_a_model_of_other_inputs_builds_while_another_is_being_built(cache, monkeypatch):
+    """The evidence cache locks one model, not the quarter: a national run's workers build different
+    forces' models side by side (a lock per quarter made them take turns)."""
+    import fcntl
+    import threading
+
+    monkeypatch.setattr(evidence, "_MEMORY", {})
+    evidence.load(quarter=DEFAULT_QUARTER)
+    held = [open(path, "w") for path in (cache / "evidence").glob(".*.lock")]
+    assert held
+    for handle in held:  # as if another process were still building that model
+        fcntl.flock(handle, fcntl.LOCK_EX)
+    done = threading.Event()
+
+    def other():
+        evidence.load(quarter=DEFAULT_QUARTER, options={"chart_months": 24})
+        done.set()
+
+    thread = threading.Thread(target=other, daemon=True)
+    thread.start()
+    try:
+        assert done.wait(240), "the model for other options waited for the lock of a model it does not use"
+    finally:
+        for handle in held:
+            handle.close()
+        thread.join()
+    assert len(list((cache / "evidence").glob("*.pkl"))) == 2

@@ -563,7 +563,8 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
     """The quarter's evidence, built once for a given content of its inputs and ``options`` (the
     analyst's choices, see :func:`build`).
 
-    The first caller builds it (others wait on a lock) and writes it to :func:`cache_dir`; later
+    The first caller builds it (others wanting the same model wait on its lock; other models build
+    at the same time) and writes it to :func:`cache_dir`; later
     callers, in this process or another, read it. Editing the register, ingesting data, changing the
     Plan or the code gives a new key, so the next call rebuilds.
     """
@@ -580,7 +581,9 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
     folder = cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{quarter.id}-{key}.pkl"
-    with open(folder / f".{quarter.id}.lock", "w") as lock:
+    # One lock per model, not per quarter: callers wanting the same model wait for the first to
+    # build it, while the models of other forces (a national run's workers) build side by side.
+    with open(folder / f".{quarter.id}-{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         model = None
         if target.exists():
