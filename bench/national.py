@@ -21,34 +21,39 @@ Goals (issue 14): all forces, dask on 2 local workers at least 1.7x faster than 
 Each contender starts with an empty evidence and seasonal cache of its own (``PERFKIT_CACHE``), so
 none reuses another's work; the store is built before timing and shared.
 
-Results (2 cores, 2026-12-03, 2018-19-Q2; a sample of forces, not all 43: the naive loop alone takes
-50-75 s a force here, about an hour for 43, which did not fit a session beside the tests)::
+Results (2 cores, 2026-12-03, 2018-19-Q2)::
 
-    3 forces, before the reused kernels and the shared task (21 report executions):
-    (a) naive 147.3 s   (b) perfkit run per force 56.8 s   (c) dask 1 worker 88.0 s, 2 workers 53.0 s
-    scaling 1.66x (goal 1.7x)   2 workers vs naive 2.78x (goal 3x)   peak 0.69 GB a worker
+    All 43 territorial forces (301 report executions), charts as SVG (commit e958188):
+    (a) naive 2373.5 s (55 s a force)   (b) perfkit run per force 668.4 s
+    (c) dask 1 worker 743.3 s (peak 0.90 GB), 2 workers 458.5 s (peak 1.27 GB a worker)
+    per report execution 2.47 s on 1 worker, 1.52 s of wall time on 2; overhead beyond each
+    report's own time 0.68 s on 1 worker, 1.07 worker-seconds on 2
+    scaling 1.62x (goal 1.7x: missed)   2 workers vs naive 5.18x (goal 3x: met)   vs (b) 1.46x
+    projected: 115 s on 8 workers, 29 s on 32
 
-    4 forces, with one reused kernel per worker and the shared task (28 report executions):
-    (a) naive 302.2 s   (b) perfkit run per force 80.5 s   (c) dask 1 worker 107.0 s, 2 workers 66.0 s
-    per report execution 3.82 s on 1 worker, 2.36 s of wall time on 2
-    scaling 1.62x (goal 1.7x: missed)   2 workers vs naive 4.58x (goal 3x: met)
-    peak 1.09 GB a worker (goal 1.5 GB: met; the reused kernel keeps its imports and caches)
-    projected: 17 s on 8 workers, 6 s on 32 (this sample's per-report times spread evenly)
+    The files' times showed why: the 43 forces' evidence took 141 s on 2 workers against 123 s on 1,
+    since the evidence cache held one lock per quarter and the workers took turns. With one lock per
+    model (commit e83808c), --skip-naive --skip-local, all 43 forces:
+    (c) dask 1 worker 672.4 s (peak 0.89 GB), 2 workers 342.0 s (peak 0.81 GB a worker)
+    per report execution 2.23 s on 1 worker, 1.14 s of wall time on 2; overhead beyond each
+    report's own time 0.64 s on 1 worker, 0.65 worker-seconds on 2
+    scaling 1.97x (goal 1.7x: met)   peak 0.89 GB (goal 1.5 GB: met)
+    projected: 85 s on 8 workers, 21 s on 32
+    The naive loop was not run again (40 minutes; the lock it never contends on is the only
+    change): against the first run's 2373.5 s, 2 workers are 6.9x faster; within the first run, 5.18x.
 
-    4 forces, then with dask priorities (evidence first, reports round by round, longest first),
-    --skip-naive: dask 1 worker 113.3 s, 2 workers 63.5 s: scaling 1.78x (goal 1.7x: met);
-    peak 0.75 GB a worker
-
-The naive loop was slower on the second day (75 s a force against 49 s), so compare ratios within a
-run, not across runs. With a handful of forces, the fixed costs that do not scale (starting the
-cluster, the shared task, each force's evidence before its reports) weigh on the scaling; each
-force's evidence task is a point where a worker waits for its reports' inputs.
+Earlier, on samples: 3 forces before the reused kernels and the shared task, naive 147.3 s, dask 2
+workers 53.0 s, scaling 1.66x; 4 forces after them, naive 302.2 s, dask 2 workers 66.0 s, scaling
+1.62x, then 1.78x with dask priorities (every force's evidence first, then the reports round by
+round, longest first). Machines differ from day to day (the
+naive loop took 49-75 s a force), so compare ratios within a run, not across runs.
 
 Usage::
 
-    python bench/national.py                 # 43 forces: about 2 hours on 2 cores
+    python bench/national.py                 # 43 forces: about 75 minutes on 2 cores
     python bench/national.py --forces 4      # a sample; the ratios hold per force, the totals do not
     python bench/national.py --forces 4 --skip-naive
+    python bench/national.py --skip-naive --skip-local   # the dask contenders alone
 """
 
 from __future__ import annotations
