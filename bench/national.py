@@ -255,11 +255,13 @@ def main() -> None:
 
     # The dask runs first and the naive loop last: the longest contender is the one a stopped run loses.
     seconds, peaks_1, out_1 = dask_run(store, params, forces, 1)
-    keep("c1", seconds), keep("peaks_1", peaks_1)
+    keep("c1", seconds)
+    keep("peaks_1", peaks_1)
     print(f"(c) dask, 1 worker                           {results['c1']:8.1f} s   peak memory {peaks_1[0]:.2f} GB",
           flush=True)
     seconds, peaks_2, out_2 = dask_run(store, params, forces, 2)
-    keep("c2", seconds), keep("peaks_2", peaks_2)
+    keep("c2", seconds)
+    keep("peaks_2", peaks_2)
     print(f"(c) dask, 2 workers                          {results['c2']:8.1f} s   peak memory per worker "
           + ", ".join(f"{p:.2f}" for p in peaks_2) + " GB", flush=True)
     if not args.skip_local:

@@ -350,13 +350,14 @@ def run_national(forces: str, quarter: str, *, params: "str | Path", store: "str
             nav = tuple(site.quarter_nav(jobs))
             evidence = client.submit(_evidence_task, run, common, key=f"evidence-{run.force}-{q.id}", retries=retries,
                                      priority=1000)
+            ordered = runner._longest_first(jobs, run.target)
             reports = [client.submit(_report_task, run, job, nav, evidence, key=f"report-{run.force}-{job.name}-{q.id}",
                                      retries=retries, priority=500 - rank)
-                       for rank, job in enumerate(runner._longest_first(jobs, run.target))]
+                       for rank, job in enumerate(ordered)]
             publish = client.submit(_publish_task, run, jobs, reports, started, evidence,
                                     key=f"publish-{run.force}-{q.id}", retries=retries, priority=900)
             plans[run.force] = len(jobs)
-            owner.update({f.key: (run.force, job.name) for f, job in zip(reports, runner._longest_first(jobs, run.target))})
+            owner.update({f.key: (run.force, job.name) for f, job in zip(reports, ordered)})
             owner[publish.key] = (run.force, "publish")
             futures.extend([*reports, publish])
         if todo:
