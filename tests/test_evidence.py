@@ -132,7 +132,7 @@ def test_reconciliation_flags_the_latest_12_months_with_its_cause(model):
     assert years["share_pct"].between(98.5, 99.5).all() and not years["flagged"].any()
     latest = rec.loc["latest 12 months"]
     assert latest["share_pct"] == pytest.approx(94.1, abs=0.05)
-    assert latest["flagged"] and "data fault D1" in latest["likely_cause"]
+    assert latest["flagged"] and latest["fault_refs"] == "D1" and latest["side"] == "below"
     burglary = model.row("burglary")["data_quality"]
     assert burglary.startswith("May 2018 left out (D1: incomplete data.police.uk feed for May 2018)")
 

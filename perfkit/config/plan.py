@@ -143,6 +143,23 @@ class Plan:
     #: Source descriptions of this force's own data (``source_notes:`` in the Plan: source -> text),
     #: shown instead of the generic ones of :data:`perfkit.data.measures.SOURCE_NOTES`.
     source_notes: dict = field(default_factory=dict, repr=False, hash=False, compare=False)
+    #: Which Plan was in force from which quarter (``periods:``): ``((Quarter, period), ...)`` in
+    #: date order; a report is labelled with the Plan in force in its quarter (:meth:`name_for`).
+    periods: tuple = ()
+
+    def period_for(self, quarter: Quarter) -> str:
+        """The Plan period in force in ``quarter`` ("2017-20"): the latest ``periods`` entry starting
+        at or before it, else ``period``."""
+        chosen = self.period
+        for start, period in self.periods:
+            if start <= quarter:
+                chosen = period
+        return chosen
+
+    def name_for(self, quarter: Quarter) -> str:
+        """The Plan's name as a report for ``quarter`` gives it: "Cambridgeshire Police and Crime Plan 2017-20"."""
+        period = self.period_for(quarter)
+        return f"{self.title} {period}".strip()
 
     def objective(self, number: int) -> Objective:
         """The objective with this number."""
@@ -207,7 +224,7 @@ def _parse(raw: object, source: str) -> Plan:
     root.only({"plan", "objectives", "measures"})
     head = root.child("plan")
     head.only({"title", "period", "force", "force_name", "area_name", "commissioner", "districts", "deep_dive",
-               "source_notes", "board", "publisher"})
+               "source_notes", "board", "publisher", "periods"})
 
     measures: dict[str, Measure] = {}
     for node in root.children("measures"):
@@ -253,7 +270,19 @@ def _parse(raw: object, source: str) -> Plan:
             dive.fail(f"found {number!r}; expected an objective number ({', '.join(map(str, sorted(known)))})",
                       f"rotation[{i}]")
 
+    periods = []
+    for pnode in head.children("periods", []):
+        pnode.only({"from", "period"})
+        try:
+            start = parse_quarter(pnode.str("from"))
+        except ConfigError as exc:
+            pnode.fail(str(exc), "from")
+        if periods and start <= periods[-1][0]:
+            pnode.fail(f"found {start.id}; expected the entries in date order (after {periods[-1][0].id})", "from")
+        periods.append((start, pnode.str("period")))
+
     return Plan(
+        periods=tuple(periods),
         title=head.str("title"),
         period=head.str("period", ""),
         force=head.str("force"),

@@ -55,7 +55,7 @@ FIELDS = (
     "rolling12_change_low_pct", "rolling12_change_high_pct", "rolling12_significant",
     "ytd_value", "ytd_previous_value", "ytd_change_pct",
     "rate_per_1000", "rate_months", "population_year", "comparator_rank", "comparator_forces", "comparator_mean",
-    "spc_variation", "spc_basis", "latest_month", "dispersion", "dispersion_df", "test",
+    "primary_window", "spc_variation", "spc_basis", "latest_month", "dispersion", "dispersion_df", "test",
     "data_quality", "caveats", "restricted",
 )
 
@@ -144,7 +144,9 @@ class QuarterEvidence:
 
 
 def _pct(value: float) -> float:
-    return round(float(value), 1) if value is not None and np.isfinite(value) else np.nan
+    """A percentage change at full precision (NaN when undefined). Rounding is for display, once,
+    in :mod:`perfkit.present.words`: a change rounded here and again on the page could read two ways."""
+    return float(value) if value is not None and np.isfinite(value) else np.nan
 
 
 def _count(value: Any) -> float:
@@ -196,6 +198,32 @@ def _data_quality(ev) -> str:
     return "; ".join(parts)
 
 
+def test_kind(cmp) -> str:
+    """The test behind a comparison, as a key the views word (:data:`perfkit.present.words.TESTS`):
+    ``"score-quasi-poisson"`` (score test widened for the series' own over-dispersion), ``"score"``
+    (no over-dispersion found), ``"exact"`` (one count is zero), or ``""`` when untested."""
+    if cmp is None or not cmp.tested:
+        return ""
+    method = str(cmp.method)
+    if method.startswith("exact conditional"):
+        return "exact"
+    return "score-quasi-poisson" if float(cmp.overdispersion) > 1 else "score"
+
+
+def primary_window(ev) -> str:
+    """The window a measure is reported on everywhere (summary, headline, page, chart title):
+    ``"quarter"`` (the quarter against the same quarter a year earlier), ``"rolling12"`` (the latest 12
+    months against the 12 before: a series ending before the quarter, such as road collisions, or
+    official statistics published as rolling totals), ``"snapshot"`` (a figure at a date), or ``""``
+    when the measure has no figure to compare."""
+    if ev.snapshot:
+        return "snapshot"
+    cmp = ev.headline_comparison
+    if cmp is None:
+        return ""
+    return "quarter" if cmp is ev.quarter_comparison else "rolling12"
+
+
 def measure_row(ev, objective: int) -> dict:
     """One row of the data-pack contract from a measure's evidence."""
     m = ev.measure
@@ -219,26 +247,31 @@ def measure_row(ev, objective: int) -> dict:
     if y is not None:
         row.update({k: v for k, v in _comparison(y, "ytd_").items() if k in FIELDS})
     if pd.notna(ev.rate_per_1000):
-        row["rate_per_1000"] = round(ev.rate_per_1000, 2)
+        row["rate_per_1000"] = float(ev.rate_per_1000)
         row["rate_months"] = ev.rate_months
         row["population_year"] = ev.population_year
     if ev.comparator is not None:
         row["comparator_rank"] = ev.comparator.rank
         row["comparator_forces"] = ev.comparator.n
-        row["comparator_mean"] = round(ev.comparator.group_mean, 2)
+        row["comparator_mean"] = float(ev.comparator.group_mean)
     if ev.spc is not None:
         row["spc_variation"] = _SPC_WORDS.get(ev.spc.icon, "no control chart")
         row["spc_basis"] = ev.spc_basis
     else:
         row["spc_variation"] = "no control chart"
+    row["primary_window"] = primary_window(ev)
     latest = ev.latest_month
     row["latest_month"] = str(latest) if latest is not None else ""
-    if ev.dispersion is not None:
-        row["dispersion"] = round(float(getattr(ev.dispersion, "phi", ev.dispersion)), 2)
+    # One dispersion per comparison: the scale the headline comparison's test used (each comparison
+    # refits the scale without the months it compares), not the whole series' scale.
+    cmp = ev.headline_comparison
+    if cmp is not None and cmp.tested:
+        row["dispersion"] = float(cmp.overdispersion)
+        row["dispersion_df"] = float(cmp.dispersion_df)
+        row["test"] = test_kind(cmp)
+    elif ev.dispersion is not None:
+        row["dispersion"] = float(getattr(ev.dispersion, "phi", ev.dispersion))
         row["dispersion_df"] = getattr(ev.dispersion, "df", np.nan)
-    cmp = q if q is not None else r
-    if cmp is not None:
-        row["test"] = cmp.method
     row["data_quality"] = _data_quality(ev)
     row["caveats"] = " ".join(c.ref for c in ev.caveats)
     return row
@@ -293,7 +326,7 @@ def _official(plan: Plan, quarter: Quarter, store, group_name: "str | None" = No
             "period_end": latest_end.strftime("%d %B %Y").lstrip("0"),
             "value": float(series.iloc[-1]), "previous_value": float(before) if pd.notna(before) else np.nan,
             "change_pct": _pct(100 * (series.iloc[-1] / before - 1)) if pd.notna(before) and before else np.nan,
-            "rate_per_1000": round(series.iloc[-1] / population * 1000, 1) if pd.notna(population) else np.nan,
+            "rate_per_1000": float(series.iloc[-1] / population * 1000) if pd.notna(population) else np.nan,
             "population_year": year,
         })
     return pd.DataFrame(rows)
@@ -323,16 +356,19 @@ def _reconciliation(plan: Plan, quarter: Quarter, store) -> pd.DataFrame:
         share = float(counts.sum()) / float(total_official)
         faults = [c for c in register if c.is_fault and c.force == plan.force and any(m in months for m in c.months)]
         flagged = not (SHARE_RANGE[0] <= share <= SHARE_RANGE[1])
-        cause = ""
-        if flagged:
-            cause = ("; ".join(f"{c.when()} is incomplete in data.police.uk (data fault {refs[c.id]})" for c in faults)
-                     or "no registered data fault explains it: check the months of this period for an incomplete feed")
+        # Why a flagged share is off, as values the views word: the registered faults inside the
+        # period (label and months), else which way the share is off (a share above 101% cannot
+        # come from an incomplete feed).
+        fault_refs = " ".join(refs[c.id] for c in faults) if flagged else ""
+        fault_when = "; ".join(c.when() for c in faults) if flagged else ""
+        side = ("" if not flagged else "below" if share < SHARE_RANGE[0] else "above")
         label = (f"Year ending March {end.year}" if kind == "financial year"
                  else f"12 months to {end.strftime('%B %Y')} (latest)")
         if kind == "latest 12 months" and any(r["period"] == label.replace(" (latest)", "") for r in rows):
             continue
         rows.append({"period": label, "kind": kind, "police_uk": float(counts.sum()), "official": float(total_official),
-                     "share_pct": round(100 * share, 1), "flagged": flagged, "likely_cause": cause})
+                     "share_pct": 100 * share, "flagged": flagged, "side": side, "fault_refs": fault_refs,
+                     "fault_when": fault_when})
     return pd.DataFrame(rows)
 
 
@@ -413,7 +449,7 @@ def revisions(quarter: Quarter, measures: dict, threshold: float = REVISION_THRE
         if pd.isna(now) or abs(now / float(then) - 1) <= threshold:
             continue
         rows.append({"measure_id": mid, "quarter_label": previous.label, "published": float(then), "now": now,
-                     "change_pct": round(100 * (now / float(then) - 1), 1)})
+                     "change_pct": 100 * (now / float(then) - 1)})
     return pd.DataFrame(rows, columns=_REVISION_COLUMNS)
 
 
@@ -471,8 +507,12 @@ def data_checks(quarter, plan, store) -> list[str]:
                      f"months' median ({s.neighbours_median:,.0f}); {status}")
     for r in model.reconciliation.itertuples():
         if r.flagged:
+            cause = (f"{r.fault_when} is incomplete in data.police.uk (data fault {r.fault_refs})" if r.fault_refs else
+                     "no registered data fault explains it: check the months of this period for an incomplete feed, "
+                     "and register it in params/caveats.yaml" if r.side == "below" else
+                     "more than the official count: check for a revision of the official figures or duplicated rows")
             lines.append(f"check: reconciliation {r.period}: data.police.uk holds {r.share_pct:.1f}% of the official "
-                         f"count; {r.likely_cause}")
+                         f"count; {cause}")
     districts = district_check(quarter, plan, store)
     if districts:
         lines.append(f"check: districts {districts}")

@@ -126,6 +126,9 @@ def figure_html(fig, alt: str, caption: str = "", *, vector: bool = True, dpi: i
 #: Contract fields that are percentage changes (shown signed).
 _PCT_FIELDS = ("change_pct", "change_low_pct", "change_high_pct")
 
+#: Contract fields that are levels in the measure's unit (shown as :func:`perfkit.present.words.number`).
+_LEVEL_FIELDS = ("_value", "year_earlier_value")
+
 
 class Figure:
     """A figure from the quarter's evidence model, shown marked up with HTML's ``data`` element so
@@ -155,11 +158,15 @@ class Figure:
             return v
         if self.field.endswith(_PCT_FIELDS):
             return words.signed_percent(v)
-        if self.field in ("rate_per_1000", "comparator_mean", "dispersion"):
-            return words.rate(v, 2)
+        if self.field in ("rate_per_1000", "comparator_mean"):
+            return words.rate(v, 1)
+        if self.field == "dispersion":
+            return words.rate(v, 1)
+        if self.field.endswith(_LEVEL_FIELDS):
+            return words.number(v, self.unit)
         if float(v).is_integer():
             return words.count(v)
-        return words.rate(v, 1) if abs(v) >= 10 else words.rate(v, 2)
+        return words.rate(v, 1)
 
     def raw(self) -> str:
         """The cell's value as the ``value`` attribute holds it."""

@@ -39,6 +39,7 @@ __all__ = [
     "percent",
     "signed_percent",
     "change",
+    "change_pct",
     "interval",
     "between",
     "number",
@@ -159,10 +160,25 @@ def change(ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
     r = float(ratio)
     if math.isinf(r):
         return f"{more} (up from zero)"
-    if r == 1:
+    return change_pct(100 * (r - 1), more, fewer)
+
+
+def change_pct(pct: Any, more: str = "more", fewer: str = "fewer") -> str:
+    """A percentage change (``100 * (ratio - 1)``, as the evidence holds it) in words. The one
+    rounding of a change: :func:`change` words a ratio through it, so a statement and a table
+    showing the same comparison can never read two ways.
+
+    >>> change_pct(-9.06), change_pct(31.0), change_pct(0), change_pct(0.4, "higher", "lower")
+    ('9% fewer', '31% more', 'no change', 'less than 1% higher')
+    """
+    if _missing(pct):
+        return "change not available"
+    v = float(pct)
+    if math.isinf(v):
+        return f"{more} (up from zero)"
+    if v == 0:
         return "no change"
-    word = more if r > 1 else fewer
-    return f"{percent(abs(100 * (r - 1)))} {word}"
+    return f"{percent(abs(v))} {more if v > 0 else fewer}"
 
 
 def interval(low_ratio: Any, high_ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
@@ -388,8 +404,10 @@ def _ratio(pct: Any) -> float:
     return float("nan") if _missing(pct) else 1 + float(pct) / 100
 
 
-def _more_fewer(unit: Any) -> tuple[str, str]:
-    return ("higher", "lower") if decimals_for(str(unit)) else ("more", "fewer")
+def _more_fewer(unit: Any, window: Any = "") -> tuple[str, str]:
+    """"more"/"fewer" for counts over a period; "higher"/"lower" for rates, percentages and a
+    figure at a date (a snapshot), as the evidence statement words them."""
+    return ("higher", "lower") if decimals_for(str(unit)) or window == "snapshot" else ("more", "fewer")
 
 
 def year_change(row: dict) -> str:
@@ -401,7 +419,7 @@ def year_change(row: dict) -> str:
     """
     if _missing(row.get("change_pct")):
         return NOT_AVAILABLE
-    return change(_ratio(row["change_pct"]), *_more_fewer(row.get("unit")))
+    return change_pct(row["change_pct"], *_more_fewer(row.get("unit"), row.get("primary_window")))
 
 
 def year_interval(row: dict) -> str:
@@ -413,33 +431,132 @@ def year_interval(row: dict) -> str:
     low, high = row.get("change_low_pct"), row.get("change_high_pct")
     if _missing(low) or _missing(high):
         return ""
-    return interval(_ratio(low), _ratio(high), *_more_fewer(row.get("unit")))
+    return "from {} to {}".format(*year_interval_ends(row))
+
+
+def year_interval_ends(row: dict) -> tuple[str, str]:
+    """The two ends of :func:`year_interval` in words, each to be marked on its own.
+
+    >>> year_interval_ends({"change_low_pct": -30.1, "change_high_pct": 10.2, "unit": "offences"})
+    ('30% fewer', '10% more')
+    """
+    more, fewer = _more_fewer(row.get("unit"), row.get("primary_window"))
+    return change_pct(row["change_low_pct"], more, fewer), change_pct(row["change_high_pct"], more, fewer)
+
+
+def _name(row: dict) -> str:
+    return lower_first(str(row["measure"]))
+
+
+def _special(row: dict) -> bool:
+    return spc_icon(row.get("spc_variation"))[0] in ("improvement", "concern", "neutral")
 
 
 def objective_headline(rows: Iterable[dict], limit: int = 30) -> str:
-    """A headline generated from an objective's data-pack rows, at most ``limit`` words: how many
-    measures compared with a year earlier changed by more than chance, and which.
+    """A headline generated from an objective's data-pack rows, at most ``limit`` words: every
+    statistically significant change and every special-cause signal of the latest month named, or
+    counted ("and 2 more") when they do not all fit (the Board's attention list names them all).
+
+    A row compared with a year earlier without a test (a snapshot) counts as compared, so the
+    headline never says no measure can be compared when the table compares one.
 
     >>> objective_headline([{"measure": "Robbery", "change_pct": 61.7, "significant": "yes", "unit": "offences"},
     ...                     {"measure": "Burglary", "change_pct": -11.8, "significant": "no", "unit": "offences"}])
     '1 of 2 measures compared with a year earlier changed by more than chance would explain: robbery (62% more).'
+    >>> objective_headline([{"measure": "Officers", "change_pct": -0.5, "unit": "officers", "primary_window": "snapshot"}])
+    'Officers: less than 1% lower than a year earlier (a count at a date, not tested).'
     """
     rows = list(rows)
-    compared = [r for r in rows if not _missing(r.get("change_pct")) and str(r.get("significant")) in ("yes", "no")]
-    if not compared:
+    compared = [r for r in rows if not _missing(r.get("change_pct"))]
+    tested = [r for r in compared if str(r.get("significant")) in ("yes", "no")]
+    untested = [r for r in compared if r not in tested]
+    signals = [r for r in rows if _special(r)]
+    if not compared and not signals:
         return "No measure of this objective can be compared with a year earlier this quarter."
-    n = len(compared)
-    noun = "measure" if n == 1 else "measures"
-    moved = [r for r in compared if str(r.get("significant")) == "yes"]
-    if not moved:
-        return (f"The {noun} compared with a year earlier showed no change larger than chance would explain."
-                if n == 1 else
-                f"None of the {n} {noun} compared with a year earlier changed by more than chance would explain.")
-    parts = [f"{str(r['measure'])[:1].lower()}{str(r['measure'])[1:]} ({year_change(r)})" for r in moved]
-    lead = f"{len(moved)} of {n} {noun} compared with a year earlier changed by more than chance would explain"
-    while parts:
-        text = f"{lead}: {join(parts)}."
-        if len(text.split()) <= limit:
-            return text
-        parts = parts[:-1]
-    return f"{lead}."
+    moved = [r for r in tested if str(r.get("significant")) == "yes"]
+    items = [f"{_name(r)} ({year_change(r)})" for r in moved]
+    signal_items = [_name(r) for r in signals]
+
+    def compose(named: list, shown_signals: list) -> str:
+        parts = []
+        n = len(tested)
+        if tested:
+            noun = "measure" if n == 1 else "measures"
+            if not moved:
+                parts.append(f"The {noun} compared with a year earlier showed no change larger than chance would explain"
+                             if n == 1 else
+                             f"None of the {n} {noun} compared with a year earlier changed by more than chance would explain")
+            else:
+                lead = f"{len(moved)} of {n} {noun} compared with a year earlier changed by more than chance would explain"
+                rest = len(moved) - len(named)
+                listed = named + ([f"{rest} more"] if rest else [])
+                parts.append(f"{lead}: {join(listed)}" if named else f"{lead}")
+        elif untested:
+            parts.append("; ".join(f"{sentence_case(_name(r))}: {year_change(r)} than a year earlier" for r in untested)
+                         + (" (a count at a date, not tested)" if len(untested) == 1 else " (counts at a date, not tested)"))
+        if signals:
+            rest = len(signals) - len(shown_signals)
+            listed = shown_signals + ([f"{rest} more"] if rest else [])
+            what = "special-cause variation in the latest month"
+            parts.append(f"{sentence_case(what)}: {join(listed)}" if shown_signals else
+                         f"{sentence_case(what)} in {len(signals)} measure{'s' if len(signals) != 1 else ''}")
+        return ". ".join(parts) + "."
+
+    named, shown = list(items), list(signal_items)
+    text = compose(named, shown)
+    while len(text.split()) > limit and (named or shown):
+        if len(shown) >= len(named) and shown:
+            shown.pop()
+        else:
+            named.pop()
+        text = compose(named, shown)
+    return text
+
+
+# --- reconciliation and tests
+
+def reconciliation_cause(row: dict) -> str:
+    """Why a reconciliation share is outside the usual range, in one sentence for the Board (the
+    analysts' instructions are on the checks page), from a row of
+    :attr:`perfkit.evidence.QuarterEvidence.reconciliation`.
+
+    >>> reconciliation_cause({"fault_refs": "D1", "fault_when": "May 2018", "side": "below"})
+    'May 2018 is incomplete in data.police.uk (data fault D1).'
+    >>> reconciliation_cause({"fault_refs": "", "fault_when": "", "side": "above"})
+    'data.police.uk holds more crimes than the official count for this period; the official figures may have been revised since.'
+    """
+    if row.get("fault_refs"):
+        return f"{row['fault_when']} is incomplete in data.police.uk (data fault {row['fault_refs']})."
+    if row.get("side") == "above":
+        return ("data.police.uk holds more crimes than the official count for this period; the official figures may "
+                "have been revised since.")
+    return "data.police.uk holds fewer crimes than usual for this period; no known fault explains it yet."
+
+
+def reconciliation_check(row: dict) -> str:
+    """The reconciliation table's check cell: "within 97% to 101%", or outside it and why.
+
+    >>> reconciliation_check({"flagged": False})
+    'within 97% to 101%'
+    """
+    if not row.get("flagged"):
+        return "within 97% to 101%"
+    return "outside 97% to 101%: " + reconciliation_cause(row)
+
+
+#: The tests of change behind a comparison (``test`` in the data pack) in plain words.
+TESTS = {
+    "score-quasi-poisson": "a test of the change that allows for the series' own month-to-month variation",
+    "score": "a test of the change between two counts (no extra month-to-month variation found)",
+    "exact": "an exact test of the change, as one of the counts is zero",
+    "": "",
+}
+
+
+def method_words(kind) -> str:
+    """The ``test`` key of a data-pack row in plain words ("" when untested).
+
+    >>> method_words("exact")
+    'an exact test of the change, as one of the counts is zero'
+    """
+    return TESTS.get("" if _missing(kind) else str(kind), str(kind))

@@ -43,10 +43,12 @@ _SHOWN = (
 
 def measure_rows(ctx: ReportContext, *, include_restricted: bool) -> pd.DataFrame:
     """The data-pack contract (:data:`perfkit.evidence.FIELDS`), one row per Plan measure, read
-    from the quarter's evidence model; restricted measures only when ``include_restricted``."""
+    from the quarter's evidence model; restricted measures only when ``include_restricted``.
+    Figures keep full precision; the ``test`` column is in words (:func:`perfkit.present.words.method_words`)."""
     table = ctx.model.table
     if not include_restricted:
         table = table[table["restricted"] != "yes"]
+    table = table.assign(test=[words.method_words(k) for k in table["test"]])
     return table.reset_index(drop=True)
 
 

@@ -147,8 +147,7 @@ class ReportContext:
     def header(self, out: Section, title: str, kind: str) -> None:
         """The page's one ``h1`` and the line under it."""
         out.markdown(f"# {title}")
-        out.html(render("lede", kind=kind, quarter=self.quarter.long_label, plan_title=self.plan.title,
-                        plan_period=self.plan.period, force=self.plan.force_name,
+        out.html(render("lede", kind=kind, quarter=self.quarter.long_label, plan_name=self.plan.name_for(self.quarter), force=self.plan.force_name,
                         date=self.settings.publication_date or "not yet published"))
 
     def narrative(self, out: Section, report: str) -> None:
@@ -510,8 +509,7 @@ class ObjectiveReport:
             "Period": rec["period"], "data.police.uk crimes (excl. ASB), as published": rec["police_uk"],
             "Official recorded crime (excl. fraud)": rec["official"],
             "data.police.uk as % of official": [words.number(v, "percent") for v in rec["share_pct"]],
-            "Check": [("outside 97% to 101%: " + c) if f else "within 97% to 101%"
-                      for f, c in zip(rec["flagged"], rec["likely_cause"])],
+            "Check": [words.reconciliation_check(r) for r in rec.to_dict("records")],
         })
         out.html(heading("How data.police.uk figures reconcile with the official statistics", 3))
         out.html(table_html(table, "Reconciliation of data.police.uk crimes with police recorded crime"))
@@ -521,8 +519,8 @@ class ObjectiveReport:
         if flagged.empty:
             text += "Every period shown is within 97% to 101%."
         else:
-            text += ("A share outside 97% to 101% means the published data.police.uk figures are incomplete or "
-                     f"otherwise differ for {words.join(flagged['period'])}: " + "; ".join(flagged["likely_cause"]) + ".")
+            text += (f"The share is outside 97% to 101% for {words.join(flagged['period'])}. "
+                     + " ".join(dict.fromkeys(words.reconciliation_cause(r) for r in flagged.to_dict("records"))))
         out.html(paragraph(text))
 
     @section("wider environment")

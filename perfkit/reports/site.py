@@ -165,7 +165,7 @@ def _basis(row: dict) -> dict:
     """Which comparison a summary row shows: the quarter's against a year earlier, or, for a
     measure reported as rolling 12 months only, the latest 12 months against the 12 before. The
     fields' names in the row (``value``, ``label``, ``change``, ``low``, ``high``, ``significant``)."""
-    if words._missing(row.get("quarter_value")) and not words._missing(row.get("rolling12_value")):
+    if row.get("primary_window") == "rolling12":
         p = "rolling12_"
         return {"value": f"{p}value", "label": f"{p}label", "change": f"{p}change_pct", "low": f"{p}change_low_pct",
                 "high": f"{p}change_high_pct", "significant": f"{p}significant"}
@@ -173,12 +173,22 @@ def _basis(row: dict) -> dict:
             "high": "change_high_pct", "significant": "significant"}
 
 
+def _interval(row: dict, b: dict, cmp: dict) -> Markup:
+    """The 95% interval in words with each end marked (``<data>``), so a page can be checked
+    against the data pack end by end: "from 30% fewer to 10% more"; "" when there is none."""
+    if words._missing(cmp.get("change_low_pct")) or words._missing(cmp.get("change_high_pct")):
+        return Markup("")
+    low, high = words.year_interval_ends(cmp)
+    return Markup("from {} to {}").format(_fig(row, b["low"], low), _fig(row, b["high"], high))
+
+
 def _compared(row: dict) -> dict:
     """The row's comparison under the quarter's field names (for the wording functions)."""
     b = _basis(row)
     return {"measure": row["measure"], "unit": row.get("unit"), "change_pct": row.get(b["change"]),
             "change_low_pct": row.get(b["low"]), "change_high_pct": row.get(b["high"]),
-            "significant": row.get(b["significant"])}
+            "significant": row.get(b["significant"]), "primary_window": row.get("primary_window"),
+            "spc_variation": row.get("spc_variation")}
 
 
 def summary(model, edition: str = "public") -> list[dict]:
@@ -198,7 +208,7 @@ def summary(model, edition: str = "public") -> list[dict]:
                 "latest": _fig(row, b["value"], latest),
                 "period": "" if words._missing(label) else str(label),
                 "change": _fig(row, b["change"], words.year_change(cmp)),
-                "interval": words.year_interval(cmp),
+                "interval": _interval(row, b, cmp),
                 "significant": _fig(row, b["significant"], words.significance(cmp["significant"])),
                 "spc_kind": kind, "spc_text": _fig(row, "spc_variation", spc_text) if kind != "none" else spc_text,
                 "caveats": [] if words._missing(row.get("caveats")) else str(row["caveats"]).split(),
@@ -340,21 +350,141 @@ def _unique_landmarks(soup) -> None:
         seen[name] = 1
 
 
-def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
-    """Combine the Board edition's reports into one ``board-pack.html`` that stands alone.
+def _measure_nodes(main, measure_id: str) -> list:
+    """The nodes of one measure's part of an objective page: from its ``h3#measure-<id>`` to the
+    next heading of the same or a higher level."""
+    from bs4 import Tag
 
-    The sections every report repeats (:data:`PACK_ONCE`: the official statistics published by
-    others and the methods) appear once, at the end; the CSV and Excel downloads are embedded as
-    ``data:`` URIs, or linked at the published site when ``site_url`` is set in
-    ``params/publishing.yaml``; the summary (as on the quarter's index, from the evidence model
-    built from ``store``), "how to read this pack" and the glossary are included; every other link
-    is in the page or to another website.
+    head = main.find(id=f"measure-{measure_id}")
+    if head is None:
+        return []
+    out = []
+    for node in head.find_all_next():
+        if isinstance(node, Tag) and node.name in ("h1", "h2", "h3"):
+            break
+        out.append(node)
+    return out
+
+
+def _chart(main, measure_id: str):
+    """The first chart (``<figure>``) of a measure on its objective page, or None."""
+    return next((n for n in _measure_nodes(main, measure_id) if getattr(n, "name", None) == "figure"), None)
+
+
+def _copy(main):
+    """A copy of a page's ``<main>`` element to cut from (the page itself is read again later)."""
+    from perfkit.present.export import parse
+
+    copied = parse(str(main))
+    return copied.find("main") or copied
+
+
+def _narrative(main) -> "Markup":
+    """The analysts' narrative of a report page (its "Narrative" section without the heading, the line
+    introducing it and the example label, which the paper gives once), or "" when none is written."""
+    sections = dict(_top_sections(main))
+    nodes = sections.get("narrative", [])
+    from bs4 import Tag
+
+    keep = []
+    for node in nodes:
+        if not isinstance(node, Tag):
+            continue
+        for tag in node.find_all(["h2"]) + node.find_all(class_="example-label"):
+            tag.decompose()
+        if "cell-md" in (node.get("class") or []):
+            continue  # the heading cell and its introduction
+        if node.find(class_="notice-missing") is not None or not node.get_text(strip=True):
+            continue
+        keep.append(node)
+    return Markup("".join(str(n) for n in keep))
+
+
+def attention(model, edition: str = "board") -> list[dict]:
+    """"For the Board's attention": one item each for a statistically significant change (on the
+    measure's primary window), a special-cause signal in the latest month, a data fault, a suspected
+    fault not yet registered, and a figure that is stale or missing. Read from the evidence model;
+    each item links to the measure's line in the paper or to the fault in the annex."""
+    items, seen = [], set()
+    for objective in model.plan.objectives:
+        for m in _visible(objective.measures, edition):
+            if m.id in seen:
+                continue
+            seen.add(m.id)
+            row, ev = model.row(m.id), model.measure(m.id)
+            b, cmp = _basis(row), _compared(row)
+            href = f"#measure-{m.id}"
+            if row.get(b["significant"]) == "yes":
+                low, high = words.year_interval_ends(cmp)
+                label = row.get(b["label"])
+                text = Markup("{} in {} than a year earlier (95% interval: from {} to {})").format(
+                    _fig(row, b["change"], words.year_change(cmp)), label,
+                    _fig(row, b["low"], low), _fig(row, b["high"], high))
+                items.append({"kind": "change", "label": "Statistically significant change", "subject": row["measure"],
+                              "href": href, "text": text})
+            kind, spc_text = words.spc_icon(row.get("spc_variation"))
+            if kind in ("improvement", "concern", "neutral"):
+                items.append({"kind": "signal", "label": "Special-cause variation", "subject": row["measure"],
+                              "href": href, "text": _fig(row, "spc_variation", words.lower_first(spc_text))})
+            if not ev.series.available:
+                items.append({"kind": "missing", "label": "No figures", "subject": row["measure"], "href": href,
+                              "text": words.lower_first(ev.unavailable_reason).rstrip(".")})
+            elif ev.ends_before_quarter and ev.latest_month is not None:
+                items.append({"kind": "stale", "label": "Figures end before the quarter", "subject": row["measure"],
+                              "href": href, "text": f"the latest month is {words.month(ev.latest_month)}"})
+            elif ev.snapshot and ev.snapshot["month"] < model.quarter.start:
+                items.append({"kind": "stale", "label": "Latest figure before the quarter", "subject": row["measure"],
+                              "href": href, "text": f"the latest figure is at {words.month_end(ev.snapshot['month'])}"})
+    for c in model.caveats:
+        if c.kind == "data-fault":
+            items.append({"kind": "fault", "label": "Data fault", "subject": f"{c.ref}: {c.title}",
+                          "href": f"#caveat-{c.ref}", "text": "left out of every figure"})
+    for s in model.suspects.itertuples():
+        if not s.registered:
+            items.append({"kind": "fault", "label": "Suspected data fault", "subject": words.month(s.month),
+                          "href": "#data-quality",
+                          "text": f"{words.count(s.count)} crimes, well below the months around it; not yet confirmed"})
+    return items
+
+
+def data_quality(model) -> list[str]:
+    """The annex's data-quality lines: which months every figure leaves out and why, and how
+    data.police.uk reconciles with the official count where it is off."""
+    out = []
+    register = {c.ref: c for c in model.caveats}
+    for c in model.caveats:
+        if c.kind != "data-fault":
+            continue
+        months = words.join(words.month(m) for m in c.months)
+        matched = words.join(words.month(m - 12) for m in c.months)
+        out.append(f"{c.ref}: {months} is left out of every figure, as its data are incomplete. Where a "
+                   f"comparison spans it, {matched} is left out too, so both periods hold the same months.")
+    for r in model.reconciliation.to_dict("records"):
+        if r["flagged"]:
+            out.append(f"{r['period']}: data.police.uk holds {words.number(r['share_pct'], 'percent')} of the "
+                       f"official count (usually 98% to 100%). {words.reconciliation_cause(r)}")
+    del register
+    return out
+
+
+def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_sections: "Markup | str" = "") -> None:
+    """Write ``board-pack.html``, the Board paper: exception-led and standing alone (issue 21).
+
+    The first screen gives one headline per objective and what needs the Board's attention
+    (:func:`attention`); then the summary table; per objective the analysts' narrative, the
+    statement of each measure in one line and a chart only for the measures that need attention
+    (taken from the Board edition's objective page, so it is the same chart); then one annex where
+    data quality, the caveats, the official statistics, the methods, how to read the paper and the
+    glossary are each said once. The full detail is on the web pages. The CSV and Excel downloads
+    are embedded as ``data:`` URIs, or linked at the published site when ``site_url`` is set in
+    ``params/publishing.yaml``. ``extra_sections`` is rendered markup placed before the annex (the
+    Board's requests).
     """
     from perfkit import evidence
+    from perfkit.config.quarter import load_narrative
     from perfkit.present.export import page, parse, render, serialise
 
     model = evidence.load(plan, quarter, store)
-
     url = site_url()
     downloads = {}
     for name in ("data-pack.csv", "data-pack.xlsx"):
@@ -363,44 +493,79 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
         elif (board / name).exists():
             downloads[name] = _data_uri(board / name)
     names = {j.name for j in jobs}
-    parts, shared = [], {}
+    pages = {}
     for job in jobs:
         path = board / f"{job.name}.html"
-        if not path.exists():  # `--only` into a quarter never published in full: the pack has what exists
-            continue
-        soup = parse(path.read_text(encoding="utf-8"))
-        main = soup.find("main") or soup
-        sections = _top_sections(main)
-        _demote(main)
-        kept = []
-        for hid, nodes in sections:
-            if hid in PACK_ONCE:
-                # the data pack's copy covers the whole Plan; otherwise the first report's copy
-                if hid not in shared or job.name == "data-pack":
-                    shared[hid] = (job.name, nodes)
+        if path.exists():  # `--only` into a quarter never published in full: the paper has what exists
+            soup = parse(path.read_text(encoding="utf-8"))
+            pages[job.name] = soup.find("main") or soup
+    needs = {}
+    for item in attention(model, "board"):
+        if item["kind"] in ("change", "signal"):
+            needs.setdefault(item["href"].removeprefix("#measure-"), True)
+    objectives, seen, example = [], set(), False
+    for objective in plan.objectives:
+        main = pages.get(f"objective-{objective.number}")
+        text = load_narrative(model.quarter, f"objective-{objective.number}")
+        example = example or bool(text.written and text.example)
+        measures = []
+        for m in _visible(objective.measures, "board"):
+            if m.id in seen:
                 continue
-            kept.extend(nodes)
-        fragment = parse("".join(str(n) for n in kept))
-        _rewrite_links(fragment, names, job.name, downloads)
-        parts.append({"name": job.name, "label": _label(job), "html": Markup(serialise(fragment))})
+            seen.add(m.id)
+            ev = model.measure(m.id)
+            line = ev.headline if ev.series.available else f"{ev.headline} {ev.unavailable_reason}"
+            chart = None
+            if m.id in needs and main is not None:
+                found = _chart(main, m.id)
+                if found is not None:
+                    chart = parse(str(found))
+                    _rewrite_links(chart, names, f"objective-{objective.number}", downloads)
+                    chart = Markup(serialise(chart))
+            measures.append({"id": m.id, "line": line, "chart": chart,
+                             "refs": [c.ref for c in ev.caveats]})
+        narrative = Markup("")
+        if main is not None:
+            fragment = parse(str(_narrative(_copy(main))))
+            _rewrite_links(fragment, names, f"objective-{objective.number}", downloads)
+            narrative = Markup(serialise(fragment))
+        objectives.append({"number": objective.number, "title": objective.title, "narrative": narrative,
+                           "measures": measures})
+    dive = None
+    job = next((j for j in jobs if j.name == "deep-dive"), None)
+    if job is not None and "deep-dive" in pages:
+        fragment = parse(str(_narrative(_copy(pages["deep-dive"]))))
+        _rewrite_links(fragment, names, "deep-dive", downloads)
+        dive = {"label": _label(job).removeprefix("Deep dive: "), "narrative": Markup(serialise(fragment))}
     common = []
-    for hid in PACK_ONCE:
-        if hid in shared:
-            fragment = parse("".join(str(n) for n in shared[hid][1]))
-            _rewrite_links(fragment, names, f"pack-{shared[hid][0]}", downloads)
-            common.append(Markup(serialise(fragment)))
-    summary_soup = parse(render("summary.html.j2", quarter=quarter, headlines=headlines(model, "board"),
-                                count=_NUMBERS.get(len(plan.objectives), str(len(plan.objectives))),
-                                groups=summary(model, "board"), caveats=_caveats(model))
-                         + render("caveat-list.html.j2", caveats=_caveats(model)))
-    _rewrite_links(summary_soup, names, "", downloads)
-    body = render("board-pack.html.j2", quarter=quarter, plan=plan, parts=parts, common=common,
-                  summary_html=Markup(serialise(summary_soup)),
-                  downloads=downloads, site_url=url, level=2, glossary="", **_glossary_context())
+    ordered = ([pages["data-pack"]] if "data-pack" in pages else []) + [p for n, p in pages.items() if n != "data-pack"]
+    for hid in PACK_ONCE:  # the data pack's copy covers the whole Plan; otherwise the first report's
+        for source in ordered:
+            sections = dict(_top_sections(_copy(source)))
+            if hid in sections:
+                fragment = parse("".join(str(n) for n in sections[hid]))
+                _demote(fragment)
+                _rewrite_links(fragment, names, "annex", downloads)
+                common.append(Markup(serialise(fragment)))
+                break
+    summary_html = render("summary.html.j2", quarter=quarter, headlines=[], count="",
+                          groups=summary(model, "board"), caveats=_caveats(model))
+    summary_soup = parse(summary_html)
+    for a in summary_soup.find_all("a", href=True):  # a measure's link goes to its line in the paper
+        page_name, _, frag = a["href"].partition("#")
+        if page_name.startswith("objective-") and frag:
+            a["href"] = f"#{frag}"
+    caveats_soup = parse(render("caveat-list.html.j2", caveats=_caveats(model)))
+    _demote(caveats_soup)
+    body = render("board-pack.html.j2", quarter=quarter, plan=plan, headlines=headlines(model, "board"),
+                  attention=attention(model, "board"), objectives=objectives, dive=dive, example=example,
+                  summary_html=Markup(serialise(summary_soup)), caveats_html=Markup(serialise(caveats_soup)),
+                  quality=data_quality(model), common=common, extra_sections=Markup(extra_sections),
+                  downloads=downloads, site_url=url, level=3, glossary="", **_glossary_context())
     soup = parse(body)
     _unique_landmarks(soup)
     (board / "board-pack.html").write_text(
-        page(f"Board pack | {quarter.label}", serialise(soup), edition="board", glossary=""), encoding="utf-8")
+        page(f"Board paper | {quarter.label}", serialise(soup), edition="board", glossary=""), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
