@@ -25,8 +25,8 @@ def test_issue_5_sentence_exactly():
     c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
     assert evidence_statement("Burglary", c, spc=flat_spc()) == (
         "Burglary: 612 offences in 2015/16 Q1, 9% fewer than the 673 a year earlier (95% interval: 18% fewer "
-        "to 1% more); not statistically significant. The monthly series shows only common-cause variation: "
-        "every month is within the usual range."
+        "to 1% more); not statistically significant. Burglary in June 2015: within the usual range (common-cause "
+        "variation), as every month of the last 12 is. The limits are trial limits, based on only 18 months."
     )
 
 
@@ -102,8 +102,9 @@ def test_special_causes_follow_in_plain_sentences_without_rule_names():
     spc = xmr(pd.Series(values, index=pd.period_range("2014-06", periods=13, freq="M"), dtype=float), baseline=12)
     c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
     assert evidence_statement("Burglary", c, spc=spc).endswith(
-        "; not statistically significant. The monthly series shows special-cause variation: some months are "
-        "unusual. The latest month (June 2015) is above the upper process limit."
+        "; not statistically significant. Burglary in June 2015: special-cause variation, where neither direction "
+        "is better. The latest month (June 2015) is above the upper process limit. The limits are trial limits, "
+        "based on only 13 months."
     )
 
 

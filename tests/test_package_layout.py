@@ -11,7 +11,7 @@ import perfkit
 PACKAGE = Path(perfkit.__file__).resolve().parent
 
 #: The layers, lowest first: a package may import only packages on a lower layer.
-LAYERS = ["errors", "periods", "config", "present", "stats", "data", "evidence", "reports", "run"]
+LAYERS = ["errors", "periods", "config", "stats", "data", "present", "evidence", "reports", "run"]
 
 #: The only modules at the top level (the rest live in the packages of LAYERS).
 TOP_LEVEL = {"__init__.py", "__main__.py", "cli.py", "errors.py", "periods.py"}

@@ -146,7 +146,7 @@ def test_a_recording_change_has_one_size_on_the_page():
     (shift,) = [s for s in ev.adjustment.shifts if str(s.date) == "2015-04"]
     assert estimate.calibrated and shift.calibrated
     assert (shift.estimate, shift.ci_low, shift.ci_high) == (estimate.ratio, estimate.ci_low, estimate.ci_high)
-    statement = analysis.measure_statement(ev)
+    statement = ev.statement
     size = words.percent(abs(estimate.ratio - 1) * 100)  # one rounding rule for the statement and the adjustment
     assert f"estimated to account for {size} {'more' if estimate.ratio > 1 else 'fewer'}" in statement
     assert "(two harassment offences" in statement

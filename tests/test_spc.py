@@ -169,16 +169,23 @@ def test_rebase_recomputes_limits_and_rules_stay_within_a_segment():
     assert xmr(s, rebase=[pd.Period("2015-10", "M"), "2010-01"]).rebase == rebased.rebase
 
 
-def test_trial_limits_warning_for_short_segments():
-    s = monthly(range(20), start="2014-04")
-    chart = xmr(s, rebase=["2015-06"])  # second segment: 2015-06 .. 2015-11, 6 points
-    assert chart.segments["trial"].tolist() == [False, True]
-    assert chart.warnings == (
-        "Trial limits for the segment from June 2015: based on 6 points (fewer than 12); "
-        "they will change as months are added.",
-    )
+def test_a_rebase_waits_for_twelve_months_and_limits_are_trial_until_twenty():
+    """Making Data Count: limits are recalculated at a change only once 12 points follow it (until
+    then the earlier limits carry on across it), and are trial limits until 20 points."""
+    s = monthly(range(40), start="2014-04")  # April 2014 to July 2017
+    firm = xmr(s, rebase=["2015-12"])  # 20 points either side
+    assert firm.rebase == (pd.Period("2015-12", "M"),) and firm.pending_rebase == ()
+    assert firm.segments["trial"].tolist() == [False, False] and firm.warnings == ()
+    trial = xmr(s, rebase=["2016-08"])  # 12 points from August 2016
+    assert trial.rebase == (pd.Period("2016-08", "M"),) and trial.segments["trial"].tolist() == [False, True]
+    assert trial.warnings == ("Trial limits for the segment from August 2016: based on 12 points (fewer than 20); "
+                              "they will change as months are added.",)
+    pending = xmr(s, rebase=["2017-01"])  # 7 points from January 2017: the earlier limits carry on
+    assert pending.rebase == () and pending.pending_rebase == (pd.Period("2017-01", "M"),)
+    assert len(pending.segments) == 1
+    pd.testing.assert_frame_equal(pending.table, xmr(s).table)
     assert xmr(monthly(range(8))).warnings == (
-        "Trial limits for the series: based on 8 points (fewer than 12); they will change as months are added.",
+        "Trial limits for the series: based on 8 points (fewer than 20); they will change as months are added.",
     )
 
 
@@ -228,42 +235,41 @@ def test_bad_input_messages():
 
 # --- sentences ----------------------------------------------------------------------------------
 
-def test_describe_sentences():
-    assert xmr(monthly([10, 11] * 8)).describe() == (
-        "The monthly series shows only common-cause variation: every month is within the usual range.")
+def test_findings_say_the_latest_month_and_the_signals_of_the_last_12_months():
+    from perfkit.present.statements import spc_findings
+
+    assert spc_findings(xmr(monthly([10, 11] * 8)), "Burglary") == [
+        "Burglary in July 2016: within the usual range (common-cause variation), as every month of the last 12 is.",
+        "The limits are trial limits, based on only 16 months."]
     values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 30]
-    assert xmr(monthly(values), baseline=12).findings() == [
-        "The monthly series shows special-cause variation: some months are unusual.",
+    assert spc_findings(xmr(monthly(values), baseline=12), "Robbery")[:2] == [
+        "Robbery in April 2016: special-cause variation, where neither direction is better.",
         "The latest month (April 2016) is above the upper process limit.",
     ]
-    values = [5, 1] * 5 + [4] * 7
-    assert xmr(monthly(values)).describe() == (
-        "The monthly series shows special-cause variation: some months are unusual. The figures have been "
-        "above the average for 7 months in a row, since February 2016."
-    )
-    s = monthly(range(20), start="2014-04")
-    assert xmr(s, rebase=["2015-06"], run_length=6).describe() == (
-        "Since the limits were recalculated from June 2015, the monthly series shows special-cause variation: "
-        "some months are unusual. There is a rising trend over the 6 months since June 2015. The limits are "
-        "trial limits, based on only 6 months."
-    )
-    falling = [9, 8, 7, 6, 5, 4, 3, 6, 5, 6, 5, 6, 5]
-    assert xmr(monthly(falling)).describe() == (
-        "The monthly series shows special-cause variation: some months are unusual. April 2015 was above the "
-        "upper process limit. There was a falling trend over the 7 months from April 2015 to October 2015."
-    )
+    # a signal older than 12 months stays on the chart and out of the words
+    old = [9, 8, 7, 6, 5, 4, 3] + [5, 6] * 12
+    chart = xmr(monthly(old))
+    assert any(sig.end < chart.latest - 11 for sig in chart.signals())
+    findings = spc_findings(chart, "Drug offences")
+    assert findings[0].startswith("Drug offences in ") and not any("2015" in f for f in findings[1:])
+    # a recording change with too few months after it: the words say it lies in the window
+    s = monthly(range(40), start="2014-04")
+    said = " ".join(spc_findings(xmr(s, rebase=["2017-01"]), "Violence"))
+    assert "A recording change from January 2017 lies in the window" in said
 
 
 def test_rule_names_go_to_the_method_notes():
+    from perfkit.present.statements import spc_describe, spc_rule_notes
+
     values = [5, 1] * 5 + [4] * 7
     chart = xmr(monthly(values))
-    notes = chart.rule_notes()
+    notes = spc_rule_notes(chart)
     assert notes[0] == ("SPC rule that fired: the run rule (7 or more points in a row on one side of the mean), "
                         "February 2016 to August 2016.")
     assert any(n.startswith("SPC method: an XmR chart") for n in notes)
-    assert "rule" not in chart.describe()
-    plain = xmr(monthly([10, 11] * 8)).rule_notes()
-    assert plain[0].startswith("SPC method: an XmR chart") and len(plain) == 2
+    assert "rule" not in spc_describe(chart, "Burglary")
+    plain = spc_rule_notes(xmr(monthly([10, 11] * 8), baseline=12))
+    assert plain[-2].startswith("SPC method: an XmR chart")
     assert all(words.word_count(s) <= 25 for n in notes + plain for s in words.sentences(n))
 
 
@@ -382,7 +388,12 @@ def assert_agrees(series, rebase=(), baseline=None, run_length=7, screen=True, i
     chart = xmr(series, improvement=improvement, rebase=rebase, baseline=baseline,
                 run_length=run_length, screen_outliers=screen)
     t = chart.table
-    idx = [series.index.get_loc(pd.Period(r, "M")) for r in rebase]
+    # a rebase month with fewer than 12 months after it is pending (the reference rebases only at the others)
+    idx = [series.index.get_loc(p) for p in chart.rebase]
+    for r in rebase:
+        p = pd.Period(r, "M")
+        if p in chart.pending_rebase:
+            assert int((series.dropna().index >= p).sum()) < 12
     ref = reference_xmr(series.to_numpy(dtype=float), idx, baseline, run_length, screen,
                         {"increase": 1, "decrease": -1, None: 0}[improvement])
     np.testing.assert_allclose(t["mean"], np.array(ref["mean"], dtype=float), rtol=1e-12, equal_nan=True)
@@ -466,5 +477,7 @@ def test_real_burglary_chart(cambs):
     assert isinstance(chart, XmR)
     t = chart.table
     assert t["mean"].iloc[0] == pytest.approx(cambs["Burglary"].mean())
-    assert chart.describe().startswith("The monthly series shows ")
+    from perfkit.present.statements import spc_findings
+
+    assert spc_findings(chart, "Burglary")[0].startswith("Burglary in ")
     assert chart.icon in SPC_COLOURS

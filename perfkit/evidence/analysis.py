@@ -4,8 +4,8 @@
 recording changes that apply (:mod:`perfkit.stats.caveats`), the seasonal adjustment with those changes as
 level shifts (:mod:`perfkit.stats.seasonal`), the SPC view rebased at them (:mod:`perfkit.stats.spc`), the
 comparisons with their intervals (:mod:`perfkit.stats.compare`), the rate per 1,000 residents and the
-position among comparator forces, and the plain-English evidence statement
-(:mod:`perfkit.present.narrative`). Reports and the data pack read these results; they never recompute them.
+position among comparator forces. The plain-English evidence statement is worded from these by
+:mod:`perfkit.present.statements`. Reports and the data pack read these results; they never recompute them.
 
 Results are memoised per process under one rule: the key is the content of every input (the
 measure's Plan entry, the quarter, the force, the register's content, the store's content as the
@@ -33,8 +33,7 @@ from perfkit.data.measures import MeasureSeries, measure_series
 from perfkit.periods import Quarter, Window
 from perfkit.config.plan import Measure, Plan
 
-__all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "measure_statement", "statement_sentences",
-           "method_notes", "population_for",
+__all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "population_for",
            "comparator_rates", "comparator_group", "clear_cache"]
 
 #: Caveat directions that can move the figures (others, such as a status change, only qualify them).
@@ -70,10 +69,6 @@ class MeasureEvidence:
     comparator : perfkit.stats.compare.ComparatorPosition or None
     shift_estimates : dict
         Caveat id -> ``perfkit.stats.caveats.ShiftEstimate`` for changes inside the series window.
-    statement : str
-        The evidence statement for "what the evidence says", in short sentences; its first is
-        :attr:`headline`, and the test, dispersion, seasonal diagnostics and SPC rules behind it
-        are :attr:`method_notes`.
     notes : list of str
         What a reader needs to know about gaps (missing data, no figures supplied).
     chart_caveats : list
@@ -111,7 +106,6 @@ class MeasureEvidence:
     rate_per_1000: float = float("nan")
     comparator: Any = None
     shift_estimates: dict = field(default_factory=dict)
-    statement: str = ""
     notes: list = field(default_factory=list)
     chart_caveats: list = field(default_factory=list)
     dispersion: Any = None
@@ -151,50 +145,46 @@ class MeasureEvidence:
     @property
     def unavailable_reason(self) -> str:
         """Why a measure without figures has none, in a neutral sentence for the published page
-        ("" when it has figures). What to supply, and where, is for the analysts' checks (:attr:`notes`)."""
-        if self.series.available:
-            return ""
-        m = self.measure
-        if m.source == "local":
-            return "It comes from the force's own systems."
-        if m.source == "derived":
-            return "It is worked out from two other measures, which have no figures for the same dates."
-        from perfkit.config.forces import name_for
-        from perfkit.data.measures import SOURCE_NAMES
+        ("" when it has figures; :func:`perfkit.present.statements.unavailable_reason`)."""
+        from perfkit.present import statements
 
-        return f"It comes from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(self.series.force)}."
+        return statements.unavailable_reason(self)
 
     def change_words(self) -> str:
         """The headline change in words, for chart titles and alt text ("2% more than a year earlier,
-        2018/19 Q2"), from the same comparison as the statement; "" when there is none."""
-        if self.snapshot:
-            snap = self.snapshot
-            if not snap.get("ref_value"):
-                return ""
-            said = words.change(snap["value"] / snap["ref_value"], "higher", "lower")
-            link = "the same as" if said == "no change" else f"{said} than"
-            return f"{link} a year earlier, at {_dated(snap['month'], True)}"
-        cmp = self.headline_comparison
-        if cmp is None or pd.isna(cmp.ratio) or not np.isfinite(cmp.ratio):
-            return ""
-        unequal = cmp.exposure != cmp.exposure_ref
-        said = words.change(cmp.ratio, *(("higher", "lower") if unequal else ("more", "fewer")))
-        if said == "no change":
-            return f"no change on a year earlier, {cmp.label}"
-        return f"{'a rate ' if unequal else ''}{said} than a year earlier, {cmp.label}"
+        2018/19 Q2"), from the same comparison as the statement; "" when there is none
+        (:func:`perfkit.present.statements.change_words`)."""
+        from perfkit.present import statements
+
+        return statements.change_words(self)
 
     @property
     def headline(self) -> str:
         """The statement's first sentence: the figure, the change against a year earlier with its
         95% interval, and whether it is statistically significant (at most 25 words)."""
-        return statement_sentences(self)[0]
+        return self.sentences[0]
+
+    @property
+    def sentences(self) -> list[str]:
+        """The evidence statement as short sentences (:func:`perfkit.present.statements.statement_sentences`)."""
+        from perfkit.present import statements
+
+        return statements.statement_sentences(self)
+
+    @property
+    def statement(self) -> str:
+        """The evidence statement for "what the evidence says", in short sentences; its first is
+        :attr:`headline`. Worded from the evidence by :mod:`perfkit.present.statements`."""
+        return " ".join(self.sentences)
 
     @property
     def method_notes(self) -> list[str]:
         """Technical notes for "the numbers behind" and the methods, one short sentence each where
         possible: the test of change and the dispersion it allows for, the seasonal adjustment's
         method and M7/Q/F diagnostics, the recording-change models, and the SPC rules that fired."""
-        return method_notes(self)
+        from perfkit.present import statements
+
+        return statements.method_notes(self)
 
     @property
     def latest_month(self) -> "pd.Period | None":
@@ -361,151 +351,6 @@ def comparator_group(force: str, name: "str | None" = None):
     if name:
         return groups.get(name)
     return next((g for g in groups.values() if g.force == force), None)
-
-
-def _number(value: float, unit: str) -> str:
-    """A level in its unit's style (:func:`perfkit.present.words.number`)."""
-    return words.number(value, unit)
-
-
-def _dated(month: pd.Period, snapshot_day: bool) -> str:
-    """'30 September 2017' for a snapshot taken at a month's end, else 'September 2017'."""
-    return words.month_end(month) if snapshot_day else words.month(month)
-
-
-def _snapshot_sentences(ev: "MeasureEvidence") -> list[str]:
-    m, q, snap = ev.measure, ev.quarter, ev.snapshot
-    month = snap["month"]
-    figure = _number(snap["value"], m.unit) + ("" if m.unit == "percent" else f" {m.unit}")
-    head = f"{m.title}: {figure} at {_dated(month, True)}"
-    if month < q.start:
-        head += ", the latest published"
-    rest = []
-    if ev.series.frequency == "snapshot-ratio":
-        rest.append(f"It uses the 12 months to {words.month(month)} and the staffing figure at {_dated(month, True)}.")
-    if snap.get("ref_value"):
-        ratio = snap["value"] / snap["ref_value"]
-        ref = f"{_dated(snap['ref_month'], True)} ({_number(snap['ref_value'], m.unit)})"
-        said = words.change(ratio, "higher", "lower")
-        change = f"the same as at {ref}" if said == "no change" else f"{said} than at {ref}"
-        if words.word_count(f"{head}, {change}.") <= narrative.HEADLINE_WORDS:
-            head = f"{head}, {change}"
-        else:
-            rest.insert(0, f"That is {change}.")
-    return [head + "."] + rest + ["This is a snapshot figure, so no test of change is made."]
-
-
-def _fault_refs(ev: "MeasureEvidence", compared) -> dict:
-    """``{month: label}`` of the data faults whose months the comparison leaves out."""
-    if compared is None or compared.window is None:
-        return {}
-    spans = set(compared.window.months) | (set(compared.window_ref.months) if compared.window_ref is not None else set())
-    return {month: ref for month, ref in ev.left_out.items() if month in spans}
-
-
-def statement_sentences(ev: "MeasureEvidence") -> list[str]:
-    """The evidence statement of one measure as a list of short sentences: the headline first
-    (figure, change with its interval, significance), then the months left out, the recording
-    changes and their estimated sizes, and the SPC findings, one short sentence each."""
-    m, q = ev.measure, ev.quarter
-    if not ev.series.available:
-        # what the analysts must supply is in ev.notes (the pre-publication checks), not here
-        return [f"{m.title}: no figures are available."]
-    last = ev.series.last_month
-    compared = ev.quarter_comparison if ev.quarter_comparison is not None else ev.rolling_comparison
-    faults = _fault_refs(ev, compared)
-    if ev.snapshot:
-        out = _snapshot_sentences(ev)
-    elif ev.ends_before_quarter and ev.rolling_comparison is not None:
-        cmp = ev.rolling_comparison
-        out = narrative.evidence_sentences(m.title, cmp, spc=None, unit=m.unit, period_label=cmp.label,
-                                           faults=_fault_refs(ev, cmp))
-        out.append(f"The figures end in {words.month(last)}, before {q.label}.")
-        return out + _estimate_sentences(ev, cmp)
-    elif last is not None and last < q.start and ev.series.frequency == "monthly":
-        return [f"{m.title}: the figures end in {words.month(last)}, before {q.label}, so this quarter cannot be "
-                "reported.", "The chart shows the series to its last month."]
-    elif ev.quarter_comparison is not None:
-        out = narrative.evidence_sentences(m.title, ev.quarter_comparison, spc=None, unit=m.unit,
-                                           period_label=q.label, faults=faults)
-    elif ev.rolling_comparison is not None:
-        out = narrative.evidence_sentences(m.title, ev.rolling_comparison, spc=None, unit=m.unit,
-                                           period_label=ev.rolling_comparison.label, faults=faults)
-    else:
-        return [f"{m.title}: no figure is available up to the end of {q.label}."]
-    out += _estimate_sentences(ev, compared)
-    if ev.spc is not None and not ev.snapshot:
-        out += ev.spc.findings()
-    return out
-
-
-def _estimate_sentences(ev: "MeasureEvidence", compared) -> list[str]:
-    """One sentence per recording change whose size is estimated, the change named by title
-    unless the caveat sentence already names it."""
-    named = {getattr(c, "id", None) for c in (getattr(compared, "caveats", ()) or ())}
-    out = []
-    for cav in ev.caveats:
-        estimate = ev.shift_estimates.get(cav.id)
-        if estimate is None:
-            continue
-        title = "" if cav.id in named else f" ({words.lower_first(cav.title).rstrip('.')})"
-        said = words.change(estimate.ratio)
-        size = "no change" if said == "no change" else f"{said} {ev.measure.unit}"
-        out.append(f"The recording change {cav.ref}{title} is estimated to account for {size} (95% interval: "
-                   f"{words.between(estimate.ci_low, estimate.ci_high)}); {narrative.verdict(estimate)}.")
-    return out
-
-
-def measure_statement(ev: "MeasureEvidence") -> str:
-    """The evidence statement for one measure, in short plain-English sentences (see
-    :func:`statement_sentences` and :mod:`perfkit.present.narrative`)."""
-    return " ".join(statement_sentences(ev))
-
-
-def _test_words(cmp) -> str:
-    if str(cmp.method).startswith("exact conditional"):
-        return "exact conditional (binomial) test with a Clopper-Pearson interval, as one count is zero"
-    if str(cmp.method).startswith("score test"):
-        return "two-sample Poisson score test with its score interval"
-    return str(cmp.method)
-
-
-def method_notes(ev: "MeasureEvidence") -> list[str]:
-    """The technical notes behind a measure's statement, one short sentence each where possible
-    (see :attr:`MeasureEvidence.method_notes`)."""
-    out = []
-    cmp = ev.headline_comparison
-    if cmp is not None and cmp.tested:
-        out.append(f"Test of the change in {cmp.label}: {_test_words(cmp)} ({words.p_value(cmp.p_value)}).")
-        phi, df = float(cmp.overdispersion), float(cmp.dispersion_df)
-        if phi > 1 and np.isfinite(df):
-            out.append(f"This test allows for over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, estimated "
-                       f"from the months not compared on {df:g} residual degrees of freedom, with Student's t.")
-        elif phi > 1:
-            out.append(f"Over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, taken as known.")
-        elif np.isfinite(df):
-            out.append(f"Dispersion: none beyond Poisson found (scale 1, estimated on {df:g} residual degrees of "
-                       "freedom).")
-    if ev.dispersion is not None:
-        out.append(ev.dispersion.describe())
-    if ev.adjustment is not None:
-        # a level shift the count model sized is noted once, with the recording change (below)
-        sized = {str(e.at) for e in ev.shift_estimates.values()}
-        out.extend(n for n in ev.adjustment.diagnostic_notes()
-                   if not any(n.startswith(f"Level shift at {words.month(m)}:") for m in sized))
-    for cav in ev.caveats:
-        est = ev.shift_estimates.get(cav.id)
-        if est is None:
-            continue
-        checked = (f"interval calibrated on {est.n_placebo} dates with no known change" if est.calibrated
-                   else "interval from the model alone")
-        out.append(f"Recording change {cav.ref}: {est.model} model of {est.n_months} {est.data}; rate ratio "
-                   f"{est.ratio:.2f} (95% interval {est.ci_low:.2f} to {est.ci_high:.2f}), "
-                   f"{words.p_value(est.p_value)}; {checked}.")
-    if ev.spc is not None:
-        out.append(f"SPC on the {ev.spc_basis} series.")
-        out.extend(ev.spc.rule_notes())
-    return out
 
 
 def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> None:
@@ -707,6 +552,5 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         rate_months=rate_months, population_year=pop_year, ends_before_quarter=ends_early, snapshot=snapshot,
         series_caveats=series_caveats, shift_reasons=shift_reasons,
     )
-    object.__setattr__(ev, "statement", measure_statement(ev))
     return ev
 

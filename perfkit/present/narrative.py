@@ -215,7 +215,9 @@ def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: It
     if named:
         out.append(named)
     if spc is not None:
-        out.extend(spc.findings() if hasattr(spc, "findings") else words.sentences(spc.describe()))
+        from perfkit.present.statements import spc_findings
+
+        out.extend(spc_findings(spc, title))
     return out
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from perfkit.evidence import analysis
-from perfkit.present import charts, words
+from perfkit.present import charts, statements, words
 from perfkit import config, data
 from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
                              table_html)
@@ -345,13 +345,16 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         fig = ev.spc.plot(title=f"{measure.title}: statistical process control chart ({ev.spc_basis})")
         alt = (f"Statistical process control chart of {ev.spc_basis} monthly {measure.title.lower()} in {place}, "
                f"{words.month(ev.spc.table.index.min())} to {words.month(ev.spc.table.index.max())}. "
-               + ev.spc.describe())
+               + statements.spc_describe(ev.spc, measure.title))
         if left_out:
             alt += " " + words.months(left_out) + (" is" if len(left_out) == 1 else " are") + \
                 " left out (incomplete data) and not plotted."
         out.figures[f"{mid}/spc"] = fig
         out.data[f"{mid}/spc"] = ev.spc.table
-        parts.append(figure_html(fig, alt, f"Process limits from the {ev.spc_basis} series. {ev.spc.describe()}"))
+        parts.append(figure_html(fig, alt, f"Monthly {ev.spc_basis} figures with the centre line and process limits, "
+                                           f"{words.month(ev.spc.table.index.min())} to "
+                                           f"{words.month(ev.spc.table.index.max())}. Unusual months are marked by "
+                                           "shape as well as colour."))
         parts.append(paragraph(Markup("SPC verdict: {}.").format(figure(row, "spc_variation")), "spc-verdict"))
     elif ev.spc_basis:
         parts.append(notice(f"No control chart: {ev.spc_basis}.", kind="info"))

@@ -2,8 +2,9 @@
 
 One public function, :func:`xmr`, returns an :class:`XmR` result: a table with one row per month
 (value, centre line, process limits, each special-cause rule's flag, the point type), the
-overall variation icon, warnings about weak limits, a one-sentence description naming each
-special cause by its rule, and a chart in the Making Data Count colours.
+overall variation icon, warnings about weak limits, the special-cause signals as values
+(:meth:`XmR.signals`), and a chart in the Making Data Count colours. The words for its findings are
+in :mod:`perfkit.present.statements` (statistics return numbers, never sentences).
 
 The rules follow the NHSRplotthedots R package (nhs-r-community/NHSRplotthedots,
 ``R/ptd_spc_standard.R`` and ``R/ptd_calculate_point_type.R``); where this module departs from
@@ -31,7 +32,6 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from perfkit.present import words
 from perfkit.errors import PerfkitError
 from perfkit.periods import check_monthly, parse_month
 
@@ -43,6 +43,8 @@ __all__ = [
     "NEAR_LIMIT_FACTOR",
     "SCREEN_FACTOR",
     "MIN_POINTS_FOR_LIMITS",
+    "FIRM_LIMITS_POINTS",
+    "Signal",
     "SPC_COLOURS",
     "POINT_TYPES",
 ]
@@ -53,8 +55,11 @@ LIMIT_FACTOR = 2.66
 NEAR_LIMIT_FACTOR = 2 * LIMIT_FACTOR / 3
 #: Moving ranges at or above 3.267 x their mean are screened out (Nelson 1982; D4 for n = 2).
 SCREEN_FACTOR = 3.267
-#: A segment with fewer points than this has trial limits.
+#: A rebase (a recording change affecting the measure) takes effect only once this many months with
+#: data follow it; until then the earlier limits carry on (Making Data Count: at least 12 points).
 MIN_POINTS_FOR_LIMITS = 12
+#: A segment with fewer points than this has trial limits, which move as months are added.
+FIRM_LIMITS_POINTS = 20
 
 #: Making Data Count colours, by point type / variation icon.
 SPC_COLOURS = {
@@ -173,7 +178,14 @@ def _segment_rules(y: np.ndarray, mean: float, lower: float, upper: float, near_
 # --- result -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Signal:
+class Signal:
+    """One special-cause signal: consecutive flagged months of one rule, on one side.
+
+    ``rule`` is ``outside``, ``run``, ``trend`` or ``two_of_three``; ``direction`` +1 (above the
+    mean, rising) or -1; ``start`` and ``end`` its first and last months; ``points`` how many
+    months it holds; ``latest`` whether it includes the latest month with data. Words for it are
+    in :mod:`perfkit.present.statements`."""
+
     rule: str          # outside, run, trend, two_of_three
     direction: int     # +1 above / rising, -1 below / falling
     start: pd.Period
@@ -194,7 +206,8 @@ class XmR:
 
     def __init__(self, table: pd.DataFrame, segments: pd.DataFrame, improvement: "str | None",
                  run_length: int, rebase: tuple, baseline: "int | None", screen_outliers: bool,
-                 warnings: tuple[str, ...]):
+                 warnings: tuple[str, ...], pending: tuple = ()):
+        self._pending = tuple(pending)
         self._table = table
         self._segments = segments
         self._improvement = improvement
@@ -270,19 +283,51 @@ class XmR:
                   if self._screen else "no screening of moving ranges")
         base = (f"limits from the first {self._baseline} months of each segment"
                 if self._baseline else "limits from all points of each segment")
-        rebase = (", recalculated from " + ", ".join(_month_words(p) for p in self._rebase)
+        rebase = (", recalculated from " + ", ".join(str(p) for p in self._rebase)
                   if self._rebase else "")
         return (f"XmR chart (Making Data Count rules as NHSRplotthedots): mean +/- 2.66 x mean "
                 f"moving range, {screen}; {base}{rebase}; runs and trends of {self._run_length} points")
 
-    # --- words ------------------------------------------------------------------------------
-    def _signals(self) -> list[_Signal]:
+    # --- findings as values (words: perfkit.present.statements) ------------------------------
+    @property
+    def pending_rebase(self) -> tuple[pd.Period, ...]:
+        """Rebase months inside the series with too few months after them (fewer than
+        :data:`MIN_POINTS_FOR_LIMITS`): the earlier limits carry on across them for now."""
+        return self._pending
+
+    @property
+    def screened(self) -> bool:
+        """Whether moving ranges of 3.267 times their mean or more were screened out."""
+        return self._screen
+
+    @property
+    def baseline(self) -> "int | None":
+        """Months of each segment the limits come from (None: all)."""
+        return self._baseline
+
+    @property
+    def latest(self) -> "pd.Period | None":
+        """The latest month with data."""
+        present = self._table[self._table["value"].notna()]
+        return present.index[-1] if len(present) else None
+
+    @property
+    def latest_segment(self) -> dict:
+        """The latest segment: ``start``, ``points``, ``trial`` (fewer than
+        :data:`FIRM_LIMITS_POINTS` points) and ``has_limits``."""
+        seg = self._segments.iloc[-1]
+        return {"start": seg["start"], "points": int(seg["points"]), "trial": bool(seg["trial"]),
+                "has_limits": not np.isnan(seg["upper"])}
+
+    def signals(self, since: "pd.Period | str | None" = None) -> list[Signal]:
+        """The special-cause signals, in order of their first month; with ``since``, only those
+        ending in or after that month (the words name the recent ones; the chart shows them all)."""
         t = self._table
         last_seg = t["segment"].max() if len(t) else 0
         seg = t[t["segment"] == last_seg]
         present = seg[seg["value"].notna()]
         latest = present.index[-1] if len(present) else None
-        signals: list[_Signal] = []
+        signals: list[Signal] = []
 
         def add(rule: str, mask: pd.Series, direction: pd.Series, max_gap: int = 1) -> None:
             idx = list(np.flatnonzero(mask.to_numpy()))
@@ -291,7 +336,7 @@ class XmR:
                 if group and (i is None or i - group[-1] > max_gap
                               or direction.iloc[i] != direction.iloc[group[0]]):
                     start, end = seg.index[group[0]], seg.index[group[-1]]
-                    signals.append(_Signal(rule, int(direction.iloc[group[0]]), start, end,
+                    signals.append(Signal(rule, int(direction.iloc[group[0]]), start, end,
                                            len(group), end == latest))
                     group = []
                 if i is not None:
@@ -303,130 +348,10 @@ class XmR:
         add("trend", seg["trend"], seg["trend_direction"])
         add("two_of_three", seg["two_of_three"], side, max_gap=2)
         signals.sort(key=lambda s: (s.start, s.end))
+        if since is not None:
+            since = _month(since, "since")
+            signals = [sig for sig in signals if sig.end >= since]
         return signals
-
-    @staticmethod
-    def _sentence(s: _Signal) -> str:
-        """One finding as a short plain-English sentence (the rule's name is a method note)."""
-        a, b = _month_words(s.start), _month_words(s.end)
-        if s.rule == "outside":
-            where = "above the upper process limit" if s.direction > 0 else "below the lower process limit"
-            if s.points == 1:
-                return (f"The latest month ({b}) is {where}." if s.latest else f"{a} was {where}.")
-            if s.points == 2:
-                return f"{a} and {b} {'are' if s.latest else 'were'} {where}."
-            if s.latest:
-                return f"Each of the {s.points} months since {a} is {where}."
-            return f"Each of the {s.points} months from {a} to {b} was {where}."
-        if s.rule == "run":
-            side = "above" if s.direction > 0 else "below"
-            if s.latest:
-                return f"The figures have been {side} the average for {s.points} months in a row, since {a}."
-            return f"The figures were {side} the average for {s.points} months in a row, from {a} to {b}."
-        if s.rule == "trend":
-            way = "rising" if s.direction > 0 else "falling"
-            if s.latest:
-                return f"There is a {way} trend over the {s.points} months since {a}."
-            return f"There was a {way} trend over the {s.points} months from {a} to {b}."
-        where = "upper" if s.direction > 0 else "lower"
-        if s.points == 2 and (s.end - s.start).n <= 2:
-            return f"{a} and {b} {'are' if s.latest else 'were'} close to the {where} process limit."
-        if s.latest:
-            return f"Since {a}, {s.points} months have been close to the {where} process limit."
-        return f"Between {a} and {b}, {s.points} months were close to the {where} process limit."
-
-    _RULES = {
-        "outside": "a point outside the process limits (the mean plus or minus 2.66 times the mean moving range)",
-        "run": "the run rule ({n} or more points in a row on one side of the mean)",
-        "trend": "the trend rule ({n} or more points in a row rising, or falling)",
-        "two_of_three": "the two-of-three rule (two of three points in a row beyond two-thirds of the way to a "
-                        "process limit, on the same side)",
-    }
-
-    def _shown(self, max_signals: int) -> tuple[list[_Signal], int]:
-        signals = self._signals()
-        # the most recent signals (by their last month), listed in order of their first month
-        shown = sorted(sorted(signals, key=lambda s: (s.end, s.start))[-max_signals:],
-                       key=lambda s: (s.start, s.end))
-        return shown, len(signals) - len(shown)
-
-    def findings(self, max_signals: int = 3) -> list[str]:
-        """The chart's findings as short plain-English sentences: whether the latest segment shows
-        special-cause variation, then each of its ``max_signals`` most recent signals, one sentence
-        each, and whether the limits are trial limits. Rule names are in :meth:`rule_notes`.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> s = pd.Series([10.0] * 6 + [11, 9] * 6, index=pd.period_range("2015-04", periods=18, freq="M"))
-        >>> xmr(s).findings()
-        ['The monthly series shows only common-cause variation: every month is within the usual range.']
-        """
-        t = self._table
-        if t["value"].notna().sum() == 0:
-            return ["The monthly series has no data."]
-        since = f"Since the limits were recalculated from {_month_words(self._rebase[-1])}, t" if self._rebase else "T"
-        seg = self._segments.iloc[-1]
-        trial = ([f"The limits are trial limits, based on only {int(seg['points'])} months."]
-                 if seg["trial"] and not np.isnan(seg["upper"]) else [])
-        shown, extra = self._shown(max_signals)
-        if not shown:
-            return [f"{since}he monthly series shows only common-cause variation: every month is within the "
-                    "usual range."] + trial
-        out = [f"{since}he monthly series shows special-cause variation: some months are unusual."]
-        out += [self._sentence(s) for s in shown]
-        if extra:
-            out.append(f"The chart shows {extra} earlier signal{'s' if extra > 1 else ''} as well.")
-        return out + trial
-
-    def describe(self, max_signals: int = 3) -> str:
-        """The findings (:meth:`findings`) as one short paragraph.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> s = pd.Series([10.0] * 6 + [11, 9] * 6, index=pd.period_range("2015-04", periods=18, freq="M"))
-        >>> xmr(s).describe()
-        'The monthly series shows only common-cause variation: every month is within the usual range.'
-        """
-        return " ".join(self.findings(max_signals))
-
-    def rule_notes(self, max_signals: int = 3) -> list[str]:
-        """Technical notes for the method: each SPC rule that fired on the signals
-        :meth:`findings` reports, by name with its months, and how the limits were set.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> s = pd.Series([10.0, 11.0] * 6 + [30.0], index=pd.period_range("2015-04", periods=13, freq="M"))
-        >>> xmr(s, baseline=12).rule_notes()[0]
-        'SPC rule that fired: a point outside the process limits (the mean plus or minus 2.66 times the mean moving range), April 2016.'
-        """
-        if self._table["value"].notna().sum() == 0:
-            return []
-        shown, extra = self._shown(max_signals)
-        out = []
-        for sig in shown:
-            rule = self._RULES[sig.rule].format(n=self._run_length)
-            span = (_month_words(sig.start) if sig.start == sig.end
-                    else f"{_month_words(sig.start)} to {_month_words(sig.end)}")
-            out.append(f"SPC rule that fired: {rule}, {span}.")
-        if extra:
-            out.append(f"SPC: {extra} earlier signal{'s' if extra > 1 else ''} in the latest segment not listed.")
-        seg = self._segments.iloc[-1]
-        if seg["trial"] and not np.isnan(seg["upper"]):
-            out.append(f"SPC limits of the latest segment are trial limits: {int(seg['points'])} points, fewer than "
-                       f"{MIN_POINTS_FOR_LIMITS}.")
-        screen = ("Moving ranges of 3.267 times their mean or more are screened out."
-                  if self._screen else "Moving ranges are not screened.")
-        base = (f"Limits come from the first {self._baseline} months of each segment."
-                if self._baseline else "Limits come from all points of each segment.")
-        out.append("SPC method: an XmR chart with Making Data Count rules, limits at the mean plus or minus 2.66 "
-                   "times the mean moving range.")
-        out.append(screen + " " + base)
-        if self._rebase:
-            out.append("Limits are recalculated from " + words.join(_month_words(p) for p in self._rebase) + ".")
-        return out
 
     def __repr__(self) -> str:
         n = int(self._table["value"].notna().sum())
@@ -509,8 +434,10 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
         Which direction is an improvement; None when neither is (points are then "neutral").
         The Plan's words ``'higher'`` / ``'lower'`` / ``'none'`` are accepted too.
     rebase : iterable of pandas.Period or 'YYYY-MM'
-        Months from which the limits are recomputed (e.g. a recording change). Months outside
-        the series are ignored.
+        Months from which the limits are recomputed (a recording change that affects the
+        measure). Months outside the series are ignored; a month followed by fewer than
+        :data:`MIN_POINTS_FOR_LIMITS` months with data is pending (:attr:`XmR.pending_rebase`): the
+        earlier limits carry on across it until enough points follow.
     baseline : int, optional
         Compute each segment's mean and limits from its first ``baseline`` months only
         (NHSRplotthedots ``fix_after_n_points``); at least 12.
@@ -524,8 +451,8 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
     Returns
     -------
     XmR
-        ``.table``, ``.segments``, ``.icon``, ``.icon_colour``, ``.warnings``, ``.describe()``,
-        ``.plot()``.
+        ``.table``, ``.segments``, ``.icon``, ``.icon_colour``, ``.warnings``, ``.signals()``,
+        ``.plot()``; its findings in words are :func:`perfkit.present.statements.spc_findings`.
 
     Raises
     ------
@@ -577,6 +504,12 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
         rebase_months = [p for p in rebase_months if y.index[0] < p <= y.index[-1]]
     else:
         rebase_months = []
+    # Making Data Count rebases only when enough points follow the change: a rebase month with
+    # fewer than MIN_POINTS_FOR_LIMITS months of data from it on is pending, and the earlier
+    # limits carry on across it (the words say a change lies in the window).
+    with_data = y.dropna().index
+    pending = [p for p in rebase_months if int((with_data >= p).sum()) < MIN_POINTS_FOR_LIMITS]
+    rebase_months = [p for p in rebase_months if p not in pending]
 
     n = len(y)
     months = y.index
@@ -618,13 +551,13 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
         side[idx] = rules["side"]
         trend_dir[idx] = rules["trend_dir"]
         used = min(points, int(np.sum(~np.isnan(base))))
-        trial = used < MIN_POINTS_FOR_LIMITS
+        trial = used < FIRM_LIMITS_POINTS
         label = f"the segment from {_month_words(start)}" if rebase_months else "the series"
         if np.isnan(amr) or np.isnan(mean):
             warnings.append(f"No process limits for {label}: it has no two consecutive months with data.")
         elif trial:
             warnings.append(
-                f"Trial limits for {label}: based on {used} points (fewer than {MIN_POINTS_FOR_LIMITS}); "
+                f"Trial limits for {label}: based on {used} points (fewer than {FIRM_LIMITS_POINTS}); "
                 "they will change as months are added."
             )
         seg_rows.append({"start": start, "end": months[idx[-1]], "points": points, "mean": mean,
@@ -678,4 +611,4 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
     segments = pd.DataFrame(seg_rows, columns=["start", "end", "points", "mean", "mean_moving_range",
                                                "lower", "upper", "trial"])
     return XmR(table, segments, direction, int(run_length), tuple(rebase_months), baseline,
-               bool(screen_outliers), tuple(warnings))
+               bool(screen_outliers), tuple(warnings), tuple(pending))
