@@ -7,6 +7,8 @@ session (``rendered_default`` in tests/conftest.py).
 
 from __future__ import annotations
 
+import re
+
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -73,7 +75,8 @@ def test_generated_headline_is_short_and_names_the_significant_changes():
              "significant": "yes", "unit": "offences"} for i in range(8)]
     text = words.objective_headline(rows)
     assert len(text.split()) <= HEADLINE_WORDS
-    assert text.startswith("8 of 8 measures") and "measure number 0 with a long descriptive title (20% more)" in text
+    assert text.startswith("8 of 8 compared measures") and "measure number 0 with a long descriptive title (20% more)" in text
+    assert text.endswith("more.") and re.search(r"and \d+ more", text)  # the others counted, never dropped
     assert "No measure" in words.objective_headline([{"measure": "X", "change_pct": float("nan"), "unit": "x"}])
 
 

@@ -30,22 +30,22 @@ from perfkit.config.plan import Measure, Plan
 
 __all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES", "SOURCE_NAMES", "source_note", "no_figures_note"]
 
-_OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+# The licence (Open Government Licence v3.0) is stated once, in every page's footer and the workbook's notes.
 
 #: Plain-English description and attribution of each source, shown under charts and in "About".
 SOURCE_NOTES = {
     "police_uk": (
         "data.police.uk street-level crime and anti-social behaviour, published monthly about two "
-        "months in arrears and revised later. " + _OGL
+        "months in arrears and revised later."
     ),
     "prc": (
         "ONS / Home Office police recorded crime by Police Force Area, rolling 12-month totals. Not "
-        "designated as National Statistics since January 2014. " + _OGL
+        "designated as National Statistics since January 2014."
     ),
     "collisions": (
         "Road traffic collisions reported to the police (STATS19), from the local authority's open data."
     ),
-    "workforce": "Home Office, Police workforce, England and Wales (officer full-time equivalents). " + _OGL,
+    "workforce": "Home Office, Police workforce, England and Wales (officer full-time equivalents).",
     "local": "The force's own systems, supplied as a local data file.",
     "derived": "Derived from the measures named in its description.",
 }

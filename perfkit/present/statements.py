@@ -217,6 +217,17 @@ def _dated(month: pd.Period, snapshot_day: bool) -> str:
     return words.month_end(month) if snapshot_day else words.month(month)
 
 
+def _part_title(measure_id: str) -> str:
+    """A derived measure's part as a ratio's sentence names it ("all recorded crime (excluding
+    anti-social behaviour)"), from the Plan."""
+    from perfkit.config.plan import load_plan
+
+    try:
+        return words.lower_first(load_plan().measure(measure_id).title)
+    except Exception:  # noqa: BLE001 - a Plan without the part: name it by its id
+        return str(measure_id).replace("_", " ")
+
+
 def _snapshot_sentences(ev: "MeasureEvidence") -> list[str]:
     m, q, snap = ev.measure, ev.quarter, ev.snapshot
     month = snap["month"]
@@ -226,7 +237,8 @@ def _snapshot_sentences(ev: "MeasureEvidence") -> list[str]:
         head += ", the latest published"
     rest = []
     if ev.series.frequency == "snapshot-ratio":
-        rest.append(f"It uses the 12 months to {words.month(month)} and the staffing figure at {_dated(month, True)}.")
+        rest.append(f"It divides {_part_title(m.numerator)} in the 12 months to {words.month(month)} by "
+                    f"{_part_title(m.denominator)} at {_dated(month, True)}.")
     if snap.get("ref_value"):
         ratio = snap["value"] / snap["ref_value"]
         ref = f"{_dated(snap['ref_month'], True)} ({_number(snap['ref_value'], m.unit)})"
@@ -236,7 +248,7 @@ def _snapshot_sentences(ev: "MeasureEvidence") -> list[str]:
             head = f"{head}, {change}"
         else:
             rest.insert(0, f"That is {change}.")
-    return [head + "."] + rest + ["This is a snapshot figure, so no test of change is made."]
+    return [head + "."] + rest + [f"{m.title} is a figure at a date, so no test of change is made."]
 
 
 def _fault_refs(ev: "MeasureEvidence", compared) -> dict:

@@ -462,9 +462,9 @@ def objective_headline(rows: Iterable[dict], limit: int = 30) -> str:
 
     >>> objective_headline([{"measure": "Robbery", "change_pct": 61.7, "significant": "yes", "unit": "offences"},
     ...                     {"measure": "Burglary", "change_pct": -11.8, "significant": "no", "unit": "offences"}])
-    '1 of 2 measures compared with a year earlier changed by more than chance would explain: robbery (62% more).'
+    '1 of 2 compared measures changed by more than chance: robbery (62% more).'
     >>> objective_headline([{"measure": "Officers", "change_pct": -0.5, "unit": "officers", "primary_window": "snapshot"}])
-    'Officers: less than 1% lower than a year earlier (a count at a date, not tested).'
+    'Officers: less than 1% lower than a year earlier (a figure at a date, not tested).'
     """
     rows = list(rows)
     compared = [r for r in rows if not _missing(r.get("change_pct"))]
@@ -481,25 +481,23 @@ def objective_headline(rows: Iterable[dict], limit: int = 30) -> str:
         parts = []
         n = len(tested)
         if tested:
-            noun = "measure" if n == 1 else "measures"
             if not moved:
-                parts.append(f"The {noun} compared with a year earlier showed no change larger than chance would explain"
-                             if n == 1 else
-                             f"None of the {n} {noun} compared with a year earlier changed by more than chance would explain")
+                parts.append("The one measure compared with a year earlier did not change by more than chance"
+                             if n == 1 else f"None of the {n} measures compared with a year earlier changed by "
+                             "more than chance")
             else:
-                lead = f"{len(moved)} of {n} {noun} compared with a year earlier changed by more than chance would explain"
+                lead = ("The one compared measure changed by more than chance" if n == 1 else
+                        f"{len(moved)} of {n} compared measures changed by more than chance")
                 rest = len(moved) - len(named)
                 listed = named + ([f"{rest} more"] if rest else [])
-                parts.append(f"{lead}: {join(listed)}" if named else f"{lead}")
+                parts.append(f"{lead}: {join(listed)}")
         elif untested:
             parts.append("; ".join(f"{sentence_case(_name(r))}: {year_change(r)} than a year earlier" for r in untested)
-                         + (" (a count at a date, not tested)" if len(untested) == 1 else " (counts at a date, not tested)"))
+                         + (" (a figure at a date, not tested)" if len(untested) == 1 else " (figures at a date, not tested)"))
         if signals:
             rest = len(signals) - len(shown_signals)
             listed = shown_signals + ([f"{rest} more"] if rest else [])
-            what = "special-cause variation in the latest month"
-            parts.append(f"{sentence_case(what)}: {join(listed)}" if shown_signals else
-                         f"{sentence_case(what)} in {len(signals)} measure{'s' if len(signals) != 1 else ''}")
+            parts.append(f"Unusual latest month: {join(listed)}")
         return ". ".join(parts) + "."
 
     named, shown = list(items), list(signal_items)

@@ -105,6 +105,8 @@ class ReportContext:
     store: "str | None" = None
     options: Options = field(default_factory=Options)
     _model: object = field(default=None, repr=False, compare=False)
+    #: What this page has already said in full (caveat ids, notes): said once per page, then referred to.
+    said: set = field(default_factory=set, repr=False, compare=False)
 
     @classmethod
     def create(cls, quarter: "str | Quarter" = "auto", store: "str | None" = None,
@@ -200,12 +202,21 @@ def revision_note(ctx: ReportContext, measure: Measure) -> str:
 _CAVEAT_KINDS = {"data-fault": "data fault", "status": "status of the statistics"}
 
 
-def caveat_list(caveats, estimates) -> Markup:
-    """The caveats that qualify a chart, each with its label, kind, date, wording, estimated size and source."""
-    items = [{"ref": c.ref, "title": c.title, "kind": _CAVEAT_KINDS.get(c.kind, "recording change"), "when": c.when(),
-              "wording": c.wording, "estimate": estimates[c.id].describe() if c.id in estimates else "",
-              "source": c.source} for c in caveats]
-    return render("caveats", caveats=items)
+def caveat_list(caveats, estimates, said: "set | None" = None) -> Markup:
+    """The caveats that qualify a chart, each with its label, kind, date, wording, estimated size and
+    source. A caveat already given in full on the page (its id in ``said``) is referred to by its
+    label only, so the page says each caveat once."""
+    said = set() if said is None else said
+    items, again = [], []
+    for c in caveats:
+        if c.id in said:
+            again.append(c.ref)
+            continue
+        said.add(c.id)
+        items.append({"ref": c.ref, "title": c.title, "kind": _CAVEAT_KINDS.get(c.kind, "recording change"),
+                      "when": c.when(), "wording": c.wording,
+                      "estimate": estimates[c.id].describe() if c.id in estimates else "", "source": c.source})
+    return render("caveats", caveats=items, again=again)
 
 
 def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
@@ -261,15 +272,17 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
     parts: list = []
 
     def block():
+        # The headline is the page's "What the evidence says" line; the block gives the rest once.
         out.html(render("measure", level=level, measure_id=mid, title=measure.title,
-                        description=measure.description, statement=ev.statement, parts=[p for p in parts if p]))
+                        description=measure.description, statement=" ".join(ev.sentences[1:]),
+                        parts=[p for p in parts if p]))
         return out
 
     values = ev.window
     if not ev.series.available:
         # Neutral on a published page: what to supply, and where, is for the analysts' checks.
-        parts.append(notice(f"Figures for this measure are not available for {ctx.quarter.label}. "
-                            f"{ev.unavailable_reason}", kind="missing"))
+        parts.append(notice(f"Figures for {words.lower_first(measure.title)} are not available for "
+                            f"{ctx.quarter.label}. {ev.unavailable_reason}", kind="missing"))
         return block()
     if values.dropna().empty:
         parts.append(notice(f"No figures for this measure up to the end of {ctx.quarter.label}: the series in the "
@@ -298,8 +311,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         alt = charts.trend_alt_text(recorded, what=f"recorded {measure.title.lower()}", place=place,
                                     adjusted=adjusted, unit=measure.unit, change=change, left_out=left_out)
         out.figures[f"{mid}/trend"] = fig
-        parts.append(figure_html(fig, alt, f"{subtitle}. {band}"))
-        parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates))
+        parts.append(figure_html(fig, alt, f"{measure.title}: {words.lower_first(subtitle)}. {band}"))
+        parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates, ctx.said))
         monthly = pd.DataFrame({"recorded": recorded})
         if adjusted is not None:
             monthly["seasonally_adjusted"] = adjusted
@@ -331,8 +344,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                                     kind=kind.lower(), change=change)
         out.figures[f"{mid}/trend"] = fig
         out.data[f"{mid}/series"] = frame_of(shown, "value").rename_axis("period_ending")
-        parts.append(figure_html(fig, alt, f"{subtitle}. {band}"))
-        parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates))
+        parts.append(figure_html(fig, alt, f"{measure.title}: {words.lower_first(subtitle)}. {band}"))
+        parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates, ctx.said))
         if ev.snapshot:
             parts.append(render("latest", value=figure(row, "quarter_value"), unit=measure.unit,
                                 month=figure(row, "latest_month"), before=figure(row, "year_earlier_value"),
@@ -351,11 +364,11 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                 " left out (incomplete data) and not plotted."
         out.figures[f"{mid}/spc"] = fig
         out.data[f"{mid}/spc"] = ev.spc.table
-        parts.append(figure_html(fig, alt, f"Monthly {ev.spc_basis} figures with the centre line and process limits, "
-                                           f"{words.month(ev.spc.table.index.min())} to "
-                                           f"{words.month(ev.spc.table.index.max())}. Unusual months are marked by "
-                                           "shape as well as colour."))
-        parts.append(paragraph(Markup("SPC verdict: {}.").format(figure(row, "spc_variation")), "spc-verdict"))
+        parts.append(figure_html(fig, alt, f"{measure.title}: monthly {ev.spc_basis} figures with the centre line "
+                                           f"and process limits, {words.month(ev.spc.table.index.min())} to "
+                                           f"{words.month(ev.spc.table.index.max())}."))
+        parts.append(paragraph(Markup("SPC verdict for {}: {}.").format(words.lower_first(measure.title),
+                                                                      figure(row, "spc_variation")), "spc-verdict"))
     elif ev.spc_basis:
         parts.append(notice(f"No control chart: {ev.spc_basis}.", kind="info"))
 
@@ -382,7 +395,9 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
     parts.append(render("method-notes", summary=f"How the figures for {measure.title.lower()} were worked out",
                         notes=_method_notes(ev)))
     for note in ev.notes:
-        parts.append(notice(note, kind="info"))
+        if note not in ctx.said:  # a note that holds for several measures is said once on the page
+            ctx.said.add(note)
+            parts.append(notice(note, kind="info"))
     return block()
 
 
@@ -443,7 +458,8 @@ class ObjectiveReport:
         public, restricted, rows = [], [], []
         for measure in self._measures():
             ev = self.ctx.evidence(measure)
-            (restricted if measure.restricted else public).append(ev.statement)
+            (restricted if measure.restricted else public).append(Markup('<a href="#measure-{}">{}</a>').format(
+                measure.id, ev.headline))
             rows.append({"measure_id": measure.id, "measure": measure.title, "statement": ev.statement,
                          "restricted": measure.restricted})
             if ev.series.available:
@@ -498,8 +514,10 @@ class ObjectiveReport:
         text = ("These are official statistics. Rises since 2014 largely reflect improvements in recording practice "
                 "after the HMIC inspection of November 2014. Fraud is excluded: it has been recorded nationally by "
                 "Action Fraud since 2013.")
-        if status is not None:
-            text = f"{status.wording} ({status.ref}.) " + text
+        if status is not None:  # its wording is given once on the page
+            text = (f"See {status.ref} on their status. " if status.id in self.ctx.said
+                    else f"{status.wording} ({status.ref}.) ") + text
+            self.ctx.said.add(status.id)
         out.html(notice(text, kind="caveat"))
         self._reconciliation(out)
 
