@@ -117,7 +117,7 @@ def test_a_series_ending_before_the_quarter_compares_like_windows(model):
 def test_snapshots_are_dated_and_ratios_use_matching_dates(model):
     officers = model.measure("officer_fte")
     assert "at 30 September 2017, the latest published" in officers.statement
-    assert officers.headline.endswith("less than 1% lower than at 30 September 2016 (1,339).")
+    assert officers.headline.endswith("0.5% lower than at 30 September 2016 (1,339).")
     assert "no test of change" in officers.statement and "significant" not in officers.headline
     per_officer = model.measure("crimes_per_officer")
     crimes = data.monthly_counts("cambridgeshire", "all_crime", "2016-10", "2017-09", by=("month",))["count"].sum()

@@ -92,8 +92,8 @@ def test_missing_month_with_a_change_compares_rates():
     c = quarter_vs_last_year(s, "2015/16 Q1")
     # like months: May 2014 has no data, so May 2015 is left out too
     assert evidence_statement("Robbery", c).startswith(
-        "Robbery: 350 offences in 2015/16 Q1, 13% fewer than a year earlier (95% interval: 24% fewer to less "
-        "than 1% more); not statistically significant. A year earlier there were 400."
+        "Robbery: 350 offences in 2015/16 Q1, 13% fewer than the 400 a year earlier (95% interval: 24% fewer to 1% "
+        "more); not statistically significant."
     )
 
 
@@ -103,7 +103,7 @@ def test_special_causes_follow_in_plain_sentences_without_rule_names():
     c = compare_periods(612, 3, 673, 3, label="2015/16 Q1")
     assert evidence_statement("Burglary", c, spc=spc).endswith(
         "; not statistically significant. Burglary in June 2015: special-cause variation, where neither direction "
-        "is better. The latest month (June 2015) is above the upper process limit. The limits are trial limits, "
+        "is better. Burglary: the latest month (June 2015) is above the upper process limit. The limits are trial limits, "
         "based on only 13 months."
     )
 
@@ -153,16 +153,16 @@ def test_format_count(n, text):
 
 
 @pytest.mark.parametrize("x, text", [(31.4, "31%"), (10, "10%"), (9.96, "10%"), (9.06, "9%"), (1.05, "1%"),
-                                     (1, "1%"), (0.4, "less than 1%"), (0, "0%"), (-12.5, "-13%"),
-                                     (-4.5, "-5%"), (-0.2, "between -1% and 0%"), (150.5, "151%")])
+                                     (1, "1%"), (0.4, "0.4%"), (0, "0%"), (-12.5, "-13%"),
+                                     (-4.5, "-5%"), (-0.2, "-0.2%"), (0.04, "less than 0.1%"), (150.5, "151%")])
 def test_format_percent(x, text):
     assert format_percent(x) == text
 
 
 @pytest.mark.parametrize("ratio, text", [(0.9094, "9% fewer"), (1.31, "31% more"), (1.0, "no change"),
                                          (0.815, "19% fewer"), (0.8151, "18% fewer"), (1.0145, "1% more"),
-                                         (1.004, "less than 1% more"), (0.995, "less than 1% fewer"),
-                                         (1.005, "less than 1% more"), (1.012, "1% more"), (2.5, "150% more"), (float("nan"), "change not available")])
+                                         (1.004, "0.4% more"), (0.995, "0.5% fewer"),
+                                         (1.005, "0.5% more"), (1.012, "1% more"), (2.5, "150% more"), (float("nan"), "change not available")])
 def test_format_change(ratio, text):
     assert format_change(ratio) == text
 

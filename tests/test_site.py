@@ -282,6 +282,7 @@ def test_one_report_into_a_quarter_never_published_builds_a_pack_of_what_exists(
 def test_every_spc_verdict_of_the_evidence_has_an_icon_and_says_it_is_the_latest_month():
     from perfkit import evidence
 
-    for verdict in evidence._SPC_WORDS.values():
-        kind, text = words.spc_icon(verdict)
-        assert kind != "none" and text.startswith("Latest month:"), verdict
+    for key in ("common_cause", "improvement", "concern", "neutral"):
+        kind, text = words.spc_icon(key)
+        assert evidence.words.spc_variation(key) == words.lower_first(text)
+        assert kind != "none" and text.startswith("Latest month:"), key

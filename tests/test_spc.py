@@ -244,7 +244,7 @@ def test_findings_say_the_latest_month_and_the_signals_of_the_last_12_months():
     values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 30]
     assert spc_findings(xmr(monthly(values), baseline=12), "Robbery")[:2] == [
         "Robbery in April 2016: special-cause variation, where neither direction is better.",
-        "The latest month (April 2016) is above the upper process limit.",
+        "Robbery: the latest month (April 2016) is above the upper process limit.",
     ]
     # a signal older than 12 months stays on the chart and out of the words
     old = [9, 8, 7, 6, 5, 4, 3] + [5, 6] * 12

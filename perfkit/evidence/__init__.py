@@ -55,7 +55,7 @@ FIELDS = (
     "rolling12_change_low_pct", "rolling12_change_high_pct", "rolling12_significant",
     "ytd_value", "ytd_previous_value", "ytd_change_pct",
     "rate_per_1000", "rate_months", "population_year", "comparator_rank", "comparator_forces", "comparator_mean",
-    "primary_window", "spc_variation", "spc_basis", "latest_month", "dispersion", "dispersion_df", "test",
+    "primary_window", "spc_icon", "spc_variation", "spc_basis", "latest_month", "dispersion", "dispersion_df", "test",
     "data_quality", "caveats", "restricted",
 )
 
@@ -65,12 +65,6 @@ SHARE_RANGE = (0.97, 1.01)
 #: A force-month below this share of the median of its six neighbouring months is a suspected fault.
 SUSPECT_RATIO = 0.6
 
-_SPC_WORDS = {  # the Making Data Count icon describes the latest month, so the words say so
-    "common_cause": "latest month: common-cause variation",
-    "improvement": "latest month: special cause, improvement",
-    "concern": "latest month: special cause, concern",
-    "neutral": "latest month: special cause, no direction is better",
-}
 
 _CACHE_VERSION = "evidence-1"
 
@@ -255,10 +249,12 @@ def measure_row(ev, objective: int) -> dict:
         row["comparator_forces"] = ev.comparator.n
         row["comparator_mean"] = float(ev.comparator.group_mean)
     if ev.spc is not None:
-        row["spc_variation"] = _SPC_WORDS.get(ev.spc.icon, "no control chart")
+        row["spc_icon"] = ev.spc.icon
+        row["spc_variation"] = words.spc_variation(ev.spc.icon)
         row["spc_basis"] = ev.spc_basis
     else:
-        row["spc_variation"] = "no control chart"
+        row["spc_icon"] = ""
+        row["spc_variation"] = words.spc_variation("")
     row["primary_window"] = primary_window(ev)
     latest = ev.latest_month
     row["latest_month"] = str(latest) if latest is not None else ""

@@ -39,8 +39,15 @@ _RULES = {
 }
 
 
-def spc_signal(s) -> str:
-    """One signal (:class:`perfkit.stats.spc.Signal`) as a short sentence; the rule's name is a method note."""
+def spc_signal(s, subject: str = "") -> str:
+    """One signal (:class:`perfkit.stats.spc.Signal`) as a short sentence, led by ``subject`` when
+    given ("Robbery: June 2018 was above the upper process limit."), so that two measures with a
+    signal in the same months never read alike on a page; the rule's name is a method note."""
+    said = _signal_words(s)
+    return f"{subject}: {words.lower_first(said)}" if subject else said
+
+
+def _signal_words(s) -> str:
     a, b = words.month(s.start), words.month(s.end)
     if s.rule == "outside":
         where = "above the upper process limit" if s.direction > 0 else "below the lower process limit"
@@ -97,7 +104,7 @@ def spc_findings(chart, subject: str = "The figure", months: int = RECENT_MONTHS
     >>> from perfkit.stats.spc import xmr
     >>> s = pd.Series([10.0, 11.0] * 10 + [30.0], index=pd.period_range("2015-01", periods=21, freq="M"))
     >>> spc_findings(xmr(s), "Robbery")
-    ['Robbery in September 2016: special-cause variation, where neither direction is better.', 'The figures were below the average for 20 months in a row, from January 2015 to August 2016.', 'The latest month (September 2016) is above the upper process limit.']
+    ['Robbery in September 2016: special-cause variation, where neither direction is better.', 'Robbery: the figures were below the average for 20 months in a row, from January 2015 to August 2016.', 'Robbery: the latest month (September 2016) is above the upper process limit.']
     """
     latest = chart.latest
     if latest is None:
@@ -115,7 +122,7 @@ def spc_findings(chart, subject: str = "The figure", months: int = RECENT_MONTHS
     else:
         out = [f"{subject} in {words.month(latest)}: {_VERDICT[chart.icon]}."]
     shown = sorted(recent, key=lambda s: (s.end, s.start))[-max_signals:]
-    out += [spc_signal(s) for s in sorted(shown, key=lambda s: (s.start, s.end))]
+    out += [spc_signal(s, subject if subject != "The figure" else "") for s in sorted(shown, key=lambda s: (s.start, s.end))]
     if chart.pending_rebase:
         when = words.months(chart.pending_rebase)
         out.append(f"A recording change from {when} lies in the window. The limits will be recalculated from it "

@@ -6,10 +6,10 @@ of figure:
 - counts (offences, incidents, officers): whole numbers, ``12,345``;
 - rates (per 1,000 people, crimes per officer): one decimal place, ``63.4``;
 - percentages as a level (a proportion of crimes solved): one decimal place, ``26.5%``;
-- percentage changes: whole per cent, "less than 1%" below 1% (:func:`percent`), as statements
-  of change in official statistics give them; in words "9% fewer", "31% more" (:func:`change`);
-  in a table with their sign, "+9%", "-12%", and one decimal under 1% ("+0.4%") so that a small
-  change never reads "+0%" (:func:`signed_percent`).
+- percentage changes: whole per cent, and one decimal under 1% ("0.4%") so that a small change
+  never reads "0%" (:func:`percent`); in words "9% fewer", "31% more", "0.4% more" (:func:`change`);
+  in a table with their sign, "+9%", "-12%", "+0.4%" (:func:`signed_percent`). The same figure
+  therefore reads the same number in a sentence and in a table.
 
 Dates are written "September 2018" (:func:`month`) or "30 September 2018" for a snapshot taken at
 a month's end (:func:`month_end`).
@@ -107,11 +107,11 @@ def rate(x: Any, places: int = 1) -> str:
 
 def percent(x: Any) -> str:
     """A percentage change in size (given in percent, 9.06 for 9.06%): whole per cent, rounded half
-    up, with "less than 1%" below 1% (and "0%" for exactly zero). A negative value keeps its minus
-    sign ("-12%"); a negative value under 1% in size is "between -1% and 0%".
+    up, and one decimal place when it rounds to under 1% ("0.4%"; "0%" only for exactly zero). A
+    negative value keeps its minus sign ("-12%").
 
-    >>> percent(31.4), percent(9.06), percent(9.5), percent(0.4), percent(0), percent(-12.5)
-    ('31%', '9%', '10%', 'less than 1%', '0%', '-13%')
+    >>> percent(31.4), percent(9.06), percent(9.5), percent(0.4), percent(0.96), percent(0), percent(-12.5)
+    ('31%', '9%', '10%', '0.4%', '1%', '0%', '-13%')
     """
     if _missing(x):
         return NOT_AVAILABLE
@@ -120,8 +120,11 @@ def percent(x: Any) -> str:
         return "0%"
     sign = "-" if v < 0 else ""
     a = abs(v)
-    if a < 1:
-        return "less than 1%" if not sign else "between -1% and 0%"
+    small = round_half_up(a, 1)
+    if small == 0:
+        return f"{sign}less than 0.1%"
+    if small < 1:
+        return f"{sign}{small}%"
     return f"{sign}{int(round_half_up(a)):,}%"
 
 
@@ -139,21 +142,17 @@ def signed_percent(x: Any) -> str:
         return "up from zero" if v > 0 else NOT_AVAILABLE
     if v == 0:
         return "0%"
-    sign = "+" if v > 0 else "-"
-    a = abs(v)
-    if a < 1:
-        return f"{sign}{round_half_up(a, 1)}%"
-    return sign + percent(a)
+    return ("+" if v > 0 else "-") + percent(abs(v))
 
 
 def change(ratio: Any, more: str = "more", fewer: str = "fewer") -> str:
     """A ratio (now over before) as a change in words: "9% fewer", "31% more", "no change".
 
-    Rounded as :func:`percent`, with "less than 1% more/fewer" under 1%; use ``more="higher",
+    Rounded as :func:`percent` (one decimal under 1%: "0.4% more"); use ``more="higher",
     fewer="lower"`` for rates and levels.
 
     >>> change(0.9094), change(1.31), change(1.0), change(1.004), change(0.75, "higher", "lower")
-    ('9% fewer', '31% more', 'no change', 'less than 1% more', '25% lower')
+    ('9% fewer', '31% more', 'no change', '0.4% more', '25% lower')
     """
     if _missing(ratio):
         return "change not available"
@@ -169,7 +168,7 @@ def change_pct(pct: Any, more: str = "more", fewer: str = "fewer") -> str:
     showing the same comparison can never read two ways.
 
     >>> change_pct(-9.06), change_pct(31.0), change_pct(0), change_pct(0.4, "higher", "lower")
-    ('9% fewer', '31% more', 'no change', 'less than 1% higher')
+    ('9% fewer', '31% more', 'no change', '0.4% higher')
     """
     if _missing(pct):
         return "change not available"
@@ -368,25 +367,34 @@ def word_count(text: str) -> int:
 
 # --- summary and index wording
 
-#: The Making Data Count variation icons: the evidence model's SPC wording -> (icon kind, text).
+#: The Making Data Count variation icons: the SPC icon key (``spc_icon`` in the data pack) -> (icon kind, text).
 SPC_ICONS = {
-    "latest month: common-cause variation": ("common", "Latest month: common-cause variation"),
-    "latest month: special cause, improvement": ("improvement", "Latest month: special-cause variation, improvement"),
-    "latest month: special cause, concern": ("concern", "Latest month: special-cause variation, concern"),
-    "latest month: special cause, no direction is better": ("neutral", "Latest month: special-cause variation, "
-                                                            "neither better nor worse"),
+    "common_cause": ("common", "Latest month: common-cause variation"),
+    "improvement": ("improvement", "Latest month: special-cause variation, improvement"),
+    "concern": ("concern", "Latest month: special-cause variation, concern"),
+    "neutral": ("neutral", "Latest month: special-cause variation, neither better nor worse"),
 }
 
 
-def spc_icon(variation: Any) -> tuple[str, str]:
-    """The icon kind and its text equivalent for a row's ``spc_variation``.
+def spc_icon(key: Any) -> tuple[str, str]:
+    """The icon kind and its text equivalent for a row's ``spc_icon`` key.
 
-    >>> spc_icon("latest month: special cause, improvement"), spc_icon("no control chart")
+    >>> spc_icon("improvement"), spc_icon("")
     (('improvement', 'Latest month: special-cause variation, improvement'), ('none', 'No control chart'))
     """
-    if _missing(variation) or str(variation) not in SPC_ICONS:
+    if _missing(key) or str(key) not in SPC_ICONS:
         return ("none", "No control chart")
-    return SPC_ICONS[str(variation)]
+    return SPC_ICONS[str(key)]
+
+
+def spc_variation(key: Any) -> str:
+    """The data pack's ``spc_variation`` words for an icon key (the text of :func:`spc_icon`, which
+    describes the latest month, as the Making Data Count icon does).
+
+    >>> spc_variation("neutral"), spc_variation("")
+    ('latest month: special-cause variation, neither better nor worse', 'no control chart')
+    """
+    return lower_first(spc_icon(key)[1])
 
 
 def significance(flag: Any) -> str:
@@ -449,7 +457,7 @@ def _name(row: dict) -> str:
 
 
 def _special(row: dict) -> bool:
-    return spc_icon(row.get("spc_variation"))[0] in ("improvement", "concern", "neutral")
+    return spc_icon(row.get("spc_icon"))[0] in ("improvement", "concern", "neutral")
 
 
 def objective_headline(rows: Iterable[dict], limit: int = 30) -> str:
@@ -464,7 +472,7 @@ def objective_headline(rows: Iterable[dict], limit: int = 30) -> str:
     ...                     {"measure": "Burglary", "change_pct": -11.8, "significant": "no", "unit": "offences"}])
     '1 of 2 compared measures changed by more than chance: robbery (62% more).'
     >>> objective_headline([{"measure": "Officers", "change_pct": -0.5, "unit": "officers", "primary_window": "snapshot"}])
-    'Officers: less than 1% lower than a year earlier (a figure at a date, not tested).'
+    'Officers: 0.5% lower than a year earlier (a figure at a date, not tested).'
     """
     rows = list(rows)
     compared = [r for r in rows if not _missing(r.get("change_pct"))]

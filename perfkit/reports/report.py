@@ -367,8 +367,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         parts.append(figure_html(fig, alt, f"{measure.title}: monthly {ev.spc_basis} figures with the centre line "
                                            f"and process limits, {words.month(ev.spc.table.index.min())} to "
                                            f"{words.month(ev.spc.table.index.max())}."))
-        parts.append(paragraph(Markup("SPC verdict for {}: {}.").format(words.lower_first(measure.title),
-                                                                      figure(row, "spc_variation")), "spc-verdict"))
+        parts.append(paragraph(Markup("Control chart of {}: {}.").format(words.lower_first(measure.title),
+                                                                       figure(row, "spc_variation")), "spc-verdict"))
     elif ev.spc_basis:
         parts.append(notice(f"No control chart: {ev.spc_basis}.", kind="info"))
 

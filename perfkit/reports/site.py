@@ -188,7 +188,7 @@ def _compared(row: dict) -> dict:
     return {"measure": row["measure"], "unit": row.get("unit"), "change_pct": row.get(b["change"]),
             "change_low_pct": row.get(b["low"]), "change_high_pct": row.get(b["high"]),
             "significant": row.get(b["significant"]), "primary_window": row.get("primary_window"),
-            "spc_variation": row.get("spc_variation")}
+            "spc_variation": row.get("spc_variation"), "spc_icon": row.get("spc_icon")}
 
 
 def summary(model, edition: str = "public") -> list[dict]:
@@ -200,7 +200,7 @@ def summary(model, edition: str = "public") -> list[dict]:
         for m in _visible(objective.measures, edition):
             row = model.row(m.id)
             b, cmp = _basis(row), _compared(row)
-            kind, spc_text = words.spc_icon(row.get("spc_variation"))
+            kind, spc_text = words.spc_icon(row.get("spc_icon"))
             latest = words.number(row.get(b["value"]), row.get("unit"))
             label = row.get(b["label"])
             rows.append({
@@ -422,7 +422,7 @@ def attention(model, edition: str = "board") -> list[dict]:
                     _fig(row, b["low"], low), _fig(row, b["high"], high))
                 items.append({"kind": "change", "label": "Statistically significant change", "subject": row["measure"],
                               "href": href, "text": text})
-            kind, spc_text = words.spc_icon(row.get("spc_variation"))
+            kind, spc_text = words.spc_icon(row.get("spc_icon"))
             if kind in ("improvement", "concern", "neutral"):
                 items.append({"kind": "signal", "label": "Special-cause variation", "subject": row["measure"],
                               "href": href, "text": _fig(row, "spc_variation", words.lower_first(spc_text))})
