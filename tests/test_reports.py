@@ -68,7 +68,7 @@ def test_a_measure_without_figures_says_so_neutrally():
     ctx = ReportContext.create("2016-17-Q2")
     html = measure_block(ctx, ctx.plan.measure("calls_999_answered"))
     notice = re.search(r'<div class="notice notice-missing"[^>]*><p>([^<]*)</p>', html).group(1)
-    assert notice.startswith("Figures for this measure are not available for 2016/17 Q2") and "<img" not in html
+    assert notice.startswith("Figures for 999 calls answered within 10 seconds are not available for 2016/17 Q2") and "<img" not in html
     assert "data/templates" not in notice and "add it as" not in notice  # nothing for the analysts on the page
 
 

@@ -369,3 +369,41 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
         out.append(f"SPC on the {ev.spc_basis} series.")
         out.extend(spc_rule_notes(ev.spc))
     return out
+
+
+# --- months left out of a comparison ----------------------------------------------------------------
+
+def left_out_sentence(left_out, caveats=()) -> str:
+    """Which months a comparison leaves out and why, from ``(month, reason)`` pairs (reason
+    ``"fault"``, ``"no data"`` or ``"paired"``); ``caveats`` (labelled register entries) give a
+    fault's label. "" when nothing is left out.
+
+    >>> import pandas as pd
+    >>> left_out_sentence([(pd.Period("2018-05", "M"), "fault"), (pd.Period("2017-05", "M"), "paired")])
+    'May 2018 is left out, as its data are incomplete. May 2017 is left out with it, so both periods hold the same months.'
+    """
+    left_out = sorted(left_out, key=lambda x: (x[1] == "paired", x[0]))
+    if not left_out:
+        return ""
+    refs = {}
+    for c in caveats:
+        for month in getattr(c, "months", ()) or ():
+            refs[month] = c.ref
+    out = []
+    faults = [m for m, why in left_out if why == "fault"]
+    missing = [m for m, why in left_out if why == "no data"]
+    paired = [m for m, why in left_out if why == "paired"]
+    if faults:
+        labels = sorted({refs[m] for m in faults if m in refs})
+        verb = "is" if len(faults) == 1 else "are"
+        see = f" (see {words.join(labels)})" if labels else ""
+        out.append(f"{words.months(faults)} {verb} left out, as {'its' if len(faults) == 1 else 'their'} data are "
+                   f"incomplete{see}.")
+    if missing:
+        verb = "has" if len(missing) == 1 else "have"
+        out.append(f"{words.months(missing)} {verb} no data.")
+    if paired:
+        verb = "is" if len(paired) == 1 else "are"
+        out.append(f"{words.months(paired)} {verb} left out with {'it' if len(faults) + len(missing) == 1 else 'them'}, "
+                   "so both periods hold the same months.")
+    return " ".join(out)

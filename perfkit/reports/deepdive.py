@@ -7,8 +7,9 @@ incidents concentrate, long-run seasonally adjusted trends and each recording ch
 estimated size.
 
 District, outcome and density sections need row-level data.police.uk records. When the store has
-none for the quarter, the section says so and, where row-level data exists for an earlier period,
-shows the latest such quarter instead, labelled as such.
+none for the quarter, the page says so once and, where row-level data exists for an earlier period,
+shows the latest such quarter instead, labelled as such. Every figure comes from the evidence model
+(:func:`perfkit.evidence.deepdive.deep_dive`); the page only reads it.
 
 Each section returns a :class:`perfkit.present.section.Section`; its ``data`` holds the tables behind it
 (``districts``, ``crime_mix``, ``outcomes``, ``points``, ``<measure id>/monthly``,
@@ -22,7 +23,7 @@ import pandas as pd
 from perfkit.evidence import analysis
 from perfkit import data
 from perfkit.stats import disclosure
-from perfkit.present import words
+from perfkit.present import statements, words
 from perfkit.present import charts
 from perfkit.present.display import details_html, figure_html, heading, notice, paragraph, table_html
 from perfkit.periods import Quarter
@@ -58,7 +59,6 @@ class DeepDive:
         self.objective = self.ctx.plan.deep_dive(self.ctx.quarter, override=override or None)
         self.crime_types = sorted({t for m in self.objective.measures if m.source == "police_uk"
                                    for t in m.crime_types})
-        self._rows_cache: "tuple[str, Quarter | None, pd.DataFrame] | None" = None
 
     @property
     def quarter(self) -> Quarter:
@@ -66,44 +66,33 @@ class DeepDive:
         return self.ctx.quarter
 
     # --- helpers ----------------------------------------------------------------------------------
-    def _types(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if "all_crime" in self.crime_types:
-            return frame[frame["crime_type"] != "Anti-social behaviour"]
-        return frame[frame["crime_type"].isin(self.crime_types)]
+    @property
+    def evidence(self):
+        """The deep dive's evidence (:func:`perfkit.evidence.deepdive.deep_dive`): every figure it shows."""
+        from perfkit.evidence.deepdive import deep_dive
 
-    def _rows(self) -> "tuple[Quarter | None, pd.DataFrame]":
-        """Row-level records for the quarter, else for the latest earlier quarter that has them
-        (kept while the store's content is unchanged)."""
-        key = analysis.store_key(self.ctx.store)
-        if self._rows_cache is None or self._rows_cache[0] != key:
-            force = self.ctx.plan.force
-            rows = data.incidents(force, self.quarter.start, self.quarter.end, store=self.ctx.store)
-            used: "Quarter | None" = self.quarter
-            if rows.empty or rows["month"].nunique() < 3:
-                every = data.incidents(force, None, self.quarter.end, store=self.ctx.store)
-                used, rows = None, rows.iloc[0:0]
-                if not every.empty:
-                    months = sorted(every["month"].unique())
-                    for q in sorted({Quarter.containing(m) for m in months}, reverse=True):
-                        if all(m in set(months) for m in q.months):
-                            used, rows = q, every[every["month"].isin(q.months)]
-                            break
-            self._rows_cache = (key, used, self._types(rows) if not rows.empty else rows)
-        return self._rows_cache[1], self._rows_cache[2]
+        return deep_dive(self.ctx.model, self.objective.number)
 
     def _period_notice(self, out: Section, used: "Quarter | None", what: str) -> bool:
+        """Say, once on the page, which quarter the row-level sections show and why."""
         if used is None:
-            out.html(notice(
-                f"{what} could not be produced: the data store holds no row-level data.police.uk records for "
-                f"{self.ctx.plan.force_name} for {self.quarter.label} or any complete earlier quarter. These sections "
-                "need the monthly street-level files (perfkit ingest police-uk); counts by crime type are not enough.",
-                kind="missing"))
+            if "no-rows" not in self.ctx.said:
+                self.ctx.said.add("no-rows")
+                out.html(notice(
+                    f"{what} and the other sections built from individual crime records could not be produced: this "
+                    f"pack holds no street-level records (each crime with its location and outcome) for "
+                    f"{self.ctx.plan.force_name} for {self.quarter.label} or any complete earlier quarter.",
+                    kind="missing"))
             return False
-        if used != self.quarter:
+        if used != self.quarter and "earlier-rows" not in self.ctx.said:
+            self.ctx.said.add("earlier-rows")
             out.html(notice(
-                f"Row-level records are not in the data store for {self.quarter.label}. This section shows "
-                f"{used.long_label}, the latest complete quarter with row-level data, to illustrate the analysis; "
-                "it does not describe the reporting quarter.", kind="missing"))
+                f"This pack holds no street-level records (each crime with its location and outcome) for "
+                f"{self.quarter.label}. The sections built from them (districts, outcomes and where incidents "
+                f"concentrate) show {used.long_label}, the latest quarter that has them, to illustrate the "
+                "analysis; they do not describe the reporting quarter.", kind="missing"))
+        elif used != self.quarter:
+            out.html(paragraph(f"As above, this shows {used.label}.", "period-note"))
         return True
 
     # --- sections --------------------------------------------------------------------------------
@@ -133,32 +122,28 @@ class DeepDive:
         if not self.crime_types:
             out.html(notice("This objective has no data.police.uk crime measures to break down by district.", kind="info"))
             return
-        used, rows = self._rows()
-        if not self._period_notice(out, used, "The breakdown by district"):
+        dd = self.evidence
+        used = dd.rows_quarter
+        if not self._period_notice(out, used, "The breakdown by district") or dd.districts.empty:
             return
-        districts = rows["district"].astype("object")
-        own = set(self.ctx.plan.districts)
-        if own:
-            # ~250 incidents a year carry an LSOA in a neighbouring district (or a mis-coded one):
-            # keep them, grouped, rather than drop them or show many tiny, identifying counts.
-            districts = districts.where(districts.isin(own), "Outside the force's districts")
-        table = districts.value_counts().rename_axis("District").reset_index(name="Incidents")
-        table = table[table["Incidents"] > 0].sort_values(["Incidents", "District"], ascending=[False, True])
-        published = disclosure.apply(table, ["Incidents"])
+        published = dd.districts
         shown = published[published["Incidents"] != disclosure.load_rule().symbol]
         fig = charts.bar_chart(shown["District"], shown["Incidents"].astype(float),
                                title=f"Where the objective's crimes were recorded, {used.label}",
                                subtitle=f"Incidents by district, {self.ctx.plan.force_name}, {used.window().describe()}",
                                source="data.police.uk", xlabel="incidents")
-        top = table.iloc[0]
-        alt = (f"Bar chart of incidents by district, {used.window().describe()}. {top['District']} had the most "
-               f"({words.count(top['Incidents'])}) of {words.count(table['Incidents'].sum())} in all.")
+        top = dd.busiest
+        alt = (f"Bar chart of incidents by district, {used.window().describe()}. {top['district']} had the most "
+               f"({words.count(top['incidents'])}) of {words.count(top['total'])} in all.")
         caption = "Incidents by district (the district is read from the LSOA name)."
         if len(shown) < len(published):
             caption += " Districts with a suppressed count are in the table only."
-        out.data["districts"] = published.reset_index(drop=True)
+        out.data["districts"] = published
         out.figures["districts"] = fig
         out.html(figure_html(fig, alt, caption))
+        out.html(paragraph(f"{top['district']} recorded the most of the objective's incidents in {used.label}: "
+                           f"{words.count(top['incidents'])} of {words.count(top['total'])} "
+                           f"({words.number(100 * top['incidents'] / top['total'], 'percent')})."))
         out.html(details_html("Numbers behind the chart: incidents by district",
                               table_html(published, f"Incidents by district, {used.label}")))
 
@@ -166,47 +151,36 @@ class DeepDive:
     def crime_mix(self, out: Section) -> None:
         """The crime-type mix: each type's share of all crime, now and a year earlier."""
         out.html(heading("Crime-type mix", 3))
-        q = self.quarter
-        force = self.ctx.plan.force
-        frame = data.monthly_counts(force=force, by=("month", "crime_type"), store=self.ctx.store)
-        rows = []
-        for label, window in (("12 months to the quarter", q.rolling_12_months()),
-                              ("The 12 months before", q.rolling_12_months_before())):
-            part = frame[frame["month"].isin(window.months)]
-            totals = part.groupby("crime_type")["count"].sum(min_count=1)
-            rows.append(totals.rename(label))
-        mix = pd.concat(rows, axis=1)
-        mix = mix.drop(index="Anti-social behaviour", errors="ignore")
-        if mix.dropna(how="all").empty:
-            out.html(notice("No monthly counts by crime type are in the store for these windows.", kind="missing"))
+        dd = self.evidence
+        mix = dd.crime_mix
+        if mix.empty:
+            out.html(notice("No monthly counts by crime type are in the data for these windows.", kind="missing"))
             return
-        shares = (mix / mix.sum()).mul(100).round(1)
-        table = pd.DataFrame({"Crime type": mix.index, "Offences, latest 12 months": mix.iloc[:, 0].to_numpy(),
-                              "Share (%)": shares.iloc[:, 0].to_numpy(),
-                              "Offences, 12 months before": mix.iloc[:, 1].to_numpy(),
-                              "Share a year earlier (%)": shares.iloc[:, 1].to_numpy()})
-        table["Objective focus"] = ["yes" if t in self.crime_types or "all_crime" in self.crime_types else ""
-                                    for t in table["Crime type"]]
-        table = table.sort_values("Offences, latest 12 months", ascending=False)
-        out.data["crime_mix"] = table.reset_index(drop=True)
+        months = "" if dd.mix_months == 12 else f" ({dd.mix_months} months in each)"
+        table = pd.DataFrame({"Crime type": mix.index, f"Offences, {dd.mix_label}{months}": mix["now"].to_numpy(),
+                              "Share (%)": mix["share_now"].round(1).to_numpy(),
+                              f"Offences, {dd.mix_label_ref}{months}": mix["before"].to_numpy(),
+                              "Share a year earlier (%)": mix["share_before"].round(1).to_numpy(),
+                              "Objective focus": ["yes" if f else "" for f in mix["focus"]]})
+        out.data["crime_mix"] = mix.reset_index()
         out.html(table_html(table, f"Crime-type mix, {self.ctx.plan.force_name}, excluding anti-social behaviour"))
+        if dd.mix_left_out:
+            out.html(paragraph(statements.left_out_sentence(dd.mix_left_out, self.ctx.model.caveats)))
 
     @section("outcomes")
     def outcomes(self, out: Section) -> None:
         """Outcomes of investigations (the last outcome recorded for each crime)."""
         out.html(heading("Outcomes of investigations", 3))
-        used, rows = self._rows()
+        dd = self.evidence
+        used = dd.rows_quarter
         if not self._period_notice(out, used, "The outcomes of investigations"):
             return
-        crimes = rows[rows["crime_type"] != "Anti-social behaviour"]
-        if crimes.empty:
+        if dd.outcomes.empty:
             out.html(notice("The objective's measures are anti-social behaviour only, which has no outcomes.", kind="info"))
             return
-        outcome = crimes["outcome"].fillna("").replace("", "Not recorded")
-        table = outcome.value_counts().rename_axis("Last outcome").reset_index(name="Crimes")
-        table["Share (%)"] = (table["Crimes"] / table["Crimes"].sum() * 100).round(1)
-        published = disclosure.apply(table, ["Crimes"], also=["Share (%)"])
-        out.data["outcomes"] = published.reset_index(drop=True)
+        published = dd.outcomes.assign(**{"Share (%)": dd.outcomes["Share (%)"].map(
+            lambda v: v if isinstance(v, str) else round(float(v), 1))})
+        out.data["outcomes"] = dd.outcomes
         out.html(table_html(published, f"Last recorded outcome of the objective's crimes, {used.label}"))
         out.html(paragraph("The outcome is the latest recorded when the data were published; many investigations "
                            "were still open then, so later releases move crimes out of \"under investigation\"."))
@@ -214,39 +188,44 @@ class DeepDive:
     @section("density")
     def density(self, out: Section) -> None:
         """A density map of incidents from their coordinates (no map tiles: nothing is fetched)."""
-        used, rows = self._rows()
+        dd = self.evidence
+        used = dd.rows_quarter
         if not self._period_notice(out, used, "The density map"):
             return
-        points = rows.dropna(subset=["longitude", "latitude"])
-        if self.ctx.plan.districts:
-            points = points[points["district"].isin(self.ctx.plan.districts)]
-        if len(points) < 50:
+        points = dd.points
+        if not dd.densest:
             out.html(notice("Too few located incidents for a density map.", kind="info"))
             return
         import matplotlib.pyplot as plt
 
+        from perfkit.evidence.deepdive import GRID, MIN_CELL
+
+        densest = dd.densest
         fig, ax = plt.subplots(figsize=(7, 6))
-        # mincnt hides cells with fewer than 5 incidents: small counts in small areas can identify victims.
-        hb = ax.hexbin(points["longitude"], points["latitude"], gridsize=40, mincnt=5, cmap="Blues", linewidths=0.2)
-        fig.colorbar(hb, ax=ax, label="incidents per cell (cells under 5 not shown)")
+        # mincnt hides cells with fewer than MIN_CELL incidents: small counts in small areas can identify victims.
+        hb = ax.hexbin(points["longitude"], points["latitude"], gridsize=GRID, mincnt=MIN_CELL, cmap="Blues",
+                       linewidths=0.2)
+        fig.colorbar(hb, ax=ax, label=f"incidents per cell (cells under {MIN_CELL} not shown)")
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
         ax.set_aspect(1.6)
-        fig.suptitle(f"Incidents concentrate in the urban centres, {used.label}", x=0.01, ha="left",
+        fig.suptitle(f"The densest area is in {densest['district']}, {used.label}", x=0.01, ha="left",
                      fontsize=12, fontweight="bold")
         ax.set_title(f"Density of the objective's incidents by anonymised location, {used.window().describe()}",
                      fontsize=10, loc="left")
         fig.text(0.01, -0.02, "Source: data.police.uk (locations are snapped to anonymous points).", fontsize=8)
         fig.tight_layout()
-        districts = rows.groupby("district").size().sort_values(ascending=False)
+        said = (f"The densest cell of the grid holds {words.count(densest['incidents'])} incidents, most of them in "
+                f"{densest['district']}. The busiest tenth of the {densest['cells']} cells shown holds "
+                f"{words.number(densest['share'], 'percent')} of the {words.count(len(points))} located incidents.")
         alt = (f"Hexagonal density map of {words.count(len(points))} located incidents, {used.window().describe()}. "
-               f"The densest areas are in {words.join(districts.index[:2])}; rural areas have few incidents.")
+               + said)
         out.figures["density"] = fig
-        out.data["points"] = points[["month", "crime_type", "longitude", "latitude", "district"]].reset_index(drop=True) \
-            if {"month", "crime_type", "district"} <= set(points.columns) else points.reset_index(drop=True)
+        out.data["points"] = points
         # PNG: hundreds of hexagons make a large SVG.
         out.html(figure_html(fig, alt, "Density of incidents; darker cells hold more incidents. No map tiles are used.",
                              vector=False))
+        out.html(paragraph(said))
 
     @section("long-run trends")
     def long_run_trends(self, out: Section) -> None:
@@ -277,8 +256,13 @@ class DeepDive:
             out.data[f"{measure.id}/monthly"] = frame.rename_axis("month")
             out.figures[f"{measure.id}/long_run"] = fig
             out.html(heading(measure.title, 3))
-            out.html(figure_html(fig, alt, subtitle))
-            out.html(paragraph(text))
+            out.html(figure_html(fig, alt, f"{measure.title}: {words.lower_first(subtitle)}"))
+            out.html(paragraph(f"{measure.title}: {words.lower_first(text)}"))
+            table = pd.DataFrame({"Month": [str(m) for m in values.index], "Recorded": values.to_numpy()})
+            if adjusted is not None:
+                table["Seasonally adjusted"] = adjusted.reindex(values.index).round(1).to_numpy()
+            out.html(details_html(f"Numbers behind the chart: {measure.title}, the long run",
+                                  table_html(table, f"{measure.title}, monthly, {self.ctx.plan.area_name}")))
 
     @section("recording changes")
     def recording_changes(self, out: Section) -> None:
@@ -293,7 +277,7 @@ class DeepDive:
                 if cav.is_fault:
                     continue
                 estimate = ev.shift_estimates.get(cav.id)
-                why = ev.shift_reasons.get(cav.id, "not estimated: the change is not modelled as a step in the series")
+                why = ev.shift_reasons.get(cav.id, "not sized: not modelled as a step in the series")
                 rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
                              "Estimated effect": estimate.describe() if estimate is not None else why})
         if not rows:
