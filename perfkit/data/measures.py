@@ -84,6 +84,9 @@ class MeasureSeries:
     notes: tuple[str, ...] = field(default=())
     left_out: dict = field(default_factory=dict)
     published: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    #: The kind of file (``perfkit ingest`` kind) the store has none of, when that is why there are
+    #: no figures ("" otherwise): a value for the checks, never read back out of a note.
+    missing_kind: str = ""
 
     @property
     def available(self) -> bool:
@@ -242,6 +245,7 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
         Needed for ``derived`` measures (to find their numerator and denominator).
     """
     notes: list[str] = []
+    missing_kind = ""
     frequency = {"prc": "quarterly-rolling-12", "workforce": "snapshot", "derived": "snapshot-ratio"}.get(measure.source, "monthly")
     try:
         values = _values(measure, force, store, plan)
@@ -250,6 +254,7 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
         # goes on (docs/guide.md, "Adding a measure", says how to supply it).
         values = pd.Series(dtype=float)
         notes.append(no_figures_note(measure, force, plan, missing=exc.kind))
+        missing_kind = str(exc.kind or "")
     if values.empty and measure.source == "local" and not notes:
         # Neutral, for the published pages; the analysts' pre-publication checks say how to
         # supply it (a local data file, docs/guide.md).
@@ -269,5 +274,5 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
     if values.empty and not notes:
         notes.append(no_figures_note(measure, force, plan))
     return MeasureSeries(measure, force, values, frequency, source_note(measure.source, plan), tuple(notes),
-                         left_out, published)
+                         left_out, published, missing_kind)
 

@@ -45,7 +45,8 @@ from perfkit.periods import Quarter, check_monthly, parse_quarter
 from perfkit.config.params import content_key
 from perfkit.config.plan import Plan
 
-__all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "data_checks", "SHARE_RANGE", "SUSPECT_RATIO"]
+__all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "data_checks", "DataCheck", "SHARE_RANGE",
+           "SUSPECT_RATIO"]
 
 #: The data-pack contract: one row per Plan measure with these columns (in this order).
 FIELDS = (
@@ -491,29 +492,46 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
     )
 
 
-def data_checks(quarter, plan, store) -> list[str]:
-    """Pre-publication checks of the data, for the run's log: suspected incomplete months of the
-    force (registered as data faults or not) and reconciliation shares outside the usual range."""
+class DataCheck(str):
+    """One data check for the analysts: a log line (``"check: reconciliation ..."``, what ``str`` gives)
+    that carries its ``kind`` and ``text`` as values, so the checks page never reads them back out of
+    the line."""
+
+    def __new__(cls, kind: str, text: str, prefix: str = ""):
+        line = super().__new__(cls, f"check: {prefix}{text}")
+        line.kind, line.text, line.prefix = kind, text, prefix
+        return line
+
+    def __reduce__(self):
+        return (DataCheck, (self.kind, self.text, self.prefix))
+
+
+def data_checks(quarter, plan, store) -> "list[DataCheck]":
+    """Pre-publication checks of the data, for the run's log and the checks page: suspected incomplete
+    months of the force (registered as data faults or not), reconciliation shares outside the usual
+    range, incidents outside the Plan's districts and the warnings of past ingests. Each is a
+    :class:`DataCheck` (a log line with its ``kind`` and ``text``)."""
     model = load(plan, quarter, store)
     lines = []
     for s in model.suspects.itertuples():
         status = (f"registered as data fault {s.registered}" if s.registered else
                   "NOT registered: if the feed is incomplete, add it to params/caveats.yaml as kind: data-fault")
-        lines.append(f"check: {plan.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
-                     f"months' median ({s.neighbours_median:,.0f}); {status}")
+        lines.append(DataCheck("suspected incomplete month",
+                               f"{plan.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
+                               f"months' median ({s.neighbours_median:,.0f}); {status}"))
     for r in model.reconciliation.itertuples():
         if r.flagged:
             cause = (f"{r.fault_when} is incomplete in data.police.uk (data fault {r.fault_refs})" if r.fault_refs else
                      "no registered data fault explains it: check the months of this period for an incomplete feed, "
                      "and register it in params/caveats.yaml" if r.side == "below" else
                      "more than the official count: check for a revision of the official figures or duplicated rows")
-            lines.append(f"check: reconciliation {r.period}: data.police.uk holds {r.share_pct:.1f}% of the official "
-                         f"count; {cause}")
+            lines.append(DataCheck("reconciliation", f"{r.period}: data.police.uk holds {r.share_pct:.1f}% of the "
+                                   f"official count; {cause}", "reconciliation "))
     districts = district_check(quarter, plan, store)
     if districts:
-        lines.append(f"check: districts {districts}")
+        lines.append(DataCheck("districts", districts, "districts "))
     for w in data.ingest_warnings(store=store):
-        lines.append(f"check: ingest ({w['kind']}, {w['ingested_at'][:10]}) {w['warning']}")
+        lines.append(DataCheck("ingest warning", f"({w['kind']}, {w['ingested_at'][:10]}) {w['warning']}", "ingest "))
     return lines
 
 

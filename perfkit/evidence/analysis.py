@@ -496,7 +496,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             y, y0 = quarter.year_to_date(), quarter.year_to_date_last_year()
             y_cmp = _compare(values, y, y0, dispersion, moving, reasons, f"{quarter.fy_label} to date ({y.describe()})",
                              f"{quarter.shift(-4).fy_label} to date ({y0.describe()})")
-        population, pop_year = population_year(force, quarter, store)
+        # the population of the year the compared window ends in (a source ending before the quarter
+        # is set against its own year's population, not the quarter's)
+        population, pop_year = population_year(force, Quarter.containing(last) if ends_early else quarter, store)
         window = r_cmp.window.months if r_cmp is not None and r_cmp.window is not None else quarter.rolling_12_months().months
         in_window = series.window_values(window).dropna()
         if len(in_window) >= 12 - MAX_MONTHS_LEFT_OUT and pd.notna(population):

@@ -387,8 +387,9 @@ def left_out_sentence(left_out, caveats=()) -> str:
         return ""
     refs = {}
     for c in caveats:
-        for month in getattr(c, "months", ()) or ():
-            refs[month] = c.ref
+        months = getattr(c, "months", None)
+        for month in (() if months is None else months):
+            refs[pd.Period(month, freq="M")] = c.ref
     out = []
     faults = [m for m, why in left_out if why == "fault"]
     missing = [m for m, why in left_out if why == "no data"]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from perfkit.evidence import analysis
+from perfkit.config.forces import name_for
 from perfkit.present import charts, statements, words
 from perfkit import config, data
 from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
@@ -388,10 +389,18 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         out.figures[f"{mid}/comparators"] = fig
         out.data[f"{mid}/comparators"] = pos.table
         parts.append(paragraph(pos.describe()))
+        group = getattr(pos, "group", None)
+        if group is not None and f"group:{group.name}" not in ctx.said:  # the group is described once a page
+            ctx.said.add(f"group:{group.name}")
+            parts.append(paragraph(f"The {words.lower_first(group.title)}: {', '.join(name_for(f) for f in group.members)}. "
+                                   f"{group.source}", "comparator-group"))
         parts.append(figure_html(fig, pos.alt_text() if hasattr(pos, "alt_text") else pos.describe(),
                                  f"{measure.title}: rate per 1,000 residents, comparator forces"))
+        readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": pos.table["rate"],
+                                 "Rank (1 = highest)": pos.table["rank"],
+                                 "This force": ["yes" if f else "" for f in pos.table["is_force"]]})
         parts.append(details_html(f"Numbers behind the chart: {measure.title} in comparator forces",
-                                  table_html(pos.table, f"{measure.title} per 1,000 residents, comparator forces")))
+                                  table_html(readable, f"{measure.title} per 1,000 residents, comparator forces")))
     parts.append(render("method-notes", summary=f"How the figures for {measure.title.lower()} were worked out",
                         notes=_method_notes(ev)))
     for note in ev.notes:

@@ -643,13 +643,12 @@ def _measure_checks(model) -> list[Check]:
             row = model.row(m.id)
             if words._missing(row.get("quarter_value")) and words._missing(row.get("rolling12_value")):
                 local = m.source == "local"
-                never = next((n for n in model.measures[m.id].notes if "file has been ingested" in n), "")
+                kind = model.measures[m.id].series.missing_kind
                 if local:
                     action = "add the figures as a local data file (data/templates/local-measures.csv; see the analyst's guide)"
-                elif never:
-                    kind = never.split(": no ", 1)[-1].split(" file has been ingested")[0]
-                    action = (f"{never[:1].lower()}{never[1:].rstrip('.')}: ingest one with `perfkit ingest {kind} FILE` "
-                              "or take the measure out of plan.yaml")
+                elif kind:
+                    action = (f"no {kind} file has been ingested into the data store: ingest one with "
+                              f"`perfkit ingest {kind} FILE` or take the measure out of plan.yaml")
                 else:
                     action = "check the data store holds the months of the quarter"
                 out.append(Check("no figures", f"objective-{objective.number}", f"{m.id} ({m.title}) has no figures",
@@ -670,11 +669,8 @@ def pre_publication_checks(quarter, plan, jobs, store=None) -> list[Check]:
 
     model = evidence.load(plan, quarter, store)
     checks = _narrative_checks(model.quarter, jobs) + _measure_checks(model)
-    kinds = {"reconciliation ": "reconciliation", "districts ": "districts", "ingest ": "ingest warning"}
-    for line in data_checks(model.quarter, plan, store):
-        text = line.removeprefix("check: ")
-        prefix = next((p for p in kinds if text.startswith(p)), "")
-        checks.append(Check(kinds.get(prefix, "suspected incomplete month"), "", text.removeprefix(prefix)))
+    for found in data_checks(model.quarter, plan, store):
+        checks.append(Check(found.kind, "", found.text))
     return checks
 
 

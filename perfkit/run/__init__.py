@@ -414,11 +414,22 @@ def input_files(store: "str | None") -> list[dict]:
     return entries
 
 
+def _portable(value, folder: Path):
+    """A parameter as the public manifest gives it: a path inside the quarter's folder relative to
+    it ("." for the folder itself), any other local path by its name only (no machine path is published)."""
+    if isinstance(value, str) and os.path.isabs(value):
+        try:
+            return Path(value).relative_to(folder).as_posix()
+        except ValueError:
+            return Path(value).name
+    return value
+
+
 def write_manifest(folder: Path, quarter, jobs, results, store, started_at: float, args_used: dict) -> None:
     manifest = {
         "quarter": quarter.id,
         "label": quarter.long_label,
-        "parameters": {job.name: job.parameters for job in jobs},
+        "parameters": {job.name: {k: _portable(v, folder) for k, v in job.parameters.items()} for job in jobs},
         "run": args_used,
         "inputs": input_files(store),
         "outputs": {_p: sha256_file(folder / _p) for _p in sorted(
