@@ -180,3 +180,18 @@ def test_a_hung_cell_is_stopped_by_the_cell_timeout(tmp_path, monkeypatch):
     assert not list(staging.rglob("*.html"))
     kept = nbformat.read(work / "objective-9.ipynb", as_version=4)  # kept for debugging, as the run says
     assert kept.cells[0].execution_count == 1 and "time.sleep(600)" in kept.cells[1].source
+
+
+def test_a_quarter_after_the_data_is_refused_in_one_line_and_nothing_is_published(tmp_path):
+    """Issue 22: `perfkit run --quarter 2030-31-Q1` ends with one clear line, exit 2, no traceback,
+    and no outputs folder."""
+    import subprocess
+    import sys
+
+    outputs = tmp_path / "outputs"
+    proc = subprocess.run([sys.executable, "-m", "perfkit", "run", "--quarter", "2030-31-Q1", "--outputs", str(outputs)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "starts after the data" in proc.stderr
+    assert "September 2018" in proc.stderr
+    assert not (outputs / "2030-31-Q1").exists()

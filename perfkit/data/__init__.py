@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit import config
-from perfkit.errors import ConfigError, DataError, MissingDataError
+from perfkit.errors import ConfigError, DataError, MissingDataError, PerfkitError
 from perfkit.data.store import FORMAT_VERSION, Store, months_to_period
 from perfkit.periods import Quarter, latest_complete_quarter, parse_quarter
 
@@ -489,7 +489,16 @@ def resolve_quarter(quarter: "str | Quarter", store=None) -> Quarter:
         return quarter
     if str(quarter).strip().lower() == "auto":
         return latest_complete_quarter(last_month(store=store))
-    return parse_quarter(quarter)
+    q = parse_quarter(quarter)
+    try:
+        last = last_month(store=store)
+    except PerfkitError:  # a store without data.police.uk months: nothing to hold the quarter against
+        last = None
+    if last is not None and not pd.isna(last) and q.start > pd.Period(last, freq="M"):
+        raise DataError(f"quarter {q.id}: {q.long_label} starts after the data: the latest month in the data store "
+                        f"is {pd.Period(last, freq='M').strftime('%B %Y')}; expected a quarter that has begun by then "
+                        "(or 'auto' for the latest complete quarter)")
+    return q
 
 
 # ------------------------------------------------------------------------------------------------
