@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -38,6 +40,9 @@ __all__ = [
     "resolve_quarter",
     "monthly_counts",
     "registered_faults",
+    "fault_keys",
+    "suspected_months",
+    "SUSPECT_RATIO",
     "recorded_crime",
     "population",
     "collisions_monthly",
@@ -324,7 +329,9 @@ def monthly_counts(
     store : path, optional
         The store; default the default store (built from data/shipped when needed).
     faults : bool, default True
-        Leave out the force-months that the register (``<params>/caveats.yaml``) lists as data
+        Leave out the force-months of :func:`fault_keys`: those the register (``<params>/caveats.yaml``)
+        lists as data faults, and those found far below the months around them (:func:`suspected_months`).
+        Otherwise: the force-months that the register lists as data
         faults: their counts are NaN, as a month with no data, so no statistic uses them.
         ``False`` gives the counts as published (to check or register a fault).
 
@@ -422,7 +429,7 @@ def monthly_counts(
     grid["present"] = grid["present"].fillna(False).astype(bool)
     grid["count"] = np.where(grid["count"].notna(), grid["count"], np.where(grid["present"], 0.0, np.nan)).astype("float64")
     if faults:
-        bad = registered_faults()
+        bad = fault_keys(store)
         if bad:
             keys_now = list(zip(grid["force"], grid["month"], grid["crime_type"]))
             grid.loc[[k in bad for k in keys_now], "count"] = np.nan
@@ -435,6 +442,84 @@ def monthly_counts(
     out = out.reset_index()
     out["month"] = months_to_period(out["month"])
     return out[[*by, "count"]].sort_values(by, kind="stable").reset_index(drop=True)
+
+
+#: A force-month whose crimes (all but anti-social behaviour) fall below this share of the median of
+#: the six months around it is a suspected fault: an incomplete feed, not a change in crime.
+SUSPECT_RATIO = 0.6
+
+
+def suspected_months(store: "Path | str | None" = None) -> pd.DataFrame:
+    """Force-months of the store whose published crimes (all but anti-social behaviour) are far
+    below the months around them: below :data:`SUSPECT_RATIO` times the median of the three months
+    either side (at least three of them with data), which also catches a month whose crime rows are
+    missing (its crimes count 0 while anti-social behaviour was published). Every force, so a
+    comparator's or the national total's broken month is found as the force's own is.
+
+    Returns columns ``force, month, count, neighbours_median, ratio``. Computed once per store
+    generation (a generation never changes once live).
+    """
+    return _suspected(str(_gen(store))).copy()
+
+
+@lru_cache(maxsize=8)
+def _suspected(generation: str) -> pd.DataFrame:
+    # Kept on disk beside the generation it describes (a generation never changes once live), so the
+    # report kernels of a run read it instead of each recounting every force.
+    import pickle
+
+    cached = Path(generation).parent / f".suspected-{Path(generation).name}.pkl"
+    if cached.is_file():
+        try:
+            return pickle.loads(cached.read_bytes())
+        except Exception:  # noqa: BLE001 - unreadable: recompute
+            pass
+    frame = _find_suspected(generation)
+    try:
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, cached)
+    except OSError:  # a read-only store: recompute next time
+        pass
+    return frame
+
+
+def _find_suspected(generation: str) -> pd.DataFrame:
+    store = Path(generation).parent
+    columns = ["force", "month", "count", "neighbours_median", "ratio"]
+    try:
+        frame = monthly_counts(crime_type="all_crime", by=("force", "month"), store=store, faults=False)
+    except (DataError, MissingDataError):
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for force, part in frame.groupby("force", sort=True):
+        counts = part.set_index("month")["count"].sort_index()
+        values = counts.to_numpy(dtype=float)
+        for i, (month, value) in enumerate(counts.items()):
+            around = np.concatenate([values[max(0, i - 3): i], values[i + 1: i + 4]])
+            around = around[~np.isnan(around)]
+            if np.isnan(value) or len(around) < 3:
+                continue
+            median = float(np.median(around))
+            if median > 0 and value < SUSPECT_RATIO * median:
+                rows.append({"force": force, "month": month, "count": float(value), "neighbours_median": median,
+                             "ratio": float(value) / median})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def fault_keys(store: "Path | str | None" = None) -> frozenset:
+    """``{(force, 'YYYY-MM', crime type)}`` left out of every statistic: the register's data faults
+    (:func:`registered_faults`) and the suspected months of every force (:func:`suspected_months`),
+    whether or not a register names them (a force set up by ``perfkit init``, a comparator, the
+    national totals). The checks page lists each suspected month for the analysts to confirm in
+    the register."""
+    from perfkit.data.ingest import CRIME_TYPES
+
+    keys = set(registered_faults())
+    crimes = [t for t in CRIME_TYPES if t != _ASB]
+    for row in suspected_months(store).itertuples():
+        keys |= {(row.force, str(row.month), t) for t in crimes}
+    return frozenset(keys)
 
 
 def registered_faults() -> frozenset:

@@ -64,7 +64,7 @@ FIELDS = (
 SHARE_RANGE = (0.97, 1.01)
 
 #: A force-month below this share of the median of its six neighbouring months is a suspected fault.
-SUSPECT_RATIO = 0.6
+SUSPECT_RATIO = data.SUSPECT_RATIO
 
 
 _CACHE_VERSION = "evidence-1"
@@ -301,6 +301,8 @@ def _national(plan: Plan, quarter: Quarter, measures: dict, store) -> pd.DataFra
             "force_change_low_pct": _pct(own.change_low) if own is not None and pd.notna(own.ratio) else np.nan,
             "force_change_high_pct": _pct(own.change_high) if own is not None and pd.notna(own.ratio) else np.nan,
             "forces_left_out": ", ".join(name_for(f) for f in partial),
+            # which months each left-out force lacks (missing, or a registered or suspected data fault)
+            "left_out_months": {name_for(f): tuple(wide.index[wide[f].isna()]) for f in partial},
         })
     return pd.DataFrame(rows)
 
@@ -369,35 +371,37 @@ def _reconciliation(plan: Plan, quarter: Quarter, store) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def suspected_faults(force: str, store=None, *, ratio: float = SUSPECT_RATIO, start=None, end=None) -> pd.DataFrame:
+def suspected_faults(force: "str | None", store=None, *, start=None, end=None) -> pd.DataFrame:
     """Months whose published data.police.uk crime count (all crime but anti-social behaviour) is
-    far below its neighbours': below ``ratio`` times the median of the three months either side.
-
-    A check for an analyst, not a verdict: a flagged month is registered as a data fault in
-    ``params/caveats.yaml`` once the source is checked. Returns columns ``month``, ``count``,
-    ``neighbours_median``, ``ratio``, ``registered`` (the fault's id, or "").
+    far below its neighbours' (:func:`perfkit.data.suspected_months`), for one force or (``None``)
+    every force in the store. Such a month is left out of every statistic whether or not the
+    register names it; this table is for the analysts to confirm it in ``params/caveats.yaml``.
+    Returns columns ``force``, ``month``, ``count``, ``neighbours_median``, ``ratio``, ``registered``
+    (the register entry's id, or "").
 
     Examples
     --------
     >>> suspected_faults("cambridgeshire")[["month", "count", "registered"]].to_dict("records")   # doctest: +SKIP
     [{'month': Period('2018-05', 'M'), 'count': 1629.0, 'registered': 'cambridgeshire-partial-feed-2018-05'}]
     """
-    counts = data.monthly_counts(force=force, crime_type="all_crime", by=("month",), store=store, faults=False,
-                                 start=start, end=end).set_index("month")["count"]
-    counts = check_monthly(counts, f"{force}: monthly counts", error=DataError)  # neighbours are months apart
+    frame = data.suspected_months(store)
+    if force is not None:
+        frame = frame[frame["force"] == force]
+    months = pd.PeriodIndex(frame["month"], freq="M") if len(frame) else pd.PeriodIndex([], freq="M")
+    keep = np.ones(len(frame), dtype=bool)
+    if start is not None:
+        keep &= months >= pd.Period(start, freq="M")
+    if end is not None:
+        keep &= months <= pd.Period(end, freq="M")
+    frame = frame[keep].copy()
+    frame["month"] = pd.PeriodIndex(frame["month"], freq="M") if len(frame) else frame["month"]
     register = caveats_mod.current_register()
-    registered = caveats_mod.faulty_months(register, force, ["all_crime"])
-    rows = []
-    for i, (month, value) in enumerate(counts.items()):
-        around = pd.concat([counts.iloc[max(0, i - 3): i], counts.iloc[i + 1: i + 4]]).dropna()
-        if pd.isna(value) or len(around) < 3:
-            continue
-        median = float(around.median())
-        if median > 0 and value < ratio * median:
-            rows.append({"month": month, "count": float(value), "neighbours_median": median,
-                         "ratio": round(float(value) / median, 2),
-                         "registered": registered[month].id if month in registered else ""})
-    return pd.DataFrame(rows, columns=["month", "count", "neighbours_median", "ratio", "registered"])
+    registered = []
+    for row in frame.itertuples():
+        hit = caveats_mod.faulty_months(register, row.force, ["all_crime"]).get(row.month)
+        registered.append(hit.id if hit is not None else "")
+    frame["registered"] = registered
+    return frame[["force", "month", "count", "neighbours_median", "ratio", "registered"]].reset_index(drop=True)
 
 
 def _options(options) -> dict:
@@ -486,7 +490,7 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
         national=_national(plan, quarter, measures, store),
         official=_official(plan, quarter, store, opts["comparator_group"] or None),
         reconciliation=_reconciliation(plan, quarter, store),
-        suspects=suspected_faults(plan.force, store, start=start, end=end),
+        suspects=suspected_faults(None, store, start=start, end=end),
         revisions=revisions(quarter, measures),
         caveats=sorted(applying, key=lambda c: (c.period, c.ref)),
     )
@@ -515,9 +519,10 @@ def data_checks(quarter, plan, store) -> "list[DataCheck]":
     lines = []
     for s in model.suspects.itertuples():
         status = (f"registered as data fault {s.registered}" if s.registered else
-                  "NOT registered: if the feed is incomplete, add it to params/caveats.yaml as kind: data-fault")
+                  "left out of every figure as a suspected fault; NOT registered: confirm it in params/caveats.yaml "
+                  "as kind: data-fault")
         lines.append(DataCheck("suspected incomplete month",
-                               f"{plan.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
+                               f"{s.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
                                f"months' median ({s.neighbours_median:,.0f}); {status}"))
     for r in model.reconciliation.itertuples():
         if r.flagged:

@@ -580,12 +580,17 @@ class ObjectiveReport:
         })
         out.html(table_html(table, f"The national picture: 12 months to {words.month(q.end)} against the 12 months "
                                    "before"))
-        left = sorted({f for cell in part["forces_left_out"] for f in cell.split(", ") if f})
+        left = {}
+        for cell in part["left_out_months"]:
+            for force, months in (cell or {}).items():
+                left.setdefault(force, set()).update(months)
         text = ("National totals add up every territorial force of England and Wales with complete data.police.uk "
-                "figures for both periods: a force with a month missing or registered as a data fault is left out of "
-                "both, never counted as zero.")
+                "figures for both periods: a force with a month missing or incomplete is left out of both, never "
+                "counted as zero.")
         if left:
-            text += f" Left out: {words.join(left)}."
+            named = [f"{force} ({words.months(sorted(months)) if len(months) <= 3 else f'{len(months)} months'})"
+                     for force, months in sorted(left.items())]
+            text += f" Left out: {words.join(named)}."
         out.html(paragraph(text))
 
     @section("about")
