@@ -203,7 +203,8 @@ _CAVEAT_KINDS = {"data-fault": "data fault", "status": "status of the statistics
 def caveat_list(caveats, estimates) -> Markup:
     """The caveats that qualify a chart, each with its label, kind, date, wording, estimated size and source."""
     items = [{"ref": c.ref, "title": c.title, "kind": _CAVEAT_KINDS.get(c.kind, "recording change"), "when": c.when(),
-              "wording": c.wording, "estimate": estimates[c.id].describe() if c.id in estimates else "",
+              "wording": c.wording,
+              "estimate": statements.shift_estimate_sentence(estimates[c.id]) if c.id in estimates else "",
               "source": c.source} for c in caveats]
     return render("caveats", caveats=items)
 
@@ -230,7 +231,8 @@ def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
         else:
             interval = ""
         out.append({"Comparison": label, "This period": figure(row, now), "Previous period": figure(row, before),
-                    "Change": figure(row, change), "95% interval": interval, "Note": " ".join(cmp.notes)})
+                    "Change": figure(row, change), "95% interval": interval,
+                    "Note": " ".join(statements.comparison_notes(cmp))})
     return out
 
 
@@ -371,11 +373,12 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                             population_year=ev.population_year))
     if ev.comparator is not None:
         pos = ev.comparator
-        fig = pos.plot()
+        fig = pos.plot(value_label=lambda x: statements.comparator_rate(pos, x))
         out.figures[f"{mid}/comparators"] = fig
         out.data[f"{mid}/comparators"] = pos.table
-        parts.append(paragraph(pos.describe()))
-        parts.append(figure_html(fig, pos.alt_text() if hasattr(pos, "alt_text") else pos.describe(),
+        said = " ".join(statements.comparator_sentences(pos))
+        parts.append(paragraph(said))
+        parts.append(figure_html(fig, said,
                                  f"{measure.title}: rate per 1,000 residents, comparator forces"))
         parts.append(details_html(f"Numbers behind the chart: {measure.title} in comparator forces",
                                   table_html(pos.table, f"{measure.title} per 1,000 residents, comparator forces")))
