@@ -171,8 +171,7 @@ def test_kind(cmp) -> str:
     (no over-dispersion found), ``"exact"`` (one count is zero), or ``""`` when untested."""
     if cmp is None or not cmp.tested:
         return ""
-    method = str(cmp.method)
-    if method.startswith("exact conditional"):
+    if cmp.case == "exact":  # a value of the comparison, not read back from its method's label
         return "exact"
     return "score-quasi-poisson" if float(cmp.overdispersion) > 1 else "score"
 

@@ -323,9 +323,9 @@ def measure_statement(ev: "MeasureEvidence") -> str:
 
 
 def _test_words(cmp) -> str:
-    if str(cmp.method).startswith("exact conditional"):
+    if cmp.case == "exact":
         return "exact conditional (binomial) test with a Clopper-Pearson interval, as one count is zero"
-    if str(cmp.method).startswith("score test"):
+    if cmp.case == "score":
         return "two-sample Poisson score test with its score interval"
     return str(cmp.method)
 
