@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import perfkit.stats.caveats as caveats_mod
+from perfkit.present.statements import caveat_with_source, like_for_like_sentence, shift_estimate_sentence
 
 from perfkit.stats.caveats import (
     Caveat,
@@ -51,6 +52,8 @@ def test_register_holds_every_domain_entry(reg):
     assert reg["action-fraud-2011-04"].end == P("2013-03")
     assert all(isinstance(c, Caveat) and c.caveat and c.source for c in reg)
     assert {c.id for c in reg if c.model_shift} == {"harassment-offences-2015-04", "conduct-crimes-2018-04"}
+    fraud = reg["action-fraud-2011-04"]
+    assert caveat_with_source(fraud) == f"{fraud.caveat} (Source: {fraud.source}.)"
 
 
 def test_register_table_is_an_assumptions_and_caveats_log(reg):
@@ -165,7 +168,7 @@ def test_estimate_shift_matches_an_independently_specified_glm():
     y = _counts(seed=1)
     est = estimate_shift(y, "2015-04", calibrate=False)
     assert est.model == "Poisson" and est.ci_low < 1.2 < est.ci_high and est.p_value < 0.001
-    assert not est.calibrated and "model alone" in est.describe()
+    assert not est.calibrated and "model alone" in shift_estimate_sentence(est)
     frame = pd.DataFrame({
         "y": y.to_numpy(),
         "month": y.index.month,
@@ -179,7 +182,7 @@ def test_estimate_shift_matches_an_independently_specified_glm():
     assert est.se == pytest.approx(ref.bse["after"], rel=1e-5)
     lo, hi = np.exp(ref.conf_int().loc["after"])
     assert (est.ci_low, est.ci_high) == (pytest.approx(lo, rel=1e-5), pytest.approx(hi, rel=1e-5))
-    assert "rise" in est.describe() and "statistically significant" in est.describe()
+    assert "rise" in shift_estimate_sentence(est) and "statistically significant" in shift_estimate_sentence(est)
 
 
 def test_calibration_adds_the_spread_of_placebo_estimates_worked_independently():
@@ -205,7 +208,7 @@ def test_calibration_adds_the_spread_of_placebo_estimates_worked_independently()
     assert est.coefficient == pytest.approx(base.coefficient) and est.model_se == pytest.approx(base.se)
     assert est.se == pytest.approx(caveats_mod.CALIBRATION_FACTOR * math.hypot(base.se, rms), rel=1e-9)
     assert est.ci_low < 1.2 < est.ci_high and est.ci_low > 1.0
-    assert "dates with no known change" in est.describe()
+    assert "dates with no known change" in shift_estimate_sentence(est)
 
 
 def test_estimate_shift_switches_to_negative_binomial_when_overdispersed():
@@ -256,7 +259,7 @@ def test_rolling_totals_step_recovered_and_calibrated():
     assert est.ci_low < 1.3 < est.ci_high and est.ci_low > 1.0
     assert est.ratio == pytest.approx(1.3, abs=0.03)
     assert est.n_months == 24 and est.n_before == 12  # 12 quarters each side; the ramp starts at 2015Q2
-    assert "rolling 12-month totals" in est.describe()
+    assert "rolling 12-month totals" in shift_estimate_sentence(est)
     # the same totals at quarter-end months of a monthly index give the same answer
     monthly = totals.copy()
     monthly.index = totals.index.asfreq("M", how="end")
@@ -311,7 +314,7 @@ def test_like_for_like_worked_by_hand():
     assert res.adjusted_ci[0] == pytest.approx(1.1 * math.exp(-1.959964 * se), rel=1e-6)
     assert res.adjusted_ci[1] == pytest.approx(1.1 * math.exp(1.959964 * se), rel=1e-6)
     assert res.adjusted_p == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(math.log(1.1) / se / math.sqrt(2)))), rel=1e-6)
-    text = res.describe()
+    text = like_for_like_sentence(res)
     assert "32% higher" in text and "10% higher" in text and "April 2015" in text
     assert list(res.as_table()["comparison"]) == ["as recorded", "recording effect removed"]
     with pytest.raises(ValueError, match="expected a positive count"):
@@ -334,7 +337,7 @@ def test_a_step_to_zero_says_the_series_stopped_with_an_exact_bound():
     assert est.ci_high == pytest.approx(pi_hi / (1 - pi_hi) * e0 / e1, rel=1e-9)
     assert 0 < est.ci_high < 0.01 and est.significant and est.p_value < 1e-100
     assert (est.count_before, est.count_after, est.n_before, est.n_after) == (n, 0, 36, 12)
-    text = est.describe()
+    text = shift_estimate_sentence(est)
     assert text.startswith("From January 2016 no cases are recorded at all (0 in the 12 months from then on")
     assert "the series stops at the change" in text and "exact 95% upper bound" in text
     assert "e+" not in text and "1e10" not in text
@@ -343,7 +346,7 @@ def test_a_step_to_zero_says_the_series_stopped_with_an_exact_bound():
     z[idx >= pd.Period("2015-01", "M")] = 5.0
     start = estimate_shift(z, "2015-01")
     assert start.change == "started" and start.ratio == math.inf and start.ci_high == math.inf
-    assert 1 < start.ci_low < math.inf and "starts at the change" in start.describe()
+    assert 1 < start.ci_low < math.inf and "starts at the change" in shift_estimate_sentence(start)
     with pytest.raises(ValueError, match="every month used is 0"):
         estimate_shift(pd.Series(0.0, index=idx), "2015-01")
     # an ordinary step carries its counts too

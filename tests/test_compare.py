@@ -33,6 +33,10 @@ from perfkit.stats.compare import (
 )
 from perfkit.errors import ConfigError, PerfkitError
 from perfkit.periods import parse_quarter
+from perfkit.present.statements import comparator_rate, comparator_sentences, comparison_notes, dispersion_sentence
+from perfkit.stats.compare import Gap
+
+M = lambda text: pd.Period(text, "M")  # noqa: E731
 
 
 def test_burglary_612_against_673():
@@ -45,7 +49,8 @@ def test_burglary_612_against_673():
     assert c.change == pytest.approx(-9.06, abs=0.01)
     assert c.change_low == pytest.approx(-18.49, abs=0.01) and c.change_high == pytest.approx(1.45, abs=0.01)
     assert c.significant is False and c.tested
-    assert "score test" in c.method and c.notes == ()
+    assert "score test" in c.method and c.case == "score" and not c.few_cases and c.gaps == ()
+    assert comparison_notes(c) == []
 
 
 def test_agrees_with_statsmodels_on_a_grid():
@@ -83,13 +88,23 @@ def test_overdispersion_is_the_quasi_poisson_score_test():
 def test_edge_cases_give_a_result_not_an_exception():
     both = compare_periods(0, 3, 0, 3)
     assert math.isnan(both.ratio) and math.isnan(both.p_value) and not both.significant and not both.tested
-    assert both.notes == ("No cases in either period: there is no rate ratio to test.",)
+    assert both.case == "both zero"
+    assert comparison_notes(both) == ["No cases in either period: there is no rate ratio to test."]
 
     up = compare_periods(5, 3, 0, 3)
     assert up.ratio == math.inf and up.ci_high == math.inf
     assert up.p_value == pytest.approx(0.0625)  # exact conditional: 2 x 0.5^5
     assert up.ci_low == pytest.approx(stats.beta.ppf(0.025, 5, 1) / (1 - stats.beta.ppf(0.025, 5, 1)))
-    assert "exact" in up.method and not up.significant
+    assert "exact" in up.method and not up.significant and up.case == "exact" and up.few_cases
+    assert comparison_notes(up) == [
+        "The reference period has no cases, so the change cannot be expressed reliably as a percentage; an exact "
+        "test is used.", "Only 5 cases in the two periods together: the interval is very wide."]
+    widened = compare_periods(0, 3, 40, 3, overdispersion=2.0)
+    assert widened.case == "exact" and not widened.few_cases
+    assert comparison_notes(widened)[1:] == ["The over-dispersion widening is not applied when a count is zero."]
+    assert compare_periods(8, 3, 9, 3).few_cases and not compare_periods(10, 3, 10, 3).few_cases
+    assert comparison_notes(compare_periods(8, 3, 9, 3)) == [
+        "Only 17 cases in the two periods together: the interval is wide."]
 
     down = compare_periods(0, 3, 9, 3)
     assert down.ratio == 0 and down.ci_low == 0 and down.significant
@@ -97,8 +112,9 @@ def test_edge_cases_give_a_result_not_an_exception():
 
     missing = compare_periods(float("nan"), 3, 10, 3)
     assert math.isnan(missing.ratio) and not missing.significant
-    assert missing.notes == ("No count for this period: there is no comparison.",)
-    assert compare_periods(None, 3, None, 3).notes == ("No count for either period: there is no comparison.",)
+    assert missing.case == "no count"
+    assert comparison_notes(missing) == ["No count for this period: there is no comparison."]
+    assert comparison_notes(compare_periods(None, 3, None, 3)) == ["No count for either period: there is no comparison."]
 
 
 def test_bad_arguments_say_what_was_expected():
@@ -118,6 +134,7 @@ def test_result_is_read_only_and_has_a_table_and_chart():
         c.ratio = 2
     row = c.table.iloc[0]
     assert row["period"] == "2015/16 Q1" and row["count_ref"] == 673 and not row["significant"]
+    assert row["months_left_out"] == "" and "notes" not in c.table.columns
     fig = c.plot("Burglary")
     assert fig.axes[0].get_title(loc="left") == "Burglary"
     plt.close(fig)
@@ -126,10 +143,11 @@ def test_result_is_read_only_and_has_a_table_and_chart():
 def test_notes_for_missing_months_and_recording_changes():
     hmic = NS(title="Crime recording tightened after the HMIC inspection", number=3)
     c = compare_periods(400, 2, 673, 3, missing_months=[pd.Period("2015-05", "M")], spans_caveats=[hmic])
-    assert c.notes == (
+    assert c.gaps == (Gap(M("2015-05"), None, "no data"),)
+    assert comparison_notes(c) == [
         "May 2015 has no data and is left out; rates use the months with data.",
         "The comparison spans a recording change: Crime recording tightened after the HMIC inspection (caveat 3).",
-    )
+    ]
     assert c.caveats == (hmic,) and c.missing_months == (pd.Period("2015-05", "M"),)
 
 
@@ -173,14 +191,17 @@ def test_missing_months_absent_or_nan_are_left_out_with_their_partner(burglary):
     assert c.missing_months == tuple(pd.Period(m, "M") for m in ("2015-05", "2015-06", "2016-05", "2016-06"))
     assert c.exposure == 1 and c.exposure_ref == 1
     assert c.count == burglary[pd.Period("2016-04", "M")] and c.count_ref == burglary[pd.Period("2015-04", "M")]
-    assert c.notes[:2] == (
-        "May 2015 is left out as it has no data; May 2016 is left out with it, so both periods hold the same months.",
-        "June 2016 is left out as it has no data; June 2015 is left out with it, so both periods hold the same months.",
-    )
+    # each month left out with its reason: the one without data, and its partner left out to pair with it
+    assert c.gaps == (Gap(M("2015-05"), M("2016-05"), "no data"), Gap(M("2016-05"), M("2015-05"), "paired"),
+                      Gap(M("2016-06"), M("2015-06"), "no data"), Gap(M("2015-06"), M("2016-06"), "paired"))
+    assert comparison_notes(c)[:2] == [
+        "May 2015 has no data and is left out. May 2016 is left out with it, so both periods hold the same months.",
+        "June 2016 has no data and is left out. June 2015 is left out with it, so both periods hold the same months.",
+    ]
     # a window with no data at all gives a clear result
     empty = quarter_vs_last_year(burglary, "2013/14 Q1")
-    assert math.isnan(empty.ratio) and not empty.significant
-    assert empty.notes[-1] == "No month has data in both periods, so there is no comparison."
+    assert math.isnan(empty.ratio) and not empty.significant and empty.case == "no overlap"
+    assert comparison_notes(empty)[-1] == "No month has data in both periods, so there is no comparison."
     assert len(empty.missing_months) == 6
 
 
@@ -188,29 +209,42 @@ def test_like_windows_with_a_reason_and_an_empty_window():
     idx = pd.period_range("2016-01", "2018-06", freq="M")
     s = pd.Series(np.arange(len(idx), dtype=float) + 300, index=idx)
     s[pd.Period("2018-05", "M")] = np.nan
-    reason = {pd.Period("2018-05", "M"): "the data.police.uk feed for May 2018 was incomplete (data fault D1)"}
-    c = quarter_vs_last_year(s, "2018/19 Q1", reasons=reason)
+    fault = NS(title="Incomplete data.police.uk feed for May 2018", ref="D1")
+    c = quarter_vs_last_year(s, "2018/19 Q1", faults={pd.Period("2018-05", "M"): fault})
     assert c.missing_months == (pd.Period("2017-05", "M"), pd.Period("2018-05", "M"))
     assert c.count == s["2018-04"] + s["2018-06"] and c.count_ref == s["2017-04"] + s["2017-06"]
     assert c.exposure == c.exposure_ref == 2
-    assert c.notes[0] == ("May 2018 is left out because the data.police.uk feed for May 2018 was incomplete "
-                          "(data fault D1); May 2017 is left out with it, so both periods hold the same months.")
-    # the rolling year loses the same month a year earlier; 'YYYY-MM' keys work too
-    r = rolling_12_months(s, "2018/19 Q1", reasons={"2018-05": "its feed was incomplete"})
-    assert r.exposure == r.exposure_ref == 11 and "May 2017 is left out with it" in r.notes[0]
-    # both partners missing: one note, both months listed
+    # the fault is a value (its label and title), and May 2017, which has data, is left out to pair with it
+    assert c.gaps == (Gap(M("2018-05"), M("2017-05"), "fault", fault), Gap(M("2017-05"), M("2018-05"), "paired"))
+    assert c.gaps[0].fault is fault
+    assert comparison_notes(c)[0] == (
+        "May 2018 is left out: incomplete data.police.uk feed for May 2018 (data fault D1). May 2017 is left out "
+        "with it, so both periods hold the same months.")
+    # the rolling year loses the same month a year earlier; 'YYYY-MM' keys and a bare label work too
+    r = rolling_12_months(s, "2018/19 Q1", faults={"2018-05": "D1"})
+    assert r.exposure == r.exposure_ref == 11 and r.gaps[0].fault == "D1"
+    assert comparison_notes(r)[0] == ("May 2018 is left out: data fault D1. May 2017 is left out with it, so both "
+                                      "periods hold the same months.")
+    # both partners missing: one note, both months listed, each with its own reason
     s2 = s.copy()
     s2[pd.Period("2017-05", "M")] = np.nan
-    c2 = quarter_vs_last_year(s2, "2018/19 Q1", reasons=reason)
-    assert c2.notes[0].startswith("May 2018 and May 2017 both have no data and are left out (May 2018 because")
+    c2 = quarter_vs_last_year(s2, "2018/19 Q1", faults={"2018-05": fault})
+    assert [g.reason for g in c2.gaps] == ["fault", "no data"]
+    assert comparison_notes(c2)[0] == (
+        "May 2018 and May 2017 are both left out: May 2018 is a data fault (D1: incomplete data.police.uk feed for "
+        "May 2018) and May 2017 has no data.")
+    assert comparison_notes(quarter_vs_last_year(s2, "2018/19 Q1"))[0] == (
+        "May 2018 and May 2017 both have no data and are left out.")
     assert c2.missing_months == (pd.Period("2017-05", "M"), pd.Period("2018-05", "M"))
     # every month of the reference quarter missing: no comparison, said so
     s3 = s.drop(pd.period_range("2017-04", "2017-06", freq="M"))
     c3 = quarter_vs_last_year(s3, "2018/19 Q1")
-    assert math.isnan(c3.ratio) and math.isnan(c3.p_value) and not c3.tested
-    assert c3.notes[-1] == "No month has data in both periods, so there is no comparison."
-    with pytest.raises(ValueError, match="reasons: found 'May'; expected a month written YYYY-MM"):
-        quarter_vs_last_year(s, "2018/19 Q1", reasons={"May": "x"})
+    assert math.isnan(c3.ratio) and math.isnan(c3.p_value) and not c3.tested and c3.case == "no overlap"
+    assert comparison_notes(c3)[-1] == "No month has data in both periods, so there is no comparison."
+    with pytest.raises(ValueError, match="faults: found 'May'; expected a month written YYYY-MM"):
+        quarter_vs_last_year(s, "2018/19 Q1", faults={"May": "x"})
+    with pytest.raises(ValueError, match=r"faults\[2018-05\]: found None; expected the data fault"):
+        quarter_vs_last_year(s, "2018/19 Q1", faults={"2018-05": None})
 
 
 def test_windows_of_different_lengths_keep_their_own_missing_months():
@@ -224,7 +258,11 @@ def test_windows_of_different_lengths_keep_their_own_missing_months():
     w0 = Window(pd.Period("2016-01", "M"), pd.Period("2016-06", "M"))
     c = compare_windows(s, w, w0)
     assert c.missing_months == (pd.Period("2017-02", "M"),) and c.exposure == 2 and c.exposure_ref == 6
-    assert c.ratio == 1
+    assert c.ratio == 1 and c.gaps == (Gap(M("2017-02"), None, "no data"),)
+    # not paired, so no partner; a fault keeps its reason
+    f = compare_windows(s, w, w0, faults={"2017-02": "D2"})
+    assert f.gaps == (Gap(M("2017-02"), None, "fault", "D2"),)
+    assert comparison_notes(f) == ["February 2017 is left out: data fault D2; rates use the months with data."]
 
 
 def test_recording_changes_spanned(burglary):
@@ -233,7 +271,7 @@ def test_recording_changes_spanned(burglary):
     undated = NS(title="No date")
     c = quarter_vs_last_year(burglary, "2016/17 Q1", caveats=[change, earlier, undated])
     assert c.caveats == (change,)
-    assert c.notes[-1] == "The comparison spans a recording change: New crime recording system (caveat 7)."
+    assert comparison_notes(c)[-1] == "The comparison spans a recording change: New crime recording system (caveat 7)."
     q = parse_quarter("2016/17 Q1")
     # a change dated the first month of the reference window does not split it
     at_start = NS(title="x", date=pd.Period("2015-04", "M"))
@@ -288,11 +326,11 @@ def test_dispersion_matches_a_statsmodels_glm_and_models_steps():
     assert d.steps == (pd.Period("2016-04", "M"),) and "level shift at 2016-04" in d.method
     # without the step the 50% jump looks like over-dispersion
     assert dispersion(y).phi > 5 * d.phi
-    assert float(d) == d.phi and d.phi >= 1 and "residual degrees of freedom" in d.describe()
+    assert float(d) == d.phi and d.phi >= 1 and "residual degrees of freedom" in dispersion_sentence(d)
     # steps outside the data are ignored; too short a series is not estimated
     assert dispersion(y, steps=["2010-01", "2030-01"]).steps == ()
     short = dispersion(y.iloc[:8])
-    assert short.phi == 1 and short.df == math.inf and not short.estimated and "too few" in short.describe()
+    assert short.phi == 1 and short.df == math.inf and not short.estimated and "too few" in dispersion_sentence(short)
     with pytest.raises(ValueError, match="steps: found 'April'; expected a month"):
         dispersion(y, steps=["April"])
 
@@ -382,12 +420,14 @@ def test_comparator_position_values_and_sentence():
     assert p.rank == 1 and p.n == 7 and p.missing == ("kent",)
     assert p.position == "above the band"
     assert p.table["force"].tolist()[:2] == ["cambridgeshire", "thames-valley"]
-    assert p.describe() == (
+    assert p.name == "Cambridgeshire" and p.missing_names == ("Kent",) and p.decimals == 1
+    assert " ".join(comparator_sentences(p)) == (
         "Cambridgeshire: 62.0 crimes per 1,000 residents, the highest of 7 forces in the most similar "
-        "group of forces (illustrative membership). The group mean is 54.0; Cambridgeshire is more "
+        "group of forces. The group mean is 54.0; Cambridgeshire is more "
         "than one standard deviation above it (band 47.5 to 60.5). Kent has no rate and is left out."
     )
-    fig = p.plot()
+    fig = p.plot(value_label=lambda x: comparator_rate(p, x))
+    assert " 62.0" in [t.get_text() for t in fig.axes[0].texts]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert "Cambridgeshire (this force)" in labels
     bold = [t.get_fontweight() for t in fig.axes[0].get_yticklabels() if t.get_text().endswith("(this force)")]
@@ -399,7 +439,7 @@ def test_comparator_position_with_a_list_adds_the_force():
     rates = pd.Series({"cambridgeshire": 40.0, "essex": 50.0, "norfolk": 60.0, "suffolk": 70.0})
     p = comparator_position(rates, "cambridgeshire", ["essex", "norfolk", "suffolk"])
     assert p.n == 4 and p.group_mean == 55.0 and p.rank == 4 and p.position == "below the band"
-    assert "the lowest of 4 forces" in p.describe()
+    assert "the lowest of 4 forces" in comparator_sentences(p)[0]
     with pytest.raises(ValueError, match="group: found 'nope'; expected one of 'most_similar', 'eastern_region'"):
         comparator_position(rates, "cambridgeshire", "nope")
 

@@ -137,10 +137,49 @@ def test_reconciliation_flags_the_latest_12_months_with_its_cause(model):
     assert burglary.startswith("May 2018 left out (D1: incomplete data.police.uk feed for May 2018)")
 
 
+def test_a_month_left_out_to_pair_with_a_fault_is_not_called_missing(model):
+    """Issue 22: May 2017 has data; it is left out only to pair with May 2018 (data fault D1)."""
+    from perfkit.present import statements
+
+    may_2017 = pd.Period("2017-05", freq="M")
+    ev = model.measure("burglary")
+    gaps = {g.month: g for g in ev.rolling_comparison.gaps}
+    assert gaps[MAY_2018].reason == "fault" and gaps[MAY_2018].fault.ref == "D1"
+    assert gaps[may_2017].reason == "paired" and gaps[may_2017].partner == MAY_2018
+    assert ev.left_out_faults[MAY_2018].ref == "D1"
+    assert "May 2017 left out of the comparisons to pair with May 2018" in model.row("burglary")["data_quality"]
+    for mid in model.table["measure_id"]:
+        assert "May 2017 left out of the comparisons (no data)" not in model.row(mid)["data_quality"], mid
+    notes = statements.comparison_notes(ev.rolling_comparison)
+    assert notes[0] == ("May 2018 is left out: incomplete data.police.uk feed for May 2018 (data fault D1). May 2017 "
+                        "is left out with it, so both periods hold the same months.")
+
+
 def test_the_check_finds_the_incomplete_month_and_knows_it_is_registered(model):
-    suspects = model.suspects
-    assert suspects["month"].tolist() == [MAY_2018]
-    assert suspects["registered"].tolist() == ["cambridgeshire-partial-feed-2018-05"]
+    suspects = model.suspects.set_index("force")
+    assert suspects.loc["cambridgeshire", "month"] == MAY_2018
+    assert suspects.loc["cambridgeshire", "registered"] == "cambridgeshire-partial-feed-2018-05"
+    # every force in the store is checked, not only the pack's own (issue 22)
+    assert suspects.loc["btp", "month"] == pd.Period("2016-09", freq="M") and suspects.loc["btp", "registered"] == ""
+
+
+def test_a_suspected_month_is_left_out_without_a_register(tmp_path, monkeypatch):
+    """Issue 22: a force set up with only the national register (perfkit init) leaves its broken
+    month out as the shipped register does."""
+    import shutil
+
+    import yaml
+
+    params = tmp_path / "params"
+    shutil.copytree(caveats.config.params_dir(), params)
+    register = yaml.safe_load((params / "caveats.yaml").read_text(encoding="utf-8"))
+    register["caveats"] = [c for c in register["caveats"] if c.get("kind") != "data-fault"]
+    (params / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("PERFKIT_PARAMS", str(params))
+    counts = data.monthly_counts("cambridgeshire", "all_crime", "2018-04", "2018-06", by=("month",))
+    assert np.isnan(counts.set_index("month").loc[MAY_2018, "count"])
+    assert data.monthly_counts("cambridgeshire", "all_crime", "2018-04", "2018-06", by=("month",),
+                               faults=False).set_index("month").loc[MAY_2018, "count"] == 1629
 
 
 def test_the_model_is_built_once_and_rebuilt_when_an_input_changes(tmp_path, monkeypatch):

@@ -71,7 +71,9 @@ def test_a_register_with_other_faults_gets_a_frame_of_its_own(cache, tmp_path, m
     monkeypatch.setenv("PERFKIT_PARAMS", str(params))
     without = shared.force_counts(measure.crime_types, W0.start, W.end)
     may = pd.Period("2018-05", freq="M")
-    assert np.isnan(with_fault.loc[may, "cambridgeshire"]) and without.loc[may, "cambridgeshire"] > 0
+    # May 2018 is left out without the register too: the month is found far below its neighbours (issue 22)
+    assert np.isnan(with_fault.loc[may, "cambridgeshire"]) and np.isnan(without.loc[may, "cambridgeshire"])
+    assert without.loc[may, "norfolk"] > 0
     assert len(list((cache / "shared").glob("counts-*.pkl"))) == 2
 
 

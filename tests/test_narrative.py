@@ -74,15 +74,24 @@ def test_missing_months_are_stated():
     s = pd.Series(200.0, index=pd.period_range("2014-04", "2015-06", freq="M"))
     s[pd.Period("2015-05", "M")] = np.nan
     c = quarter_vs_last_year(s, "2015/16 Q1")
-    # like months: May 2015 has no data, so May 2014 is left out too and 400 are compared with 400
+    # like months: May 2015 has no data, so May 2014 (which has data) is left out with it and 400 are
+    # compared with 400; each month is given its own reason
     assert evidence_statement("Robbery", c) == (
         "Robbery: 400 offences in 2015/16 Q1, no change from the 400 a year earlier (95% interval: 13% fewer "
-        "to 15% more); not statistically significant. May 2014 and May 2015 are left out (no usable data), "
+        "to 15% more); not statistically significant. May 2015 is left out (no data), and May 2014 with it, "
         "so both periods cover the same months."
     )
-    # a data fault's label is cited
+    # a data fault's label is cited, given to the statement or carried by the comparison
     text = evidence_statement("Robbery", c, faults={pd.Period("2015-05", "M"): "D1"})
-    assert "are left out (no usable data; see data fault D1), so both periods cover the same months." in text
+    assert text.endswith(" May 2015 is left out (data fault D1), and May 2014 with it, so both periods cover the "
+                         "same months.")
+    fault = {"title": "Incomplete feed", "ref": "D1"}
+    carried = quarter_vs_last_year(s, "2015/16 Q1", faults={"2015-05": fault})
+    assert evidence_statement("Robbery", carried) == text
+    # both months of a pair missing: neither is said to be left out "with" the other
+    s[pd.Period("2014-05", "M")] = np.nan
+    both = evidence_sentences("Robbery", quarter_vs_last_year(s, "2015/16 Q1"))
+    assert both[-1] == "May 2014 and May 2015 are left out (no data), so both periods cover the same months."
 
 
 def test_missing_month_with_a_change_compares_rates():

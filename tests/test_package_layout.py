@@ -48,6 +48,15 @@ def test_every_import_between_packages_points_down_the_layers():
     assert not wrong, "\n".join(wrong)
 
 
+def test_the_statistics_never_import_the_wording():
+    """Statistics return numbers, flags and values; sentences are made in perfkit.present only
+    (issue 21): no module under perfkit/stats imports perfkit.present, not even inside a function."""
+    stats = sorted((PACKAGE / "stats").rglob("*.py"))
+    assert len(stats) >= 5
+    wording = [str(p.relative_to(PACKAGE.parent)) for p in stats if "present" in _imported_parts(p)]
+    assert not wording, f"perfkit/stats modules importing perfkit.present: {wording}"
+
+
 def test_no_module_is_left_loose_at_the_top_level():
     loose = {p.name for p in PACKAGE.glob("*.py")} - TOP_LEVEL
     assert not loose, f"modules at perfkit/ top level that belong in a package: {sorted(loose)}"

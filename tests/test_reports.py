@@ -150,7 +150,9 @@ def test_a_recording_change_has_one_size_on_the_page():
     size = words.percent(abs(estimate.ratio - 1) * 100)  # one rounding rule for the statement and the adjustment
     assert f"estimated to account for {size} {'more' if estimate.ratio > 1 else 'fewer'}" in statement
     assert "(two harassment offences" in statement
-    assert f"{size} {'rise' if estimate.ratio > 1 else 'fall'}" in ev.adjustment.describe()
+    from perfkit.present.statements import adjustment_describe
+
+    assert f"{size} {'rise' if estimate.ratio > 1 else 'fall'}" in adjustment_describe(ev.adjustment)
 
 
 # --- sections, templates, the analyst's options --------------------------------------------------

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from perfkit.present.statements import adjustment_describe, adjustment_notes, adjustment_reason, seasonality_sentence
 from perfkit.stats import seasonal
 from perfkit.stats.caveats import estimate_shift
 from perfkit.stats.seasonal import adjust, test_seasonality
@@ -82,7 +83,8 @@ def test_x13_with_level_shift_equals_statsmodels_rawspec(tmp_path):
 def test_known_step_is_sized_and_kept_out_of_seasonal_factors():
     y = _seasonal_counts(step_at="2015-04", step=1.2, seed=3)
     res = adjust(y, shifts=[pd.Period("2015-04", "M")], cache=False)
-    assert res.method == "x13", res.reason
+    assert res.method == "x13", res.reason_code
+    assert res.reason_code == "seasonal" and res.n_months == 72
     assert res.mode == "multiplicative"
     (shift,) = res.shifts
     assert shift.date == pd.Period("2015-04", "M") and shift.scale == "ratio"
@@ -105,7 +107,7 @@ def test_known_step_is_sized_and_kept_out_of_seasonal_factors():
     sa = res.seasadj
     ratio = sa["2016-01":"2017-12"].mean() / sa["2012-06":"2015-01"].mean()
     assert 1.1 < ratio < 1.3  # the recording step stays in the adjusted series
-    assert "rise" in res.describe() and "April 2015" in res.describe()
+    assert "rise" in adjustment_describe(res) and "April 2015" in adjustment_describe(res)
 
 
 # --- no seasonality ---------------------------------------------------------------------------------
@@ -115,9 +117,9 @@ def test_non_seasonal_poisson_series_is_left_unadjusted_with_reason():
     assert not test_seasonality(y, method="python").seasonal
     res = adjust(y, cache=False)
     assert res.method == "none"
-    assert "no identifiable seasonality" in res.reason
-    assert res.describe() == "The figures are not seasonally adjusted: they show no clear pattern across the year."
-    text = res.diagnostics()
+    assert res.reason_code == "not seasonal" and "no identifiable seasonality" in adjustment_reason(res)
+    assert adjustment_describe(res) == "The figures are not seasonally adjusted: they show no clear pattern across the year."
+    text = " ".join(adjustment_notes(res))
     assert "stable-seasonality F = " in text and "p = <" not in text and "Kruskal-Wallis p" in text
     assert (res.seasonal == 1.0).all()
     np.testing.assert_allclose(res.seasadj.to_numpy(), (y * AVG / idx.days_in_month.to_numpy()).to_numpy())
@@ -137,11 +139,13 @@ def test_short_seasonal_series_uses_labelled_stl_fallback():
     y = _seasonal_counts(months=30, amp=0.35, level=2000, seed=6)
     res = adjust(y, cache=False)
     assert res.method == "stl"
-    assert "fallback" in res.reason and "36" in res.reason
+    assert res.reason_code == "x13 too short" and res.n_months == 30
+    assert "fallback" in adjustment_reason(res) and "36" in adjustment_reason(res)
     # the Board's text says a simpler method was used; the methods note names it and why
-    assert "simpler method" in res.describe() and "STL" not in res.describe()
-    assert "STL" in res.diagnostics() and "fallback" in res.diagnostics() and "36" in res.diagnostics()
-    assert res.diagnostics.notes[0].startswith("Seasonal adjustment by STL")
+    assert "simpler method" in adjustment_describe(res) and "STL" not in adjustment_describe(res)
+    notes = adjustment_notes(res)
+    assert "STL" in notes[0] and "fallback" in notes[0] and "36" in notes[0]
+    assert notes[0].startswith("Seasonal adjustment by STL")
 
 
 def test_missing_months_are_interpolated_and_said_so():
@@ -207,7 +211,7 @@ def test_real_police_uk_series_run_through_auto(shared_data):
         res = adjust(wide[name].rename(name), shifts=shifts)
         methods[name] = res.method
         assert res.method in ("x13", "stl", "none")
-        assert res.describe() and len(res.seasadj) == 45
+        assert adjustment_describe(res) and len(res.seasadj) == 45
     # anti-social behaviour has a clear summer peak; the partial 2018-05 feed is an outlier
     assert methods["Anti-social behaviour"] == "x13"
     all_res = adjust(wide["All"].rename("All"))
@@ -224,7 +228,7 @@ def test_real_road_collisions_run_through_auto(shared_data):
         counts = counts.reindex(pd.period_range(counts.index[0], counts.index[-1], freq="M"), fill_value=0)
         res = adjust(counts.astype(float).rename(label))
         assert res.method in ("x13", "stl", "none")
-        assert res.reason and res.describe()
+        assert res.reason_code in seasonal.REASONS and adjustment_reason(res) and adjustment_describe(res)
 
 
 # --- the seasonality decision on flat series (larger runs and the X-13 path: bench/overdispersion.py)
@@ -244,7 +248,7 @@ def test_flat_series_are_rarely_called_seasonal(per, ratio):
     assert np.mean([t.seasonal for t in called]) <= 0.05
     if per == "month":  # per day these look seasonal (February ~9% high): month length, said so
         only = [t for t in called if t.month_length_only]
-        assert only and all(not t.seasonal and "length of the month" in t.describe() for t in only)
+        assert only and all(not t.seasonal and "length of the month" in seasonality_sentence(t) for t in only)
 
 
 def test_weak_real_seasonality_is_still_found():
@@ -259,7 +263,10 @@ def test_month_length_only_pattern_is_not_adjusted():
     res = adjust(y, cache=False)
     t = res.diagnostics["seasonality"]
     if t.month_length_only:  # per day the pattern is February's three missing days
-        assert res.method == "none" and "beyond month length" in res.reason
+        assert res.method == "none" and res.reason_code == "not seasonal"
+        assert "beyond month length" in adjustment_reason(res)
+        # the verdict says "beyond month length" once (the notes once read it twice)
+        assert " ".join(adjustment_notes(res)).count("beyond month length") == 1
     assert not t.seasonal and res.method == "none"
 
 

@@ -100,7 +100,7 @@ def test_april_2018_is_too_recent_in_the_data_to_size(prc, counts):
 def test_adjust_reports_the_known_change_as_a_calibrated_shift(eastern_violence):
     total = eastern_violence.sum(axis=1, min_count=6)
     res = seasonal.adjust(total, shifts=["2015-04", "2018-04"], cache=False)
-    assert res.method in ("x13", "none"), res.reason
+    assert res.method in ("x13", "none"), res.reason_code
     (shift,) = res.shifts  # April 2018 has six months after it: too few to size, and a note says so
     est = caveats.estimate_shift(total, "2015-04", other_shifts=["2018-04"])
     assert shift.date == pd.Period("2015-04", "M") and "calibrated" in shift.model
@@ -108,4 +108,6 @@ def test_adjust_reports_the_known_change_as_a_calibrated_shift(eastern_violence)
     assert any("2018-04 could not be sized" in w for w in res.warnings)
     if res.method == "x13":
         assert [str(s.date) for s in res.diagnostics["x13_level_shifts"]] == ["2015-04", "2018-04"]
-    assert "April 2015" in res.describe()
+    from perfkit.present.statements import adjustment_describe
+
+    assert "April 2015" in adjustment_describe(res)

@@ -38,7 +38,7 @@ import pandas as pd
 from perfkit.evidence import analysis, shared
 from perfkit.stats import caveats as caveats_mod, compare
 from perfkit import config, data
-from perfkit.present import words
+from perfkit.present import statements, words
 from perfkit.config.forces import name_for
 from perfkit.errors import DataError, PerfkitError, naming
 from perfkit.periods import Quarter, check_monthly, parse_quarter
@@ -160,47 +160,13 @@ def _comparison(cmp, prefix: str) -> dict:
     return out
 
 
-def _data_quality(ev) -> str:
-    parts = []
-    register = caveats_mod.current_register()
-    for month, ref in ev.left_out.items():
-        cid = ev.series.left_out[month]
-        parts.append(f"{words.month(month)} left out ({ref}: {words.lower_first(register[cid].title).rstrip('.')})")
-    # Months without data left out of a comparison (from both periods, so they cover the same
-    # months), and comparisons made per month of data: the counts beside the change are then for
-    # fewer months than the label says, and the row must say so.
-    gaps: list = []
-    for cmp, what in ((ev.quarter_comparison, "quarter"), (ev.rolling_comparison, "12 months"),
-                      (ev.ytd_comparison, "year to date")):
-        if cmp is None:
-            continue
-        gaps.extend(m for m in (getattr(cmp, "missing_months", ()) or ()) if m not in ev.left_out and m not in gaps)
-        if cmp.exposure != cmp.exposure_ref and not ev.snapshot:
-            parts.append(f"{what}: change per month of data ({cmp.exposure:g} months against {cmp.exposure_ref:g})")
-    if gaps:
-        gaps = sorted(gaps)
-        named = (words.join([words.month(m) for m in gaps]) if len(gaps) <= 3 else
-                 f"{len(gaps)} months from {words.month(gaps[0])} to {words.month(gaps[-1])}")
-        parts.append(f"{named} left out of the comparisons (no data); the counts are for the other months")
-    if ev.ends_before_quarter and ev.latest_month is not None:
-        parts.append(f"series ends {words.month(ev.latest_month)}; figures are to then")
-    if ev.snapshot and ev.snapshot["month"] < ev.quarter.start:
-        parts.append(f"latest figure dated {words.month(ev.snapshot['month'])}")
-    if 0 < ev.rate_months < 12:
-        parts.append(f"rate from {ev.rate_months} months, scaled to 12")
-    if not ev.series.available:
-        parts.append("no figures")
-    return "; ".join(parts)
-
-
 def test_kind(cmp) -> str:
     """The test behind a comparison, as a key the views word (:data:`perfkit.present.words.TESTS`):
     ``"score-quasi-poisson"`` (score test widened for the series' own over-dispersion), ``"score"``
     (no over-dispersion found), ``"exact"`` (one count is zero), or ``""`` when untested."""
     if cmp is None or not cmp.tested:
         return ""
-    method = str(cmp.method)
-    if method.startswith("exact conditional"):
+    if cmp.case == "exact":  # a value of the comparison, not read back from its method's label
         return "exact"
     return "score-quasi-poisson" if float(cmp.overdispersion) > 1 else "score"
 
@@ -269,7 +235,7 @@ def measure_row(ev, objective: int) -> dict:
     elif ev.dispersion is not None:
         row["dispersion"] = float(getattr(ev.dispersion, "phi", ev.dispersion))
         row["dispersion_df"] = getattr(ev.dispersion, "df", np.nan)
-    row["data_quality"] = _data_quality(ev)
+    row["data_quality"] = statements.data_quality(ev)
     row["caveats"] = " ".join(c.ref for c in ev.caveats)
     return row
 

@@ -195,8 +195,14 @@ class MeasureEvidence:
     @property
     def left_out(self) -> dict:
         """``{month: label}`` of months a registered data fault removes, up to the quarter's end."""
-        refs = _labels()
-        return {m: refs.get(cid, cid) for m, cid in self.series.left_out.items() if m <= self.quarter.end}
+        return {m: fault.ref for m, fault in self.left_out_faults.items()}
+
+    @property
+    def left_out_faults(self) -> dict:
+        """``{month: LabelledCaveat}``: the registered data fault that removes each month, up to the
+        quarter's end (its ``ref`` label and ``title``, which the words cite)."""
+        faults = _faults(self.series, _register())
+        return {m: fault for m, fault in faults.items() if m <= self.quarter.end}
 
 
 def population_year(force: str, quarter: Quarter, store=None) -> "tuple[float, int | None]":
@@ -365,12 +371,11 @@ def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> No
         )
 
 
-def _reasons(series: MeasureSeries, refs: dict, register) -> dict:
-    """``{month: reason}`` for the months a data fault removes, as comparisons word them."""
-    out = {}
-    for month, cid in series.left_out.items():
-        out[month] = f"its {register[cid].title[0].lower() + register[cid].title[1:]}, data fault {refs.get(cid, cid)}"
-    return out
+def _faults(series: MeasureSeries, register) -> dict:
+    """``{month: LabelledCaveat}`` for the months a data fault removes: the comparisons carry the
+    fault as a value (its label and title), which :mod:`perfkit.present.statements` words."""
+    refs = caveats_mod.labels(register)
+    return {month: LabelledCaveat(register[cid], refs.get(cid, cid)) for month, cid in series.left_out.items()}
 
 
 def _windows_to(last: pd.Period) -> "tuple[Window, Window]":
@@ -379,9 +384,9 @@ def _windows_to(last: pd.Period) -> "tuple[Window, Window]":
             Window(last - 23, last - 12, f"the 12 months to {words.month(last - 12)}"))
 
 
-def _compare(values, window, window_ref, dispersion, caveats, reasons, label, label_ref):
+def _compare(values, window, window_ref, dispersion, caveats, faults, label, label_ref):
     return compare.compare_windows(values, window, window_ref, dispersion, caveats, label=label,
-                                   label_ref=label_ref, reasons=reasons or None)
+                                   label_ref=label_ref, faults=faults or None)
 
 
 @lru_cache(maxsize=256)
@@ -392,7 +397,6 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     measure = plan.measure(measure_id)
     series = measure_series(measure, force, store=store, plan=plan)
     notes = list(series.notes)
-    refs = caveats_mod.labels(register)
     values = series.values.loc[: quarter.end]
     earliest = quarter.rolling_12_months_before().start
     if series.frequency in ("snapshot", "snapshot-ratio") and values.notna().any():
@@ -413,7 +417,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             chart_start = max(shown.index.min(), shown.index.max() - chart_months + 1) - 11
         chart_caveats = labelled(caveats_mod.applicable(register, measure, chart_start, shown.index.max(),
                                                         after_months=0, force=force))
-    reasons = _reasons(series, refs, register)
+    faults = _faults(series, register)
     series_caveats = labelled(caveats_mod.applicable(register, measure, shown.index.min(), quarter.end, after_months=0,
                                                      force=force)) if len(shown) else []
     shift_reasons: dict = {}
@@ -482,19 +486,19 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             if q_eff.end > last:
                 q_eff = q_eff.previous()
             ref_q = q_eff.same_quarter_last_year()
-            q_cmp = _compare(values, q_eff.window(), ref_q.window(), dispersion, moving, reasons, q_eff.label, ref_q.label)
+            q_cmp = _compare(values, q_eff.window(), ref_q.window(), dispersion, moving, faults, q_eff.label, ref_q.label)
             w, w0 = _windows_to(last)
-            r_cmp = _compare(values, w, w0, dispersion, moving, reasons, w.label, w0.label)
+            r_cmp = _compare(values, w, w0, dispersion, moving, faults, w.label, w0.label)
             notes.append(f"The figures end in {last.strftime('%B %Y')}, before the end of {quarter.label}: the "
                          f"comparisons are of the latest complete periods ({q_eff.label} and {w.label}).")
         else:
             ref_q = quarter.same_quarter_last_year()
-            q_cmp = _compare(values, quarter.window(), ref_q.window(), dispersion, moving, reasons,
+            q_cmp = _compare(values, quarter.window(), ref_q.window(), dispersion, moving, faults,
                              quarter.label, ref_q.label)
             w, w0 = _windows_to(quarter.end)
-            r_cmp = _compare(values, w, w0, dispersion, moving, reasons, w.label, w0.label)
+            r_cmp = _compare(values, w, w0, dispersion, moving, faults, w.label, w0.label)
             y, y0 = quarter.year_to_date(), quarter.year_to_date_last_year()
-            y_cmp = _compare(values, y, y0, dispersion, moving, reasons, f"{quarter.fy_label} to date ({y.describe()})",
+            y_cmp = _compare(values, y, y0, dispersion, moving, faults, f"{quarter.fy_label} to date ({y.describe()})",
                              f"{quarter.shift(-4).fy_label} to date ({y0.describe()})")
         # the population of the year the compared window ends in (a source ending before the quarter
         # is set against its own year's population, not the quarter's)

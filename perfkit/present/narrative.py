@@ -191,6 +191,46 @@ def caveat_sentence(caveats: Iterable[Any]) -> str:
     return f"{noun} may account for some of the change: {words.join(named)}."
 
 
+def _fault_label(fault: Any) -> str:
+    """A data fault's label ("D1"): the value itself when it is text, else its ``ref``."""
+    if isinstance(fault, str):
+        return fault
+    return str((fault.get("ref") if isinstance(fault, dict) else getattr(fault, "ref", None)) or "")
+
+
+def _named_months(months: list) -> str:
+    months = sorted(months)
+    if len(months) <= 3:
+        return _month_list(months)
+    return f"{len(months)} months from {words.month(months[0])} to {words.month(months[-1])}"
+
+
+def _left_out_sentence(comparison: Any, faults: dict) -> str:
+    """The months a comparison leaves out, each for its own reason: those with no data or a data
+    fault (cited by label), then those left out with them so both periods cover the same months
+    ("" when none). ``faults`` adds labels for months the comparison does not know as faults."""
+    gaps = tuple(getattr(comparison, "gaps", ()) or ())
+    causes = [g for g in gaps if g.reason != "paired"]
+    paired = [g.month for g in gaps if g.reason == "paired"]
+    if not causes:
+        return ""
+    refs = []
+    for g in causes:
+        ref = faults.get(g.month) or (_fault_label(g.fault) if g.reason == "fault" else "")
+        if ref and str(ref) not in refs:
+            refs.append(str(ref))
+    empty = any(g.reason != "fault" and g.month not in faults for g in causes)
+    why = words.join((["no data"] if empty else []) + ([f"data fault {words.join(refs)}"] if refs else []))
+    named = _named_months([g.month for g in causes])
+    verb = "is" if len(causes) == 1 else "are"
+    if any(g.partner is None for g in gaps):  # windows of different lengths: not paired
+        return f"{named} {verb} left out ({why}); the change compares the months with data."
+    if paired:
+        return (f"{named} {verb} left out ({why}), and {_named_months(paired)} with "
+                f"{'it' if len(causes) == 1 else 'them'}, so both periods cover the same months.")
+    return f"{named} {verb} left out ({why}), so both periods cover the same months."
+
+
 def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: Iterable[Any] = (),
                        unit: str = "offences", period_label: "str | None" = None,
                        ref_label: str = "a year earlier", unit_singular: "str | None" = None,
@@ -205,12 +245,9 @@ def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: It
     1
     """
     out = headline_sentences(title, comparison, unit, period_label, ref_label, unit_singular, more, fewer)
-    missing = tuple(getattr(comparison, "missing_months", ()) or ())
-    if missing:
-        verb = "is" if len(missing) == 1 else "are"
-        refs = sorted({str(r) for m, r in (faults or {}).items() if m in set(missing)})
-        why = f"no usable data; see data fault {words.join(refs)}" if refs else "no usable data"
-        out.append(f"{_month_list(missing)} {verb} left out ({why}), so both periods cover the same months.")
+    left_out = _left_out_sentence(comparison, faults or {})
+    if left_out:
+        out.append(left_out)
     named = caveat_sentence(list(getattr(comparison, "caveats", ()) or ()) + list(caveats))
     if named:
         out.append(named)

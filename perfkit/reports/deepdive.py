@@ -23,8 +23,7 @@ import pandas as pd
 from perfkit.evidence import analysis
 from perfkit import data
 from perfkit.stats import disclosure
-from perfkit.present import statements, words
-from perfkit.present import charts
+from perfkit.present import charts, statements, words
 from perfkit.present.display import details_html, figure_html, heading, notice, paragraph, table_html
 from perfkit.periods import Quarter
 from perfkit.reports.report import Options, ReportContext, about_figures
@@ -249,7 +248,7 @@ class DeepDive:
                                      unit=measure.unit)
             alt = charts.trend_alt_text(values, what=f"recorded {measure.title.lower()}", place=self.ctx.plan.area_name,
                                         adjusted=adjusted, unit=measure.unit, left_out=list(ev.left_out))
-            text = ev.adjustment.describe() if ev.adjustment is not None else "Too short to adjust."
+            text = statements.adjustment_describe(ev.adjustment) if ev.adjustment is not None else "Too short to adjust."
             frame = pd.DataFrame({"recorded": values})
             if adjusted is not None:
                 frame["seasonally_adjusted"] = adjusted
@@ -279,7 +278,8 @@ class DeepDive:
                 estimate = ev.shift_estimates.get(cav.id)
                 why = ev.shift_reasons.get(cav.id, "not sized: not modelled as a step in the series")
                 rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
-                             "Estimated effect": estimate.describe() if estimate is not None else why})
+                             "Estimated effect": statements.shift_estimate_sentence(estimate) if estimate is not None
+                             else why})
         if not rows:
             out.html(notice("No recording change in the register falls inside this objective's data window.",
                             kind="info"))

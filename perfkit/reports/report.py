@@ -216,7 +216,8 @@ def caveat_list(caveats, estimates, said: "set | None" = None) -> Markup:
         said.add(c.id)
         items.append({"ref": c.ref, "title": c.title, "kind": _CAVEAT_KINDS.get(c.kind, "recording change"),
                       "when": c.when(), "wording": c.wording,
-                      "estimate": estimates[c.id].describe() if c.id in estimates else "", "source": c.source})
+                      "estimate": statements.shift_estimate_sentence(estimates[c.id]) if c.id in estimates else "",
+                      "source": c.source})
     return render("caveats", caveats=items, again=again)
 
 
@@ -242,7 +243,8 @@ def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
         else:
             interval = ""
         out.append({"Comparison": label, "This period": figure(row, now), "Previous period": figure(row, before),
-                    "Change": figure(row, change), "95% interval": interval, "Note": " ".join(cmp.notes)})
+                    "Change": figure(row, change), "95% interval": interval,
+                    "Note": " ".join(statements.comparison_notes(cmp))})
     return out
 
 
@@ -385,16 +387,17 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                             population_year=ev.population_year))
     if ev.comparator is not None:
         pos = ev.comparator
-        fig = pos.plot()
+        fig = pos.plot(value_label=lambda x: statements.comparator_rate(pos, x))
         out.figures[f"{mid}/comparators"] = fig
         out.data[f"{mid}/comparators"] = pos.table
-        parts.append(paragraph(pos.describe()))
+        said = " ".join(statements.comparator_sentences(pos))
+        parts.append(paragraph(said))
         group = getattr(pos, "group", None)
         if group is not None and f"group:{group.name}" not in ctx.said:  # the group is described once a page
             ctx.said.add(f"group:{group.name}")
             parts.append(paragraph(f"The {words.lower_first(group.title)}: {', '.join(name_for(f) for f in group.members)}. "
                                    f"{group.source}", "comparator-group"))
-        parts.append(figure_html(fig, pos.alt_text() if hasattr(pos, "alt_text") else pos.describe(),
+        parts.append(figure_html(fig, said,
                                  f"{measure.title}: rate per 1,000 residents, comparator forces"))
         readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": pos.table["rate"],
                                  "Rank (1 = highest)": pos.table["rank"],

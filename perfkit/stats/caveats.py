@@ -38,7 +38,6 @@ import pandas as pd
 from scipy import stats
 
 from perfkit import config
-from perfkit.present import words
 from perfkit.errors import ConfigError
 from perfkit.config.params import Node, content_key, load_yaml
 from perfkit.periods import check_monthly, parse_month
@@ -181,10 +180,6 @@ class Caveat:
         if self.end is None or self.end == self.date:
             return first
         return f"{first} to {_MONTH_NAMES[self.end.month - 1]} {self.end.year}"
-
-    def describe(self) -> str:
-        """The caveat as printed under a chart: wording, then the source."""
-        return f"{self.caveat} (Source: {self.source}.)"
 
     @property
     def is_fault(self) -> bool:
@@ -673,48 +668,6 @@ class ShiftEstimate:
         """Alias of ``at`` (so an estimate can be passed as a shift)."""
         return self.at
 
-    def describe(self) -> str:
-        """The step in short plain-English sentences: its size with the 95% interval, the verdict,
-        and what the estimate rests on."""
-        when = words.month(self.at)
-        if self.change in ("stopped", "started"):
-            return self._describe_zero(when)
-        if self.ratio == 1:
-            size = "no change"
-        else:
-            pct = words.percent(abs(self.ratio - 1) * 100)
-            way = "rise" if self.ratio > 1 else "fall"
-            size = f"a {way} of {pct}" if pct.startswith("less") else f"{words.article(pct)} {pct} {way}"
-        interval = words.between(self.ci_low, self.ci_high, "higher", "lower")
-        verdict = ("This is statistically significant." if self.significant
-                   else "This is not statistically significant: it could be chance.")
-        if self.data == "rolling 12-month totals":
-            beyond = "beyond the trend of the rolling 12-month totals"
-            basis = f"The estimate comes from a model of {self.n_months} quarterly rolling totals."
-        else:
-            beyond = "beyond the usual seasonal pattern and trend"
-            basis = f"The estimate comes from a {self.model} model of {self.n_months} months."
-        if self.calibrated:
-            checked = (f"Its interval allows for how much the same model's estimates vary at "
-                       f"{self.n_placebo} dates with no known change.")
-        else:
-            checked = "Its interval rests on the model alone and may be too narrow."
-        return f"From {when} the recorded level shows {size} {beyond} (95% interval: {interval}). {verdict} {basis} {checked}"
-
-    def _describe_zero(self, when: str) -> str:
-        before = f"{words.count(self.count_before)} in the {self.n_before} months before"
-        after = f"{words.count(self.count_after)} in the {self.n_after} months from then on"
-        if self.change == "stopped":
-            share = 100 * self.ci_high
-            bound = ("less than 0.1%" if share < 0.1 else f"at most {words.round_half_up(share, 1)}%" if share < 10
-                     else f"at most {words.percent(share)}")
-            return (f"From {when} no cases are recorded at all ({after}, against {before}): the series stops "
-                    f"at the change, which points to a change in what is recorded rather than in crime. "
-                    f"The rate from then on is {bound} of the rate before (exact 95% upper bound).")
-        return (f"Before {when} no cases are recorded at all ({before}, against {after}): the series starts "
-                f"at the change, which points to a change in what is recorded rather than in crime. "
-                f"The rate from then on is at least {words.rate(self.ci_low)} times the rate before (exact 95% lower bound).")
-
 
 #: At least this many placebo dates are needed to calibrate an interval (see :func:`estimate_shift`).
 PLACEBO_MIN = 6
@@ -1038,7 +991,8 @@ def estimate_shift(
     side is 0) has no finite log ratio, so no model is fitted: the result says the series stopped
     (``change="stopped"``, ratio 0, interval 0 to an exact upper bound) or started
     (``"started"``, ratio inf, an exact lower bound to inf), from the conditional binomial of the
-    counts either side (Clopper-Pearson), and ``describe()`` says so in words.
+    counts either side (Clopper-Pearson), and :func:`perfkit.present.statements.shift_estimate_sentence`
+    says so in words.
 
     Limits: a recording change that coincides with a real change in crime, an operation or a
     data outage is attributed to the step; a change phased in over months looks smaller than
@@ -1235,21 +1189,6 @@ class LikeForLike:
             }
         )
 
-    def describe(self) -> str:
-        """Two plain-English sentences: as recorded, then like for like."""
-        def said(r: float, ci: tuple, p: float, than: str) -> str:
-            size = "no change on" if r == 1 else words.change(r, "higher", "lower") + " than"
-            sig = "statistically significant" if p < 0.05 else "not statistically significant"
-            return f"{size} {than} (95% interval: {words.between(ci[0], ci[1], 'higher', 'lower')}); {sig}"
-
-        when = words.month(self.shift.at)
-        return (
-            f"As recorded, {self.label} is "
-            f"{said(self.recorded_ratio, self.recorded_ci, self.recorded_p, self.label_ref)}. The comparison "
-            f"spans the recording change of {when}. With its estimated effect removed, the like-for-like change "
-            f"is {said(self.adjusted_ratio, self.adjusted_ci, self.adjusted_p, self.label_ref)}."
-        )
-
 
 def like_for_like(
     count: float,
@@ -1275,7 +1214,7 @@ def like_for_like(
     dispersion : float, default 1
         Variance / mean of the counts; above 1 widens the intervals (over-dispersion).
     label, label_ref : str
-        Names of the two periods for :meth:`LikeForLike.describe`.
+        Names of the two periods for :func:`perfkit.present.statements.like_for_like_sentence`.
 
     Returns
     -------

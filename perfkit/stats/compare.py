@@ -9,7 +9,9 @@ the estimate's degrees of freedom. The helpers :func:`quarter_vs_last_year`,
 :func:`rolling_12_months` and :func:`year_to_date` build the usual report comparisons from a
 monthly series and a :class:`perfkit.periods.Quarter`, comparing like months with like (a month
 missing from one period is left out of the other too) and flagging recording changes the
-comparison spans. :func:`comparator_position` places a force's rate per 1,000 residents among a comparator
+comparison spans. A month left out is a :class:`Gap` (the month, its partner, why); the results hold
+numbers, flags and such values, and :mod:`perfkit.present.statements` words them.
+:func:`comparator_position` places a force's rate per 1,000 residents among a comparator
 group configured in ``params/comparators.yaml`` (:func:`load_comparators`).
 
 Examples
@@ -30,12 +32,14 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from perfkit.present import words
 from perfkit.periods import Quarter, Window, check_monthly, parse_month, parse_quarter
 from perfkit.stats.spc import SPCInputError
 
 __all__ = [
     "Comparison",
+    "Gap",
+    "GAP_REASONS",
+    "CASES",
     "compare_periods",
     "compare_windows",
     "quarter_vs_last_year",
@@ -55,6 +59,16 @@ __all__ = [
 
 #: Significance level of the verdict (two-sided), and 1 - coverage of the interval.
 ALPHA = 0.05
+
+#: Why a month is left out of a comparison (:attr:`Gap.reason`): a data fault removes it, it has
+#: no data, or it has data but is left out to pair with a month of the other period that is a
+#: fault or has no data (so both periods hold the same calendar months).
+GAP_REASONS = ("fault", "no data", "paired")
+
+#: How a comparison was made (:attr:`Comparison.case`): the score test (both counts positive),
+#: the exact conditional test (one count zero), no test as both counts are zero, no test as a
+#: count is missing, or no test as no month has data in both periods.
+CASES = ("score", "exact", "both zero", "no count", "no overlap")
 
 _PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
 
@@ -80,6 +94,33 @@ def _number(value: Any, what: str, *, allow_nan: bool = True) -> float:
 
 
 # --- one comparison --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Gap:
+    """A month a comparison leaves out, and why (values: the words are
+    :func:`perfkit.present.statements.comparison_notes`).
+
+    Attributes
+    ----------
+    month : pandas.Period
+        The month left out.
+    partner : pandas.Period or None
+        The month it pairs with in the other period (same position in a window of the same
+        length); None when the windows differ in length and months are not paired.
+    reason : str
+        One of :data:`GAP_REASONS`: ``"fault"`` (a data fault removes it: ``fault``), ``"no data"``
+        (NaN or absent) or ``"paired"`` (it has data, and is left out because ``partner`` is a
+        fault or has no data).
+    fault : object or None
+        For ``"fault"``, the data fault given in ``faults=`` (e.g. a register entry with its
+        ``ref`` label and ``title``); None otherwise.
+    """
+
+    month: pd.Period
+    partner: "pd.Period | None"
+    reason: str
+    fault: Any = field(default=None, compare=False)
+
 
 class Comparison:
     """Result of :func:`compare_periods`: this period's count against a reference period's.
@@ -110,13 +151,22 @@ class Comparison:
     ci_high = property(lambda self: self._v["ci_high"], doc="Upper end of the 95% interval of the ratio.")
     p_value = property(lambda self: self._v["p_value"], doc="Two-sided p-value of 'ratio = 1' (NaN if no test).")
     significant = property(lambda self: self._v["significant"], doc="True only when p_value < 0.05.")
-    method = property(lambda self: self._v["method"], doc="The test and interval used, in words.")
+    method = property(lambda self: self._v["method"], doc="The test and interval used (a technical label).")
+    case = property(lambda self: self._v["case"],
+                    doc="How the comparison was made, one of CASES ('score', 'exact', 'both zero', 'no count', "
+                        "'no overlap').")
+    few_cases = property(lambda self: self._v["few_cases"],
+                         doc="True when so few cases are compared that the interval is wide (under 20 in the two "
+                             "periods together for the score test, under 10 for the exact test).")
     overdispersion = property(lambda self: self._v["overdispersion"], doc="Quasi-Poisson scale used (1.0: none).")
     dispersion_df = property(lambda self: self._v["dispersion_df"],
                              doc="Residual degrees of freedom the scale was estimated on (inf: taken as known).")
-    notes = property(lambda self: self._v["notes"], doc="Plain-English notes: missing months, recording changes, edge cases.")
+    gaps = property(lambda self: self._v["gaps"],
+                    doc="Each month left out, with its partner and why: a tuple of Gap (pairs together, the "
+                        "month that causes the pair first).")
     missing_months = property(lambda self: self._v["missing_months"],
-                              doc="Months left out of either window (no data, or the matching month of one with none).")
+                              doc="Months left out of either window (no data, a data fault, or the partner of one), "
+                                  "in month order.")
     caveats = property(lambda self: self._v["caveats"], doc="Recording-change caveats the comparison spans.")
     label = property(lambda self: self._v["label"], doc="Label of this period ('2015/16 Q1'), or None.")
     label_ref = property(lambda self: self._v["label_ref"], doc="Label of the reference period, or None.")
@@ -151,7 +201,7 @@ class Comparison:
             "count_ref": self.count_ref, "ratio": self.ratio, "change_pct": self.change,
             "ci_low_pct": self.change_low, "ci_high_pct": self.change_high,
             "p_value": self.p_value, "significant": self.significant, "method": self.method,
-            "notes": " ".join(self.notes),
+            "months_left_out": ", ".join(str(m) for m in self.missing_months),
         }])
 
     def __repr__(self) -> str:
@@ -225,15 +275,6 @@ def caveats_spanned(caveats: Iterable[Any], window: Window, window_ref: Window) 
     return tuple(out)
 
 
-def _caveat_name(c: Any) -> str:
-    title = getattr(c, "title", None) or (c.get("title") if isinstance(c, dict) else None) or str(c)
-    ref = getattr(c, "ref", None) or (c.get("ref") if isinstance(c, dict) else None)
-    if not ref:
-        number = getattr(c, "number", None) or (c.get("number") if isinstance(c, dict) else None)
-        ref = f"caveat {number}" if number is not None else None
-    return f"{title} ({ref})" if ref else str(title)
-
-
 def compare_periods(count: float, exposure: float, count_ref: float, exposure_ref: float,
                     overdispersion: "float | Dispersion | None" = None, missing_months: Iterable = (),
                     spans_caveats: Iterable[Any] = (), *, label: "str | None" = None,
@@ -255,10 +296,11 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
         degrees of freedom it was estimated on, and the test then allows for that estimate's
         own noise (Student's t).
     missing_months : iterable of pandas.Period
-        Months with no data in either window; recorded in ``notes``.
+        Months with no data in either window; recorded in ``missing_months`` and ``gaps``
+        (reason ``"no data"``, no partner).
     spans_caveats : iterable
         Recording-change caveats the comparison spans (objects with ``title`` and optionally
-        ``ref`` or ``number``); recorded in ``notes`` and ``caveats``.
+        ``ref`` or ``number``); recorded in ``caveats``.
     label, label_ref, window, window_ref : optional
         Names of the two periods, for sentences and tables.
 
@@ -292,16 +334,18 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     interval degenerates, so the exact conditional test and the Clopper-Pearson interval of the
     conditional binomial proportion are used instead, without the over-dispersion widening. Both
     counts zero, or a count missing, give NaN ratio, interval and p-value, ``significant``
-    False and a note. The counts are assumed independent between the periods; a recording change
-    between them biases the ratio, which no interval captures (hence the caveat note).
+    False and ``case`` saying why. The counts are assumed independent between the periods; a
+    recording change between them biases the ratio, which no interval captures (hence
+    ``caveats``). The result holds numbers, flags and values; :func:`perfkit.present.statements.comparison_notes`
+    words its edge cases, months left out and caveats.
 
     Examples
     --------
     >>> c = compare_periods(612, 3, 673, 3)
     >>> f"{c.change:.1f}% ({c.change_low:.1f}% to {c.change_high:.1f}%)"
     '-9.1% (-18.5% to 1.5%)'
-    >>> compare_periods(0, 3, 0, 3).notes[0]
-    'No cases in either period: there is no rate ratio to test.'
+    >>> compare_periods(0, 3, 0, 3).case
+    'both zero'
     """
     from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
 
@@ -330,7 +374,7 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     use_t = phi > 1 and math.isfinite(df)
     missing = tuple(sorted({parse_month(m, "missing_months", error=SPCInputError) for m in missing_months}))
     caveats = tuple(spans_caveats)
-    notes: list[str] = []
+    few = False
     rate1 = c1 / e1 if not math.isnan(c1) else math.nan
     rate0 = c0 / e0 if not math.isnan(c0) else math.nan
     nan = math.nan
@@ -348,13 +392,10 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
                    "degrees of freedom), so the counts are treated as Poisson")
 
     if math.isnan(c1) or math.isnan(c0):
-        which = "this period" if math.isnan(c1) else "the reference period"
-        if math.isnan(c1) and math.isnan(c0):
-            which = "either period"
-        notes.append(f"No count for {which}: there is no comparison.")
+        case = "no count"
         method = "none (a count is missing)"
     elif c1 == 0 and c0 == 0:
-        notes.append("No cases in either period: there is no rate ratio to test.")
+        case = "both zero"
         method = "none (both counts are zero)"
     elif c1 == 0 or c0 == 0:
         from scipy import stats
@@ -372,12 +413,7 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
         lo, hi = to_ratio(pi_lo), to_ratio(pi_hi)
         method = ("exact conditional (binomial) test and Clopper-Pearson interval for the ratio of "
                   "two Poisson rates, as one count is zero")
-        notes.append(f"{'This period' if c1 == 0 else 'The reference period'} has no cases, so the "
-                     "change cannot be expressed reliably as a percentage; an exact test is used.")
-        if phi > 1:
-            notes.append("The over-dispersion widening is not applied when a count is zero.")
-        if n < 10:
-            notes.append(f"Only {n:g} cases in the two periods together: the interval is very wide.")
+        case, few = "exact", bool(n < 10)
     else:
         k1, k0 = c1 / phi, c0 / phi
         level = _score_level(df) if use_t else ALPHA
@@ -391,19 +427,13 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
 
             p = float(2 * stats.t.sf(abs(float(res.statistic)), df))
         ratio, lo, hi = rate1 / rate0, float(lo), float(hi)
-        if c1 + c0 < 20:
-            notes.append(f"Only {c1 + c0:g} cases in the two periods together: the interval is wide.")
+        case, few = "score", bool(c1 + c0 < 20)
 
-    if missing:
-        verb = "has no data and is" if len(missing) == 1 else "have no data and are"
-        notes.append(f"{words.months(missing)} {verb} left out; rates use the months with data.")
-    for c in caveats:
-        notes.append(f"The comparison spans a recording change: {_caveat_name(c)}.")
     significant = bool(not math.isnan(p) and p < ALPHA)
     return Comparison(count=c1, exposure=e1, count_ref=c0, exposure_ref=e0, rate=rate1, rate_ref=rate0,
                       ratio=ratio, ci_low=lo, ci_high=hi, p_value=p, significant=significant,
-                      method=method, overdispersion=phi, dispersion_df=df, notes=tuple(notes),
-                      missing_months=missing,
+                      method=method, case=case, few_cases=few, overdispersion=phi, dispersion_df=df,
+                      gaps=tuple(Gap(m, None, "no data") for m in missing), missing_months=missing,
                       caveats=caveats, label=label, label_ref=label_ref, window=window,
                       window_ref=window_ref)
 
@@ -489,36 +519,34 @@ def _as_month(value: Any, what: str) -> pd.Period:
     return parse_month(value, what, error=SPCInputError)
 
 
-def _reasons(reasons: "Mapping[Any, str] | None") -> dict:
-    if reasons is None:
+def _faults(faults: "Mapping[Any, Any] | None") -> dict:
+    """``{month: fault}`` from the ``faults=`` argument, months parsed, every fault a value."""
+    if faults is None:
         return {}
-    if not isinstance(reasons, Mapping):
-        _fail(f"reasons: found {type(reasons).__name__}; expected a mapping of month (Period or 'YYYY-MM') "
-              "to a short reason")
+    if not isinstance(faults, Mapping):
+        _fail(f"faults: found {type(faults).__name__}; expected a mapping of month (Period or 'YYYY-MM') "
+              "to the data fault that removes it")
     out = {}
-    for month, why in reasons.items():
-        key = _as_month(month, "reasons")
-        if not isinstance(why, str) or not why.strip():
-            _fail(f"reasons[{key}]: found {why!r}; expected a short reason in words")
-        out[key] = why.strip().rstrip(".")
+    for month, fault in faults.items():
+        key = _as_month(month, "faults")
+        if fault is None or (isinstance(fault, str) and not fault.strip()):
+            _fail(f"faults[{key}]: found {fault!r}; expected the data fault that removes the month (a register "
+                  "entry with its ref and title, or its label such as 'D1')")
+        out[key] = fault
     return out
 
 
-def _pair_note(gone: pd.Period, partner: pd.Period, partner_gone: bool, why: dict) -> str:
-    """One plain-English sentence for a month left out and its partner in the other period."""
-    a, b = _month_words(gone), _month_words(partner)
-    if partner_gone:
-        causes = [f"{_month_words(m)} because {why[m]}" for m in (gone, partner) if m in why]
-        text = f"{a} and {b} both have no data and are left out"
-        return text + (f" ({'; '.join(causes)})." if causes else ".")
-    cause = f" because {why[gone]}" if gone in why else " as it has no data"
-    return f"{a} is left out{cause}; {b} is left out with it, so both periods hold the same months."
+def _gap(month: pd.Period, partner: "pd.Period | None", faults: dict) -> Gap:
+    """A month left out because it has no value: a data fault's when ``faults`` names it."""
+    if month in faults:
+        return Gap(month, partner, "fault", faults[month])
+    return Gap(month, partner, "no data")
 
 
 def compare_windows(series: pd.Series, window: Window, window_ref: Window,
                     overdispersion: "float | Dispersion | None" = None, caveats: Iterable[Any] = (),
                     exposure: str = "months", label: "str | None" = None,
-                    label_ref: "str | None" = None, reasons: "Mapping[Any, str] | None" = None) -> Comparison:
+                    label_ref: "str | None" = None, faults: "Mapping[Any, Any] | None" = None) -> Comparison:
     """Compare the total of ``series`` over ``window`` with its total over ``window_ref``.
 
     Parameters
@@ -540,11 +568,11 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
         ``'days'`` (adjusts for February 29th).
     label, label_ref : str, optional
         Names of the two periods.
-    reasons : mapping of pandas.Period (or 'YYYY-MM') to str, optional
-        Why a month has no data, in a few words, e.g. ``{Period('2018-05', 'M'): "the
-        data.police.uk feed for May 2018 was incomplete (data fault D1)"}``; used in the note.
-        It only explains: a month is left out because it is NaN or absent, not because it has
-        a reason.
+    faults : mapping of pandas.Period (or 'YYYY-MM') to a data fault, optional
+        The data fault that removes a month, as a value (e.g. the register entry, whose ``ref``
+        "D1" and ``title`` the wording module cites); the month's :class:`Gap` then has reason
+        ``"fault"`` instead of ``"no data"``. It only explains: a month is left out because it
+        is NaN or absent, not because it is named here.
 
     Returns
     -------
@@ -556,8 +584,9 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
     position (April with April a year earlier, and so on). A month absent or NaN in either
     window is left out together with its partner in the other, so both totals cover the same
     calendar months and a missing summer month cannot make a period look lower; every month
-    left out is in ``missing_months`` and each pair has a short note. A window with no month
-    left gives no comparison (NaN ratio and p-value, and a note). Windows of different lengths
+    left out is in ``missing_months`` and in ``gaps`` with its partner and why (a fault, no
+    data, or paired with one of those). A window with no month left gives no comparison (NaN
+    ratio and p-value, ``case`` ``"no overlap"``). Windows of different lengths
     cannot be paired: each then loses only its own missing months and rates are per month (or
     day) with data, which ignores the season of a missing month.
 
@@ -575,17 +604,16 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
     >>> s = pd.Series(300.0, index=pd.period_range("2017-01", "2018-06", freq="M"))
     >>> s[pd.Period("2018-05", "M")] = np.nan
     >>> q = parse_quarter("2018/19 Q1")
-    >>> c = compare_windows(s, q.window(), q.same_quarter_last_year().window(),
-    ...                     reasons={"2018-05": "its data.police.uk feed was incomplete (data fault D1)"})
+    >>> c = compare_windows(s, q.window(), q.same_quarter_last_year().window(), faults={"2018-05": "D1"})
     >>> c.count, c.count_ref, [str(m) for m in c.missing_months]
     (600.0, 600.0, ['2017-05', '2018-05'])
-    >>> c.notes[0]
-    'May 2018 is left out because its data.police.uk feed was incomplete (data fault D1); May 2017 is left out with it, so both periods hold the same months.'
+    >>> [(str(g.month), str(g.partner), g.reason, g.fault) for g in c.gaps]
+    [('2018-05', '2017-05', 'fault', 'D1'), ('2017-05', '2018-05', 'paired', None)]
     """
     if exposure not in ("months", "days"):
         _fail(f"exposure: found {exposure!r}; expected 'months' or 'days'")
     s = _as_monthly(series)
-    why = _reasons(reasons)
+    why = _faults(faults)
     spanned = caveats_spanned(caveats, window, window_ref)
     names = dict(label=label or window.label or window.describe(), label_ref=label_ref or window_ref.describe(),
                  window=window, window_ref=window_ref)
@@ -603,33 +631,35 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
         out = compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
                               overdispersion=overdispersion, missing_months=m1 + m0,
                               spans_caveats=spanned, **names)
-        return Comparison(**{**out._v, "method": out.method + refit}) if refit and out.tested else out
+        gaps = tuple(_gap(m, None, why) for m in out.missing_months)
+        method = out.method + refit if refit and out.tested else out.method
+        return Comparison(**{**out._v, "gaps": gaps, "method": method})
     now, ref = s.reindex(months), s.reindex(months_ref)
     gone_now, gone_ref = now.isna().to_numpy(), ref.isna().to_numpy()
     keep = ~(gone_now | gone_ref)
-    notes = []
-    for i in np.flatnonzero(~keep):
-        if gone_now[i]:
-            notes.append(_pair_note(months[i], months_ref[i], bool(gone_ref[i]), why))
+    gaps: list[Gap] = []
+    for i in np.flatnonzero(~keep):  # each pair, the month that causes it first
+        a, b = months[i], months_ref[i]
+        if gone_now[i] and gone_ref[i]:
+            gaps += [_gap(a, b, why), _gap(b, a, why)]
+        elif gone_now[i]:
+            gaps += [_gap(a, b, why), Gap(b, a, "paired")]
         else:
-            notes.append(_pair_note(months_ref[i], months[i], False, why))
+            gaps += [_gap(b, a, why), Gap(a, b, "paired")]
     left_out = tuple(sorted(set(months[~keep]) | set(months_ref[~keep])))
     c1, e1 = _total(now[keep], exposure)
     c0, e0 = _total(ref[keep], exposure)
     out = compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
                           overdispersion=overdispersion, spans_caveats=spanned, **names)
-    own = list(out.notes)
-    if not keep.any():
-        own = [n for n in own if not n.startswith("No count for")]
-        notes.append("No month has data in both periods, so there is no comparison.")
+    case = out.case if keep.any() else "no overlap"
     method = out.method + refit if out.tested else out.method
-    return Comparison(**{**out._v, "notes": tuple(notes + own), "missing_months": left_out, "method": method})
+    return Comparison(**{**out._v, "gaps": tuple(gaps), "missing_months": left_out, "method": method, "case": case})
 
 
 def quarter_vs_last_year(series: pd.Series, quarter: "Quarter | str",
                          overdispersion: "float | Dispersion | None" = None,
                          caveats: Iterable[Any] = (), exposure: str = "months",
-                         reasons: "Mapping[Any, str] | None" = None) -> Comparison:
+                         faults: "Mapping[Any, Any] | None" = None) -> Comparison:
     """The quarter against the same quarter of the previous financial year.
 
     Arguments as :func:`compare_windows`; a month missing from one quarter is left out of the
@@ -645,13 +675,13 @@ def quarter_vs_last_year(series: pd.Series, quarter: "Quarter | str",
     q = parse_quarter(quarter)
     ref = q.same_quarter_last_year()
     return compare_windows(series, q.window(), ref.window(), overdispersion, caveats, exposure,
-                           q.label, ref.label, reasons=reasons)
+                           q.label, ref.label, faults=faults)
 
 
 def rolling_12_months(series: pd.Series, quarter: "Quarter | str",
                       overdispersion: "float | Dispersion | None" = None,
                       caveats: Iterable[Any] = (), exposure: str = "months",
-                      reasons: "Mapping[Any, str] | None" = None) -> Comparison:
+                      faults: "Mapping[Any, Any] | None" = None) -> Comparison:
     """The 12 months to the end of the quarter against the 12 months before them.
 
     Arguments as :func:`compare_windows`.
@@ -660,13 +690,13 @@ def rolling_12_months(series: pd.Series, quarter: "Quarter | str",
     w, w0 = q.rolling_12_months(), q.rolling_12_months_before()
     return compare_windows(series, w, w0, overdispersion, caveats, exposure,
                            f"the 12 months to {_month_words(w.end)}", f"the 12 months to {_month_words(w0.end)}",
-                           reasons=reasons)
+                           faults=faults)
 
 
 def year_to_date(series: pd.Series, quarter: "Quarter | str",
                  overdispersion: "float | Dispersion | None" = None,
                  caveats: Iterable[Any] = (), exposure: str = "months",
-                 reasons: "Mapping[Any, str] | None" = None) -> Comparison:
+                 faults: "Mapping[Any, Any] | None" = None) -> Comparison:
     """The financial year to date (April to the quarter's end) against the same months a year earlier.
 
     Arguments as :func:`compare_windows`.
@@ -675,11 +705,12 @@ def year_to_date(series: pd.Series, quarter: "Quarter | str",
     w, w0 = q.year_to_date(), q.year_to_date_last_year()
     return compare_windows(series, w, w0, overdispersion, caveats, exposure,
                            f"{q.fy_label} to date ({w.describe()})",
-                           f"{q.shift(-4).fy_label} to date ({w0.describe()})", reasons=reasons)
+                           f"{q.shift(-4).fy_label} to date ({w0.describe()})", faults=faults)
 
 
 def _month_words(p: pd.Period) -> str:
-    return words.month(p)
+    """A month's name for a period label ("March 2017"), as :mod:`perfkit.periods` names months."""
+    return Window(p, p).describe()
 
 
 def rate_per_1000(count: Any, population: Any) -> Any:
@@ -722,7 +753,7 @@ class Dispersion:
     n_months : int
         Months with data used.
     method : str
-        The model, in words.
+        The model (a technical label for the methods).
     pearson : float
         Pearson chi-squared / ``df`` before the floor (NaN when not estimated).
     steps : tuple of pandas.Period
@@ -767,24 +798,6 @@ class Dispersion:
     def estimated(self) -> bool:
         """True when the scale was estimated (finite ``df``)."""
         return math.isfinite(self.df)
-
-    def describe(self) -> str:
-        """The scale in one plain-English sentence.
-
-        Examples
-        --------
-        >>> Dispersion(2.5, 47, 60, "x", 2.5).describe()
-        'The monthly counts vary about 2.5 times as much as chance alone (a Poisson model) would give; this is allowed for in the tests (estimated from 60 months, 47 residual degrees of freedom).'
-        """
-        if not self.estimated:
-            return (f"Only {self.n_months} months with data, too few to measure how much the counts vary; "
-                    "they are treated as Poisson, which may overstate the evidence for a change.")
-        basis = f"estimated from {self.n_months} months, {self.df:g} residual degrees of freedom"
-        if self.phi > 1:
-            return (f"The monthly counts vary about {self.phi:.1f} times as much as chance alone (a Poisson "
-                    f"model) would give; this is allowed for in the tests ({basis}).")
-        return (f"The monthly counts vary no more than chance alone (a Poisson model) would give, so no "
-                f"allowance is needed ({basis}).")
 
 
 def _poisson_pearson(y: np.ndarray, x: np.ndarray, offset: np.ndarray, max_iter: int = 100,
@@ -874,7 +887,7 @@ def dispersion(series: pd.Series, steps: Iterable[Any] = (), seasonal: "bool | N
     misses (a curved trend, an unmodelled level shift, a partial month) inflates phi, which
     makes tests conservative rather than wrong. With fewer than 12 months, or no residual
     degrees of freedom, the scale is not estimated: phi = 1 and ``df`` = inf, an optimistic
-    default that ``describe()`` says so.
+    default, which :func:`perfkit.present.statements.dispersion_sentence` says.
 
     Examples
     --------
@@ -1069,48 +1082,37 @@ class ComparatorPosition:
         return self._missing
 
     @property
+    def name(self) -> str:
+        """The force's short name ("Cambridgeshire")."""
+        return _force_label(self._force)
+
+    @property
+    def missing_names(self) -> tuple[str, ...]:
+        """Short names of the members with no rate, as :attr:`missing`."""
+        return tuple(_force_label(m) for m in self._missing)
+
+    @property
+    def unit(self) -> str:
+        """What the rate counts ("crimes per 1,000 residents")."""
+        return self._unit
+
+    @property
+    def decimals(self) -> int:
+        """Decimal places the rates are shown with (0: whole numbers)."""
+        return self._decimals
+
+    @property
     def table(self) -> pd.DataFrame:
         """One row per force: ``force, name, rate, rank, is_force``, highest rate first."""
         return self._table.copy()
 
-    def _fmt(self, x: float) -> str:
-        return words.rate(x, self._decimals) if self._decimals else words.count(x)
-
-    def describe(self) -> str:
-        """Two short sentences: the force's rate and rank, then its place against the group mean and band.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> r = pd.Series({"cambridgeshire": 60.0, "essex": 50.0, "norfolk": 40.0})
-        >>> comparator_position(r, "cambridgeshire", ["cambridgeshire", "essex", "norfolk"]).describe()
-        'Cambridgeshire: 60.0 crimes per 1,000 residents, the highest of 3 forces in the comparator group. The group mean is 50.0; Cambridgeshire is within one standard deviation of it (40.0 to 60.0).'
-        """
-        name = _force_label(self._force)
-        if math.isnan(self._rate):
-            return f"{name}: no rate available to compare with the {self._group.title.lower()}."
-        ordinal = "the highest" if self._rank == 1 else \
-            "the lowest" if self._rank == self.n else f"the {_ordinal(self._rank)} highest"
-        lo, hi = self.band
-        place = {"above the band": f"more than one standard deviation above it (band {self._fmt(lo)} to {self._fmt(hi)})",
-                 "below the band": f"more than one standard deviation below it (band {self._fmt(lo)} to {self._fmt(hi)})",
-                 "within the band": f"within one standard deviation of it ({self._fmt(lo)} to {self._fmt(hi)})"}
-        group = self._group.title[0].lower() + self._group.title[1:]
-        text = f"{name}: {self._fmt(self._rate)} {self._unit}, {ordinal} of {self.n} forces in the {group}"
-        text += "."
-        if self.position in place:
-            text += f" The group mean is {self._fmt(self._mean)}; {name} is {place[self.position]}."
-        elif not math.isnan(self._mean):
-            text += f" The group mean is {self._fmt(self._mean)}."
-        if self._missing:
-            names = [_force_label(m) for m in self._missing]
-            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-            text += f" {listed} {'has' if len(names) == 1 else 'have'} no rate and {'is' if len(names) == 1 else 'are'} left out."
-        return text
-
-    def plot(self, title: "str | None" = None):
+    def plot(self, title: "str | None" = None, value_label: "Any | None" = None):
         """Horizontal bars of each force's rate, the force highlighted by colour AND a bold
-        "(this force)" label, with the group mean (line) and the +/- 1 SD band (shading)."""
+        "(this force)" label, with the group mean (line) and the +/- 1 SD band (shading).
+
+        ``value_label`` turns a rate into the text beside its bar; pass the report's number style
+        (:func:`perfkit.present.statements.comparator_rate`) so the chart and the text round
+        alike. By default ``decimals`` places with thousands separators."""
         import matplotlib
 
         matplotlib.use("Agg", force=False)
@@ -1131,7 +1133,8 @@ class ComparatorPosition:
             if f == self._force:
                 tick.set_fontweight("bold")
         for i, v in enumerate(t["rate"]):
-            ax.text(v, i, " " + self._fmt(v), va="center", fontsize=8, color=_PALETTE[4])
+            text = value_label(v) if value_label is not None else f"{v:,.{self._decimals}f}"
+            ax.text(v, i, " " + text, va="center", fontsize=8, color=_PALETTE[4])
         ax.set_xlabel(self._unit[0].upper() + self._unit[1:])
         ax.spines[["top", "right"]].set_visible(False)
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1 - 1.2 / (0.45 * len(t) + 1.4) * 0.5),

