@@ -701,8 +701,9 @@ def _counts_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfkit counts",
         description="Print monthly counts from the store as CSV (a month without data prints an empty count).",
+        allow_abbrev=False,  # --force is not short for --forces
     )
-    parser.add_argument("--force", action="append", metavar="FORCE", help="force slug (repeat or comma-separate for several; default all)")
+    parser.add_argument("--forces", action="append", metavar="SLUG,SLUG", help="force slugs, comma-separated (or the option repeated); default all")
     parser.add_argument("--crime-type", action="append", metavar="TYPE", help="crime type, or all_crime (every type but ASB); default every type")
     parser.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month (default: the first with data)")
     parser.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the last with data)")
@@ -716,14 +717,14 @@ def counts_main(argv: "list[str] | None" = None) -> int:
 
     Examples
     --------
-    ``perfkit counts --force cambridgeshire --from 2014-01 --to 2014-11 --by month`` prints::
+    ``perfkit counts --forces cambridgeshire --from 2014-01 --to 2014-11 --by month`` prints::
 
         month,force,count
         2014-01,cambridgeshire,5434
         ...
     """
     args = _counts_parser().parse_args(argv)
-    forces = [f.strip() for item in (args.force or []) for f in item.split(",") if f.strip()] or None
+    forces = [f.strip() for item in (args.forces or []) for f in item.split(",") if f.strip()] or None
     types = [t.strip() for item in (args.crime_type or []) for t in item.split(",") if t.strip()] or None
     by = [b.strip() for b in args.by.split(",") if b.strip()]
     if "month" not in by:

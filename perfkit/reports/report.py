@@ -36,7 +36,7 @@ from perfkit.data.measures import source_note
 from perfkit.periods import Quarter
 from perfkit.config.plan import Measure, Objective, Plan, load_plan
 from perfkit.config.quarter import QuarterSettings, load_narrative, load_quarter
-from perfkit.present.section import Section, frame_of, section
+from perfkit.present.section import Section, frame_of, report_repr, section
 from perfkit.present.markup import narrative_html
 
 __all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
@@ -125,6 +125,17 @@ class ReportContext:
     def force_name(self) -> str:
         """The force's name as the Plan gives it."""
         return self.plan.force_name
+
+    def __repr__(self) -> str:
+        return f"<ReportContext: {self.describe()}>"
+
+    def describe(self) -> str:
+        """The force, the quarter, the store and any option not at its default, in a few words
+        (the report objects' reprs)."""
+        store = self.store or config.store_dir()
+        options = ", ".join(f"{k}={v!r}" for k, v in vars(self.options).items()
+                            if v != getattr(Options, k, None))
+        return f"{self.force_name}, {self.quarter.long_label}, store {store}" + (f", {options}" if options else "")
 
     def refresh(self) -> None:
         """Look the evidence model up again (each section does, first): the model is keyed by the
@@ -419,6 +430,10 @@ class ObjectiveReport:
     def quarter(self) -> Quarter:
         """The reporting quarter."""
         return self.ctx.quarter
+
+    def __repr__(self) -> str:
+        o = self.objective
+        return report_repr(self, f"objective {o.number} ({o.title}), {self.ctx.describe()}")
 
     def _measures(self):
         return self.objective.measures
