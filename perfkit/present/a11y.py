@@ -141,7 +141,7 @@ def browser_available() -> tuple[bool, str]:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("the Python package playwright is not installed (it is in requirements.lock)")
+        missing.append("the Python package playwright is not installed (it is in the test extra: make setup, or pip install -e '.[test]')")
     if missing:
         return False, "; ".join(missing) + f": {INSTALL_HINT}"
     return True, ""

