@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "counts": ("perfkit.data:counts_main", "print monthly counts from the store as CSV"),
     "synth": ("perfkit.data.synth:main", "write a synthetic data.police.uk archive (for benchmarks)"),
     "a11y": ("perfkit.present.a11y:main", "check published pages for accessibility (axe-core in headless Chromium)"),
+    "cache": ("perfkit.config.cache:main", "show or clear what is kept between runs (evidence, shared counts, seasonal)"),
 }
 
 

@@ -145,11 +145,11 @@ def test_the_check_finds_the_incomplete_month_and_knows_it_is_registered(model):
 
 def test_the_model_is_built_once_and_rebuilt_when_an_input_changes(tmp_path, monkeypatch):
     monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path))
-    evidence._MEMORY.clear()
+    evidence._CACHE.forget()
     first = evidence.load(load_plan(), "2016-17-Q2")
     files = list((tmp_path / "evidence").glob("*.pkl"))
     assert len(files) == 1
-    evidence._MEMORY.clear()
+    evidence._CACHE.forget()
     again = evidence.load(load_plan(), "2016-17-Q2")
     assert again.table.equals(first.table) and list((tmp_path / "evidence").glob("*.pkl")) == files
 

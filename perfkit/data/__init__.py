@@ -48,6 +48,7 @@ __all__ = [
     "revisions",
     "recording_changes",
     "store_inputs",
+    "store_key",
     "ingest_warnings",
     "counts_main",
     "BY_COLUMNS",
@@ -203,6 +204,27 @@ def _gen(store: "Path | str | None") -> Path:
     """The live generation folder of ``store`` (building the default store when needed)."""
     root = ensure_store(store) if store is None or _is_default(Path(store).resolve()) else Path(store).resolve()
     return Store(root).require()
+
+
+@lru_cache(maxsize=16)
+def _store_digest(generation: str) -> str:
+    """SHA-256 over the hashes of every file a store generation was built from. A generation folder
+    is never changed once live (an ingest writes a new one), so its path keys its content."""
+    import hashlib
+
+    frame = Store(Path(generation).parent, generation=Path(generation)).frame("inputs")
+    h = hashlib.sha256()
+    if frame is not None:
+        for path, sha in sorted(zip(frame["path"].astype(str), frame["sha256"].astype(str))):
+            h.update(path.encode())
+            h.update(sha.encode())
+    return h.hexdigest()
+
+
+def store_key(store: "Path | str | None" = None) -> str:
+    """The content key of ``store`` (a hash of its live generation's input files' hashes): what the
+    caches key a store's data by."""
+    return _store_digest(str(_gen(store)))
 
 
 def _pinned(gen: Path) -> Store:
