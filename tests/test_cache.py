@@ -146,6 +146,7 @@ def test_one_lock_per_entry_computes_a_value_once_for_callers_at_the_same_time(t
 def test_perfkit_cache_show_and_clear(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("PERFKIT_CACHE", raising=False)
     named = tmp_path / "store"
+    monkeypatch.setenv("PERFKIT_STORE", str(named))  # --store sets it for the process: undone after the test
     for name in ("evidence", "shared", "seasonal"):
         (tmp_path / "store.cache" / name).mkdir(parents=True)
         (tmp_path / "store.cache" / name / "entry.pkl").write_bytes(b"x" * 10)

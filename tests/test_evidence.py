@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from perfkit.stats import caveats
-from perfkit import data, evidence
+from perfkit import config, data, evidence
 from perfkit.errors import ConfigError
 from perfkit.config.plan import load_plan
 
@@ -40,7 +40,7 @@ def test_register_kinds_labels_and_corrected_entries():
 
 
 def test_a_fault_without_a_force_is_refused(tmp_path):
-    text = (caveats.config.params_dir() / "caveats.yaml").read_text(encoding="utf-8")
+    text = (config.params_dir() / "caveats.yaml").read_text(encoding="utf-8")
     (tmp_path / "caveats.yaml").write_text(text.replace("    force: cambridgeshire\n", ""), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"caveats\[\d+\]\.force: no force; expected the data.police.uk slug"):
         caveats.load_register(tmp_path / "caveats.yaml")

@@ -463,11 +463,11 @@ def registered_faults() -> frozenset:
     """``{(force, 'YYYY-MM', crime type)}`` that the register lists as data faults (empty when
     the params folder has no register). Follows the register's content, so an edited register
     counts from the next query."""
-    from perfkit.stats import caveats
+    from perfkit.config.register import current_register
 
     if not (config.params_dir() / "caveats.yaml").is_file():
         return frozenset()
-    return _fault_keys(caveats.current_register())
+    return _fault_keys(current_register())
 
 
 @lru_cache(maxsize=8)

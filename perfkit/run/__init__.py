@@ -730,11 +730,11 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
 def _check_parameter_files() -> None:
     """Read every parameter file the reports use, so a mistake in one stops the run at once with
     exit code 2 (not later, as the same error in every report)."""
-    from perfkit.stats import caveats, compare, disclosure
+    from perfkit.config import comparators, publishing, register
 
-    caveats.load_register()
-    compare.load_comparators()
-    disclosure.load_rule()
+    register.load_register()
+    comparators.load_comparators()
+    publishing.load_rule()
 
 
 class _WarmUp:
