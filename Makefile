@@ -1,5 +1,5 @@
 # The front door. `make` lists the targets; `make report` and `make test` set up the environment
-# on first use (a .venv from the pinned requirements.lock) and then do their job.
+# on first use (a .venv from requirements.lock, every file checked against its hash) and then do their job.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -15,13 +15,15 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "  (QUARTER=2016-17-Q2 renders another quarter; ARGS='--jobs 1' passes options to perfkit run)"
 
+# requirements.lock is generated from pyproject.toml (`make lock`): every package perfkit needs, with
+# the extras test and lab, each pinned with its hashes; perfkit itself is then installed without deps.
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-setup: $(STAMP) ## create .venv from the pinned versions (done automatically by the other targets)
+setup: $(STAMP) ## create .venv from requirements.lock (done automatically by the other targets)
 
 store: $(STAMP) ## build the data store from the shipped data (done automatically when missing)
 	$(BIN)/python -c "from perfkit import data; print(data.ensure_store())"
@@ -64,8 +66,18 @@ bench: $(STAMP) ## run the benchmarks (each prints ratios against a baseline mea
 	$(BIN)/python bench/seasonal.py
 	$(BIN)/python bench/quarter.py
 
-lock: ## re-pin requirements.lock from the current .venv (after adding a dependency)
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^perfkit' > requirements.lock
+# uv (pinned, in a venv of its own so .venv holds only the lock) resolves pyproject.toml with the extras
+# test and lab for Linux and macOS, Python 3.11.5 and later (soupsieve's floor), with every file's hash.
+# The pins already in requirements.lock are kept unless the new dependencies need otherwise;
+# `make lock UPGRADE=--upgrade` moves every pin to the latest release.
+UV_VERSION ?= 0.13.9
+LOCK_VENV := .venv-lock
+UPGRADE ?=
+
+lock: ## regenerate requirements.lock (with hashes) from pyproject.toml with uv (UPGRADE=--upgrade for new releases)
+	@test -x $(LOCK_VENV)/bin/uv || { $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra test --extra lab --universal --python-version 3.11.5 \
+	    --no-python-downloads --generate-hashes --custom-compile-command "make lock" $(UPGRADE) -o requirements.lock
 
 clean: ## remove generated files (outputs, the store, caches); keeps .venv
 	rm -rf outputs/* data/store data/cache .pytest_cache

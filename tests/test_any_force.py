@@ -25,7 +25,7 @@ def test_an_error_in_one_measure_names_the_measure_and_its_objective(monkeypatch
         raise DataError("store/counts.parquet: a row has no month")
 
     monkeypatch.setattr(analysis, "analyse", broken)
-    evidence._MEMORY.clear()
+    evidence._CACHE.forget()
     plan = load_plan()
     first = plan.objectives[0].measures[0]
     with pytest.raises(DataError) as caught:

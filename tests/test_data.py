@@ -118,10 +118,10 @@ def test_incidents_last_month_inputs(store):
 
 
 def test_counts_command(store, capsys):
-    assert cli.main(["counts", "--force", "cambridgeshire", "--from", "2014-01", "--to", "2014-03", "--by", "month", "--store", str(store)]) == 0
+    assert cli.main(["counts", "--forces", "cambridgeshire", "--from", "2014-01", "--to", "2014-03", "--by", "month", "--store", str(store)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == ["month,force,count", "2014-01,cambridgeshire,6", "2014-02,cambridgeshire,", "2014-03,cambridgeshire,5"]
-    assert cli.main(["counts", "--force", "essex", "--by", "month,crime_type", "--store", str(store)]) == 0
+    assert cli.main(["counts", "--forces", "essex", "--by", "month,crime_type", "--store", str(store)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "month,force,crime_type,count"
     assert "2014-02,essex,Anti-social behaviour," in out
@@ -130,7 +130,7 @@ def test_counts_command(store, capsys):
 def test_counts_command_on_the_real_2014_files(shared_data, tmp_path, capsys):
     store = tmp_path / "store"
     ingest("police-uk", [shared_data / "police-uk-street-2014" / "2014-01"], store, progress=False)
-    assert cli.main(["counts", "--force", "cambridgeshire", "--from", "2014-01", "--to", "2014-01", "--by", "month,crime_type", "--store", str(store)]) == 0
+    assert cli.main(["counts", "--forces", "cambridgeshire", "--from", "2014-01", "--to", "2014-01", "--by", "month,crime_type", "--store", str(store)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "month,force,crime_type,count"
     assert "2014-01,cambridgeshire,Anti-social behaviour,1840" in out

@@ -1,52 +1,129 @@
-"""The pinned environment: environment.yml and requirements.lock name the same versions. And the
-tests' own settings: the real public data folder is ``$PERFKIT_TEST_DATA`` (tests/conftest.py)."""
+"""One source of dependencies (issue 23, item 4): pyproject.toml declares what perfkit imports, with
+the extras ``test`` and ``lab``; requirements.lock is generated from it by ``make lock`` (uv, with
+hashes); ``make setup`` and environment.yml both install that lock. And the tests' own settings: the
+real public data folder is ``$PERFKIT_TEST_DATA`` (tests/conftest.py)."""
 
+import ast
 import re
+import sys
 import tomllib
+from importlib.metadata import packages_distributions
 
 import yaml
+
+import perfkit
+
+#: Needed at run time without being imported, and why.
+NOT_IMPORTED = {
+    "ipykernel": "the kernel Papermill runs each report's notebook in",
+    "odfpy": "pandas' reader of .ods files (engine='odf', perfkit ingest workforce)",
+}
+#: Imported by one command only, inside a function, and declared in an extra instead.
+IN_AN_EXTRA = {"playwright": "test"}  # perfkit a11y (the browser checks)
+TEST_TOOLS = {"pytest", "pytest-xdist", "playwright", "jupyterlab"}
 
 
 def _norm(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _lock(root):
-    pins = {}
-    for line in (root / "requirements.lock").read_text().splitlines():
-        match = re.match(r"^([A-Za-z0-9_.\-]+)==(\S+)$", line.strip())
+def _name(spec: str) -> str:
+    return _norm(re.split(r"[<>=!~ ;\[]", spec.strip())[0])
+
+
+def _project(root):
+    return tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def _lock(root) -> dict:
+    """requirements.lock: name -> {"version", "marker", "hashes", "via"}."""
+    entries, current = {}, None
+    for line in (root / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)\s*(?:;\s*([^\\]*?))?\s*\\?$", line)
         if match:
-            pins[_norm(match.group(1))] = match.group(2)
-    return pins
+            current = entries[_norm(match.group(1))] = {"version": match.group(2), "marker": match.group(3) or "",
+                                                        "hashes": [], "via": []}
+        elif current is not None and line.strip().startswith("--hash=sha256:"):
+            current["hashes"].append(line.strip().split(":", 1)[1].rstrip(" \\"))
+        elif current is not None and re.match(r"^\s+#\s+(via\s+|\s+)\S", line):
+            current["via"].append(re.sub(r"^\s+#\s+(via\s+)?\s*", "", line).strip())
+    return entries
 
 
-def test_environment_yml_pins_match_the_lock(project_root):
-    env = yaml.safe_load((project_root / "environment.yml").read_text())
-    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+def _imports() -> dict:
+    """Top-level third-party modules imported anywhere in perfkit/ -> whether only inside functions."""
+    package = __import__("pathlib").Path(perfkit.__file__).parent
+    found: dict = {}
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        lazy = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top != "perfkit" and top not in sys.stdlib_module_names and top != "__future__":
+                    found[top] = found.get(top, True) and id(node) in lazy
+    return found
+
+
+def test_pyproject_declares_exactly_what_perfkit_imports(project_root):
+    project = _project(project_root)
+    declared = {_name(d) for d in project["dependencies"]}
+    extras = {extra: {_name(d) for d in deps} for extra, deps in project["optional-dependencies"].items()}
+    owners = packages_distributions()
+    imported = {}
+    for module, only_lazy in _imports().items():
+        assert module in owners, f"perfkit imports {module}, which no installed distribution provides"
+        imported[_norm(owners[module][0])] = only_lazy
+    assert {"ipython", "jinja2", "markupsafe"} <= set(imported)  # imported, and once not declared
+    for dist, only_lazy in imported.items():
+        if dist in IN_AN_EXTRA:
+            assert only_lazy and dist in extras[IN_AN_EXTRA[dist]] and dist not in declared, dist
+        else:
+            assert dist in declared, f"perfkit imports {dist} but pyproject.toml does not declare it"
+    unused = declared - set(imported) - set(NOT_IMPORTED)
+    assert not unused, f"pyproject.toml declares {sorted(unused)}, which perfkit never imports"
+    assert not declared & TEST_TOOLS and "seaborn" not in declared | set().union(*extras.values())
+    assert extras == {"test": {"pytest", "pytest-xdist", "playwright"}, "lab": {"jupyterlab"}}
+
+
+def test_the_lock_is_generated_from_pyproject_with_hashes(project_root):
+    text = (project_root / "requirements.lock").read_text(encoding="utf-8")
+    assert text.startswith("# This file was autogenerated by uv via the following command:\n#    make lock\n")
     lock = _lock(project_root)
-    assert pip_section, "environment.yml lists no pip packages"
-    for spec in pip_section:
-        name, version = spec.split("==")
-        assert lock.get(_norm(name)) == version, f"{name}: environment.yml {version}, lock {lock.get(_norm(name))}"
-    assert "python=3.11" in env["dependencies"]
+    project = _project(project_root)
+    wanted = {_name(d) for d in project["dependencies"]} | {
+        _name(d) for deps in project["optional-dependencies"].values() for d in deps}
+    assert wanted <= set(lock), f"not pinned in requirements.lock: {sorted(wanted - set(lock))}"
+    assert "seaborn" not in lock
+    for name, entry in lock.items():
+        assert entry["hashes"] and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in entry["hashes"]), name
+        # Every pin is there because pyproject.toml or another pin of the lock needs it.
+        assert entry["via"], f"{name}: no '# via' line"
+        for why in entry["via"]:
+            assert why == "perfkit (pyproject.toml)" or _norm(why) in lock, f"{name}: via {why!r}"
+        if name in wanted:
+            assert "perfkit (pyproject.toml)" in entry["via"], name
 
 
-def test_every_direct_dependency_is_pinned_in_both(project_root):
-    deps = tomllib.loads((project_root / "pyproject.toml").read_text())["project"]["dependencies"]
-    env = yaml.safe_load((project_root / "environment.yml").read_text())
-    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-    in_env = {_norm(spec.split("==")[0]) for spec in pip_section}
-    lock = _lock(project_root)
-    for dep in deps:
-        name = _norm(re.split(r"[<>=!~ \[]", dep)[0])
-        assert name in lock, f"{dep} is a dependency but not pinned in requirements.lock"
-        assert name in in_env, f"{dep} is missing from environment.yml"
+def test_make_setup_installs_the_lock_and_make_lock_generates_it(project_root):
+    makefile = (project_root / "Makefile").read_text(encoding="utf-8")
+    assert "pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock" in makefile
+    assert "pip install --quiet --disable-pip-version-check --no-deps -e ." in makefile
+    recipe = makefile.split("\nlock:", 1)[1].split("\n\n", 1)[0]
+    assert "uv pip compile pyproject.toml --extra test --extra lab" in recipe and "--generate-hashes" in recipe
+    assert "-o requirements.lock" in recipe and "uv==$(UV_VERSION)" in recipe
 
 
-def test_lock_pins_exact_versions_only(project_root):
-    for line in (project_root / "requirements.lock").read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            assert "==" in line, f"requirements.lock: {line!r} is not an exact pin"
+def test_environment_yml_installs_the_lock_itself(project_root):
+    env = yaml.safe_load((project_root / "environment.yml").read_text(encoding="utf-8"))
+    assert env["dependencies"] == ["python=3.11", "pip", {"pip": ["--require-hashes", "-r requirements.lock"]}]
 
 
 # --- the real public data: PERFKIT_TEST_DATA (tests/conftest.py) -----------------------------------

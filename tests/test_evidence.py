@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from perfkit.stats import caveats
-from perfkit import data, evidence
+from perfkit import config, data, evidence
 from perfkit.errors import ConfigError
 from perfkit.config.plan import load_plan
 
@@ -40,7 +40,7 @@ def test_register_kinds_labels_and_corrected_entries():
 
 
 def test_a_fault_without_a_force_is_refused(tmp_path):
-    text = (caveats.config.params_dir() / "caveats.yaml").read_text(encoding="utf-8")
+    text = (config.params_dir() / "caveats.yaml").read_text(encoding="utf-8")
     (tmp_path / "caveats.yaml").write_text(text.replace("    force: cambridgeshire\n", ""), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"caveats\[\d+\]\.force: no force; expected the data.police.uk slug"):
         caveats.load_register(tmp_path / "caveats.yaml")
@@ -171,7 +171,9 @@ def test_a_suspected_month_is_left_out_without_a_register(tmp_path, monkeypatch)
     import yaml
 
     params = tmp_path / "params"
-    shutil.copytree(caveats.config.params_dir(), params)
+    from perfkit import config
+
+    shutil.copytree(config.params_dir(), params)
     register = yaml.safe_load((params / "caveats.yaml").read_text(encoding="utf-8"))
     register["caveats"] = [c for c in register["caveats"] if c.get("kind") != "data-fault"]
     (params / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
@@ -184,11 +186,11 @@ def test_a_suspected_month_is_left_out_without_a_register(tmp_path, monkeypatch)
 
 def test_the_model_is_built_once_and_rebuilt_when_an_input_changes(tmp_path, monkeypatch):
     monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path))
-    evidence._MEMORY.clear()
+    evidence._CACHE.forget()
     first = evidence.load(load_plan(), "2016-17-Q2")
     files = list((tmp_path / "evidence").glob("*.pkl"))
     assert len(files) == 1
-    evidence._MEMORY.clear()
+    evidence._CACHE.forget()
     again = evidence.load(load_plan(), "2016-17-Q2")
     assert again.table.equals(first.table) and list((tmp_path / "evidence").glob("*.pkl")) == files
 

@@ -25,7 +25,7 @@ W, W0 = QUARTER.rolling_12_months(), QUARTER.rolling_12_months_before()
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(shared, "_MEMORY", {})
+    monkeypatch.setattr(shared._CACHE, "_values", {})
     data.ensure_store()
     return tmp_path / "cache"
 
@@ -36,7 +36,7 @@ def test_prepare_writes_one_frame_per_crime_type_set_and_later_reads_query_nothi
     assert shared.prepare([plan], QUARTER) == len(wanted) > 3
     assert len(list((cache / "shared").glob("counts-*.pkl"))) == len(wanted)
 
-    monkeypatch.setattr(shared, "_MEMORY", {})  # a new process: only the disk holds the frames
+    monkeypatch.setattr(shared._CACHE, "_values", {})  # a new process: only the disk holds the frames
     queries = []
     real = data.monthly_counts
     monkeypatch.setattr(data, "monthly_counts", lambda *a, **k: queries.append(k) or real(*a, **k))
@@ -92,7 +92,7 @@ def test_a_model_of_other_inputs_builds_while_another_is_being_built(cache, monk
     import fcntl
     import threading
 
-    monkeypatch.setattr(evidence, "_MEMORY", {})
+    monkeypatch.setattr(evidence._CACHE, "_values", {})
     evidence.load(quarter=DEFAULT_QUARTER)
     held = [open(path, "w") for path in (cache / "evidence").glob(".*.lock")]
     assert held

@@ -1,6 +1,6 @@
 """Nothing lost, nothing silent (issue 13): a counts file revises exactly the (force, month, crime
 type) keys it holds; ``--replace`` takes force-months whole; ``--columns`` maps a foreign file's
-columns; a collisions file without a force needs ``--force``; the template's EXAMPLE rows, a partial
+columns; a collisions file without a force needs ``--collisions-force``; the template's EXAMPLE rows, a partial
 force-month and an unused mapping are warned about, on the terminal and in the run's checks."""
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def test_a_collisions_file_without_a_force_needs_force(tmp_path, capsys):
 
     assert cli.main(["ingest", "collisions", str(path), "--store", str(store)]) == 2
     err = capsys.readouterr().err
-    assert "has no force column" in err and "--force SLUG" in err and not store.exists()
-    assert cli.main(["ingest", "collisions", str(path), "--store", str(store), "--force", "Norfolk", "--quiet"]) == 0
+    assert "has no force column" in err and "--collisions-force SLUG" in err and not store.exists()
+    assert cli.main(["ingest", "collisions", str(path), "--store", str(store), "--collisions-force", "Norfolk", "--quiet"]) == 0
     monthly = data.collisions_monthly(store=store)
     assert set(monthly["force"]) == {"norfolk"} and monthly["count"].sum() == 2
 
@@ -113,7 +113,7 @@ def test_force_with_a_force_column_must_agree(tmp_path):
 
 
 @pytest.mark.parametrize("kind, option, message", [
-    ("counts", {"force": "norfolk"}, "--force norfolk: applies to collisions files only"),
+    ("counts", {"force": "norfolk"}, "--collisions-force norfolk: applies to collisions files only"),
     ("prc", {"replace": True}, "--replace: applies to counts files only"),
     ("population", {"columns": "a=force"}, "--columns: applies to counts files only"),
 ])

@@ -192,7 +192,7 @@ def test_papermill_runs_a_notebook_with_parameters_as_the_guide_says(project_roo
     guide = (project_root / "docs" / "notebooks.md").read_text(encoding="utf-8")
     command = ".venv/bin/papermill notebooks/objective.ipynb out.ipynb -p objective 3"
     assert "make notebooks\n" + command in guide
-    assert ".venv/bin/jupyter nbconvert --to html --execute notebooks/objective.ipynb" in guide
+    assert ".venv/bin/jupyter nbconvert --to html --execute --no-input notebooks/objective.ipynb" in guide
     folder = _make_notebooks(project_root, tmp_path)
     out = tmp_path / "out.ipynb"
     papermill = os.path.join(os.path.dirname(sys.executable), "papermill")

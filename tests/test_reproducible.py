@@ -87,8 +87,11 @@ def test_changing_one_input_byte_makes_verify_name_the_input_and_the_files(small
     assert old in text
     plan.write_text(text.replace(old, "How much crime is Recorded"), encoding="utf-8")
     env_again = dict(env, PERFKIT_CACHE=str(tmp_path / "cache-verify"), PYTHONHASHSEED="7")
-    changed = _perfkit("verify", str(folder), "--jobs", "2", env=env_again)
+    log = tmp_path / "verify.log"  # as a scheduled verify runs: --quiet still prints the differences
+    changed = _perfkit("verify", str(folder), "--jobs", "2", "--quiet", "--log", str(log), env=env_again)
     assert changed.returncode == 1, changed.stdout[-3000:] + changed.stderr[-3000:]
+    logged = log.read_text(encoding="utf-8")
+    assert f"perfkit verify {SMALL_QUARTER}: differs: objective-1.html" in logged and logged.rstrip().endswith("exit 1")
     out = changed.stdout
     assert "input changed since publication:" in out and "plan.yaml" in out, out
     differing = [line.split("differs: ", 1)[1] for line in out.splitlines() if line.startswith("differs: ")]

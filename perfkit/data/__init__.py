@@ -53,6 +53,7 @@ __all__ = [
     "revisions",
     "recording_changes",
     "store_inputs",
+    "store_key",
     "ingest_warnings",
     "counts_main",
     "BY_COLUMNS",
@@ -208,6 +209,27 @@ def _gen(store: "Path | str | None") -> Path:
     """The live generation folder of ``store`` (building the default store when needed)."""
     root = ensure_store(store) if store is None or _is_default(Path(store).resolve()) else Path(store).resolve()
     return Store(root).require()
+
+
+@lru_cache(maxsize=16)
+def _store_digest(generation: str) -> str:
+    """SHA-256 over the hashes of every file a store generation was built from. A generation folder
+    is never changed once live (an ingest writes a new one), so its path keys its content."""
+    import hashlib
+
+    frame = Store(Path(generation).parent, generation=Path(generation)).frame("inputs")
+    h = hashlib.sha256()
+    if frame is not None:
+        for path, sha in sorted(zip(frame["path"].astype(str), frame["sha256"].astype(str))):
+            h.update(path.encode())
+            h.update(sha.encode())
+    return h.hexdigest()
+
+
+def store_key(store: "Path | str | None" = None) -> str:
+    """The content key of ``store`` (a hash of its live generation's input files' hashes): what the
+    caches key a store's data by."""
+    return _store_digest(str(_gen(store)))
 
 
 def _pinned(gen: Path) -> Store:
@@ -526,11 +548,11 @@ def registered_faults() -> frozenset:
     """``{(force, 'YYYY-MM', crime type)}`` that the register lists as data faults (empty when
     the params folder has no register). Follows the register's content, so an edited register
     counts from the next query."""
-    from perfkit.stats import caveats
+    from perfkit.config.register import current_register
 
     if not (config.params_dir() / "caveats.yaml").is_file():
         return frozenset()
-    return _fault_keys(caveats.current_register())
+    return _fault_keys(current_register())
 
 
 @lru_cache(maxsize=8)
@@ -795,8 +817,9 @@ def _counts_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfkit counts",
         description="Print monthly counts from the store as CSV (a month without data prints an empty count).",
+        allow_abbrev=False,  # --force is not short for --forces
     )
-    parser.add_argument("--force", action="append", metavar="FORCE", help="force slug (repeat or comma-separate for several; default all)")
+    parser.add_argument("--forces", action="append", metavar="SLUG,SLUG", help="force slugs, comma-separated (or the option repeated); default all")
     parser.add_argument("--crime-type", action="append", metavar="TYPE", help="crime type, or all_crime (every type but ASB); default every type")
     parser.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month (default: the first with data)")
     parser.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the last with data)")
@@ -810,14 +833,14 @@ def counts_main(argv: "list[str] | None" = None) -> int:
 
     Examples
     --------
-    ``perfkit counts --force cambridgeshire --from 2014-01 --to 2014-11 --by month`` prints::
+    ``perfkit counts --forces cambridgeshire --from 2014-01 --to 2014-11 --by month`` prints::
 
         month,force,count
         2014-01,cambridgeshire,5434
         ...
     """
     args = _counts_parser().parse_args(argv)
-    forces = [f.strip() for item in (args.force or []) for f in item.split(",") if f.strip()] or None
+    forces = [f.strip() for item in (args.forces or []) for f in item.split(",") if f.strip()] or None
     types = [t.strip() for item in (args.crime_type or []) for t in item.split(",") if t.strip()] or None
     by = [b.strip() for b in args.by.split(",") if b.strip()]
     if "month" not in by:

@@ -1391,8 +1391,8 @@ def ingest_many(
 def _check_options(kind: str, options: dict) -> dict:
     """Options that apply to ``kind`` only; an option given for another kind is a mistake, said so."""
     if options.get("force") and kind != "collisions":
-        raise DataError(f"--force {options['force']}: applies to collisions files only; expected no --force for "
-                        f"{kind} (those files name the force on each row)")
+        raise DataError(f"--collisions-force {options['force']}: applies to collisions files only; expected no "
+                        f"--collisions-force for {kind} (those files name the force on each row)")
     if options.get("replace") and kind != "counts":
         raise DataError(f"--replace: applies to counts files only; expected no --replace for {kind} (a newer {kind} "
                         "file already replaces the rows it holds)")
@@ -1436,7 +1436,7 @@ def _parser() -> argparse.ArgumentParser:
                         "measures file may hold (default params/, or $PERFKIT_PARAMS)")
     parser.add_argument("--quiet", action="store_true", help="no progress, only warnings and errors")
     parser.add_argument("--workers", type=int, default=None, help="threads reading files (default: CPUs, at most 8)")
-    parser.add_argument("--force", metavar="SLUG",
+    parser.add_argument("--collisions-force", dest="force", metavar="SLUG",
                         help="collisions: the force a file without a force column covers (e.g. norfolk)")
     parser.add_argument("--replace", action="store_true",
                         help="counts: take each file's force-months whole (crime types it lacks are removed); "

@@ -262,9 +262,9 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
     left_out: dict = {}
     published = pd.Series(dtype=float)
     if measure.source == "police_uk":
-        from perfkit.stats import caveats
+        from perfkit.config import register
 
-        bad = caveats.faulty_months(caveats.current_register(), force, measure.crime_types, measure=measure)
+        bad = register.faulty_months(register.current_register(), force, measure.crime_types, measure=measure)
         left_out = {m: c.id for m, c in bad.items() if m in values.index}
         if left_out:
             raw = _police_uk(measure, force, store, faults=False)

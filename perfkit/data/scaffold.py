@@ -141,7 +141,7 @@ def _comparators_text(force: forces.Force) -> str:
     members = "\n".join(f"      - {slug}" for slug in region)
     return (
         "# Comparator groups of forces, written by `perfkit init`. Read and validated by\n"
-        "# perfkit.stats.compare.load_comparators; forces are data.police.uk slugs.\n"
+        "# perfkit.config.comparators.load_comparators; forces are data.police.uk slugs.\n"
         "#\n"
         f"# {_TO_FILL}: `most_similar` holds the region's forces as a placeholder. Set it from the current\n"
         "# HMICFRS / Home Office Most Similar Group for the force (up to 7 forces plus the force itself)\n"
@@ -244,8 +244,8 @@ def init_all(params: "str | Path", store: "str | Path | None" = None) -> "tuple[
 def _validate(folder: Path) -> None:
     """Load what was written the way a run does, so a broken template never lands."""
     from perfkit.config.plan import load_plan
-    from perfkit.stats.caveats import load_register
-    from perfkit.stats.compare import load_comparators
+    from perfkit.config.comparators import load_comparators
+    from perfkit.config.register import load_register
 
     load_plan(folder / "plan.yaml")
     load_register(folder / "caveats.yaml")

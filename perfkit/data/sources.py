@@ -456,7 +456,7 @@ def read_collisions(path, *, force: str | None = None, today: pd.Period | None =
         tolerated), or a minimal CSV ``date,severity[,force]`` (dates YYYY-MM-DD or YYYYMMDD).
     force : str, optional
         The force every row belongs to, for a file without a force column (``perfkit ingest
-        collisions FILE --force SLUG``). Such a file is refused without it: nothing is assumed.
+        collisions FILE --collisions-force SLUG``). Such a file is refused without it: nothing is assumed.
         With a force column, every row must name this force.
 
     Returns
@@ -482,10 +482,11 @@ def read_collisions(path, *, force: str | None = None, today: pd.Period | None =
         slugs = _slugs(path, frame, "force")
         if force is not None:
             slug = forces.slug_for(force)
-            _fail_row(path, frame, slugs != slug, "force", f"{slug} (the force given with --force)")
+            _fail_row(path, frame, slugs != slug, "force", f"{slug} (the force given with --collisions-force)")
     elif force is None:
         raise DataError(f"{path}: has no force column; expected a column 'force' on each row, or the force the "
-                        f"file covers given as `perfkit ingest collisions {path.name} --force SLUG` (e.g. --force norfolk)")
+                        f"file covers given as `perfkit ingest collisions {path.name} --collisions-force SLUG` "
+                        "(e.g. --collisions-force norfolk)")
     else:
         slugs = pd.Series(forces.slug_for(force), index=frame.index)
     out = pd.DataFrame({"date": stamp, "month": stamp.dt.to_period("M"), "force": slugs, "severity": sev})

@@ -315,13 +315,13 @@ def write_archive(out_dir, months: Iterable, forces: Sequence[str] | None = None
 
 def main(argv: list[str] | None = None) -> int:
     """``perfkit synth OUT --months 2017-01..2017-12 [--rows-per-month N] [--seed S] [--no-zip] [--forces a,b]``."""
-    parser = argparse.ArgumentParser(prog="perfkit synth",
+    parser = argparse.ArgumentParser(prog="perfkit synth", allow_abbrev=False,  # --force is not --forces
                                      description="Write a synthetic archive in the exact data.police.uk street format.")
     parser.add_argument("out", type=Path, help="output folder")
     parser.add_argument("--months", required=True, help="months, e.g. 2017-01..2017-12 or 2017-01,2017-02")
     parser.add_argument("--rows-per-month", type=int, default=500_000, help="rows per month across all forces (default 500000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--forces", default=None, help="comma-separated force slugs (default: 43 territorial forces and BTP)")
+    parser.add_argument("--forces", default=None, metavar="SLUG,SLUG", help="comma-separated force slugs (default: 43 territorial forces and BTP)")
     parser.add_argument("--no-zip", action="store_true", help="write YYYY-MM/ folders instead of one zip per month")
     args = parser.parse_args(argv)
     forces = [f.strip() for f in args.forces.split(",") if f.strip()] if args.forces else None

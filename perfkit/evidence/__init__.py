@@ -23,11 +23,6 @@ Examples
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import os
-import pickle
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +37,7 @@ from perfkit.present import statements, words
 from perfkit.config.forces import name_for
 from perfkit.errors import DataError, PerfkitError, naming
 from perfkit.periods import Quarter, check_monthly, parse_quarter
+from perfkit.config.cache import CACHES
 from perfkit.config.params import content_key
 from perfkit.config.plan import Plan
 
@@ -67,7 +63,8 @@ SHARE_RANGE = (0.97, 1.01)
 SUSPECT_RATIO = data.SUSPECT_RATIO
 
 
-_CACHE_VERSION = "evidence-1"
+# The evidence models' cache (perfkit.config.cache): keyed by every input and the whole package's code.
+_CACHE = CACHES["evidence"]
 
 
 @dataclass(frozen=True)
@@ -542,46 +539,24 @@ def district_check(quarter, plan, store=None) -> "str | None":
             f"incidents to 'Outside the force's districts')")
 
 
-# --- the cache: one rule, keyed by the content of every input ------------------------------------------
-
-@lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """The code's content, read once per process: code edited in a running kernel is not the code
-    it runs, so its key is the code as imported."""
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
-        h.update(path.relative_to(package).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
-
+# --- the cache: the one rule of perfkit.config.cache, keyed by the content of every input ----------------
 
 def _key(plan: Plan, quarter: Quarter, store, options=None) -> str:
     """The cache key: the content of every input (register, comparators, publishing rules, the
-    store's files, the Plan, the code) and the analyst's options."""
-    h = hashlib.sha256(_CACHE_VERSION.encode())
-    h.update(quarter.id.encode())
-    h.update(repr(sorted(_options(options).items())).encode())
-    h.update(repr(plan).encode())
+    store's files, the Plan, last quarter's published figures) and the analyst's options; the
+    cache adds the code (:meth:`perfkit.config.cache.Cache.key`)."""
     params = config.params_dir()
-    for name in ("caveats.yaml", "comparators.yaml", "publishing.yaml"):
-        path = params / name
-        h.update(name.encode())
-        h.update(path.read_bytes() if path.is_file() else b"")
-    h.update(analysis.store_key(store).encode())
-    h.update(str(store or "").encode())
-    h.update(content_key(published_pack(quarter.previous())).encode())  # last quarter's published figures
-    h.update(_code_digest().encode())
-    return h.hexdigest()[:32]
+    files = [name.encode() + b"\0" + ((params / name).read_bytes() if (params / name).is_file() else b"")
+             for name in ("caveats.yaml", "comparators.yaml", "publishing.yaml")]
+    return _CACHE.key(quarter.id, repr(sorted(_options(options).items())), repr(plan), *files,
+                      analysis.store_key(store), str(store or ""),
+                      content_key(published_pack(quarter.previous())))  # last quarter's published figures
 
 
-def cache_dir() -> Path:
-    """``$PERFKIT_CACHE/evidence`` or ``<project>/data/cache/evidence``."""
-    env = os.environ.get("PERFKIT_CACHE")
-    return (Path(env).resolve() if env else config.project_root() / "data" / "cache") / "evidence"
-
-
-_MEMORY: dict = {}
+def cache_dir(store=None) -> Path:
+    """Where the evidence models of ``store`` are kept: ``evidence/`` in the store's cache
+    (:func:`perfkit.config.cache.root`; ``data/cache/evidence`` for the project's own store)."""
+    return _CACHE.folder(store)
 
 
 def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=None, options=None) -> QuarterEvidence:
@@ -589,7 +564,7 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
     analyst's choices, see :func:`build`).
 
     The first caller builds it (others wanting the same model wait on its lock; other models build
-    at the same time) and writes it to :func:`cache_dir`; later
+    at the same time) and writes it to :func:`cache_dir` (beside ``store``); later
     callers, in this process or another, read it. Editing the register, ingesting data, changing the
     Plan or the code gives a new key, so the next call rebuilds.
     """
@@ -600,28 +575,7 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
         data.ensure_store()
     plan = plan or load_plan()
     quarter = resolve_quarter(quarter, store)
-    key = _key(plan, quarter, store, options)
-    if key in _MEMORY:
-        return _MEMORY[key]
-    folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{quarter.id}-{key}.pkl"
     # One lock per model, not per quarter: callers wanting the same model wait for the first to
     # build it, while the models of other forces (a national run's workers) build side by side.
-    with open(folder / f".{quarter.id}-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        model = None
-        if target.exists():
-            try:
-                model = pickle.loads(target.read_bytes())
-            except Exception:  # a cache written by another version: rebuild  # noqa: BLE001
-                model = None
-        if model is None:
-            model = build(plan, quarter, store, options)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, target)
-    while len(_MEMORY) >= 4:  # a few models (options or quarters side by side), the oldest dropped first
-        _MEMORY.pop(next(iter(_MEMORY)))
-    _MEMORY[key] = model
-    return model
+    return _CACHE.get(_key(plan, quarter, store, options), lambda: build(plan, quarter, store, options),
+                      store=store, prefix=f"{quarter.id}-")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -311,29 +310,12 @@ def clear_cache() -> None:
     """Free the memoised results (never needed for correctness: every key follows the content of
     its inputs, so an edited register or a new ingest is picked up on the next call)."""
     _analyse_cached.cache_clear()
-    _store_digest.cache_clear()
-
-
-@lru_cache(maxsize=16)
-def _store_digest(generation: str) -> str:
-    """SHA-256 over the hashes of every file a store generation was built from. A generation folder
-    is never changed once live (an ingest writes a new one), so its path keys its content."""
-    import hashlib
-
-    from perfkit.data.store import Store
-
-    frame = Store(Path(generation).parent, generation=Path(generation)).frame("inputs")
-    h = hashlib.sha256()
-    if frame is not None:
-        for path, sha in sorted(zip(frame["path"].astype(str), frame["sha256"].astype(str))):
-            h.update(path.encode())
-            h.update(sha.encode())
-    return h.hexdigest()
+    data._store_digest.cache_clear()
 
 
 def store_key(store=None) -> str:
-    """The content key of ``store`` (its live generation's input hashes)."""
-    return _store_digest(str(data._gen(store)))
+    """The content key of ``store`` (:func:`perfkit.data.store_key`)."""
+    return data.store_key(store)
 
 
 def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | None" = None,

@@ -4,12 +4,13 @@ A force's evidence compares it with every other force twice: the national pictur
 data.police.uk measure's total over the forces with complete figures, :func:`perfkit.evidence._national`)
 and its position among its comparator forces (:func:`perfkit.evidence.analysis.comparator_rates`).
 Both read one frame per measure, :func:`force_counts`: month by force, the 24 months to a
-quarter's end, every territorial force. Computed once and kept on disk beside the evidence cache,
+quarter's end, every territorial force. Computed once and kept on disk by the one cache rule
+(:mod:`perfkit.config.cache`, folder ``shared/`` of the store's cache, beside the evidence models),
 so the 43 forces of a national run (:mod:`perfkit.run.national`, whose first task is :func:`prepare`)
 and the seven kernels of a one-force run read it instead of each querying every force again.
 
 The key is the content of every input: the store's files (their hashes), the crime types, the
-months, and the data faults of the register in use (a force-month listed as a fault is NaN here
+months, the code, and the data faults of the register in use (a force-month listed as a fault is NaN here
 exactly as in the force's own figures). Forces whose registers list the same faults (every
 ``perfkit init`` folder holds the national register) share one frame; a force with local faults
 of its own gets its own frame, so no force's figures depend on another force's register.
@@ -19,38 +20,27 @@ The frames are read-only: callers select from them and never change them.
 
 from __future__ import annotations
 
-import hashlib
-import os
 from functools import lru_cache
 
 import pandas as pd
 
 from perfkit import data
+from perfkit.config.cache import CACHES
 from perfkit.config.forces import all_slugs
 
 __all__ = ["force_counts", "quarter_counts", "populations", "prepare", "shared_dir"]
 
-_VERSION = "shared-1"
-_MEMORY: dict = {}
+_CACHE = CACHES["shared"]
 
 
-def shared_dir():
-    """The folder of the shared frames: ``shared/`` beside the evidence cache."""
-    from perfkit import evidence
-
-    return evidence.cache_dir().parent / "shared"
+def shared_dir(store=None):
+    """The folder of the shared frames: ``shared/`` in the store's cache, beside the evidence models."""
+    return _CACHE.folder(store)
 
 
 def _key(crime_types: tuple, start: pd.Period, end: pd.Period, store) -> str:
-    from perfkit import evidence
-    from perfkit.evidence import analysis
-
-    h = hashlib.sha256(_VERSION.encode())
-    h.update(repr((tuple(crime_types), str(start), str(end))).encode())
-    h.update(analysis.store_key(store).encode())
-    h.update(repr(sorted(data.registered_faults())).encode())
-    h.update(evidence._code_digest().encode())
-    return h.hexdigest()[:32]
+    return _CACHE.key(repr((tuple(crime_types), str(start), str(end))), data.store_key(store),
+                      repr(sorted(data.registered_faults())))
 
 
 def force_counts(crime_types, start, end, store=None) -> pd.DataFrame:
@@ -65,31 +55,17 @@ def force_counts(crime_types, start, end, store=None) -> pd.DataFrame:
     """
     crime_types = tuple(crime_types)
     start, end = pd.Period(start, freq="M"), pd.Period(end, freq="M")
-    key = _key(crime_types, start, end, store)
-    if key in _MEMORY:
-        return _MEMORY[key]
-    path = shared_dir() / f"counts-{key}.pkl"
-    wide = None
-    if path.is_file():
-        try:
-            wide = pd.read_pickle(path)
-        except Exception:  # written by another version or cut short: compute again  # noqa: BLE001
-            wide = None
-    if wide is None:
+
+    def compute() -> pd.DataFrame:
         forces = all_slugs(territorial_only=True)
         frame = data.monthly_counts(force=forces, crime_type=list(crime_types), by=("month", "force"),
                                     start=start, end=end, store=store)
         wide = frame.pivot(index="month", columns="force", values="count").reindex(
             index=pd.period_range(start, end, freq="M"), columns=sorted(forces))
         wide.index.name, wide.columns.name = "month", "force"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        wide.to_pickle(tmp)
-        os.replace(tmp, path)  # readers see the whole frame or none
-    while len(_MEMORY) >= 64:
-        _MEMORY.pop(next(iter(_MEMORY)))
-    _MEMORY[key] = wide
-    return wide
+        return wide
+
+    return _CACHE.get(_key(crime_types, start, end, store), compute, store=store, prefix="counts-")
 
 
 def quarter_counts(crime_types, quarter, store=None) -> pd.DataFrame:
@@ -100,9 +76,7 @@ def quarter_counts(crime_types, quarter, store=None) -> pd.DataFrame:
 
 def populations(store=None) -> pd.DataFrame:
     """The store's population table (force, year, population), read once per store content."""
-    from perfkit.evidence import analysis
-
-    return _populations(analysis.store_key(store), None if store is None else str(store))
+    return _populations(data.store_key(store), None if store is None else str(store))
 
 
 @lru_cache(maxsize=8)

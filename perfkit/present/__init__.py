@@ -3,6 +3,7 @@
 
 - ``words``: all wording and the one number style
 - ``narrative``: plain-English evidence statements
+- ``markup``: the analysts' markdown rendered and cleaned (nh3) to what a page may publish
 - ``display``: page fragments from ``templates/blocks`` (autoescape on)
 - ``charts``: the charts, in the Analysis Function palette, with alt text
 - ``section``: the Section a notebook cell returns (frames, figures, HTML)

@@ -35,8 +35,8 @@ traceback or a notebook prompt).
 Every issue is a dict with at least ``id``, ``impact``, ``help`` and ``nodes`` (a list of dicts
 with ``target``, ``html`` and ``failureSummary``), so one report format covers them all.
 
-Command line: ``python -m perfkit.present.a11y outputs/2015-16-q1/*.html`` prints the issues and exits 1
-when there are any (2 when no browser is available).
+Command line: ``perfkit a11y outputs/2015-16-q1/`` (or ``python -m perfkit.present.a11y``) prints the
+issues and exits 1 when there are any (2 when no browser is available or no page is given).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def browser_available() -> tuple[bool, str]:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("the Python package playwright is not installed (it is in requirements.lock)")
+        missing.append("the Python package playwright is not installed (it is in the test extra: make setup, or pip install -e '.[test]')")
     if missing:
         return False, "; ".join(missing) + f": {INSTALL_HINT}"
     return True, ""
@@ -616,20 +616,25 @@ def format_issues(results: dict[Path, list[dict]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m perfkit.present.a11y PAGE.html ...``: check pages; exit 0 clean, 1 issues, 2 unusable.
+    """``perfkit a11y PAGE.html|FOLDER ...``: check pages; exit 0 clean, 1 issues, 2 unusable.
 
     Parameters
     ----------
     argv : list of str, optional
         Page paths (a folder means every ``*.html`` under it).
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in {"-h", "--help"}:
-        print("usage: python -m perfkit.present.a11y PAGE.html|FOLDER ...\n\nRuns axe-core (WCAG 2.1 A/AA) in headless "
-              "Chromium, the self-containment checks and the layout check (tables and page within a 500 and a 1280 px screen) over each page.")
-        return 0 if argv else 2
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="perfkit a11y", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run axe-core (WCAG 2.1 A/AA) in headless Chromium, the self-containment checks and the layout "
+        "check (tables and page within a 500 and a 1280 px screen) over each page.",
+        epilog="exit codes:\n  0  every page passed\n  1  a page has issues (listed)\n"
+        "  2  no page given, or no browser to check with (bash .ci/install-browser)")
+    parser.add_argument("pages", nargs="+", metavar="PAGE", help="an HTML page, or a folder (every *.html under it)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     pages: list[Path] = []
-    for arg in argv:
+    for arg in args.pages:
         p = Path(arg)
         pages += sorted(p.rglob("*.html")) if p.is_dir() else [p]
     try:

@@ -252,7 +252,7 @@ def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: It
     if named:
         out.append(named)
     if spc is not None:
-        from perfkit.present.statements import spc_findings
+        from perfkit.present.control_charts import spc_findings
 
         out.extend(spc_findings(spc, title))
     return out

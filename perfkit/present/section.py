@@ -27,11 +27,12 @@ Examples
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["Part", "Section", "section"]
+__all__ = ["Part", "Section", "section", "section_names", "report_repr"]
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,11 @@ def section(name: str):
     """Decorator for a report method that fills a :class:`Section`: the method receives the new
     section as its first argument after ``self`` and the decorator returns it. The report's evidence
     model is looked up again first (:meth:`perfkit.reports.report.ReportContext.refresh`), so an edited
-    register or a new ingest shows on the next call."""
+    register or a new ingest shows on the next call.
+
+    The method keeps its name and docstring (``functools.wraps``) and shows its true signature, as
+    it is called: without ``out``, returning a :class:`Section` (``help(report.evidence)`` reads
+    ``evidence(self) -> Section``)."""
 
     def wrap(method):
         @functools.wraps(method)
@@ -134,9 +139,33 @@ def section(name: str):
             method(self, out, *args, **kwargs)
             return out
 
+        signature = inspect.signature(method)
+        params = list(signature.parameters.values())
+        run.__signature__ = signature.replace(parameters=params[:1] + params[2:], return_annotation=Section)
+        run.__annotations__ = {**{k: v for k, v in method.__annotations__.items() if k not in ("out", "return")},
+                               "return": Section}
+        run.section_name = name
         return run
 
     return wrap
+
+
+def section_names(report) -> list:
+    """The section methods of a report object, in the order its class defines them."""
+    seen, names = set(), []
+    for cls in reversed(type(report).__mro__):
+        for attr, value in vars(cls).items():
+            if getattr(value, "section_name", None) and attr not in seen:
+                seen.add(attr)
+                names.append(attr)
+    return names
+
+
+def report_repr(report, what: str) -> str:
+    """A report object's repr: its class, ``what`` it reports on and its section methods, e.g.
+    ``<ObjectiveReport: objective 1, ..., 2018/19 Quarter 2; sections: header(), narrative(), ...>``."""
+    calls = ", ".join(f"{n}()" for n in section_names(report))
+    return f"<{type(report).__name__}: {what}; sections: {calls}>"
 
 
 def frame_of(series: "pd.Series", name: str = "value") -> pd.DataFrame:

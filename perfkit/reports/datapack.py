@@ -26,7 +26,7 @@ from perfkit.present import words
 from perfkit.present.display import figure, heading, notice, paragraph, render, table_html
 from perfkit.data.measures import SOURCE_NOTES, source_note
 from perfkit.reports.report import Options, ReportContext, about_figures
-from perfkit.present.section import Section, section
+from perfkit.present.section import Section, report_repr, section
 
 __all__ = ["DataPack", "measure_rows", "write_csv", "write_workbook"]
 
@@ -125,6 +125,9 @@ class DataPack:
                  comparator_group: str = "", params: str = ""):
         self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group), params)
         self.downloads_path = Path(downloads_dir) if downloads_dir else config.outputs_dir() / "lab" / self.ctx.quarter.id
+
+    def __repr__(self) -> str:
+        return report_repr(self, f"data pack of the whole Plan, {self.ctx.describe()}, downloads to {self.downloads_path}")
 
     @section("header")
     def header(self, out: Section) -> None:

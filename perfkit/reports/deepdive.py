@@ -27,7 +27,7 @@ from perfkit.present import charts, statements, words
 from perfkit.present.display import details_html, figure_html, heading, notice, paragraph, table_html
 from perfkit.periods import Quarter
 from perfkit.reports.report import Options, ReportContext, about_figures
-from perfkit.present.section import Section, section
+from perfkit.present.section import Section, report_repr, section
 
 __all__ = ["DeepDive"]
 
@@ -63,6 +63,11 @@ class DeepDive:
     def quarter(self) -> Quarter:
         """The reporting quarter."""
         return self.ctx.quarter
+
+    def __repr__(self) -> str:
+        o = self.objective
+        why = "requested" if self.requested else "by rotation"
+        return report_repr(self, f"deep dive into objective {o.number} ({o.title}, {why}), {self.ctx.describe()}")
 
     # --- helpers ----------------------------------------------------------------------------------
     @property

@@ -37,7 +37,8 @@ from perfkit.data.measures import source_note
 from perfkit.periods import Quarter
 from perfkit.config.plan import Measure, Objective, Plan, load_plan
 from perfkit.config.quarter import QuarterSettings, load_narrative, load_quarter
-from perfkit.present.section import Section, frame_of, section
+from perfkit.present.section import Section, frame_of, report_repr, section
+from perfkit.present.markup import narrative_html
 
 __all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
            "narrative_section", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
@@ -128,6 +129,17 @@ class ReportContext:
         """The force's name as the Plan gives it."""
         return self.plan.force_name
 
+    def __repr__(self) -> str:
+        return f"<ReportContext: {self.describe()}>"
+
+    def describe(self) -> str:
+        """The force, the quarter, the store and any option not at its default, in a few words
+        (the report objects' reprs)."""
+        store = self.store or config.store_dir()
+        options = ", ".join(f"{k}={v!r}" for k, v in vars(self.options).items()
+                            if v != getattr(Options, k, None))
+        return f"{self.force_name}, {self.quarter.long_label}, store {store}" + (f", {options}" if options else "")
+
     def refresh(self) -> None:
         """Look the evidence model up again (each section does, first): the model is keyed by the
         content of its inputs, so an edited register or a new ingest gives the new one, and an
@@ -167,14 +179,15 @@ def narrative_section(quarter: Quarter, report: str) -> Section:
         out.html(paragraph(MISSING_NARRATIVE, "narrative-missing"))
         return out
     label = render("example-label") if text.example else ""
+    # Rendered and cleaned to the allow-list of perfkit.present.markup: pasted markup never runs on
+    # a page (what was removed is listed on the analysts' checks page).
     public, board = text.for_edition("public"), text.for_edition("board")
+    out.html(label)
     if public == board:
-        out.html(label)
-        out.markdown(public)
+        out.html(narrative_html(public).html)
     else:
-        out.html(label)
-        out.markdown(board, edition="board")
-        out.markdown(public, edition="public")
+        out.html(narrative_html(board).html, edition="board")
+        out.html(narrative_html(public).html, edition="public")
     out.data["narrative"] = pd.DataFrame({"report": [report], "headline": [text.headline],
                                           "example": [text.example]})
     return out
@@ -446,6 +459,10 @@ class ObjectiveReport:
     def quarter(self) -> Quarter:
         """The reporting quarter."""
         return self.ctx.quarter
+
+    def __repr__(self) -> str:
+        o = self.objective
+        return report_repr(self, f"objective {o.number} ({o.title}), {self.ctx.describe()}")
 
     def _measures(self):
         return self.objective.measures

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from perfkit import config
 from perfkit.present import words
+from perfkit.present.markup import narrative_html, plain_text
 from perfkit.errors import ConfigError
 from perfkit.periods import parse_quarter
 
@@ -140,6 +141,7 @@ def headlines(model, edition: str = "public") -> list[Headline]:
     for objective in model.plan.objectives:
         narrative = load_narrative(model.quarter, f"objective-{objective.number}")
         text = dataclasses.replace(narrative, text=narrative.for_edition(edition)).headline if narrative.written else ""
+        text = plain_text(text) if text else ""  # markup removed: the template escapes, but never shows it
         if text:
             source = "example" if narrative.example else "analysts"
         else:
@@ -602,12 +604,16 @@ def write_site_index(outputs: Path) -> None:
 @dataclass(frozen=True)
 class Check:
     """One finding for the analysts: ``kind`` (a short heading), ``report`` (or ``""``), ``text``
-    (what was found) and ``action`` (what to do)."""
+    (what was found) and ``action`` (what to do); ``file`` the file it is about (or ``""``) and
+    ``removed`` the markup the narrative cleaning took out of it
+    (:class:`perfkit.present.markup.Removal`)."""
 
     kind: str
     report: str
     text: str
     action: str = ""
+    file: str = ""
+    removed: tuple = ()
 
     def line(self) -> str:
         """The finding as one log line."""
@@ -633,6 +639,13 @@ def _narrative_checks(quarter, jobs) -> list[Check]:
         problem = headline_problem(n.headline) if job.name.startswith("objective-") else ""
         if problem:
             out.append(Check("headline too long", job.name, problem, f"shorten the first line of {n.path}"))
+        removed = narrative_html(n.for_edition("board")).removed  # the Board's text holds the public one
+        if removed:
+            out.append(Check("markup removed", job.name,
+                             f"{n.path}: removed {'; '.join(r.describe() for r in removed)}",
+                             "the pages show the narrative without it; write the narrative as plain markdown "
+                             "(paragraphs, emphasis, lists, tables, headings, links to http, https or mailto "
+                             "addresses or to pages of the site)", file=n.path, removed=removed))
     return out
 
 

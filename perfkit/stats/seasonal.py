@@ -16,9 +16,11 @@ The results hold numbers, flags and codes (why a method was chosen: :attr:`Adjus
 :mod:`perfkit.present.statements` words them (:func:`~perfkit.present.statements.adjustment_describe`,
 :func:`~perfkit.present.statements.adjustment_notes`, :func:`~perfkit.present.statements.seasonality_sentence`).
 
-Every distinct series is adjusted once: results are cached in memory and on disk (folder
-``$PERFKIT_CACHE``, default ``<project>/data/cache/seasonal``) keyed by the series' content and
-the settings, so the seven notebooks of a quarter do not repeat the work.
+Every distinct series is adjusted once: results are kept in memory and on disk by the project's
+one cache rule (:mod:`perfkit.config.cache`, folder ``seasonal/`` of the store's cache), keyed by
+the series' content, the settings, the X-13 version and this module's code (with every perfkit
+module it imports), so the seven notebooks of a quarter do not repeat the work and a change to the
+code is never answered from an older result.
 
 Input is a :class:`pandas.Series` with a monthly :class:`pandas.PeriodIndex`; a missing month is
 NaN (never 0).
@@ -39,11 +41,9 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import math
 import os
-import pickle
 import re
 import subprocess
 import tempfile
@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from perfkit import config
+from perfkit.config.cache import CACHES
 from perfkit.periods import check_monthly, parse_month
 
 __all__ = [
@@ -87,9 +87,8 @@ AVERAGE_MONTH_DAYS = 365.25 / 12
 #: its binary is not installed.
 REASONS = ("requested", "too short", "not seasonal", "seasonal", "x13 too short", "x13 failed", "x13 not installed")
 
-# Bump when anything that changes results changes, so stale cache entries are never used.
-_CACHE_VERSION = "seasonal-3"
-_MEMORY_CACHE: dict[str, "Adjustment"] = {}
+# The results' cache: keyed by the code of this module and what it imports (perfkit.config.cache).
+_CACHE = CACHES["seasonal"]
 _X13_MAXORDER = (2, 1)
 _X13_MAXDIFF = (2, 1)
 _MONTH_NAMES = [
@@ -911,19 +910,17 @@ def _stl_adjust(values: pd.Series, level_shifts: Sequence[LevelShift]) -> dict:
 # adjust
 # ================================================================================================
 def cache_dir() -> Path:
-    """Folder of the on-disk cache: ``$PERFKIT_CACHE`` or ``<project>/data/cache/seasonal``."""
-    env = os.environ.get("PERFKIT_CACHE")
-    return Path(env).resolve() if env else config.project_root() / "data" / "cache" / "seasonal"
+    """Folder of the on-disk cache: ``seasonal/`` in the cache of the store in use
+    (:func:`perfkit.config.cache.root`: ``data/cache/seasonal`` for the project's own store)."""
+    return _CACHE.folder()
 
 
 def clear_cache(disk: bool = False) -> None:
     """Forget cached adjustments in memory (and on disk when ``disk`` is true)."""
-    _MEMORY_CACHE.clear()
     if disk:
-        folder = cache_dir()
-        if folder.is_dir():
-            for path in folder.glob("*.pkl"):
-                path.unlink(missing_ok=True)
+        _CACHE.clear()
+    else:
+        _CACHE.forget()
 
 
 def _x13_version() -> str:
@@ -934,45 +931,10 @@ def _x13_version() -> str:
 
 
 def _cache_key(values: pd.Series, method: str, shifts: Sequence[pd.Period]) -> str:
-    digest = hashlib.sha256()
-    for part in (_CACHE_VERSION, method, str(values.name), str(values.index[0]), str(len(values)),
-                 ",".join(str(s) for s in shifts), _x13_version()):
-        digest.update(part.encode("utf-8") + b"\0")
-    digest.update(np.ascontiguousarray(values.to_numpy(dtype="float64")).tobytes())
-    return digest.hexdigest()[:40]
-
-
-def _cache_get(key: str) -> "Adjustment | None":
-    if key in _MEMORY_CACHE:
-        return _MEMORY_CACHE[key]
-    path = cache_dir() / f"{key}.pkl"
-    if path.is_file():
-        try:
-            with path.open("rb") as handle:
-                result = pickle.load(handle)
-        except Exception:  # a corrupt or incompatible entry is recomputed, never fatal
-            return None
-        if isinstance(result, Adjustment):
-            _MEMORY_CACHE[key] = result
-            return result
-    return None
-
-
-def _cache_put(key: str, result: Adjustment) -> None:
-    _MEMORY_CACHE[key] = result
-    folder = cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, folder / f"{key}.pkl")  # atomic: readers never see half a file
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError:
-        pass  # a read-only checkout still works, only without the disk cache
+    """The series' content and the settings (the code is added by the cache, :meth:`Cache.key`)."""
+    return _CACHE.key(method, str(values.name), str(values.index[0]), str(len(values)),
+                      ",".join(str(s) for s in shifts), _x13_version(),
+                      np.ascontiguousarray(values.to_numpy(dtype="float64")).tobytes())
 
 
 def adjust(
@@ -1055,15 +1017,9 @@ def adjust(
         raise ValueError(f"method: found {method!r}; expected one of 'auto', 'x13', 'stl', 'none'")
     observed = _check_series(series)
     requested = sorted({_parse_shift(s) for s in shifts})
-    key = _cache_key(observed, method, requested) if cache else ""
-    if cache:
-        hit = _cache_get(key)
-        if hit is not None:
-            return hit
-    result = _adjust(observed, method, requested)
-    if cache:
-        _cache_put(key, result)
-    return result
+    if not cache:
+        return _adjust(observed, method, requested)
+    return _CACHE.get(_cache_key(observed, method, requested), lambda: _adjust(observed, method, requested))
 
 
 def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adjustment:

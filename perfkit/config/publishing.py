@@ -1,0 +1,50 @@
+"""The publishing settings: ``params/publishing.yaml``'s disclosure rule, read and validated.
+
+Which small counts a published table below force level suppresses (``disclosure``: the range, the
+symbol shown, whether one more count is hidden so a total cannot give it away). Configuration, so
+it lives here; :mod:`perfkit.stats.disclosure` applies the rule and re-exports these names.
+
+Examples
+--------
+>>> Rule()
+Rule(smallest=1, largest=4, symbol='[c]', secondary=True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from perfkit import config
+from perfkit.config.params import Node, content_key, load_yaml
+
+__all__ = ["Rule", "load_rule"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Suppress counts from ``smallest`` to ``largest``; show ``symbol`` instead."""
+
+    smallest: int = 1
+    largest: int = 4
+    symbol: str = "[c]"
+    secondary: bool = True
+
+
+def load_rule() -> Rule:
+    """The rule in ``params/publishing.yaml`` (defaults when the file is absent), read again
+    whenever the file's content changes."""
+    path = config.params_dir() / "publishing.yaml"
+    return _rule_for(str(path), content_key(path))
+
+
+@lru_cache(maxsize=4)
+def _rule_for(path: str, digest: str) -> Rule:
+    if not digest:
+        return Rule()
+    node = Node(load_yaml(Path(path)), "params/publishing.yaml").child("disclosure")
+    node.only({"smallest", "largest", "symbol", "secondary"})
+    smallest = node.int("smallest", 1, minimum=1)
+    largest = node.int("largest", 4, minimum=smallest)
+    return Rule(smallest, largest, node.str("symbol", "[c]"), node.bool("secondary", True))
