@@ -44,7 +44,7 @@ def _adjust_with(code: Path, cache_folder: Path) -> tuple[int, int]:
 @pytest.mark.slow
 def test_changing_the_seasonal_code_invalidates_its_results(tmp_path):
     """A copy of the package: the same code reads its earlier result; a change to seasonal.py, or to a
-    module it imports (words), computes afresh; a change to a module it does not use keeps the result."""
+    module it imports (periods), computes afresh; a change to a module it does not use keeps the result."""
     code = tmp_path / "code"
     shutil.copytree(ROOT / "perfkit", code / "perfkit", ignore=shutil.ignore_patterns("__pycache__"))
     folder = tmp_path / "cache"
@@ -57,8 +57,8 @@ def test_changing_the_seasonal_code_invalidates_its_results(tmp_path):
 
     edit("stats/seasonal.py")
     assert _adjust_with(code, folder) == (1, 2)  # the seasonal code changed: computed again
-    edit("present/words.py")
-    assert "perfkit.present.words" in cache.modules_of("perfkit.stats.seasonal")
+    edit("periods.py")
+    assert "perfkit.periods" in cache.modules_of("perfkit.stats.seasonal")
     assert _adjust_with(code, folder) == (1, 3)  # a module it imports changed
     edit("reports/site.py")
     assert "perfkit.reports.site" not in cache.modules_of("perfkit.stats.seasonal")

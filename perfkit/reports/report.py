@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from perfkit.evidence import analysis
-from perfkit.config.forces import name_for
 from perfkit.present import charts, statements, words
 from perfkit import config, data
 from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
@@ -408,8 +407,9 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         group = getattr(pos, "group", None)
         if group is not None and f"group:{group.name}" not in ctx.said:  # the group is described once a page
             ctx.said.add(f"group:{group.name}")
-            parts.append(paragraph(f"The {words.lower_first(group.title)}: {', '.join(name_for(f) for f in group.members)}. "
-                                   f"{group.source}", "comparator-group"))
+            parts.append(paragraph(f"The {words.lower_first(group.title)} ({len(group.members)} forces, named in the "
+                                   f"table below the chart): {words.lower_first(group.source).rstrip('.')}.",
+                                   "comparator-group"))
         parts.append(figure_html(fig, said,
                                  f"{measure.title}: rate per 1,000 residents, comparator forces"))
         readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": pos.table["rate"],

@@ -660,8 +660,9 @@ def _measure_checks(model) -> list[Check]:
                 if local:
                     action = "add the figures as a local data file (data/templates/local-measures.csv; see the analyst's guide)"
                 elif kind:
-                    action = (f"no {kind} file has been ingested into the data store: ingest one with "
-                              f"`perfkit ingest {kind} FILE` or take the measure out of plan.yaml")
+                    said = model.measures[m.id].series.notes[0] if model.measures[m.id].series.notes else ""
+                    action = (f"{words.lower_first(said).rstrip('.')}: ingest one with `perfkit ingest {kind} FILE` "
+                              "or take the measure out of plan.yaml")
                 else:
                     action = "check the data store holds the months of the quarter"
                 out.append(Check("no figures", f"objective-{objective.number}", f"{m.id} ({m.title}) has no figures",
