@@ -68,7 +68,10 @@ def _label(job) -> str:
 def quarter_nav(jobs) -> list[tuple[str, str]]:
     """Links shown in every page's navigation: the quarter's index, its reports, the glossary and
     the accessibility statement."""
-    return ([("Contents", "index.html")] + [(_label(j), f"{j.name}.html") for j in jobs]
+    # In-depth reports on request are reached from the Board's log, not the navigation: one rendered on
+    # demand must not change every other page of the quarter.
+    return ([("Contents", "index.html")] + [(_label(j), f"{j.name}.html") for j in jobs
+                                            if not j.name.startswith("request-")]
             + [("Glossary", "glossary.html"), ("Accessibility", "accessibility.html")])
 
 
@@ -240,6 +243,7 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
             count=_NUMBERS.get(len(plan.objectives), str(len(plan.objectives))),
             headlines=headlines(model, edition), groups=summary(model, edition), caveats=_caveats(model),
             dive_label=_label(dive) if dive else "", dive_reason=settings.deep_dive_reason,
+            requests_log=_requests_log(quarter, plan, jobs, edition),
             home="../../index.html" if edition == "board" else "../index.html", level=2, glossary="glossary.html",
         )
         (target / "index.html").write_text(
@@ -249,6 +253,13 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
         (target / "accessibility.html").write_text(
             page("Accessibility statement", accessibility_statement(organisation(plan)), site_nav=nav, edition=edition),
             encoding="utf-8")
+
+
+def _requests_log(quarter, plan, jobs, edition: str) -> list[dict]:
+    """The Board's log of requests (:func:`perfkit.reports.request.board_log`)."""
+    from perfkit.reports.request import board_log
+
+    return board_log(quarter, plan, [j.name for j in jobs if j.name.startswith("request-")], edition)
 
 
 def write_glossary(target: Path, quarter, nav, edition: str) -> Path:
@@ -394,7 +405,11 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None) -> None:
                                 groups=summary(model, "board"), caveats=_caveats(model))
                          + render("caveat-list.html.j2", caveats=_caveats(model)))
     _rewrite_links(summary_soup, names, "", downloads)
+    log_soup = parse(render("requests-log.html.j2", quarter=quarter,
+                            requests_log=_requests_log(quarter, plan, jobs, "board")))
+    _rewrite_links(log_soup, names, "", downloads)
     body = render("board-pack.html.j2", quarter=quarter, plan=plan, parts=parts, common=common,
+                  requests_html=Markup(serialise(log_soup)),
                   summary_html=Markup(serialise(summary_soup)),
                   downloads=downloads, site_url=url, level=2, glossary="", **_glossary_context())
     soup = parse(body)
