@@ -561,13 +561,15 @@ def warm_up(quarter, plan, store) -> None:
 def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: "int | None" = None,
                 jobs: "int | None" = None, store: "str | None" = None, outputs: "Path | None" = None,
                 start_timeout: int = 120, cell_timeout: int = 900, warm: bool = True,
-                progress: bool = True, log: "Path | str | None" = None, requests=()) -> RunResult:
+                progress: bool = True, log: "Path | str | None" = None, requests=(),
+                on_demand: bool = True) -> RunResult:
     """Render a quarter and publish it into ``outputs/<id>/`` (see the module docstring).
 
     ``requests``: ids of ``params/requests.yaml`` to render on demand into the quarter's outputs
     (``perfkit run --request``): their reports and the data pack are rendered, the rest is kept as
     published, and the quarter's index, Board pack and manifest are written again. The requests a
-    quarter's outputs already hold on demand are kept and rendered again by every later run.
+    quarter's outputs already hold on demand are kept and rendered again by every later run. With
+    ``on_demand=False`` (``perfkit verify``) they are rendered with the whole quarter instead.
 
     ``log``: a file that gets one timestamped line per event (start, each report's state, the
     outcome) and, at the end, what the kernels wrote to stderr.
@@ -594,6 +596,8 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
         raise PerfkitError(f"--only: unknown report {only!r}; expected one of {', '.join(REPORTS)}")
     _check_parameter_files()
     requests = _check_requests(q, plan, store, requests, outputs)
+    if not on_demand:
+        requests = ((), tuple(requests[1]) + tuple(requests[0]))
     jobs_n = max(1, jobs or os.cpu_count() or 1)
     handlers = [_LogFile(log, q.id)] if log else []  # a caller's own log file (``perfkit run`` sets up its own)
     for handler in handlers:
@@ -1038,7 +1042,8 @@ def verify(folder: Path, *, jobs: "int | None" = None) -> tuple[list[str], list[
             (Path(tmp) / previous.id / "board").mkdir(parents=True)
             shutil.copy2(pack, Path(tmp) / previous.id / "board" / "data-pack.csv")
         result = run_quarter(manifest["quarter"], deep_dive=run.get("deep_dive"), jobs=jobs, store=store,
-                             outputs=Path(tmp), progress=False, requests=tuple(run.get("requests", ())))
+                             outputs=Path(tmp), progress=False, requests=tuple(run.get("requests", ())),
+                             on_demand=False)
         if not result.ok:
             raise PerfkitError("verify: the re-render failed: " + "; ".join(f"{k}: {v}" for k, v in result.errors.items()),
                                exit_code=EXIT_FAILED)
