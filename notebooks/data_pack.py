@@ -20,11 +20,12 @@ chart_months: int = 60  # months each chart shows, to the quarter's end (at leas
 seasonal_method: str = "auto"  # seasonal adjustment: "auto" (X-13, else STL), "x13", "stl" or "none"
 comparator_group: str = ""  # comparator group in params/comparators.yaml; empty for the force's default
 downloads_dir: str = ""  # folder for the CSV and Excel downloads; empty for outputs/lab/<quarter>/ (the run sets it)
+requests: str = ""  # ids of the requests reported on with the pack, comma-separated (the run sets it)
 
 # %%
 from perfkit.reports.datapack import DataPack
 
-pack = DataPack(quarter=quarter, store=store, params=params, downloads_dir=downloads_dir,
+pack = DataPack(quarter=quarter, store=store, params=params, downloads_dir=downloads_dir, requests=requests,
                 chart_months=chart_months, seasonal_method=seasonal_method, comparator_group=comparator_group)
 pack.header()
 

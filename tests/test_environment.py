@@ -20,7 +20,7 @@ NOT_IMPORTED = {
 }
 #: Imported by one command only, inside a function, and declared in an extra instead.
 IN_AN_EXTRA = {"playwright": "test"}  # perfkit a11y (the browser checks)
-TEST_TOOLS = {"pytest", "pytest-xdist", "playwright", "jupyterlab"}
+TEST_TOOLS = {"pytest", "pytest-xdist", "playwright", "pypdf", "jupyterlab"}
 
 
 def _norm(name):
@@ -90,7 +90,7 @@ def test_pyproject_declares_exactly_what_perfkit_imports(project_root):
     unused = declared - set(imported) - set(NOT_IMPORTED)
     assert not unused, f"pyproject.toml declares {sorted(unused)}, which perfkit never imports"
     assert not declared & TEST_TOOLS and "seaborn" not in declared | set().union(*extras.values())
-    assert extras == {"test": {"pytest", "pytest-xdist", "playwright"}, "lab": {"jupyterlab"}}
+    assert extras == {"test": {"pytest", "pytest-xdist", "playwright", "pypdf"}, "lab": {"jupyterlab"}}
 
 
 def test_the_lock_is_generated_from_pyproject_with_hashes(project_root):

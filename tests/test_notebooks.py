@@ -16,7 +16,7 @@ import jupytext
 import nbformat
 import pytest
 
-NOTEBOOKS = ("objective.py", "deep_dive.py", "data_pack.py")
+NOTEBOOKS = ("objective.py", "deep_dive.py", "data_pack.py", "request.py")
 CHOICES = ("chart_months", "seasonal_method", "comparator_group")
 
 

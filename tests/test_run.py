@@ -129,16 +129,17 @@ def test_downloads_and_manifest(rendered):
 
     folder = rendered / QUARTER
     book = openpyxl.load_workbook(folder / "board" / "data-pack.xlsx")
-    assert book.sheetnames == ["Objective 1", "Objective 2", "Objective 3", "Objective 4", "Objective 5", "Caveats", "Notes"]
+    assert book.sheetnames == ["Objective 1", "Objective 2", "Objective 3", "Objective 4", "Objective 5", "Requests",
+                               "Caveats", "Notes"]
     in_book = {row[0] for name in book.sheetnames[:5] for row in book[name].iter_rows(min_row=2, values_only=True)}
     assert in_book == set(load_plan().measures), "the Board workbook must hold every measure of the Plan"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["quarter"] == QUARTER
-    assert set(manifest["parameters"]) == set(REPORTS)
+    assert set(manifest["parameters"]) == set(REPORTS) | {"request-R2018-01"}  # the request due in the quarter
     assert any(e["path"].endswith("plan.yaml") and len(e["sha256"]) == 64 for e in manifest["inputs"])
     assert any(e.get("kind") == "counts" for e in manifest["inputs"])
     assert manifest["packages"]["papermill"] and manifest["git_commit"]
-    assert set(manifest["outputs"]) >= {"index.html", "data-pack.csv", "board/board-pack.html"}
+    assert set(manifest["outputs"]) >= {"index.html", "data-pack.csv", "board/board-pack.html", "board/board-pack.pdf"}
 
 
 def test_site_index_lists_the_quarter(rendered):

@@ -63,6 +63,8 @@ class Measure:
         severities).
     numerator, denominator : str
         For ``derived`` measures, the ids of the two measures divided.
+    districts : tuple of str
+        For ``police_uk`` measures, the districts counted (row-level data); empty: the whole force.
     """
 
     id: str
@@ -78,6 +80,9 @@ class Measure:
     severities: tuple[str, ...] = ()
     numerator: str = ""
     denominator: str = ""
+    #: Districts of the Plan the figures are limited to (an in-depth report's element, see
+    #: :mod:`perfkit.config.requests`); empty for the whole force. Needs row-level data.
+    districts: tuple[str, ...] = ()
 
     @property
     def improvement(self) -> "str | None":

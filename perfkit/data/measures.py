@@ -114,6 +114,12 @@ def _monthly_index(series: pd.Series) -> pd.Series:
 def _police_uk(measure: Measure, force: str, store, faults: bool = True) -> pd.Series:
     frames = []
     for crime_type in measure.crime_types:
+        if measure.districts:  # a part of the force: counted from row-level data, by district
+            frame = data.monthly_counts(force=force, crime_type=crime_type, by=("month", "district"), store=store,
+                                        faults=faults)
+            frame = frame[frame["district"].isin(measure.districts)]
+            frames.append(frame.groupby("month")["count"].sum(min_count=1))
+            continue
         frame = data.monthly_counts(force=force, crime_type=crime_type, by=("month",), store=store, faults=faults)
         frames.append(frame.set_index("month")["count"])
     if not frames:

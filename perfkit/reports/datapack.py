@@ -118,12 +118,17 @@ class DataPack:
         The analyst's choices (:class:`perfkit.reports.report.Options`).
     params : str, optional
         Parameters folder (default ``params/``, or ``PERFKIT_PARAMS``).
+    requests : str, optional
+        Ids of the requests whose in-depth reports render with the pack, comma-separated: their
+        elements' rows (:mod:`perfkit.evidence.requests`) follow the Plan's in the downloads, with an
+        empty ``objective``, and fill the workbook's Requests sheet.
     """
 
     def __init__(self, quarter: str = "auto", store: "str | None" = None, downloads_dir: str = "", *,
                  chart_months: int = analysis.CHART_MONTHS, seasonal_method: str = "auto",
-                 comparator_group: str = "", params: str = ""):
+                 comparator_group: str = "", params: str = "", requests: str = ""):
         self.ctx = ReportContext.create(quarter, store, Options(chart_months, seasonal_method, comparator_group), params)
+        self.requests = tuple(r.strip() for r in str(requests or "").split(",") if r.strip())
         self.downloads_path = Path(downloads_dir) if downloads_dir else config.outputs_dir() / "lab" / self.ctx.quarter.id
 
     def __repr__(self) -> str:
@@ -152,11 +157,31 @@ class DataPack:
         lines.append(("Licence", "Contains public sector information licensed under the Open Government Licence v3.0."))
         return pd.DataFrame(lines, columns=["Item", "Note"])
 
+    def request_rows(self) -> pd.DataFrame:
+        """The rows of the requests' elements that are not Plan measures as they stand (those are in
+        the Plan's rows already), in the columns of :data:`perfkit.evidence.FIELDS`."""
+        from perfkit.config.requests import load_requests
+        from perfkit.evidence import FIELDS
+        from perfkit.evidence import requests as request_evidence
+
+        register = load_requests(self.ctx.plan)
+        frames = [request_evidence.load(self.ctx.plan, self.ctx.quarter, register.get(rid), self.ctx.store,
+                                        options=self.ctx.options).table for rid in self.requests]
+        frames = [f[~f["measure_id"].isin(self.ctx.plan.measures)] for f in frames]
+        return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(FIELDS)))
+
     def _write(self, include_restricted: bool, folder: Path) -> None:
         table = measure_rows(self.ctx, include_restricted=include_restricted)
+        extra = self.request_rows() if self.requests else None
+        if extra is not None and len(extra):
+            # objective stays a whole number for the Plan's rows; empty for a request's element
+            table = pd.concat([table.astype({"objective": "Int64"}), extra.astype({"objective": "Int64"})],
+                              ignore_index=True)
         write_csv(table, folder / "data-pack.csv")
         sheets = {f"Objective {o.number}": table[table["objective"] == o.number].drop(columns="objective")
                   for o in self.ctx.plan.objectives}
+        if extra is not None and len(extra):
+            sheets["Requests"] = extra.drop(columns="objective")
         sheets["Caveats"] = caveats_mod.register_table(caveats_mod.current_register())
         sheets["Notes"] = self._notes_sheet()
         stamp = self.ctx.quarter.end.to_timestamp(how="end").strftime("%Y-%m-%dT00:00:00Z")

@@ -69,7 +69,10 @@ def _label(job) -> str:
 def quarter_nav(jobs) -> list[tuple[str, str]]:
     """Links shown in every page's navigation: the quarter's index, its reports, the glossary and
     the accessibility statement."""
-    return ([("Contents", "index.html")] + [(_label(j), f"{j.name}.html") for j in jobs]
+    # In-depth reports on request are reached from the Board's log, not the navigation: one rendered on
+    # demand must not change every other page of the quarter.
+    return ([("Contents", "index.html")] + [(_label(j), f"{j.name}.html") for j in jobs
+                                            if not j.name.startswith("request-")]
             + [("Glossary", "glossary.html"), ("Accessibility", "accessibility.html")])
 
 
@@ -252,6 +255,7 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
             count=_NUMBERS.get(len(plan.objectives), str(len(plan.objectives))),
             headlines=headlines(model, edition), groups=summary(model, edition), caveats=_caveats(model),
             dive_label=_label(dive) if dive else "", dive_reason=settings.deep_dive_reason,
+            requests_log=_requests_log(quarter, plan, jobs, edition),
             home="../../index.html" if edition == "board" else "../index.html", level=2, glossary="glossary.html",
         )
         (target / "index.html").write_text(
@@ -261,6 +265,13 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
         (target / "accessibility.html").write_text(
             page("Accessibility statement", accessibility_statement(organisation(plan)), site_nav=nav, edition=edition),
             encoding="utf-8")
+
+
+def _requests_log(quarter, plan, jobs, edition: str) -> list[dict]:
+    """The Board's log of requests (:func:`perfkit.reports.request.board_log`)."""
+    from perfkit.reports.request import board_log
+
+    return board_log(quarter, plan, [j.name for j in jobs if j.name.startswith("request-")], edition)
 
 
 def write_glossary(target: Path, quarter, nav, edition: str) -> Path:
@@ -559,8 +570,20 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
             a["href"] = f"#{frag}"
     caveats_soup = parse(render("caveat-list.html.j2", caveats=_caveats(model)))
     _demote(caveats_soup)
+    log = _requests_log(quarter, plan, jobs, "board")
+    if log and not extra_sections:
+        log_soup = parse('<section class="pack-section" id="requests-section" aria-labelledby="requests">'
+                         + render("requests-log.html.j2", quarter=quarter, requests_log=log) + "</section>")
+        # a report rendered with the pack is linked on the website; in the paper its link is its title
+        _rewrite_links(log_soup, names - {j.name for j in jobs if j.name.startswith("request-")}, "", downloads)
+        extra_sections = Markup(serialise(log_soup))
+    items = attention(model, "board") + [
+        {"kind": "request", "label": "Overdue request" if r["state"] == "overdue" else "Request due this quarter",
+         "subject": f"{r['id']}: {r['title']}", "href": "#requests",
+         "text": f"asked {r['asked']} by {r['asked_by']}, due {r['due']}"}
+        for r in log if r["state"] in ("overdue", "due")]
     body = render("board-pack.html.j2", quarter=quarter, plan=plan, headlines=headlines(model, "board"),
-                  attention=attention(model, "board"), objectives=objectives, dive=dive, example=example,
+                  attention=items, objectives=objectives, dive=dive, example=example,
                   summary_html=Markup(serialise(summary_soup)), caveats_html=Markup(serialise(caveats_soup)),
                   quality=data_quality(model), common=common, extra_sections=Markup(extra_sections),
                   downloads=downloads, site_url=url, level=3, glossary="", **_glossary_context())

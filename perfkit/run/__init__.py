@@ -117,9 +117,13 @@ def sha256_file(path: Path) -> str:
 # --- planning ------------------------------------------------------------------------------------
 
 def plan_jobs(quarter, plan, settings, *, store: "str | None", deep_dive: "int | None" = None,
-              downloads_dir: str = "", params: str = "") -> list[Job]:
+              downloads_dir: str = "", params: str = "", requests=()) -> list[Job]:
     """The seven reports of a quarter with their Papermill parameters (``params``, the parameters
-    folder, is passed to the notebooks when given: a national run's kernels serve many forces)."""
+    folder, is passed to the notebooks when given: a national run's kernels serve many forces),
+    and an in-depth report per request due in the quarter or named in ``requests`` (ids asked for
+    on demand), whose element's rows the data pack then holds."""
+    from perfkit.reports.request import rendered_requests
+
     store_param = "" if store is None else str(store)
     extra = {"params": str(params)} if params else {}
     jobs = []
@@ -137,9 +141,17 @@ def plan_jobs(quarter, plan, settings, *, store: "str | None", deep_dive: "int |
         parameters={"quarter": quarter.id, "objective": chosen, "store": store_param, **extra},
         title=f"Deep dive: Objective {dive.number}, {dive.title} | {quarter.label}",
     ))
+    asked = rendered_requests(quarter, plan, requests)
+    for request in asked:
+        jobs.append(Job(
+            name=request.slug, notebook="request.py",
+            parameters={"quarter": quarter.id, "request": request.id, "store": store_param, **extra},
+            title=f"In-depth report: {request.title} | {quarter.label}",
+        ))
     jobs.append(Job(
         name="data-pack", notebook="data_pack.py",
-        parameters={"quarter": quarter.id, "store": store_param, "downloads_dir": downloads_dir, **extra},
+        parameters={"quarter": quarter.id, "store": store_param, "downloads_dir": downloads_dir, **extra,
+                    **({"requests": ",".join(r.id for r in asked)} if asked else {})},
         title=f"Data pack: the whole Plan | {quarter.label}",
     ))
     return jobs
@@ -564,8 +576,15 @@ def warm_up(quarter, plan, store) -> None:
 def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: "int | None" = None,
                 jobs: "int | None" = None, store: "str | None" = None, outputs: "Path | None" = None,
                 start_timeout: int = 120, cell_timeout: int = 900, warm: bool = True,
-                progress: bool = True, log: "Path | str | None" = None) -> RunResult:
+                progress: bool = True, log: "Path | str | None" = None, requests=(),
+                on_demand: bool = True) -> RunResult:
     """Render a quarter and publish it into ``outputs/<id>/`` (see the module docstring).
+
+    ``requests``: ids of ``params/requests.yaml`` to render on demand into the quarter's outputs
+    (``perfkit run --request``): their reports and the data pack are rendered, the rest is kept as
+    published, and the quarter's index, Board pack and manifest are written again. The requests a
+    quarter's outputs already hold on demand are kept and rendered again by every later run. With
+    ``on_demand=False`` (``perfkit verify``) they are rendered with the whole quarter instead.
 
     ``log``: a file that gets one timestamped line per event (start, each report's state, the
     outcome) and, at the end, what the kernels wrote to stderr.
@@ -591,6 +610,9 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     if only is not None and only not in REPORTS:
         raise PerfkitError(f"--only: unknown report {only!r}; expected one of {', '.join(REPORTS)}")
     _check_parameter_files()
+    requests = _check_requests(q, plan, store, requests, outputs)
+    if not on_demand:
+        requests = ((), tuple(requests[1]) + tuple(requests[0]))
     jobs_n = max(1, jobs or os.cpu_count() or 1)
     handlers = [_LogFile(log, q.id)] if log else []  # a caller's own log file (``perfkit run`` sets up its own)
     for handler in handlers:
@@ -602,7 +624,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     os.environ["PERFKIT_OUTPUTS"] = str(Path(outputs).resolve())
     try:
         return _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, start_timeout, cell_timeout,
-                           warm, progress, started)
+                           warm, progress, started, requests)
     finally:
         if saved is None:
             os.environ.pop("PERFKIT_OUTPUTS", None)
@@ -612,7 +634,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
 
 
 def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, start_timeout, cell_timeout, warm,
-                progress, started) -> RunResult:
+                progress, started, requests=((), ())) -> RunResult:
     """:func:`run_quarter` once the quarter and parameters are known: render, check, publish."""
     from perfkit.reports import site
 
@@ -623,14 +645,17 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         target = outputs / q.id
-        if only is not None and target.exists():
+        asked, kept = requests
+        if (only is not None or asked) and target.exists():
             shutil.copytree(target, staging)
         else:
             staging.mkdir(parents=True)
         pool = None
         try:
-            all_jobs = plan_jobs(q, plan, settings, store=store, deep_dive=deep_dive, downloads_dir=str(staging))
-            todo = [j for j in all_jobs if only is None or j.name == only]
+            all_jobs = plan_jobs(q, plan, settings, store=store, deep_dive=deep_dive, downloads_dir=str(staging),
+                                 requests=tuple(kept) + tuple(asked))
+            on_demand = {f"request-{rid}" for rid in asked} | ({"data-pack"} if asked else set())
+            todo = [j for j in all_jobs if (only is None or j.name == only) and (not asked or j.name in on_demand)]
             nav = site.quarter_nav(all_jobs)
             tracker = _Progress([j.name for j in todo], q.id, show=progress)
             tracker.message(f"rendering {len(todo)} report(s) of {q.id}, {min(jobs_n, len(todo))} at a time, "
@@ -705,7 +730,9 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
                 shutil.rmtree(staging, ignore_errors=True)
                 return run
             finish(staging, outputs, q, plan, settings, all_jobs, todo, results, store, started,
-                   {"only": only, "deep_dive": deep_dive, "jobs": jobs_n}, keep_work=only is not None)
+                   {"only": only, "deep_dive": deep_dive, "jobs": jobs_n,
+                    **({"requests": sorted(set(kept) | set(asked))} if kept or asked else {})},
+                   keep_work=only is not None)
             run.published = target
             return run
         except BaseException:
@@ -726,6 +753,9 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
     work = outputs / "_work" / q.id
     site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
     site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
+    from perfkit.present.pdf import write_pdf
+
+    write_pdf(staging / "board" / "board-pack.html")  # board-pack.pdf: listed in the manifest, verified
     write_manifest(staging, q, todo, results, store, started, args_used)
     publish(staging, target)
     site.write_site_index(outputs)
@@ -736,6 +766,25 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
     for check in checks:
         log.info(check.line(), extra={"quarter": q.id})
     return target
+
+
+def _check_requests(q, plan, store, asked, outputs: Path) -> "tuple[tuple, tuple]":
+    """Read the requests register (a bad element stops the run with exit 2 before anything renders)
+    and return ``(asked, kept)``: the ids asked for on demand now, and those the quarter's published
+    outputs already hold on demand (its manifest's ``run.requests``), which every run renders again."""
+    from perfkit.config.requests import load_requests
+    from perfkit.evidence.requests import check_requests
+
+    register = load_requests(plan)
+    check_requests(register, plan, store)
+    for rid in asked:
+        register.get(rid)  # an unknown id names the known ones
+    try:
+        held = json.loads((Path(outputs) / q.id / "manifest.json").read_text(encoding="utf-8"))["run"].get("requests", [])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        held = []
+    kept = tuple(r for r in held if any(x.id == r for x in register))
+    return tuple(asked), kept
 
 
 def _check_parameter_files() -> None:
@@ -852,6 +901,9 @@ def _parser() -> argparse.ArgumentParser:
                                                       "the latest complete quarter in the store)")
     p.add_argument("--only", choices=REPORTS, help="re-render one report, keeping the others as published")
     p.add_argument("--deep-dive", type=int, metavar="N", help="deep dive into objective N (a Commissioner's request)")
+    p.add_argument("--request", action="append", default=[], metavar="ID",
+                   help="render the in-depth report on request ID of params/requests.yaml into the quarter's outputs "
+                        "(with the data pack, index and Board pack); repeat for more")
     p.add_argument("--jobs", type=int, metavar="N", help="reports rendered at once (default: the CPUs)")
     config.add_location_options(p)
     p.add_argument("--outputs", help="outputs folder (default: outputs/, or PERFKIT_OUTPUTS)")
@@ -905,8 +957,8 @@ def _national_main(args) -> int:
     if not args.params or not args.store:
         raise PerfkitError("--forces: expected --params DIR (one parameters folder per force, from `perfkit init "
                            "all`) and --store DIR (the national store)")
-    for name in ("only", "deep_dive"):
-        if getattr(args, name) is not None:
+    for name in ("only", "deep_dive", "request"):
+        if getattr(args, name) not in (None, []):
             raise PerfkitError(f"--{name.replace('_', '-')}: not with --forces (set it in a force's quarter parameters)")
     handlers = configure_logging(args.log, args.quarter, quiet=args.quiet)
     say = (lambda text: None) if args.quiet else (lambda text: print(text, flush=True))
@@ -944,7 +996,7 @@ def _main(args, argv, handlers) -> int:
         result = run_quarter(args.quarter, only=args.only, deep_dive=args.deep_dive, jobs=args.jobs,
                              store=args.store, outputs=Path(args.outputs) if args.outputs else None,
                              start_timeout=args.start_timeout, cell_timeout=args.cell_timeout,
-                             progress=not args.quiet)
+                             progress=not args.quiet, requests=tuple(args.request))
     except PerfkitError as exc:
         log.error(f"error: {exc}", extra=file_only)  # the CLI prints it
         log.info(f"exit {exc.exit_code}", extra=file_only)
@@ -1006,7 +1058,8 @@ def verify(folder: Path, *, jobs: "int | None" = None) -> tuple[list[str], list[
             (Path(tmp) / previous.id / "board").mkdir(parents=True)
             shutil.copy2(pack, Path(tmp) / previous.id / "board" / "data-pack.csv")
         result = run_quarter(manifest["quarter"], deep_dive=run.get("deep_dive"), jobs=jobs, store=store,
-                             outputs=Path(tmp), progress=False)
+                             outputs=Path(tmp), progress=False, requests=tuple(run.get("requests", ())),
+                             on_demand=False)
         if not result.ok:
             raise PerfkitError("verify: the re-render failed: " + "; ".join(f"{k}: {v}" for k, v in result.errors.items()),
                                exit_code=EXIT_FAILED)
