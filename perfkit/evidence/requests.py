@@ -22,10 +22,6 @@ disk beside the quarter's, keyed by the same inputs and the element.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import hashlib
-import os
-import pickle
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -314,26 +310,7 @@ def load(plan: Plan, quarter: Quarter, request: Request, store=None, options=Non
     model, :func:`perfkit.evidence.load`, and the request's element) and cached beside it."""
     from perfkit import evidence
 
-    h = hashlib.sha256(evidence._key(plan, quarter, store, options).encode())
-    h.update(repr(request).encode())
-    key = h.hexdigest()[:32]
-    if key in evidence._MEMORY:
-        return evidence._MEMORY[key]
-    folder = evidence.cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{quarter.id}-{request.slug}-{key}.pkl"
-    with open(folder / f".{quarter.id}-{request.slug}-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        result = None
-        if target.exists():
-            try:
-                result = pickle.loads(target.read_bytes())
-            except Exception:  # a cache written by another version: rebuild  # noqa: BLE001
-                result = None
-        if result is None:
-            result = build(plan, quarter, request, store, options)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, target)
-    evidence._MEMORY[key] = result
-    return result
+    # the quarter's model's key (every input's content and the code), with the request's element
+    key = evidence._CACHE.key(evidence._key(plan, quarter, store, options), repr(request))
+    return evidence._CACHE.get(key, lambda: build(plan, quarter, request, store, options), store=store,
+                               prefix=f"{quarter.id}-{request.slug}-")
