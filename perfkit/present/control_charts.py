@@ -37,7 +37,11 @@ def spc_signal(s, subject: str = "") -> str:
     given ("Robbery: June 2018 was above the upper process limit."), so that two measures with a
     signal in the same months never read alike on a page; the rule's name is a method note."""
     said = _signal_words(s)
-    return f"{subject}: {words.lower_first(said)}" if subject else said
+    if not subject:
+        return said
+    # a sentence that opens with a month keeps its capital ("Robbery: July 2018 was ...")
+    opens_with_month = said.split(" ", 1)[0] in {words.month(f"2000-{m:02d}").split()[0] for m in range(1, 13)}
+    return f"{subject}: {said if opens_with_month else words.lower_first(said)}"
 
 
 def _signal_words(s) -> str:

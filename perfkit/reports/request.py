@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 
 import pandas as pd
+from markupsafe import Markup
 
 from perfkit.config.quarter import Narrative
 from perfkit.config.requests import ASKED_BY, Request, load_answer, load_requests, request_status
@@ -161,7 +162,9 @@ class RequestReport:
         comparisons with intervals, the rate and comparator forces."""
         element = self.ctx.element
         out.html(heading("The evidence", 2))
-        out.html(render("list", items=[element.parts[p.measure.id].statement for p in self._parts()], css="evidence"))
+        # each part's headline, linked; its block below gives the rest of its statement once
+        out.html(render("list", items=[Markup('<a href="#measure-{}">{}</a>').format(
+            p.measure.id, element.parts[p.measure.id].headline) for p in self._parts()], css="evidence"))
         start = self.request.element.start
         months = max(12, int((self.quarter.end - start).n) + 1) if start is not None else None
         for part in self._parts():
@@ -196,12 +199,13 @@ class RequestReport:
         used = element.rows_quarter
         out.html(heading("By district, crime type and outcome", 2))
         if used is None:
-            out.html(notice(f"The data store holds no row-level data.police.uk records for {self.ctx.plan.force_name}, "
-                            "so the element cannot be broken down by district or outcome.", kind="missing"))
+            out.html(notice(f"This pack holds no street-level records (each crime with its location and outcome) for "
+                            f"{self.ctx.plan.force_name}, so the element cannot be broken down by district or outcome.",
+                            kind="missing"))
         elif used != self.quarter:
-            out.html(notice(f"Row-level records are not in the data store for {self.quarter.label}. The tables by "
-                            f"district and outcome show {used.long_label}, the latest complete quarter with row-level "
-                            "data; they do not describe the reporting quarter.", kind="missing"))
+            out.html(notice(f"This pack holds no street-level records (each crime with its location and outcome) for "
+                            f"{self.quarter.label}. The tables by district and outcome show {used.long_label}, the "
+                            "latest quarter that has them; they do not describe the reporting quarter.", kind="missing"))
         table = element.by_district
         if used is not None and not table.empty:
             shown = pd.DataFrame({"District": table["district"], "Incidents": table["incidents"],

@@ -572,10 +572,27 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
     _demote(caveats_soup)
     log = _requests_log(quarter, plan, jobs, "board")
     if log and not extra_sections:
-        log_soup = parse('<section class="pack-section" id="requests-section" aria-labelledby="requests">'
-                         + render("requests-log.html.j2", quarter=quarter, requests_log=log) + "</section>")
-        # a report rendered with the pack is linked on the website; in the paper its link is its title
-        _rewrite_links(log_soup, names - {j.name for j in jobs if j.name.startswith("request-")}, "", downloads)
+        # The log, then each request answered with this pack: its questions and the analysts' answers
+        # (its figures are on its web page); the log's link goes to that part of the paper.
+        answered = []
+        for job in jobs:
+            if not job.name.startswith("request-") or job.name not in pages:
+                continue
+            sections = dict(_top_sections(_copy(pages[job.name])))
+            nodes = sections.get("questions", []) + sections.get("the-questions-and-the-analysts-answers", [])
+            if not nodes:
+                continue
+            fragment = parse("".join(str(n) for n in nodes))
+            start = fragment.find(id="questions")
+            while start is not None and start.parent is not None:  # the page's heading and lede go before it
+                for before in list(start.previous_siblings):
+                    before.extract()
+                start = start.parent
+            _demote(fragment)
+            _rewrite_links(fragment, names, job.name, downloads)
+            answered.append({"name": job.name, "label": _label(job), "html": Markup(serialise(fragment))})
+        log_soup = parse(render("board-requests.html.j2", quarter=quarter, requests_log=log, answered=answered))
+        _rewrite_links(log_soup, names, "", downloads)
         extra_sections = Markup(serialise(log_soup))
     items = attention(model, "board") + [
         {"kind": "request", "label": "Overdue request" if r["state"] == "overdue" else "Request due this quarter",
