@@ -96,3 +96,34 @@ def test_a_fault_ends_the_process_once_per_run_unless_always(tmp_path, monkeypat
     monkeypatch.setenv(run.FAULT_VARIABLE, spec)
     run.fault("publish", "norfolk", "swapped", tmp_path / "marks")
     assert _fault(tmp_path, "publish:norfolk:swapped:always") == run.FAULT_EXIT
+
+
+def test_finish_refuses_to_switch_an_incomplete_quarter_into_place(tmp_path, monkeypatch):
+    """The last step before the swap: a staging folder lacking a planned file is not published,
+    the published quarter and its checks page stay as they were, and the error names the file."""
+    from types import SimpleNamespace
+
+    from perfkit.errors import PerfkitError
+    from perfkit.periods import parse_quarter
+    from perfkit.reports import site
+
+    outputs = tmp_path / "outputs"
+    published = _complete(outputs / "2018-19-Q2")
+    (outputs / "_work" / "2018-19-Q2").mkdir(parents=True)
+    (outputs / "_work" / "2018-19-Q2" / "checks.html").write_text("published quarter's checks", encoding="utf-8")
+    staging = _complete(tmp_path / "staging")
+    (staging / "board" / "data-pack.xlsx").unlink()
+    # the index pages, board pack and manifest are in staging already (_complete); no checks page
+    # may be written for a quarter that does not go live
+    monkeypatch.setattr(site, "write_quarter_index", lambda *args, **kwargs: None)
+    monkeypatch.setattr(site, "write_board_pack", lambda *args, **kwargs: None)
+    monkeypatch.setattr(run, "write_manifest", lambda *args, **kwargs: None)
+    monkeypatch.setattr(site, "write_checks_page", lambda *args, **kwargs: pytest.fail("checks page written"))
+    before = {p: p.read_bytes() for p in sorted(outputs.rglob("*")) if p.is_file()}
+    with pytest.raises(PerfkitError) as raised:
+        run.finish(staging, outputs, parse_quarter("2018-19-Q2"), SimpleNamespace(force="norfolk"), None, JOBS, JOBS,
+                   [], None, 0.0, {}, work=outputs / "_work" / ".2018-19-Q2-1")
+    assert raised.value.exit_code == run.EXIT_FAILED
+    assert "not published" in str(raised.value) and "board/data-pack.xlsx is missing" in str(raised.value)
+    assert {p: p.read_bytes() for p in sorted(outputs.rglob("*")) if p.is_file()} == before
+    assert published.is_dir() and staging.is_dir()
