@@ -1,5 +1,8 @@
 """The run as an unattended job: a failing report, a killed run, a hung cell and the lock.
 
+Whatever happens, ``outputs/<quarter>/`` and ``outputs/_work/<quarter>/checks.html`` stay those of
+the last published run until a run publishes (issue 23).
+
 Each run here renders a small Plan (a copy of ``params/`` keeping objective 1 with one
 data.police.uk measure, through ``PERFKIT_PARAMS``): three reports (objective 1, the deep dive and
 the data pack), so a run takes seconds rather than minutes. Failures are real: a narrative file
@@ -61,6 +64,7 @@ def published(small_params, tmp_path):
 def test_a_failing_report_publishes_nothing_and_names_the_report_and_cell(published, tmp_path):
     params, outputs = published
     before = _tree(outputs / QUARTER)
+    checks = (outputs / "_work" / QUARTER / "checks.html").read_bytes()
     narrative = params / "narrative" / QUARTER
     narrative.mkdir(parents=True, exist_ok=True)
     (narrative / "objective-1.md").write_bytes(b"The quarter in brief \xff\xfe not UTF-8.\n")
@@ -81,6 +85,9 @@ def test_a_failing_report_publishes_nothing_and_names_the_report_and_cell(publis
     assert kept.is_file() and "not valid UTF-8" in kept.read_text(encoding="utf-8")
     assert _tree(outputs / QUARTER) == before, "the published quarter changed"
     assert not list(outputs.glob(".staging-*")), "staging was left behind"
+    # the checks page beside the kept notebooks still describes the published quarter
+    assert (outputs / "_work" / QUARTER / "checks.html").read_bytes() == checks
+    assert not list((outputs / "_work").glob(".*")), "the run's own work folder was left behind"
     assert "objective-1 failed: cell" in log.read_text(encoding="utf-8")
     assert log.read_text(encoding="utf-8").rstrip().endswith("exit 1")
 
@@ -88,6 +95,8 @@ def test_a_failing_report_publishes_nothing_and_names_the_report_and_cell(publis
 def test_a_run_killed_part_way_leaves_the_published_quarter_and_the_next_run_succeeds(published, tmp_path):
     params, outputs = published
     before = _tree(outputs / QUARTER)
+    work_before = _tree(outputs / "_work" / QUARTER)
+    assert "checks.html" in work_before
     log = tmp_path / "killed.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "perfkit", "run", "--quarter", QUARTER, "--outputs", str(outputs), "--jobs", "2",
@@ -102,6 +111,7 @@ def test_a_run_killed_part_way_leaves_the_published_quarter_and_the_next_run_suc
             time.sleep(0.2)
         assert proc.poll() is None, "the run ended before it could be killed"
         assert list(outputs.glob(f".staging-{QUARTER}-*")), "expected a staging folder while rendering"
+        assert list((outputs / "_work").glob(f".{QUARTER}-*/*.input.ipynb")), "expected the run's own work folder"
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
     finally:
@@ -110,16 +120,24 @@ def test_a_run_killed_part_way_leaves_the_published_quarter_and_the_next_run_suc
             proc.wait(30)
 
     assert _tree(outputs / QUARTER) == before, "a killed run changed the published quarter"
+    assert _tree(outputs / "_work" / QUARTER) == work_before, "a killed run changed _work/<quarter>/"
     again = _run(params, outputs)
     assert again.returncode == 0, again.stderr[-3000:]
     assert not list(outputs.glob(".staging-*")), "the stale staging folder was not cleaned"
+    assert not list((outputs / "_work").glob(".*")), "the killed run's work folder was not cleaned"
+    assert set(_tree(outputs / "_work" / QUARTER)) == {"checks.html"}
     assert set(_tree(outputs / QUARTER)) == set(before)
 
 
 def test_sigterm_stops_the_run_cleanly(small_params, tmp_path):
-    """A scheduler stopping the job (SIGTERM): exit 130, no staging left, nothing published."""
+    """A scheduler stopping the job (SIGTERM): exit 130, no staging left, nothing published, and
+    outputs/_work/<quarter>/ (a previous run's checks page) as it was."""
     params = small_params({1: "all_crime"})
     outputs = tmp_path / "outputs"
+    work = outputs / "_work" / QUARTER
+    work.mkdir(parents=True)
+    (work / "checks.html").write_text("<p>the previous run's checks</p>", encoding="utf-8")
+    work_before = _tree(work)
     log = tmp_path / "term.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "perfkit", "run", "--quarter", QUARTER, "--outputs", str(outputs), "--log", str(log)],
@@ -142,6 +160,7 @@ def test_sigterm_stops_the_run_cleanly(small_params, tmp_path):
     assert "interrupted" in err
     assert not (outputs / QUARTER).exists()
     assert not list(outputs.glob(".staging-*"))
+    assert _tree(work) == work_before and not list((outputs / "_work").glob(".*"))
     assert log.read_text(encoding="utf-8").rstrip().endswith("exit 130")
 
 

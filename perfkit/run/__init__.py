@@ -26,12 +26,17 @@ How it keeps a scheduled job safe
 - A failing report does not stop the others; the run then ends with exit code 1 naming the report,
   the cell and the error, keeps the executed notebook under ``outputs/_work/<id>/`` for debugging,
   and publishes nothing.
-- Everything is rendered into a staging folder and swapped into place in one step, so a run killed
-  at any moment leaves the previously published quarter as it was.
+- Everything is rendered into a staging folder, checked against the files the run planned
+  (:func:`incomplete`), and swapped into place in one step, so a run killed at any moment leaves
+  the previously published quarter as it was. The executed notebooks go to the run's own work
+  folder, which becomes ``outputs/_work/<id>/`` (with the checks page of the quarter published)
+  only when the run publishes, or fails a report; an interrupted run leaves ``_work/<id>/`` as it
+  was, so its checks page always describes the published quarter.
 - A kernel that does not start, or a cell that runs too long, is stopped (``--start-timeout``,
   ``--cell-timeout``). A lock stops two runs of the same quarter at once (exit code 3).
 
-Exit codes: 0 published; 1 a report failed (nothing published); 2 a user's mistake (unknown
+Exit codes: 0 published; 1 a report failed, or the rendered quarter lacked a planned file (nothing
+published); 2 a user's mistake (unknown
 quarter, bad parameters, bad data); 3 another run of the same quarter holds the lock; 130
 interrupted (Ctrl-C or SIGTERM; nothing published). Scheduling: ``docs/scheduling.md``.
 """
@@ -71,7 +76,8 @@ if "jsonschema" not in sys.modules:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Job", "RunResult", "plan_jobs", "run_quarter", "main", "verify_main", "REPORTS", "sha256_file"]
+__all__ = ["Job", "RunResult", "plan_jobs", "run_quarter", "main", "verify_main", "REPORTS", "sha256_file",
+           "staged_files", "planned_files", "incomplete", "fault", "FAULT_VARIABLE"]
 
 #: Report names in publication order.
 REPORTS = tuple(f"objective-{n}" for n in range(1, 6)) + ("deep-dive", "data-pack")
@@ -112,6 +118,39 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# --- fault injection (for tests only) -------------------------------------------------------------
+
+#: For testers only (docs/scheduling.md, "Testing failures"): names points of a run at which the
+#: process running it ends at once, as a killed worker would. Never set in production.
+FAULT_VARIABLE = "PERFKIT_FAULT"
+
+#: The exit status of a process ended by :func:`fault` (``os._exit``: no cleanup, no ``finally``).
+FAULT_EXIT = 86
+
+
+def fault(task: str, force: str, point: str, marks: Path) -> None:
+    """End this process now (``os._exit``) when ``PERFKIT_FAULT`` names this point of the run.
+
+    ``PERFKIT_FAULT`` holds ``<task>:<force>:<point>`` items separated by commas, e.g.
+    ``publish:norfolk:swapped,report:essex:data-pack``. Each item fires once per run (a marker file
+    in the run's work folder ``marks``, which every worker sees, says it has fired), so the task's
+    retry on another worker runs to the end; an item ending ``:always`` fires every time. Unset (the
+    default), this does nothing. The points are listed in docs/scheduling.md.
+    """
+    for item in os.environ.get(FAULT_VARIABLE, "").split(","):
+        parts = item.strip().split(":")
+        if parts[:3] != [task, force, point]:
+            continue
+        if parts[3:] != ["always"]:
+            marks.mkdir(parents=True, exist_ok=True)
+            try:
+                os.close(os.open(marks / f".fault-{task}-{force}-{point}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return  # fired already in this run
+        sys.stderr.flush()
+        os._exit(FAULT_EXIT)
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -236,12 +275,34 @@ def _describe_cell(cell_number: int, source: str) -> str:
 def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout: int, site_nav: tuple) -> dict:
     """Run one report and export both editions; returns a status dict (never raises)."""
     import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
 
     _tell(job.name, "running")
     started = time.perf_counter()
     work_dir, staging_dir = Path(work), Path(staging)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    # The report renders into a folder of its own, and its files are moved into staging one by one
+    # (a rename each) when all are written: staging never holds half a report, so a publish that
+    # copies it while the same report is rendered again elsewhere (a retry) reads whole files.
+    attempt = Path(tempfile.mkdtemp(prefix=f".{job.name}-", dir=work_dir))
+    try:
+        result = _execute_into(job, work_dir, attempt, start_timeout, cell_timeout, site_nav, started)
+        if result["ok"]:
+            for path in sorted(p for p in attempt.rglob("*") if p.is_file()):
+                dest = staging_dir / path.relative_to(attempt)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, dest)
+        return result
+    finally:
+        shutil.rmtree(attempt, ignore_errors=True)
+
+
+def _execute_into(job: Job, work_dir: Path, staging_dir: Path, start_timeout: int, cell_timeout: int,
+                  site_nav: tuple, started: float) -> dict:
+    """:func:`_execute` with the report's pages (and a data pack's downloads) written into ``staging_dir``."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     source = work_dir / f"{job.name}.input.ipynb"
     executed = work_dir / f"{job.name}.ipynb"
     stderr_log = work_dir / f"{job.name}.stderr.txt"
@@ -267,7 +328,7 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
     try:
         with _stderr_to(stderr_log), kernel.reused(str(config.project_root()), start_timeout, stderr_log) as km:
             papermill.execute_notebook(
-                str(source), str(executed), parameters=job.parameters, kernel_name="python3", language="python",
+                str(source), str(executed), parameters=_parameters(job, staging_dir), kernel_name="python3", language="python",
                 progress_bar=False, log_output=False, start_timeout=start_timeout, execution_timeout=cell_timeout,
                 cwd=str(config.project_root()), request_save_on_cell_execute=False,
                 on_notebook_start=notebook_started, on_cell_start=cell_started,
@@ -298,6 +359,14 @@ def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout
     except Exception as exc:  # a bug in the exporter: name it, keep the executed notebook
         return failed(f"exporting the {edition} edition: {type(exc).__name__}: {exc}")
     return {"name": job.name, "ok": True, "seconds": time.perf_counter() - started, "stderr": str(stderr_log)}
+
+
+def _parameters(job: Job, folder: Path) -> dict:
+    """The report's Papermill parameters, with its downloads (a data pack's CSV and Excel) written
+    into ``folder``, where its pages are written."""
+    if "downloads_dir" not in job.parameters:
+        return job.parameters
+    return dict(job.parameters, downloads_dir=str(folder))
 
 
 def edition_filter(notebook, edition: str):
@@ -374,8 +443,75 @@ def publish(staging: Path, target: Path) -> None:
 
 
 def _clean_stale(outputs: Path, quarter_id: str) -> None:
-    for stale in outputs.glob(f".staging-{quarter_id}-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    """Remove what a run of the quarter killed before its end left: staging and publishing folders,
+    and its own work folder (the caller holds the quarter's lock, so no run is using them)."""
+    for pattern in (f".staging-{quarter_id}-*", f".publish-{quarter_id}-*", f"_work/.{quarter_id}-*"):
+        for stale in outputs.glob(pattern):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+#: The downloads a report with a ``downloads_dir`` parameter (the data pack) writes beside its page
+#: in each edition (perfkit.reports.datapack.DataPack.downloads).
+DOWNLOADS = ("data-pack.csv", "data-pack.xlsx")
+
+#: The pages every published quarter has in each edition besides the reports (perfkit.reports.site).
+QUARTER_PAGES = ("index.html", "glossary.html", "accessibility.html")
+
+
+def staged_files(job: Job) -> list[str]:
+    """The files one report puts into staging: its page in both editions, and a data pack's
+    downloads in both editions (paths relative to the quarter's folder)."""
+    names = [f"{job.name}.html"] + (list(DOWNLOADS) if "downloads_dir" in job.parameters else [])
+    return names + [f"board/{name}" for name in names]
+
+
+def planned_files(jobs) -> list[str]:
+    """Every file a quarter's folder holds once ``jobs`` are published: each report's
+    :func:`staged_files`, the index pages of both editions, the Board paper (HTML and PDF) and the manifest."""
+    names = [name for job in jobs for name in staged_files(job)]
+    names += [f"{edition}{page}" for edition in ("", "board/") for page in QUARTER_PAGES]
+    return names + ["board/board-pack.html", "board/board-pack.pdf", "manifest.json"]
+
+
+def incomplete(folder: Path, jobs, *, hashes: bool = False) -> list[str]:
+    """What keeps ``folder`` from being the complete quarter the run planned: a planned file
+    missing, or not listed in the manifest, a file the manifest lists missing, or (``hashes``) one
+    whose bytes differ from the manifest's sha256. Empty when it is complete."""
+    folder = Path(folder)
+    problems = [f"{name} is missing" for name in planned_files(jobs) if not (folder / name).is_file()]
+    try:
+        listed = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return problems or ["manifest.json cannot be read"]
+    problems += [f"{name} is not in the manifest" for name in planned_files(jobs)
+                 if name != "manifest.json" and name not in listed]
+    for name, digest in sorted(listed.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name} (in the manifest) is missing")
+        elif hashes and sha256_file(path) != digest:
+            problems.append(f"{name} differs from the manifest")
+    return problems
+
+
+def _keep_failed_work(run_work: Path, work: Path) -> None:
+    """A failed run's executed notebooks and stderr files into ``outputs/_work/<quarter>/`` for
+    debugging, replacing an earlier run's, with the checks page of the published quarter kept."""
+    if not run_work.is_dir():
+        return
+    (run_work / "checks.html").unlink(missing_ok=True)  # a failed publish wrote the unpublished quarter's
+    if (work / "checks.html").is_file():
+        shutil.copy2(work / "checks.html", run_work / "checks.html")
+    _promote_work(run_work, work)
+
+
+def _promote_work(run_work: Path, work: Path) -> None:
+    """Make a run's own work folder ``outputs/_work/<quarter>/`` in one step (the run's hidden
+    files, fault markers and half-rendered reports, left out)."""
+    for hidden in run_work.glob(".*"):
+        shutil.rmtree(hidden, ignore_errors=True) if hidden.is_dir() else hidden.unlink(missing_ok=True)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    publish(run_work, work)
 
 
 # --- manifest ------------------------------------------------------------------------------------
@@ -641,8 +777,10 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
     with quarter_lock(outputs, q.id):
         _clean_stale(outputs, q.id)
         staging = outputs / f".staging-{q.id}-{os.getpid()}"
-        work = outputs / "_work" / q.id
-        shutil.rmtree(work, ignore_errors=True)
+        # The run's notebooks go to a work folder of its own: outputs/_work/<quarter>/ (the checks
+        # page of the published quarter) changes only when the run ends, published or failed.
+        kept = outputs / "_work" / q.id
+        work = outputs / "_work" / f".{q.id}-{os.getpid()}"
         work.mkdir(parents=True)
         target = outputs / q.id
         asked, kept = requests
@@ -725,43 +863,68 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
                 run.statuses[r["name"]] = "ok" if r["ok"] else "failed"
                 run.timings[r["name"]] = r["seconds"]
                 if not r["ok"]:
-                    run.errors[r["name"]] = f"{r['error']} (executed notebook kept at {_rel(Path(r['notebook']))})"
+                    notebook = kept / Path(r["notebook"]).name
+                    run.errors[r["name"]] = f"{r['error']} (executed notebook kept at {_rel(notebook)})"
             if run.errors:
                 shutil.rmtree(staging, ignore_errors=True)
+                _keep_failed_work(work, kept)
                 return run
             finish(staging, outputs, q, plan, settings, all_jobs, todo, results, store, started,
                    {"only": only, "deep_dive": deep_dive, "jobs": jobs_n,
                     **({"requests": sorted(set(kept) | set(asked))} if kept or asked else {})},
-                   keep_work=only is not None)
+                   work=work, keep_work=only is not None)
             run.published = target
             return run
         except BaseException:
+            # Interrupted (Ctrl-C, SIGTERM) or stopped by an error: nothing published, and
+            # outputs/_work/<quarter>/ left as it was (the checks page describes the published quarter).
             if pool is not None:
                 _stop_pool(pool)
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(work, ignore_errors=True)
             raise
 
 
 def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, results, store, started: float,
-           args_used: dict, keep_work: bool = False) -> Path:
+           args_used: dict, *, work: Path, keep_work: bool = False) -> Path:
     """Once every report of a quarter has rendered into ``staging``: write the quarter's index and
-    board pack, the manifest, publish the quarter in one step, refresh the site index and write the
-    analysts' checks page. Returns the published folder (``outputs/<quarter>``)."""
+    board pack and the manifest, check that ``staging`` holds every file the run planned
+    (:func:`incomplete`), publish it in one step, refresh the site index, and make the run's work
+    folder ``work`` (with the analysts' checks page) ``outputs/_work/<quarter>/``. Returns the
+    published folder (``outputs/<quarter>``).
+
+    Raises
+    ------
+    PerfkitError
+        ``staging`` lacks a planned file (exit code 1); nothing is published.
+    """
     from perfkit.reports import site
 
     target = outputs / q.id
-    work = outputs / "_work" / q.id
     site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
     site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
     from perfkit.present.pdf import write_pdf
 
     write_pdf(staging / "board" / "board-pack.html")  # board-pack.pdf: listed in the manifest, verified
     write_manifest(staging, q, todo, results, store, started, args_used)
-    publish(staging, target)
-    site.write_site_index(outputs)
+    problems = incomplete(staging, todo)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f" and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise PerfkitError(f"{q.id}: not published, the rendered quarter is incomplete: {shown}",
+                           exit_code=EXIT_FAILED)
+    # The checks page describes the quarter about to go live: written before the swap, and made
+    # outputs/_work/<quarter>/ right after it.
     if not keep_work:
-        shutil.rmtree(work, ignore_errors=True)
+        for path in work.iterdir() if work.is_dir() else ():
+            if not path.name.startswith(".fault-"):  # a test's fault markers stay until the run ends
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
     checks_page, checks = site.write_checks_page(work, q, plan, all_jobs, store=store)
+    fault("publish", plan.force, "verified", work)
+    publish(staging, target)
+    fault("publish", plan.force, "swapped", work)
+    _promote_work(work, outputs / "_work" / q.id)
+    site.write_site_index(outputs)
+    checks_page = outputs / "_work" / q.id / checks_page.name
     log.info(f"pre-publication checks: {len(checks)} finding(s) in {_rel(checks_page)}", extra={"quarter": q.id})
     for check in checks:
         log.info(check.line(), extra={"quarter": q.id})
@@ -885,7 +1048,8 @@ def _log_kernel_stderr(quarter: str, results) -> None:
 _EPILOG = """exit codes (for a scheduler):
   0    published: every report rendered; outputs/<quarter>/ replaced in one step
   1    a report failed (the message names the report, the cell and the error; the executed
-       notebook is kept under outputs/_work/<quarter>/); nothing was published
+       notebook is kept under outputs/_work/<quarter>/), or the rendered quarter lacked a
+       planned file (named); nothing was published
   2    a user's mistake: unknown quarter, bad parameters or data (the message names the file,
        and the report or measure where it arose); nothing was published
   3    another run of the same quarter holds the lock; nothing was run
