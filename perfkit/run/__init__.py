@@ -783,7 +783,7 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
         work = outputs / "_work" / f".{q.id}-{os.getpid()}"
         work.mkdir(parents=True)
         target = outputs / q.id
-        asked, kept = requests
+        asked, held_requests = requests
         if (only is not None or asked) and target.exists():
             shutil.copytree(target, staging)
         else:
@@ -791,7 +791,7 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
         pool = None
         try:
             all_jobs = plan_jobs(q, plan, settings, store=store, deep_dive=deep_dive, downloads_dir=str(staging),
-                                 requests=tuple(kept) + tuple(asked))
+                                 requests=tuple(held_requests) + tuple(asked))
             on_demand = {f"request-{rid}" for rid in asked} | ({"data-pack"} if asked else set())
             todo = [j for j in all_jobs if (only is None or j.name == only) and (not asked or j.name in on_demand)]
             nav = site.quarter_nav(all_jobs)
@@ -871,7 +871,7 @@ def _run_locked(q, plan, settings, only, deep_dive, jobs_n, store, outputs, star
                 return run
             finish(staging, outputs, q, plan, settings, all_jobs, todo, results, store, started,
                    {"only": only, "deep_dive": deep_dive, "jobs": jobs_n,
-                    **({"requests": sorted(set(kept) | set(asked))} if kept or asked else {})},
+                    **({"requests": sorted(set(held_requests) | set(asked))} if held_requests or asked else {})},
                    work=work, keep_work=only is not None)
             run.published = target
             return run
