@@ -162,7 +162,7 @@ class Plan:
         return chosen
 
     def name_for(self, quarter: Quarter) -> str:
-        """The Plan's name as a report for ``quarter`` gives it: "Cambridgeshire Police and Crime Plan 2017-20"."""
+        """The Plan's name as a report for ``quarter`` gives it: "<title> <period>", the period being the one in force that quarter."""
         period = self.period_for(quarter)
         return f"{self.title} {period}".strip()
 

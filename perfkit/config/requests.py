@@ -83,7 +83,7 @@ class Element:
     end: "object | None" = None
 
     def describe(self, plan: "Plan | None" = None) -> str:
-        """The element in words: "Robbery, Peterborough and Fenland, from January 2015"."""
+        """The element in words: "<crime types>, <districts>, from <month>"."""
         what = ([plan.measure(m).title if plan else m for m in self.measures] if self.measures
                 else list(self.crime_types))
         where = " and ".join(self.districts) if self.districts else (plan.area_name if plan else "the force area")

@@ -1030,7 +1030,7 @@ class ComparatorPosition:
 
     @property
     def name(self) -> str:
-        """The force's short name ("Cambridgeshire")."""
+        """The force's short name (from the force names of perfkit.config.forces)."""
         return _force_label(self._force)
 
     @property
