@@ -35,7 +35,7 @@ report: $(STAMP) ## render the latest complete quarter (or QUARTER=<id>) into ou
 TEST_WORKERS ?= 2
 
 test: $(STAMP) browser ## run every test (two workers; TEST_WORKERS=0 runs them in one process)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The browser checks (tests/test_accessibility.py, test_layout.py) need Chromium and axe-core, and
 # fail without them. Installed only when either is missing (PERFKIT_CHROMIUM and PERFKIT_AXE name
@@ -49,7 +49,7 @@ browser: ## install Chromium and axe-core for the browser tests when missing (ba
 	fi
 
 test-fast: $(STAMP) ## the edit loop: every test not marked slow (no rendered quarter, no browser)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow"
 
 lab: $(STAMP) ## open JupyterLab on the notebooks (jupytext opens the .py files as notebooks)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -73,6 +73,31 @@ def project_root() -> Path:
     return ROOT
 
 
+# --- the order the two workers take the test files in (``make test``) --------------------------------
+
+#: The files that take longest, longest first (measured with ``pytest --durations=0``), and the
+#: first of them renders the shared quarter. ``make test`` gives each pytest-xdist worker a whole file
+#: at a time in this order (``--dist loadfile --no-loadscope-reorder``): the long files start at
+#: once, one worker rendering the quarter while the other runs files that do not need it, and the
+#: many short files fill in at the end, so neither worker waits for the other at the end. A file
+#: not listed keeps its place after these.
+LONGEST_FIRST = (
+    "test_evidence.py",          # renders the shared quarter (tests/conftest.py:render_once)
+    "test_national.py",          # national runs on a local and a real dask cluster
+    "test_reproducible.py",      # verify re-renders the full quarter
+    "test_shift_calibration.py",  # placebo dates of every force
+    "test_run_failsafe.py",
+    "test_any_force.py",
+    "test_notebooks.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order the collected tests by :data:`LONGEST_FIRST`, keeping the order within each file."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(rank)))
+
+
 # --- rendering a quarter (tests/test_run.py, tests/test_reproducible.py) ---------------------------
 
 #: The latest complete quarter of the shipped data (what `make report` renders), with the
@@ -124,43 +149,50 @@ def rendered_quarter(tmp_path_factory) -> Path:
     return render_once(tmp_path_factory, "outputs-default", DEFAULT_QUARTER)
 
 
-@pytest.fixture
-def small_params(tmp_path):
-    """A function writing a copy of ``params/`` whose Plan keeps a few objectives with one
-    data.police.uk measure each (a run then renders few, fast reports); returns the folder.
+def write_small_params(dest: Path, objectives=None) -> Path:
+    """Write into ``dest`` a copy of ``params/`` whose Plan keeps a few objectives with one
+    data.police.uk measure each (a run then renders few, fast reports); returns ``dest``.
 
-    ``small_params({1: "all_crime"})`` keeps objective 1 with the measure ``all_crime`` only.
+    ``objectives={1: "all_crime"}`` (the default) keeps objective 1 with the measure ``all_crime`` only.
     """
     import shutil
 
     import yaml
 
+    objectives = objectives or {1: "all_crime"}
+    shutil.copytree(ROOT / "params", dest)
+    plan = yaml.safe_load((dest / "plan.yaml").read_text(encoding="utf-8"))
+    kept = []
+    for objective in plan["objectives"]:
+        if objective["number"] in objectives:
+            measure = objectives[objective["number"]]
+            objective["outcomes"] = [{"title": objective["outcomes"][0]["title"], "measures": [measure]}]
+            kept.append(objective)
+    plan["objectives"] = kept
+    plan["measures"] = [m for m in plan["measures"] if m["id"] in set(objectives.values())]
+    plan["plan"]["deep_dive"]["rotation"] = sorted(objectives)
+    (dest / "plan.yaml").write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
+    # The caveat register may only name measures of the Plan: keep the kept ones (every caveat
+    # still applies through its crime types).
+    register = yaml.safe_load((dest / "caveats.yaml").read_text(encoding="utf-8"))
+    for caveat in register["caveats"]:
+        caveat["measures"] = [m for m in caveat.get("measures", []) if m in set(objectives.values())]
+    register["caveats"] = [c for c in register["caveats"]
+                           if c["measures"] or c.get("crime_types") or c.get("all_recorded_crime")]
+    (dest / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
+    # The requests register may only name measures of the Plan: a small Plan has no requests.
+    (dest / "requests.yaml").unlink(missing_ok=True)
+    return dest
+
+
+@pytest.fixture
+def small_params(tmp_path):
+    """A function writing a small copy of ``params/`` (:func:`write_small_params`) into the test's
+    folder; returns the folder. ``small_params({1: "all_crime"})`` keeps objective 1 with
+    ``all_crime`` only."""
+
     def make(objectives=None, name: str = "params") -> Path:
-        objectives = objectives or {1: "all_crime"}
-        dest = tmp_path / name
-        shutil.copytree(ROOT / "params", dest)
-        plan = yaml.safe_load((dest / "plan.yaml").read_text(encoding="utf-8"))
-        kept = []
-        for objective in plan["objectives"]:
-            if objective["number"] in objectives:
-                measure = objectives[objective["number"]]
-                objective["outcomes"] = [{"title": objective["outcomes"][0]["title"], "measures": [measure]}]
-                kept.append(objective)
-        plan["objectives"] = kept
-        plan["measures"] = [m for m in plan["measures"] if m["id"] in set(objectives.values())]
-        plan["plan"]["deep_dive"]["rotation"] = sorted(objectives)
-        (dest / "plan.yaml").write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
-        # The caveat register may only name measures of the Plan: keep the kept ones (every caveat
-        # still applies through its crime types).
-        register = yaml.safe_load((dest / "caveats.yaml").read_text(encoding="utf-8"))
-        for caveat in register["caveats"]:
-            caveat["measures"] = [m for m in caveat.get("measures", []) if m in set(objectives.values())]
-        register["caveats"] = [c for c in register["caveats"]
-                               if c["measures"] or c.get("crime_types") or c.get("all_recorded_crime")]
-        (dest / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
-        # The requests register may only name measures of the Plan: a small Plan has no requests.
-        (dest / "requests.yaml").unlink(missing_ok=True)
-        return dest
+        return write_small_params(tmp_path / name, objectives)
 
     return make
 

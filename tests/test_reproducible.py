@@ -1,10 +1,10 @@
 """Byte-reproducible runs: the same inputs give the same published bytes, and `perfkit verify`
 proves it (or names what differs and which input changed).
 
-The full quarter rendered once per session (tests/conftest.py) is verified by one more full run.
-The changed-input case uses a small Plan (a copy of ``params/`` through ``PERFKIT_PARAMS``), and
-renders each time with its own empty seasonal cache, so a cached adjustment cannot hide a
-difference.
+The full quarter rendered once per session (tests/conftest.py) is verified by one more full run,
+with a cold cache of its own and another hash seed, so a cached result cannot hide a difference.
+The changed-input case uses a small Plan (a copy of ``params/`` through ``PERFKIT_PARAMS``) and the
+project's cache (what it shows is that verify names the changed input and the pages it changes).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def test_changing_one_input_byte_makes_verify_name_the_input_and_the_files(small
     previous = outputs / "2016-17-Q1" / "board"
     previous.mkdir(parents=True)
     (previous / "data-pack.csv").write_text("measure_id,quarter_value\nall_crime,1000\n", encoding="utf-8")
-    env = dict(os.environ, PERFKIT_PARAMS=str(params), PERFKIT_CACHE=str(tmp_path / "cache-first"))
+    env = dict(os.environ, PERFKIT_PARAMS=str(params))
     proc = _perfkit("run", "--quarter", SMALL_QUARTER, "--outputs", str(outputs), "--jobs", "2", "--quiet", env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     folder = outputs / SMALL_QUARTER
@@ -86,7 +86,7 @@ def test_changing_one_input_byte_makes_verify_name_the_input_and_the_files(small
     old = "How much crime is recorded"
     assert old in text
     plan.write_text(text.replace(old, "How much crime is Recorded"), encoding="utf-8")
-    env_again = dict(env, PERFKIT_CACHE=str(tmp_path / "cache-verify"), PYTHONHASHSEED="7")
+    env_again = dict(env, PYTHONHASHSEED="7")
     log = tmp_path / "verify.log"  # as a scheduled verify runs: --quiet still prints the differences
     changed = _perfkit("verify", str(folder), "--jobs", "2", "--quiet", "--log", str(log), env=env_again)
     assert changed.returncode == 1, changed.stdout[-3000:] + changed.stderr[-3000:]

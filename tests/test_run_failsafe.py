@@ -45,12 +45,15 @@ def _tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def published(small_params, tmp_path):
-    """(params, outputs) with QUARTER published once from the small Plan."""
-    params = small_params({1: "all_crime"})
-    outputs = tmp_path / "outputs"
-    log = tmp_path / "run.log"
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory):
+    """A folder holding ``params`` (the small Plan) and ``outputs`` with QUARTER published once."""
+    from conftest import write_small_params
+
+    root = tmp_path_factory.mktemp("published")
+    params = write_small_params(root / "params", {1: "all_crime"})
+    outputs = root / "outputs"
+    log = root / "run.log"
     proc = _run(params, outputs, "--log", str(log))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"{QUARTER}/index.html" in proc.stdout
@@ -58,6 +61,18 @@ def published(small_params, tmp_path):
     assert "Kernel is running over TCP" not in proc.stderr
     text = log.read_text(encoding="utf-8")
     assert "objective-1: running" in text and "objective-1: done" in text and text.rstrip().endswith("exit 0")
+    return root
+
+
+@pytest.fixture
+def published(published_once, tmp_path):
+    """(params, outputs): a copy of the module's published quarter and its parameters, for one test
+    to change (one run publishes it for every test of the file)."""
+    import shutil
+
+    params, outputs = tmp_path / "params", tmp_path / "outputs"
+    shutil.copytree(published_once / "params", params, symlinks=True)
+    shutil.copytree(published_once / "outputs", outputs, symlinks=True)
     return params, outputs
 
 

@@ -189,7 +189,7 @@ def _count_design(idx: pd.PeriodIndex, steps: Sequence[pd.Period]) -> tuple[pd.D
     for m in range(2, 13):
         if (months == m).any():
             columns[f"m{m}"] = (months == m).astype(float)
-    t = np.array([(p - idx[0]).n for p in idx], dtype=float)
+    t = (np.asarray(idx.asi8) - idx[0].ordinal).astype(float)
     columns["trend"] = (t - t.mean()) / 12.0
     for k, at in enumerate(steps):
         columns[f"step{k}"] = (idx >= at).astype(float)
@@ -272,17 +272,20 @@ def _placebo_counts(y: pd.Series, at: pd.Period, others: Sequence[pd.Period], al
     first, last = idx[0], idx[-1]
     family = sm.families.Poisson() if not np.isfinite(alpha) else sm.families.NegativeBinomial(alpha=alpha)
     known = [at, *others]
+    # The design with the real changes, built once; each placebo date adds its step column last.
+    base, offset = _count_design(idx, known)
+    base, counts = base.to_numpy(), y.to_numpy()
     coefs = []
     for d in idx:
         if (d - first).n < PLACEBO_EDGE_MONTHS[0] or (last - d).n < PLACEBO_EDGE_MONTHS[1] - 1:
             continue
         if abs((d - at).n) < PLACEBO_GAP_MONTHS or any(abs((d - o).n) < PLACEBO_OTHER_GAP_MONTHS for o in others):
             continue
-        X, offset = _count_design(idx, [*known, d])
+        X = np.column_stack([base, (idx >= d).astype(float)])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.GLM(y.to_numpy(), X, family=family, offset=offset).fit()
-        coef = float(fit.params.iloc[-1])
+            fit = sm.GLM(counts, X, family=family, offset=offset).fit()
+        coef = float(fit.params[-1])
         if np.isfinite(coef):
             coefs.append(coef)
     return np.asarray(coefs, dtype=float)
@@ -311,9 +314,11 @@ def _check_rolling(series: Any) -> pd.Series:
     return values
 
 
-def _quarter_fraction(quarters: pd.PeriodIndex, at: pd.Period) -> np.ndarray:
-    """Share of each quarter's three months that are at or after ``at``."""
-    first_month = np.asarray(quarters.asfreq("M", how="start").asi8)
+def _quarter_fraction(quarters: pd.PeriodIndex, at: pd.Period, lag: int = 0) -> np.ndarray:
+    """Share of each quarter's three months that are at or after ``at``, for the quarters ``lag``
+    before ``quarters``. Integer ordinals (quarter n starts at month 3n, both counted from 1970),
+    not period arithmetic: the placebo fits call this thousands of times."""
+    first_month = (np.asarray(quarters.asi8) - lag) * 3
     return np.clip(first_month + 3 - at.ordinal, 0, 3) / 3.0
 
 
@@ -322,10 +327,10 @@ def _fit_rolling(totals: pd.Series, steps: Sequence[pd.Period]) -> dict:
     from scipy.optimize import least_squares
 
     q = totals.index
-    t = np.array([(p - q[0]).n for p in q], dtype=float)
+    t = (np.asarray(q.asi8) - q[0].ordinal).astype(float)
     y = np.log(totals.to_numpy())
     # exposure[j][k]: share of quarter t-k at or after step j, for each total t
-    shares = [np.stack([_quarter_fraction(q - k, s) for k in range(4)]) for s in steps]
+    shares = [np.stack([_quarter_fraction(q, s, k) for k in range(4)]) for s in steps]
     lags = np.arange(4)[:, None]
 
     # d(log mu)/d(theta) for each lag and total: constant, trend, one share per step
@@ -382,7 +387,7 @@ def _placebo_rolling(totals: pd.Series, at: pd.Period, others: Sequence[pd.Perio
 
 def _ramp(quarters: pd.PeriodIndex, at: pd.Period) -> np.ndarray:
     """For each rolling total, how many of its four quarters' worth lie at or after ``at`` (0 to 4)."""
-    return np.stack([_quarter_fraction(quarters - k, at) for k in range(4)]).sum(axis=0)
+    return np.stack([_quarter_fraction(quarters, at, k) for k in range(4)]).sum(axis=0)
 
 
 def _trim_for_others(window: pd.Series, at: pd.Period, others: Sequence[pd.Period]) -> pd.Series:

@@ -836,7 +836,7 @@ def _poisson_pearson(y: np.ndarray, x: np.ndarray, offset: np.ndarray, max_iter:
 
 def _dispersion_design(index: pd.PeriodIndex, steps: Sequence[pd.Period], seasonal: bool) -> np.ndarray:
     """Constant, trend (months from the first, scaled to 0-1), month-of-year, steps; full rank."""
-    t = np.array([(p - index[0]).n for p in index], dtype=float)
+    t = (np.asarray(index.asi8) - index[0].ordinal).astype(float)
     columns = [np.ones(len(index)), t / max(t.max(), 1.0)]
     if seasonal:
         for m in range(2, 13):
