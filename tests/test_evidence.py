@@ -342,3 +342,24 @@ def test_the_official_statistics_comparison_allows_for_over_dispersion(model):
     plain = compare_periods(cmp.count, 12, cmp.count_ref, 12)
     assert cmp.ci_low < plain.ci_low and cmp.ci_high > plain.ci_high
     assert any("quarterly counts vary about" in n for n in ev.method_notes)
+
+
+# --- every force's figures or a reason (issue 22 item 8) ---------------------------------------------
+
+def test_a_force_missing_from_the_population_file_gets_a_reason_not_a_blank(model):
+    from perfkit.evidence import analysis
+    from perfkit.periods import parse_quarter
+    from perfkit.present import statements
+
+    plan, quarter = load_plan(), parse_quarter(DEFAULT_QUARTER)
+    welsh = analysis.analyse(plan.measure("burglary"), quarter, plan, force="dyfed-powys", seasonal_method="none")
+    assert welsh.quarter_value > 0 and math.isnan(welsh.rate_per_1000)  # figures, but no population
+    assert welsh.rate_missing == "no-population"
+    reason = "Rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys"
+    assert statements.rate_missing(welsh) == reason
+    assert "rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys" in \
+        statements.data_quality(welsh)
+    # a force with a population has its rate and no reason
+    own = model.measure("burglary")
+    assert own.rate_per_1000 > 0 and own.rate_missing == "" and statements.rate_missing(own) == ""
+    assert statements.rate_missing_words("no-population-year", "gwent", 2018).endswith("for Gwent for 2018 or earlier")

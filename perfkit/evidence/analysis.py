@@ -32,7 +32,7 @@ from perfkit.data.measures import MeasureSeries, measure_series
 from perfkit.periods import Quarter, Window
 from perfkit.config.plan import Measure, Plan
 
-__all__ = ["MeasureEvidence", "LabelledCaveat", "SHIFT_REASONS", "analyse", "labelled", "population_for",
+__all__ = ["MeasureEvidence", "LabelledCaveat", "SHIFT_REASONS", "RATE_MISSING", "analyse", "labelled", "population_for",
            "comparator_rates", "comparator_group", "clear_cache"]
 
 #: Caveat directions that can move the figures (others, such as a status change, only qualify them).
@@ -43,6 +43,11 @@ _MOVES_FIGURES = ("up", "down", "break", "unknown")
 #: counts, so it is sized on the measures whose offences it moves; fewer than a year of figures either
 #: side of it; the model could not be fitted; its interval could not be checked on placebo dates.
 SHIFT_REASONS = ("total", "short", "unfitted", "uncalibrated")
+
+#: Why a monthly count has no rate per 1,000 residents (:attr:`MeasureEvidence.rate_missing`): the
+#: population file has no figures for the force at all; none for the year the window ends in or an
+#: earlier one; too many months of the 12 without data (more than :data:`MAX_MONTHS_LEFT_OUT`).
+RATE_MISSING = ("no-population", "no-population-year", "few-months")
 
 #: Minimum months of history before the reporting quarter's end for SPC and seasonal work.
 _MIN_MONTHS_SPC = 12
@@ -96,6 +101,10 @@ class MeasureEvidence:
     shift_reasons : dict
         Caveat id -> why a modelled change inside the series has no quoted size, as a key of
         :data:`SHIFT_REASONS` (worded by :func:`perfkit.present.statements.shift_reason`).
+    rate_missing : str
+        Why a count with figures has no rate per 1,000 residents, a key of :data:`RATE_MISSING`
+        (worded by :func:`perfkit.present.statements.rate_missing`); "" when it has one or none is
+        expected (not a monthly count, no figures).
     """
 
     measure: Measure
@@ -121,6 +130,7 @@ class MeasureEvidence:
     snapshot: dict = field(default_factory=dict)
     series_caveats: list = field(default_factory=list)
     shift_reasons: dict = field(default_factory=dict)
+    rate_missing: str = ""
 
     @property
     def window(self) -> pd.Series:
@@ -225,6 +235,17 @@ def population_year(force: str, quarter: Quarter, store=None) -> "tuple[float, i
         return float("nan"), None
     row = usable.sort_values("year").iloc[-1]
     return float(row["population"]), int(row["year"])
+
+
+def population_missing(force: str, quarter: Quarter, store=None) -> str:
+    """Why the force has no population for ``quarter`` (a key of :data:`RATE_MISSING`), or ""."""
+    from perfkit.evidence import shared
+
+    frame = shared.populations(store)
+    frame = frame[frame["force"] == force]
+    if frame.empty:
+        return "no-population"
+    return "" if (frame["year"] <= quarter.end.year).any() else "no-population-year"
 
 
 def population_for(force: str, quarter: Quarter, store=None) -> float:
@@ -430,6 +451,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     pop_year = None
     comparator = None
     dispersion = None
+    rate_missing = ""
     snapshot: dict = {}
     last = values.dropna().index.max() if values.notna().any() else None
     ends_early = bool(last is not None and series.frequency == "monthly" and last < quarter.end)
@@ -511,6 +533,10 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         if len(in_window) >= 12 - MAX_MONTHS_LEFT_OUT and pd.notna(population):
             rate_months = len(in_window)
             rate = float(compare.rate_per_1000(float(in_window.sum()) * 12 / rate_months, population))
+        elif pd.isna(population):
+            rate_missing = population_missing(force, Quarter.containing(last) if ends_early else quarter, store)
+        else:
+            rate_missing = "few-months"
         if measure.source == "police_uk" and not ends_early:
             chosen = comparator_group(force, group_name)
             if chosen is not None:
@@ -565,7 +591,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         rolling_comparison=r_cmp, ytd_comparison=y_cmp, rate_per_1000=rate, comparator=comparator,
         shift_estimates=shift_estimates, notes=notes, chart_caveats=chart_caveats, dispersion=dispersion,
         rate_months=rate_months, population_year=pop_year, ends_before_quarter=ends_early, snapshot=snapshot,
-        series_caveats=series_caveats, shift_reasons=shift_reasons,
+        series_caveats=series_caveats, shift_reasons=shift_reasons, rate_missing=rate_missing,
     )
     return ev
 

@@ -43,7 +43,7 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
            "comparison_notes", "fault_words", "caveat_name", "dispersion_sentence", "comparator_rate",
            "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
-           "shift_reason", "like_for_like_sentence", "data_quality"]
+           "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality"]
 
 # --- a measure's evidence statement (from perfkit.evidence.analysis.MeasureEvidence) -------------
 
@@ -61,6 +61,39 @@ def unavailable_reason(ev) -> str:
     from perfkit.data.measures import SOURCE_NAMES
 
     return f"It comes from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(ev.series.force)}."
+
+
+def rate_missing(ev) -> str:
+    """Why a measure has no rate per 1,000 residents, in a neutral sentence for the published page
+    (from :attr:`perfkit.evidence.analysis.MeasureEvidence.rate_missing`; "" when it has one or none
+    is expected).
+
+    >>> from types import SimpleNamespace
+    >>> rate_missing(SimpleNamespace(rate_missing="no-population", force="dyfed-powys", quarter=None))
+    'Rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys'
+    """
+    quarter = getattr(ev, "quarter", None)
+    return rate_missing_words(getattr(ev, "rate_missing", ""), ev.force,
+                              quarter.end.year if quarter is not None else None)
+
+
+def rate_missing_words(code: str, force: str, year: "int | None" = None) -> str:
+    """A reason a rate per 1,000 residents is missing (a key of
+    :data:`perfkit.evidence.analysis.RATE_MISSING`) for ``force``, in words ("" for no reason).
+
+    >>> rate_missing_words("no-population-year", "gwent", 2018)
+    'Rate per 1,000 residents not available: the population file has no figures for Gwent for 2018 or earlier'
+    """
+    if not code:
+        return ""
+    from perfkit.config.forces import short_name_for
+
+    place = short_name_for(force)
+    why = {"no-population": f"the population file has no figures for {place}",
+           "no-population-year": f"the population file has no figures for {place} for "
+                                 f"{year if year is not None else 'this year'} or earlier",
+           "few-months": "too many of the 12 months have no data"}.get(code, "")
+    return f"Rate per 1,000 residents not available: {why}" if why else ""
 
 
 def change_words(ev) -> str:
@@ -762,6 +795,8 @@ def data_quality(ev) -> str:
         parts.append(f"latest figure dated {words.month(ev.snapshot['month'])}")
     if 0 < ev.rate_months < 12:
         parts.append(f"rate from {ev.rate_months} months, scaled to 12")
+    if rate_missing(ev):
+        parts.append(words.lower_first(rate_missing(ev)))
     if not ev.series.available:
         parts.append("no figures")
     return "; ".join(parts)
