@@ -363,3 +363,25 @@ def test_a_force_missing_from_the_population_file_gets_a_reason_not_a_blank(mode
     own = model.measure("burglary")
     assert own.rate_per_1000 > 0 and own.rate_missing == "" and statements.rate_missing(own) == ""
     assert statements.rate_missing_words("no-population-year", "gwent", 2018).endswith("for Gwent for 2018 or earlier")
+
+
+@pytest.mark.slow
+def test_published_pages_carry_only_the_caveats_and_dispersion_that_hold(rendered_default):
+    folder = rendered_default / DEFAULT_QUARTER
+    labels = caveats.labels(caveats.load_register())
+    text = {name: BeautifulSoup((folder / f"{name}.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
+            for name in ("objective-3", "objective-4", "objective-5", "deep-dive")}
+    # the re-classifications inside burglary and violence, and the fraud move, are under no figure
+    for name in ("objective-3", "objective-4", "objective-5"):
+        for cid in ("burglary-reclassification-2017-04", "stalking-harassment-subcategory-2017-04",
+                    "action-fraud-2011-04"):
+            assert f"{labels[cid]}:" not in text[name], (name, cid)
+    # one dispersion per comparison: the figure the data pack holds, said once
+    rows = pd.read_csv(folder / "data-pack.csv").set_index("measure_id")
+    burglary = f"vary about {rows.loc['burglary', 'dispersion']:.1f} times as much as chance"
+    assert text["objective-3"].count(burglary) == 1 and "scale (dispersion)" not in text["objective-3"]
+    official = f"quarterly counts vary about {rows.loc['official_recorded_crime', 'dispersion']:.1f} times"
+    assert official in text["objective-5"]
+    assert rows.loc["official_recorded_crime", "test"] == rows.loc["burglary", "test"]  # both widened (quasi-Poisson)
+    # the deep dive no longer promises how much of the rise is recording without delivering it
+    assert "how much of the rise is recording" not in text["deep-dive"]
