@@ -126,14 +126,79 @@ def test_applicable_spans_starts_soon_after_and_persists(reg):
     assert "harassment-offences-2015-04" in spans and "uksa-designation-2014-01" not in spans
     # the lost designation qualifies the official statistics only, in every later window
     assert "uksa-designation-2014-01" in ids(applicable(reg, "official_recorded_crime", "2017-07", "2018-09"))
-    # a window starting within 12 months after the change is still qualified, not after that
-    assert "harassment-offences-2015-04" in ids(applicable(reg, "violence_sexual", "2016-01", "2016-03"))
-    assert "harassment-offences-2015-04" not in ids(applicable(reg, "violence_sexual", "2016-04", "2016-06"))
+    # by default a change applies only when its date falls inside the window: both periods after it
+    # are like for like; after_months (or an entry's applies_for_months) lets its effect reach on
+    assert "harassment-offences-2015-04" not in ids(applicable(reg, "violence_sexual", "2016-01", "2016-03"))
+    assert "harassment-offences-2015-04" in ids(applicable(reg, "violence_sexual", "2016-01", "2016-03", after_months=12))
+    assert "harassment-offences-2015-04" not in ids(applicable(reg, "violence_sexual", "2016-04", "2016-06", after_months=12))
     assert "harassment-offences-2015-04" in ids(applicable(reg, "violence_sexual", "2016-04", "2016-06", after_months=13))
+    # the HMIC compliance change is gradual: its effect reaches 36 months on (applies_for_months)
+    assert "hmic-crime-recording-2014-11" in ids(applicable(reg, "violence_sexual", "2017-07", "2017-09"))
+    assert "hmic-crime-recording-2014-11" not in ids(applicable(reg, "violence_sexual", "2017-11", "2018-01"))
+    # April 2014's change is not attached to a 2016-17 year on year comparison (October 2014 on)
+    assert "stalking-code-2014-04" not in ids(applicable(reg, "violence_sexual", "2014-10", "2016-09"))
     # burglary is not violence
     assert "harassment-offences-2015-04" not in ids(applicable(reg, "burglary", "2014-07", "2015-09"))
     with pytest.raises(ValueError, match="expected end on or after start"):
         applicable(reg, "burglary", "2016-01", "2015-01")
+
+
+def test_the_register_says_which_crime_types_and_totals_each_change_moves(reg):
+    ids = lambda cs: [c.id for c in cs]  # noqa: E731
+    burglary, subcategory = reg["burglary-reclassification-2017-04"], reg["stalking-harassment-subcategory-2017-04"]
+    # re-classifications inside a total: the parts move, the totals do not
+    assert burglary.within == ("Burglary",) and burglary.totals == () and "Residential burglary" in burglary.offences
+    assert subcategory.within == ("Violence and sexual offences",) and subcategory.totals == ()
+    for measure in ("burglary", "all_crime", "official_recorded_crime"):
+        assert not burglary.affects(measure)
+    for measure in ("violence_sexual", "all_crime", "official_recorded_crime", "crimes_per_officer"):
+        assert not subcategory.affects(measure)
+    # a measure of a part (dwelling burglary in the official statistics) is affected
+    dwelling = SimpleNamespace(id="dwelling_burglary", crime_types=(), offences=("Residential burglary",),
+                               recorded_crime=True)
+    assert burglary.reach(dwelling) == "direct"
+    # a change that adds offences to violence moves violence directly and the totals through them
+    harassment = reg["harassment-offences-2015-04"]
+    assert harassment.totals == ("all_crime", "all_excluding_fraud")
+    assert [harassment.reach(m) for m in ("violence_sexual", "all_crime", "official_recorded_crime",
+                                          "crimes_per_officer", "burglary")] == ["direct", "total", "total", "total", ""]
+    # fraud: only series that include fraud; the official total the Plan uses excludes it
+    fraud = reg["action-fraud-2011-04"]
+    assert not fraud.affects("official_recorded_crime") and fraud.offences == ("Fraud offences",)
+    assert fraud.affects(SimpleNamespace(id="fraud", offences=("Fraud offences",), recorded_crime=True))
+    assert "action-fraud-2011-04" not in ids(applicable(reg, "official_recorded_crime", "2012-01", "2018-09"))
+    # burglary across April 2017: no recording change, whatever the window
+    assert ids(applicable(reg, "burglary", "2016-07", "2017-09")) == []
+
+
+@pytest.mark.parametrize("extra, message", [
+    ("    crime_types: [Burglary]\n",
+     "caveats.yaml: caveats[0].totals: no totals; expected the totals the change moves, e.g. totals: [all_crime, "),
+    ("    crime_types: [Burglary]\n    totals: [everything]\n",
+     "caveats.yaml: caveats[0].totals[0]: found 'everything'; expected one of 'all_crime', 'all_excluding_fraud'"),
+    ("    offences: [Burglary offences]\n    totals: []\n",
+     "caveats.yaml: caveats[0].offences[0]: found 'Burglary offences'; expected an offence group of the official"),
+    ("    within: [Burglary]\n    crime_types: [Burglary]\n    totals: []\n",
+     "caveats.yaml: caveats[0].within[0]: found 'Burglary' under both crime_types and within; expected one"),
+    ("    within: [Burglry]\n",
+     "caveats.yaml: caveats[0].within[0]: found 'Burglry'; expected a data.police.uk crime type or an offence group"),
+])
+def test_new_register_keys_are_validated_at_load(tmp_path, extra, message):
+    entry = _ENTRY.format(date="2016-06", measure="violence_sexual", direction="up").replace(
+        "    direction:", extra + "    direction:")
+    with pytest.raises(ConfigError) as info:
+        load_register(_write(tmp_path, entry))
+    assert message in str(info.value)
+
+
+def test_a_measure_named_beside_a_reclassification_within_its_total_is_refused(tmp_path):
+    path = _write(tmp_path, _ENTRY.format(date="2017-04", measure="burglary", direction="none").replace(
+        "    direction:", "    within: [Burglary]\n    direction:"))
+    (tmp_path / "plan.yaml").write_text("measures:\n  - id: burglary\n    crime_types: [Burglary]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_register(path)
+    assert ("caveats.yaml: caveats[0].measures[0]: found 'burglary', which counts Burglary, named under within"
+            in str(info.value))
 
 
 def test_applicable_accepts_measure_objects(reg):

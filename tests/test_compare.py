@@ -362,6 +362,63 @@ def test_an_estimated_scale_uses_student_t_and_its_interval_matches():
         compare_periods(612, 3, 700, 3, overdispersion=Dispersion(2.0, 0.0, 60, "x"))
 
 
+def _rolling(counts, start="2006-01"):
+    """Rolling 12-month totals at quarter ends (monthly index) from quarterly counts."""
+    q = pd.period_range(start, periods=len(counts), freq="Q")
+    totals = pd.Series(np.asarray(counts, dtype=float), index=q).rolling(4).sum().dropna()
+    totals.index = totals.index.asfreq("M", how="end")
+    return totals
+
+
+def test_rolling_dispersion_recovers_the_quarterly_scale_and_leaves_the_compared_totals_out():
+    from perfkit.stats.compare import rolling_dispersion
+
+    rng = np.random.default_rng(7)
+    phi, mean = 10.0, 4000.0  # negative binomial quarterly counts, variance 10 x mean
+    size = mean / (phi - 1)
+    estimates = [rolling_dispersion(_rolling(rng.negative_binomial(size, size / (size + mean), 52))).phi
+                 for _ in range(80)]
+    assert 0.8 * phi < float(np.mean(estimates)) < 1.2 * phi
+    totals = _rolling(rng.negative_binomial(size, size / (size + mean), 52))
+    end = totals.index[-1]
+    whole, left = rolling_dispersion(totals), rolling_dispersion(totals, leave_out=[end, end - 12])
+    # the differences sharing a quarter with the two compared totals (eight quarters) are left out
+    assert whole.n_months == len(totals) - 1 and left.n_months == whole.n_months - 8
+    assert left.data == "quarterly counts" and left.df < left.n_months  # successive differences: fewer df
+    assert rolling_dispersion(totals.iloc[:6]).df == math.inf  # too short: not estimated
+    with pytest.raises(ValueError, match="totals: found a total ending in 2010-02; expected rolling 12-month"):
+        rolling_dispersion(pd.Series([1.0, 2.0], index=pd.PeriodIndex(["2010-02", "2010-03"], freq="M")))
+
+
+def test_a_comparison_of_rolling_totals_scaled_by_their_own_dispersion_holds_its_size():
+    from perfkit.stats.compare import rolling_dispersion
+
+    rng = np.random.default_rng(11)
+    phi, mean = 30.0, 15000.0
+    size = mean / (phi - 1)
+    totals = _rolling(rng.negative_binomial(size, size / (size + mean), 48))
+    end = totals.index[-1]
+    d = rolling_dispersion(totals, leave_out=[end, end - 12])
+    c = compare_periods(totals[end], 12, totals[end - 12], 12, overdispersion=d)
+    assert c.dispersion is d and c.overdispersion == d.phi and c.dispersion_df == d.df
+    plain = compare_periods(totals[end], 12, totals[end - 12], 12)
+    assert c.ci_low < plain.ci_low and c.ci_high > plain.ci_high
+    # No change, 150 series: the scaled test (in its large-count form, which compare_periods' score
+    # test matches at these counts) calls about 5% significant; the plain Poisson test most of them.
+    hits = naive = 0
+    reps = 150
+    for _ in range(reps):
+        totals = _rolling(rng.negative_binomial(size, size / (size + mean), 48))
+        end = totals.index[-1]
+        d = rolling_dispersion(totals, leave_out=[end, end - 12])
+        a, b = totals[end], totals[end - 12]
+        z = abs(math.log(a / b)) / math.sqrt(1 / a + 1 / b)
+        hits += z / math.sqrt(d.phi) > stats.t.ppf(0.975, d.df)
+        naive += z > 1.96
+    assert 0.01 <= hits / reps <= 0.11
+    assert naive / reps > 0.5
+
+
 def test_helpers_take_a_dispersion(burglary):
     q = parse_quarter("2016/17 Q1")
     d = dispersion(burglary.loc[:q.end])

@@ -268,3 +268,120 @@ def test_the_run_log_carries_the_data_checks():
     lines = data_checks(parse_quarter(DEFAULT_QUARTER), load_plan(), None)
     assert any("2018-05" in line and "registered as data fault cambridgeshire-partial-feed-2018-05" in line for line in lines)
     assert any("reconciliation" in line and "94.1%" in line for line in lines)
+
+
+# --- caveats only where they change the figure (issue 22 item 5) -----------------------------------
+
+def test_each_measure_carries_only_the_caveats_that_change_its_figures(model):
+    """2018-19 Q2, the default Plan: the recording changes (not data faults) each measure's
+    comparisons carry, and those of its chart."""
+    ids = lambda cs: {c.id for c in cs if not c.is_fault}  # noqa: E731
+    hmic, conduct = "hmic-crime-recording-2014-11", "conduct-crimes-2018-04"
+    expected = {
+        "all_crime": {hmic, conduct}, "crimes_per_officer": {hmic}, "violence_sexual": {hmic, conduct},
+        "public_order": {hmic}, "official_recorded_crime": {"uksa-designation-2014-01", hmic, conduct},
+    }
+    for mid, ev in model.measures.items():
+        assert ids(ev.caveats) == expected.get(mid, set()), mid
+        # the summary's markers are among the page's (the chart's window holds the comparisons')
+        assert {c.id for c in ev.caveats} <= {c.id for c in ev.chart_caveats} or not ev.chart_caveats, mid
+    burglary, violence, official = (model.measure(m) for m in ("burglary", "violence_sexual",
+                                                               "official_recorded_crime"))
+    # re-classifications inside a total: never under the total, on the chart neither
+    assert "burglary-reclassification-2017-04" not in ids(burglary.chart_caveats) | ids(burglary.series_caveats)
+    assert "stalking-harassment-subcategory-2017-04" not in ids(violence.chart_caveats) | ids(official.chart_caveats)
+    # the fraud move touches series that include fraud; the official total excludes it
+    assert "action-fraud-2011-04" not in ids(official.chart_caveats) | ids(official.series_caveats)
+    # a measure without figures carries no caveat (domestic abuse: no local file supplied)
+    assert model.measure("domestic_abuse").caveats == []
+    # the data pack's caveat column and the index read the same list
+    assert model.row("burglary")["caveats"] == "D1"
+
+
+def test_a_recording_change_is_sized_only_on_the_measures_whose_offences_it_moves(model):
+    violence, all_crime = model.measure("violence_sexual"), model.measure("all_crime")
+    assert "harassment-offences-2015-04" in violence.shift_estimates
+    assert violence.shift_reasons["conduct-crimes-2018-04"] == "short"  # a year after it is needed
+    # all crime includes violence: the change is listed under it, but its step is not sized there
+    assert all_crime.shift_estimates == {}
+    assert all_crime.shift_reasons == {"harassment-offences-2015-04": "total", "conduct-crimes-2018-04": "total"}
+    assert "is estimated to account for" not in all_crime.statement
+    from perfkit.present.statements import shift_reason
+    assert shift_reason("total").startswith("not estimated here: the change moves offences this total includes")
+
+
+# --- one dispersion per comparison (issue 22 item 6) -------------------------------------------------
+
+def test_the_dispersion_shown_is_the_one_the_test_used(model):
+    from perfkit.present import words
+
+    checked = 0
+    for mid, ev in model.measures.items():
+        cmp = ev.headline_comparison
+        if cmp is None or not cmp.tested or cmp.case == "exact":
+            continue
+        row = model.row(mid)
+        assert row["dispersion"] == float(cmp.overdispersion) == float(cmp.dispersion.phi), mid
+        assert row["dispersion_df"] == cmp.dispersion_df == cmp.dispersion.df, mid
+        said = [n for n in ev.method_notes if "times as much as chance" in n]
+        assert len(said) == 1 and f"about {words.rate(row['dispersion'], 1)} times" in said[0], mid
+        assert "scale (dispersion)" not in " ".join(ev.method_notes)
+        checked += 1
+    assert checked >= 12
+    all_crime = model.measure("all_crime")
+    assert all_crime.headline_comparison.overdispersion != all_crime.dispersion.phi  # refitted, and that one shown
+
+
+def test_the_official_statistics_comparison_allows_for_over_dispersion(model):
+    ev = model.measure("official_recorded_crime")
+    cmp = ev.rolling_comparison
+    d = cmp.dispersion
+    assert d is not None and d.data == "quarterly counts" and d.phi > 5 and np.isfinite(d.df)
+    assert model.row("official_recorded_crime")["test"] == "score-quasi-poisson"
+    from perfkit.stats.compare import compare_periods
+    plain = compare_periods(cmp.count, 12, cmp.count_ref, 12)
+    assert cmp.ci_low < plain.ci_low and cmp.ci_high > plain.ci_high
+    assert any("quarterly counts vary about" in n for n in ev.method_notes)
+
+
+# --- every force's figures or a reason (issue 22 item 8) ---------------------------------------------
+
+def test_a_force_missing_from_the_population_file_gets_a_reason_not_a_blank(model):
+    from perfkit.evidence import analysis
+    from perfkit.periods import parse_quarter
+    from perfkit.present import statements
+
+    plan, quarter = load_plan(), parse_quarter(DEFAULT_QUARTER)
+    welsh = analysis.analyse(plan.measure("burglary"), quarter, plan, force="dyfed-powys", seasonal_method="none")
+    assert welsh.quarter_value > 0 and math.isnan(welsh.rate_per_1000)  # figures, but no population
+    assert welsh.rate_missing == "no-population"
+    reason = "Rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys"
+    assert statements.rate_missing(welsh) == reason
+    assert "rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys" in \
+        statements.data_quality(welsh)
+    # a force with a population has its rate and no reason
+    own = model.measure("burglary")
+    assert own.rate_per_1000 > 0 and own.rate_missing == "" and statements.rate_missing(own) == ""
+    assert statements.rate_missing_words("no-population-year", "gwent", 2018).endswith("for Gwent for 2018 or earlier")
+
+
+@pytest.mark.slow
+def test_published_pages_carry_only_the_caveats_and_dispersion_that_hold(rendered_default):
+    folder = rendered_default / DEFAULT_QUARTER
+    labels = caveats.labels(caveats.load_register())
+    text = {name: BeautifulSoup((folder / f"{name}.html").read_text(encoding="utf-8"), "html.parser").get_text(" ")
+            for name in ("objective-3", "objective-4", "objective-5", "deep-dive")}
+    # the re-classifications inside burglary and violence, and the fraud move, are under no figure
+    for name in ("objective-3", "objective-4", "objective-5"):
+        for cid in ("burglary-reclassification-2017-04", "stalking-harassment-subcategory-2017-04",
+                    "action-fraud-2011-04"):
+            assert f"{labels[cid]}:" not in text[name], (name, cid)
+    # one dispersion per comparison: the figure the data pack holds, said once
+    rows = pd.read_csv(folder / "data-pack.csv").set_index("measure_id")
+    burglary = f"vary about {rows.loc['burglary', 'dispersion']:.1f} times as much as chance"
+    assert text["objective-3"].count(burglary) == 1 and "scale (dispersion)" not in text["objective-3"]
+    official = f"quarterly counts vary about {rows.loc['official_recorded_crime', 'dispersion']:.1f} times"
+    assert official in text["objective-5"]
+    assert rows.loc["official_recorded_crime", "test"] == rows.loc["burglary", "test"]  # both widened (quasi-Poisson)
+    # the deep dive no longer promises how much of the rise is recording without delivering it
+    assert "how much of the rise is recording" not in text["deep-dive"]

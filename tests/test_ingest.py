@@ -318,3 +318,22 @@ def test_a_folder_that_is_not_a_store_is_refused(shared_data, tmp_path):
     with pytest.raises(DataError, match="not a perfkit store"):
         ingest("police-uk", [shared_data / STREET / "2014-01" / "2014-01-suffolk-street.csv"], folder, progress=False)
     assert sorted(p.name for p in folder.iterdir()) == ["gen-notes", "letter.txt"]
+
+
+def test_a_population_or_workforce_file_lacking_territorial_forces_is_named_in_one_warning(tmp_path, capsys,
+                                                                                           project_root):
+    shipped = project_root / "data" / "shipped"
+    store = str(tmp_path / "store")
+    assert main(["population", str(shipped / "population-pfa.csv"), "--store", store, "--quiet"]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "warning:" in line]
+    assert lines == ["perfkit ingest: warning: data/shipped/population-pfa.csv: no figures for 4 of the 43 territorial "
+                     "forces (Dyfed-Powys, Gwent, North Wales, South Wales); their rates per 1,000 residents will say "
+                     "the population file has none"]
+    # a file covering every territorial force: no warning
+    from perfkit.config.forces import all_slugs
+
+    whole = tmp_path / "population-all.csv"
+    whole.write_text("year,force,population\n" + "".join(f"2017,{f},100000\n" for f in all_slugs(territorial_only=True)),
+                     encoding="utf-8")
+    assert main(["population", str(whole), "--store", str(tmp_path / "store2"), "--quiet"]) == 0
+    assert "warning:" not in capsys.readouterr().err

@@ -49,6 +49,8 @@ __all__ = [
     "faulty_months",
     "labels",
     "POLICE_UK_CRIME_TYPES",
+    "OFFENCE_GROUPS",
+    "TOTALS",
     "KINDS",
     "LABEL_PREFIX",
 ]
@@ -62,6 +64,23 @@ POLICE_UK_CRIME_TYPES = (
     "Violent crime", "Public disorder and weapons",
 )
 
+#: The offence groups of ONS / Home Office police recorded crime by Police Force Area (the names the
+#: ``prc`` source gives them; a Plan measure of that source counts some of them).
+OFFENCE_GROUPS = (
+    "Homicide", "Death or serious injury caused by illegal driving", "Violence with injury",
+    "Violence without injury", "Stalking and harassment", "Sexual offences", "Robbery",
+    "Domestic burglary", "Non-domestic burglary", "Residential burglary", "Non-residential burglary",
+    "Vehicle offences", "Theft from the person", "Bicycle theft", "Shoplifting", "All other theft offences",
+    "Criminal damage and arson", "Drug offences", "Possession of weapons offences", "Public order offences",
+    "Miscellaneous crimes against society", "Fraud offences",
+)
+
+#: The totals a change can move (``totals:``): data.police.uk's all crime (every type but
+#: anti-social behaviour) and police recorded crime excluding fraud (the official statistics' force
+#: total). A measure counting one of them (``crime_types: [all_crime]``, ``offences:
+#: [all_excluding_fraud]``) carries the change only when the entry names that total.
+TOTALS = ("all_crime", "all_excluding_fraud")
+
 _DIRECTIONS = ("up", "down", "break", "none", "unknown")
 _RATINGS = ("high", "medium", "low")
 _SCOPES = ("national", "local")
@@ -73,8 +92,8 @@ KINDS = ("recording-change", "status", "data-fault")
 #: faults D1, D2, ...
 LABEL_PREFIX = {"recording-change": "C", "status": "C", "data-fault": "D"}
 _KEYS = (
-    "id", "kind", "date", "end", "title", "change", "measures", "crime_types", "all_recorded_crime",
-    "direction", "source", "caveat", "quality", "impact", "model_shift", "scope", "force", "persists",
+    "id", "kind", "date", "end", "title", "change", "measures", "crime_types", "offences", "totals", "within",
+    "all_recorded_crime", "direction", "source", "caveat", "quality", "impact", "model_shift", "scope", "force", "persists",
     "applies_for_months", "note",
 )
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -109,7 +128,16 @@ class Caveat:
     measures : tuple of str
         Plan measure ids affected (``params/plan.yaml``).
     crime_types : tuple of str
-        data.police.uk crime types affected (``all_crime`` for every type but anti-social behaviour).
+        data.police.uk crime types whose counts the change moves (a data fault: the crime types whose
+        months are incomplete; ``all_crime`` for every type but anti-social behaviour).
+    offences : tuple of str
+        Offence groups of the official statistics (:data:`OFFENCE_GROUPS`) whose counts it moves.
+    totals : tuple of str
+        The totals it moves (:data:`TOTALS`): empty when it only moves offences between crime types or
+        between the parts of one (a re-classification), which leaves every total as it was.
+    within : tuple of str
+        Crime types or offence groups whose split into parts it changes while their own total stays
+        the same (burglary's domestic/non-domestic split): a measure of such a total is not affected.
     all_recorded_crime : bool
         Applies to every measure of police recorded crime.
     direction : str
@@ -148,6 +176,9 @@ class Caveat:
     impact: str
     model_shift: bool
     end: "pd.Period | None" = None
+    offences: tuple = ()
+    totals: tuple = ()
+    within: tuple = ()
     all_recorded_crime: bool = False
     scope: str = "national"
     kind: str = "recording-change"
@@ -184,13 +215,48 @@ class Caveat:
         return not self.force or force is None or self.force == force
 
     def affects(self, measure: Any) -> bool:
-        """Whether the change affects ``measure`` (an id, or an object with ``.id``)."""
-        mid, crime_types, recorded = _measure_facts(measure)
-        if mid in self.measures:
-            return True
-        if crime_types and set(crime_types) & set(self.crime_types):
-            return True
-        return bool(self.all_recorded_crime and recorded)
+        """Whether the change affects ``measure`` (an id, or an object with ``.id``): see :meth:`reach`."""
+        return bool(self.reach(measure))
+
+    def reach(self, measure: Any) -> str:
+        """How the change reaches ``measure``: ``"direct"`` when it moves the measure's own offences
+        (the measure is named in ``measures``, or counts a crime type of ``crime_types`` or an offence
+        group of ``offences``), ``"total"`` when only through a total the measure counts (``totals``,
+        ``all_recorded_crime``, or a derived measure's numerator or denominator), ``""`` when not at all.
+
+        A recording change's size is estimated only on a measure it reaches directly: a step in a
+        total mixes the change with every other offence the total counts.
+
+        Examples
+        --------
+        >>> reg = load_register()
+        >>> reg["harassment-offences-2015-04"].reach("violence_sexual"), reg["harassment-offences-2015-04"].reach("all_crime")
+        ('direct', 'total')
+        >>> reg["burglary-reclassification-2017-04"].reach("burglary")
+        ''
+        """
+        return _reach(self, measure, set())
+
+
+def _reach(c: "Caveat", measure: Any, seen: set) -> str:
+    mid, crime_types, offences, recorded, parts = _measure_facts(measure)
+    if mid in c.measures:
+        return "direct"
+    totals = set(c.totals) | ({"all_crime"} & set(c.crime_types))  # all_crime among crime types: a total
+    moved = set(c.crime_types) - {"all_crime"}
+    if set(crime_types) & moved or set(offences) & set(c.offences):
+        return "direct"
+    if (set(crime_types) | set(offences)) & totals:
+        return "total"
+    if c.is_fault and "all_crime" in crime_types and moved - {"Anti-social behaviour"}:
+        return "total"  # an incomplete month of any crime type is an incomplete month of all crime
+    for part in parts:  # a derived measure: through what it is computed from
+        if part and part not in seen and part != mid:
+            if _reach(c, part, seen | {mid}):
+                return "total"
+    if c.all_recorded_crime and recorded:
+        return "total"
+    return ""
 
 
 class Register:
@@ -255,17 +321,22 @@ def _plan_lookup() -> dict[str, dict]:
     return _plan_measures(str(path), content_key(path))
 
 
-def _measure_facts(measure: Any) -> tuple[str, tuple, "bool | None"]:
-    """(id, crime types, recorded_crime) of a measure id or measure object."""
+def _measure_facts(measure: Any) -> "tuple[str, tuple, tuple, bool | None, tuple]":
+    """(id, crime types, offences, recorded_crime, parts) of a measure id or measure object; ``parts``
+    are a derived measure's numerator and denominator (ids)."""
     if isinstance(measure, str):
         facts = _plan_lookup().get(measure, {})
-        return measure, tuple(facts.get("crime_types") or ()), facts.get("recorded_crime")
+        parts = tuple(facts.get(k) or "" for k in ("numerator", "denominator"))
+        return (measure, tuple(facts.get("crime_types") or ()), tuple(facts.get("offences") or ()),
+                facts.get("recorded_crime"), parts)
     mid = getattr(measure, "id", None)
     if not isinstance(mid, str):
         raise ValueError(
             f"measure: found {type(measure).__name__}; expected a measure id (text) or an object with .id"
         )
-    return mid, tuple(getattr(measure, "crime_types", None) or ()), getattr(measure, "recorded_crime", None)
+    parts = tuple(getattr(measure, k, "") or "" for k in ("numerator", "denominator"))
+    return (mid, tuple(getattr(measure, "crime_types", None) or ()), tuple(getattr(measure, "offences", None) or ()),
+            getattr(measure, "recorded_crime", None), tuple(p for p in parts if isinstance(p, str)))
 
 
 def load_register(path: "Path | str | None" = None) -> Register:
@@ -297,7 +368,8 @@ def load_register(path: "Path | str | None" = None) -> Register:
     root = Node(data if data is not None else {}, path)
     root.only(("caveats",))
     plan_path = path.parent / "plan.yaml"
-    known = set(_plan_measures(str(plan_path), content_key(plan_path))) if plan_path.is_file() else set()
+    known_measures = _plan_measures(str(plan_path), content_key(plan_path)) if plan_path.is_file() else {}
+    known = set(known_measures)
     caveats: list[Caveat] = []
     seen: dict[str, str] = {}
     for node in root.children("caveats"):
@@ -326,13 +398,46 @@ def load_register(path: "Path | str | None" = None) -> Register:
                     f"found {t!r}; expected a data.police.uk crime type ({', '.join(POLICE_UK_CRIME_TYPES)})",
                     f"crime_types[{i}]",
                 )
+        offences = node.str_list("offences", [])
+        for i, o in enumerate(offences):
+            if o not in OFFENCE_GROUPS:
+                node.fail(f"found {o!r}; expected an offence group of the official statistics "
+                          f"({', '.join(OFFENCE_GROUPS)})", f"offences[{i}]")
+        totals = node.str_list("totals", []) if node.get("totals", None) is not None else None
+        for i, t in enumerate(totals or ()):
+            if t not in TOTALS:
+                node.fail(f"found {t!r}; expected one of {', '.join(repr(x) for x in TOTALS)} (all crime on "
+                          "data.police.uk; police recorded crime excluding fraud)", f"totals[{i}]")
+        within = node.str_list("within", [])
+        for i, w in enumerate(within):
+            if w not in POLICE_UK_CRIME_TYPES + OFFENCE_GROUPS or w == "all_crime":
+                node.fail(f"found {w!r}; expected a data.police.uk crime type or an offence group of the official "
+                          "statistics whose parts the change re-classifies", f"within[{i}]")
+            if w in crime_types or w in offences:
+                key = "crime_types" if w in crime_types else "offences"
+                node.fail(f"found {w!r} under both {key} and within; expected one: {key} when the change moves its "
+                          "count, within when it only moves offences between its parts (its total unchanged)",
+                          f"within[{i}]")
         all_recorded = node.bool("all_recorded_crime", False)
-        if not (measures or crime_types or all_recorded):
-            node.fail("no measures, crime_types or all_recorded_crime; expected at least one to say what is affected")
+        if not (measures or crime_types or offences or totals or within or all_recorded):
+            node.fail("no measures, crime_types, offences, totals, within or all_recorded_crime; expected at least "
+                      "one to say what is affected")
         applies = node.get("applies_for_months", None)
         if applies is not None:
             applies = node.int("applies_for_months", minimum=0)
         kind = node.choice("kind", KINDS, "recording-change")
+        if totals is None and kind == "recording-change" and (crime_types or offences):
+            node.fail("no totals; expected the totals the change moves, e.g. totals: [all_crime, "
+                      "all_excluding_fraud] when it adds offences, or totals: [] when it only moves offences "
+                      "between crime types or between the parts of one", "totals")
+        if known_measures:
+            for i, m in enumerate(measures):
+                facts = known_measures[m]
+                counted = set(facts.get("crime_types") or ()) | set(facts.get("offences") or ())
+                if counted and counted <= set(within):
+                    node.fail(f"found {m!r}, which counts {', '.join(sorted(counted))}, named under within (the "
+                              "change moves offences between its parts, not its total); expected only measures "
+                              "whose figures the change moves", f"measures[{i}]")
         scope = node.choice("scope", _SCOPES, "national")
         force = node.str("force", "")
         if (kind == "data-fault" or scope == "local") and not force:
@@ -352,6 +457,9 @@ def load_register(path: "Path | str | None" = None) -> Register:
                 change=node.str("change"),
                 measures=tuple(measures),
                 crime_types=tuple(crime_types),
+                offences=tuple(offences),
+                totals=tuple(totals or ()),
+                within=tuple(within),
                 all_recorded_crime=all_recorded,
                 direction=node.choice("direction", _DIRECTIONS),
                 source=node.str("source"),
@@ -394,7 +502,7 @@ def applicable(
     measure: Any,
     start: Any,
     end: Any,
-    after_months: int = 12,
+    after_months: int = 0,
     force: "str | None" = None,
 ) -> list[Caveat]:
     """The caveats that qualify ``measure`` over the window ``start`` to ``end``.
@@ -409,10 +517,11 @@ def applicable(
     start, end : pandas.Period or "YYYY-MM"
         First and last month of the comparison: for "this quarter against the same quarter last
         year", the first month of last year's quarter and the last month of this one.
-    after_months : int, default 12
-        A change also applies when the window starts within this many months after it (a year
-        on year comparison soon after a change still mixes regimes in its context). An entry's
-        ``applies_for_months`` overrides it. Not used for data faults.
+    after_months : int, default 0
+        A change also applies when the window starts within this many months after it. By default
+        a change applies only when its date falls inside the window: two periods both after a
+        change are like for like. An entry's ``applies_for_months`` (a gradual change whose effect
+        reaches on) overrides it. Not used for data faults.
     force : str, optional
         The force the figures are for: entries belonging to another force (a ``force`` key) are
         left out. ``None`` keeps every entry.
@@ -420,16 +529,18 @@ def applicable(
     Returns
     -------
     list of Caveat
-        In date order. A caveat applies when it affects the measure and the window spans the
-        change (starts before it and ends at or after it), overlaps a change phased in over a
-        period, starts within ``after_months`` after it, or the entry ``persists``. A data fault
-        applies only when the window holds one of its months.
+        In date order. A caveat applies when it affects the measure (:meth:`Caveat.affects`: the
+        change moves the measure's offences or a total it counts; a re-classification ``within`` a
+        total does not) and the window spans the change (starts before it and ends at or after it),
+        overlaps a change phased in over a period, starts within ``after_months`` (or the entry's
+        ``applies_for_months``) after it, or the entry ``persists``. A data fault applies only when
+        the window holds one of its months.
 
     Examples
     --------
     >>> reg = load_register()
     >>> [c.id for c in applicable(reg, "violence_sexual", "2017-04", "2018-06", force="cambridgeshire")]
-    ['hmic-crime-recording-2014-11', 'stalking-harassment-subcategory-2017-04', 'conduct-crimes-2018-04', 'cambridgeshire-partial-feed-2018-05']
+    ['hmic-crime-recording-2014-11', 'conduct-crimes-2018-04', 'cambridgeshire-partial-feed-2018-05']
     >>> [c.id for c in applicable(reg, "violence_sexual", "2017-04", "2018-06", force="norfolk")][-1]
     'conduct-crimes-2018-04'
     """
@@ -549,6 +660,9 @@ def register_table(register: Iterable[Caveat]) -> pd.DataFrame:
                 "what_changed": c.change,
                 "measures_affected": ", ".join(c.measures) + (" (all recorded crime)" if c.all_recorded_crime else ""),
                 "crime_types_affected": ", ".join(c.crime_types),
+                "offences_affected": ", ".join(c.offences),
+                "totals_affected": ", ".join(c.totals),
+                "reclassified_within": ", ".join(c.within),
                 "expected_direction": c.direction,
                 "caveat": c.caveat,
                 "source": c.source,
@@ -563,7 +677,7 @@ def register_table(register: Iterable[Caveat]) -> pd.DataFrame:
         )
     columns = [
         "id", "date", "title", "what_changed", "measures_affected", "crime_types_affected",
-        "expected_direction", "caveat", "source", "quality", "impact", "modelled_as_level_shift",
+        "offences_affected", "totals_affected", "reclassified_within", "expected_direction", "caveat", "source", "quality", "impact", "modelled_as_level_shift",
         "scope", "kind", "force", "note",
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -1199,6 +1199,8 @@ def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: Ing
             frame = reader(path, force=force) if kind == "collisions" else reader(path)
             if kind == "measures":
                 _warn_example_rows(label, frame, result.warnings)
+            if kind in _COVERAGE_WARNED and "force" in frame.columns:
+                _warn_forces_lacking(label, kind, frame, result.warnings)
             missing = [k for k in keys if k not in frame.columns]
             if missing:
                 raise DataError(f"{label}: read as {kind} but the rows lack {', '.join(missing)}; expected columns {', '.join(keys)} and a value")
@@ -1216,6 +1218,23 @@ def _ingest_table(tx: Transaction, kind: str, paths: Sequence[Path], result: Ing
         return
     tx.write_table(kind, stored.sort_values(keys).reset_index(drop=True))
     _append_inputs(tx, inputs, new_inputs)
+
+
+#: Files that give every force's figures: a territorial force they lack has no rate per 1,000 residents
+#: (population) or no officer numbers and crimes per officer (workforce), which its pages then say.
+_COVERAGE_WARNED = {"population": "rates per 1,000 residents", "workforce": "officer numbers and crimes per officer"}
+
+
+def _warn_forces_lacking(label: str, kind: str, frame: pd.DataFrame, warnings: list[str]) -> None:
+    """One warning naming the territorial forces of England and Wales a population or workforce file
+    has no figures for (not an error: the file is sound, and those forces' pages give the reason)."""
+    from perfkit.config.forces import all_slugs, short_name_for
+
+    present = set(frame["force"].astype(str))
+    lacking = [short_name_for(f) for f in all_slugs(territorial_only=True) if f not in present]
+    if lacking:
+        warnings.append(f"{label}: no figures for {len(lacking)} of the 43 territorial forces ({', '.join(lacking)}); "
+                        f"their {_COVERAGE_WARNED[kind]} will say the {kind} file has none")
 
 
 def _warn_example_rows(label: str, frame: pd.DataFrame, warnings: list[str]) -> None:

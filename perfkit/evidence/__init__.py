@@ -290,6 +290,8 @@ def _official(plan: Plan, quarter: Quarter, store, group_name: "str | None" = No
             "change_pct": _pct(100 * (series.iloc[-1] / before - 1)) if pd.notna(before) and before else np.nan,
             "rate_per_1000": float(series.iloc[-1] / population * 1000) if pd.notna(population) else np.nan,
             "population_year": year,
+            # why a rate is missing, as a value the page words (perfkit.present.statements.rate_missing_words)
+            "rate_missing": analysis.population_missing(force, quarter, store) if pd.isna(population) else "",
         })
     return pd.DataFrame(rows)
 

@@ -32,11 +32,22 @@ from perfkit.data.measures import MeasureSeries, measure_series
 from perfkit.periods import Quarter, Window
 from perfkit.config.plan import Measure, Plan
 
-__all__ = ["MeasureEvidence", "LabelledCaveat", "analyse", "labelled", "population_for",
+__all__ = ["MeasureEvidence", "LabelledCaveat", "SHIFT_REASONS", "RATE_MISSING", "analyse", "labelled", "population_for",
            "comparator_rates", "comparator_group", "clear_cache"]
 
 #: Caveat directions that can move the figures (others, such as a status change, only qualify them).
 _MOVES_FIGURES = ("up", "down", "break", "unknown")
+
+#: Why a recording change modelled in a measure's series has no quoted size
+#: (:attr:`MeasureEvidence.shift_reasons`): the change reaches the measure only through a total it
+#: counts, so it is sized on the measures whose offences it moves; fewer than a year of figures either
+#: side of it; the model could not be fitted; its interval could not be checked on placebo dates.
+SHIFT_REASONS = ("total", "short", "unfitted", "uncalibrated")
+
+#: Why a monthly count has no rate per 1,000 residents (:attr:`MeasureEvidence.rate_missing`): the
+#: population file has no figures for the force at all; none for the year the window ends in or an
+#: earlier one; too many months of the 12 without data (more than :data:`MAX_MONTHS_LEFT_OUT`).
+RATE_MISSING = ("no-population", "no-population-year", "few-months")
 
 #: Minimum months of history before the reporting quarter's end for SPC and seasonal work.
 _MIN_MONTHS_SPC = 12
@@ -88,7 +99,12 @@ class MeasureEvidence:
     series_caveats : list
         Register entries dated inside the whole series to the quarter's end (the deep dive's window).
     shift_reasons : dict
-        Caveat id -> why a modelled change inside the series has no quoted size.
+        Caveat id -> why a modelled change inside the series has no quoted size, as a key of
+        :data:`SHIFT_REASONS` (worded by :func:`perfkit.present.statements.shift_reason`).
+    rate_missing : str
+        Why a count with figures has no rate per 1,000 residents, a key of :data:`RATE_MISSING`
+        (worded by :func:`perfkit.present.statements.rate_missing`); "" when it has one or none is
+        expected (not a monthly count, no figures).
     """
 
     measure: Measure
@@ -114,6 +130,7 @@ class MeasureEvidence:
     snapshot: dict = field(default_factory=dict)
     series_caveats: list = field(default_factory=list)
     shift_reasons: dict = field(default_factory=dict)
+    rate_missing: str = ""
 
     @property
     def window(self) -> pd.Series:
@@ -218,6 +235,17 @@ def population_year(force: str, quarter: Quarter, store=None) -> "tuple[float, i
         return float("nan"), None
     row = usable.sort_values("year").iloc[-1]
     return float(row["population"]), int(row["year"])
+
+
+def population_missing(force: str, quarter: Quarter, store=None) -> str:
+    """Why the force has no population for ``quarter`` (a key of :data:`RATE_MISSING`), or ""."""
+    from perfkit.evidence import shared
+
+    frame = shared.populations(store)
+    frame = frame[frame["force"] == force]
+    if frame.empty:
+        return "no-population"
+    return "" if (frame["year"] <= quarter.end.year).any() else "no-population-year"
 
 
 def population_for(force: str, quarter: Quarter, store=None) -> float:
@@ -381,13 +409,23 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     notes = list(series.notes)
     values = series.values.loc[: quarter.end]
     earliest = quarter.rolling_12_months_before().start
-    if series.frequency in ("snapshot", "snapshot-ratio") and values.notna().any():
+    # A caveat qualifies the figures compared: a change applies when its date falls inside the
+    # months they cover (or its effect, per applies_for_months, reaches into them), and a measure
+    # without figures carries none.
+    if not values.notna().any():
+        applicable = []
+    elif series.frequency in ("snapshot", "snapshot-ratio"):
         # A snapshot is qualified by what its own date's figures span, not by the quarter's.
         dated = values.dropna().index[-1]
         first = dated - 23 if series.frequency == "snapshot-ratio" else dated
         applicable = labelled(caveats_mod.applicable(register, measure, first, dated, force=force))
-    else:
+    elif series.frequency == "monthly" and values.dropna().index[-1] >= quarter.end:
         applicable = labelled(caveats_mod.applicable(register, measure, earliest, quarter.end, force=force))
+    else:
+        # a series ending before the quarter (or 12-month totals published later) is compared to its
+        # latest figure: the 12 months to it against the 12 before
+        dated = values.dropna().index[-1]
+        applicable = labelled(caveats_mod.applicable(register, measure, dated - 23, dated, force=force))
     # A status caveat (a lost designation) qualifies the figures but cannot explain a change in
     # them; a data fault's months are left out instead (the comparison notes say so).
     moving = [c for c in applicable if c.direction in _MOVES_FIGURES and c.kind == "recording-change"]
@@ -413,6 +451,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     pop_year = None
     comparator = None
     dispersion = None
+    rate_missing = ""
     snapshot: dict = {}
     last = values.dropna().index.max() if values.notna().any() else None
     ends_early = bool(last is not None and series.frequency == "monthly" and last < quarter.end)
@@ -437,21 +476,25 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             for cav in series_caveats:
                 if not cav.model_shift:
                     continue
+                if cav.reach(measure) != "direct":
+                    # a total that includes the offences the change moves: its step mixes the change
+                    # with every other offence, so the change is sized on the measures it moves directly
+                    shift_reasons[cav.id] = "total"
+                    continue
                 said = notes if cav.id in quoted else []
                 if not (len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 11):
-                    shift_reasons[cav.id] = "not estimated: a year of figures either side of the change is needed"
+                    shift_reasons[cav.id] = "short"
                     continue
                 try:
                     estimate = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date,
                                                           other_shifts=[m for m in shift_months if m != cav.date])
                 except ValueError as exc:  # a series the model cannot fit: say so rather than fail
                     said.append(f"The size of the recording change {cav.ref} could not be estimated: {exc}")
-                    shift_reasons[cav.id] = f"not estimated: {exc}"
+                    shift_reasons[cav.id] = "unfitted"
                 else:
                     _keep_if_calibrated(estimate, cav, shift_estimates, said)
                     if cav.id not in shift_estimates:
-                        shift_reasons[cav.id] = ("not estimated: the series is too short to check the model's "
-                                                 "interval against dates with no known change")
+                        shift_reasons[cav.id] = "uncalibrated"
         if len(history) >= _MIN_MONTHS_SPC:
             basis, spc_basis = values.loc[history.index.min():], "recorded"
             if adjustment is not None and adjustment.method != "none":
@@ -490,6 +533,10 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         if len(in_window) >= 12 - MAX_MONTHS_LEFT_OUT and pd.notna(population):
             rate_months = len(in_window)
             rate = float(compare.rate_per_1000(float(in_window.sum()) * 12 / rate_months, population))
+        elif pd.isna(population):
+            rate_missing = population_missing(force, Quarter.containing(last) if ends_early else quarter, store)
+        else:
+            rate_missing = "few-months"
         if measure.source == "police_uk" and not ends_early:
             chosen = comparator_group(force, group_name)
             if chosen is not None:
@@ -507,7 +554,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         at = at.loc[: quarter.end]
         modelled = [c.date for c in applicable if c.model_shift]
         for cav in applicable:
-            if cav.model_shift and len(at) and cav.date <= quarter.end:
+            if cav.model_shift and len(at) and cav.date <= quarter.end and cav.reach(measure) != "direct":
+                shift_reasons[cav.id] = "total"
+            elif cav.model_shift and len(at) and cav.date <= quarter.end:
                 try:
                     estimate = caveats_mod.estimate_shift(
                         at, cav.date, kind="rolling-year", other_shifts=[d for d in modelled if d != cav.date])
@@ -519,8 +568,12 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         if len(at):
             end = at.index[-1]
             ref = values.get(end - 12, np.nan)
+            # the totals' own over-dispersion, from the quarters they do not compare (as the monthly
+            # comparisons use the months they do not compare), with the modelled changes as steps
+            dispersion = compare.rolling_dispersion(at, steps=caveats_mod.shift_dates(register, measure),
+                                                    leave_out=[end, end - 12])
             r_cmp = compare.compare_periods(
-                at.iloc[-1], 12, ref, 12,
+                at.iloc[-1], 12, ref, 12, overdispersion=dispersion,
                 spans_caveats=[c for c in moving if end - 23 < c.date <= end],
                 label=f"the 12 months to {end.strftime('%B %Y')}", label_ref="a year earlier")
     elif series.frequency in ("snapshot", "snapshot-ratio") and series.available:
@@ -538,7 +591,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         rolling_comparison=r_cmp, ytd_comparison=y_cmp, rate_per_1000=rate, comparator=comparator,
         shift_estimates=shift_estimates, notes=notes, chart_caveats=chart_caveats, dispersion=dispersion,
         rate_months=rate_months, population_year=pop_year, ends_before_quarter=ends_early, snapshot=snapshot,
-        series_caveats=series_caveats, shift_reasons=shift_reasons,
+        series_caveats=series_caveats, shift_reasons=shift_reasons, rate_missing=rate_missing,
     )
     return ev
 

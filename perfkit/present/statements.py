@@ -43,7 +43,7 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
            "comparison_notes", "fault_words", "caveat_name", "dispersion_sentence", "comparator_rate",
            "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
-           "like_for_like_sentence", "data_quality"]
+           "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality"]
 
 # --- a measure's evidence statement (from perfkit.evidence.analysis.MeasureEvidence) -------------
 
@@ -61,6 +61,39 @@ def unavailable_reason(ev) -> str:
     from perfkit.data.measures import SOURCE_NAMES
 
     return f"It comes from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(ev.series.force)}."
+
+
+def rate_missing(ev) -> str:
+    """Why a measure has no rate per 1,000 residents, in a neutral sentence for the published page
+    (from :attr:`perfkit.evidence.analysis.MeasureEvidence.rate_missing`; "" when it has one or none
+    is expected).
+
+    >>> from types import SimpleNamespace
+    >>> rate_missing(SimpleNamespace(rate_missing="no-population", force="dyfed-powys", quarter=None))
+    'Rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys'
+    """
+    quarter = getattr(ev, "quarter", None)
+    return rate_missing_words(getattr(ev, "rate_missing", ""), ev.force,
+                              quarter.end.year if quarter is not None else None)
+
+
+def rate_missing_words(code: str, force: str, year: "int | None" = None) -> str:
+    """A reason a rate per 1,000 residents is missing (a key of
+    :data:`perfkit.evidence.analysis.RATE_MISSING`) for ``force``, in words ("" for no reason).
+
+    >>> rate_missing_words("no-population-year", "gwent", 2018)
+    'Rate per 1,000 residents not available: the population file has no figures for Gwent for 2018 or earlier'
+    """
+    if not code:
+        return ""
+    from perfkit.config.forces import short_name_for
+
+    place = short_name_for(force)
+    why = {"no-population": f"the population file has no figures for {place}",
+           "no-population-year": f"the population file has no figures for {place} for "
+                                 f"{year if year is not None else 'this year'} or earlier",
+           "few-months": "too many of the 12 months have no data"}.get(code, "")
+    return f"Rate per 1,000 residents not available: {why}" if why else ""
 
 
 def change_words(ev) -> str:
@@ -209,17 +242,17 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
     cmp = ev.headline_comparison
     if cmp is not None and cmp.tested:
         out.append(f"Test of the change in {cmp.label}: {_test_words(cmp)} ({words.p_value(cmp.p_value)}).")
-        phi, df = float(cmp.overdispersion), float(cmp.dispersion_df)
-        if phi > 1 and np.isfinite(df):
-            out.append(f"This test allows for over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, estimated "
-                       f"from the months not compared on {df:g} residual degrees of freedom, with Student's t.")
-        elif phi > 1:
-            out.append(f"Over-dispersion: quasi-Poisson scale (dispersion) {phi:.2f}, taken as known.")
-        elif np.isfinite(df):
-            out.append(f"Dispersion: none beyond Poisson found (scale 1, estimated on {df:g} residual degrees of "
-                       "freedom).")
-    if ev.dispersion is not None:
-        out.append(dispersion_sentence(ev.dispersion))
+        # One dispersion per comparison: the scale this test used, said once, in the data pack's rounding.
+        used = cmp.dispersion
+        if cmp.case == "exact":
+            pass  # the exact test is not widened (the comparison's notes say so)
+        elif used is not None:
+            out.append(dispersion_sentence(used, compared=_left_compared_out(cmp, used)))
+        elif float(cmp.overdispersion) > 1:
+            out.append(f"This test allows for over-dispersion: the counts are taken to vary "
+                       f"{words.rate(float(cmp.overdispersion), 1)} times as much as chance alone would give.")
+        elif ev.dispersion is not None and not ev.dispersion.estimated:
+            out.append(dispersion_sentence(ev.dispersion))
     if ev.adjustment is not None:
         # a level shift the count model sized is noted once, with the recording change (below)
         sized = {e.at for e in ev.shift_estimates.values()}
@@ -364,23 +397,37 @@ def comparison_notes(cmp) -> list[str]:
     return out
 
 
-def dispersion_sentence(d) -> str:
-    """A quasi-Poisson scale (:class:`perfkit.stats.compare.Dispersion`) in one plain-English sentence.
+def _left_compared_out(cmp, d) -> bool:
+    """Whether the scale ``d`` was estimated without the periods ``cmp`` compares."""
+    if d.series is None or cmp.window is None or cmp.window_ref is None:
+        return d.data == "quarterly counts"  # rolling_dispersion always leaves the compared totals out
+    compared = set(pd.PeriodIndex(list(cmp.window.months) + list(cmp.window_ref.months), freq="M"))
+    return not compared & set(d.series.index)
+
+
+def dispersion_sentence(d, compared: bool = False) -> str:
+    """A quasi-Poisson scale (:class:`perfkit.stats.compare.Dispersion`) in one plain-English sentence,
+    its figure rounded as the data pack's ``dispersion`` column shows it (one decimal).
+
+    ``compared`` says the scale was estimated without the periods the test compares.
 
     Examples
     --------
     >>> from perfkit.stats.compare import Dispersion
-    >>> dispersion_sentence(Dispersion(2.5, 47, 60, "x", 2.5))
-    'The monthly counts vary about 2.5 times as much as chance alone (a Poisson model) would give; this is allowed for in the tests (estimated from 60 months, 47 residual degrees of freedom).'
+    >>> print(dispersion_sentence(Dispersion(2.5, 47, 60, "x", 2.5)))
+    The monthly counts vary about 2.5 times as much as chance alone (a Poisson model) would give; the test allows for this over-dispersion (quasi-Poisson scale, estimated from 60 months on 47 residual degrees of freedom, with Student's t).
     """
+    what = "quarterly counts" if d.data == "quarterly counts" else "monthly counts"
     if not d.estimated:
-        return (f"Only {d.n_months} months with data, too few to measure how much the counts vary; "
-                "they are treated as Poisson, which may overstate the evidence for a change.")
-    basis = f"estimated from {d.n_months} months, {d.df:g} residual degrees of freedom"
+        return (f"Only {d.n_months} {'quarter-on-year differences' if what == 'quarterly counts' else 'months with data'}"
+                ", too few to measure how much the counts vary; they are treated as Poisson, which may overstate "
+                "the evidence for a change.")
+    unit = "quarter-on-year differences" if what == "quarterly counts" else "months"
+    basis = f"estimated from {d.n_months} {unit}{' outside the periods compared' if compared else ''} on {d.df:g} residual degrees of freedom"
     if d.phi > 1:
-        return (f"The monthly counts vary about {words.rate(d.phi)} times as much as chance alone (a Poisson "
-                f"model) would give; this is allowed for in the tests ({basis}).")
-    return (f"The monthly counts vary no more than chance alone (a Poisson model) would give, so no "
+        return (f"The {what} vary about {words.rate(d.phi, 1)} times as much as chance alone (a Poisson "
+                f"model) would give; the test allows for this over-dispersion (quasi-Poisson scale, {basis}, with Student's t).")
+    return (f"The {what} vary no more than chance alone (a Poisson model) would give, so no "
             f"allowance is needed ({basis}).")
 
 
@@ -655,6 +702,31 @@ def shift_estimate_sentence(est) -> str:
     return f"From {when} the recorded level shows {size} {beyond} (95% interval: {interval}). {verdict} {basis} {checked}"
 
 
+#: Why a recording change in a measure's series has no quoted size, by the evidence model's reason
+#: (:data:`perfkit.evidence.analysis.SHIFT_REASONS`); "" or an unknown key: the change is not
+#: modelled as a step.
+_SHIFT_REASONS = {
+    "total": "not estimated here: the change moves offences this total includes, and is sized on the "
+             "measures whose offences it moves (a step in a total mixes it with every other offence)",
+    "short": "not estimated: a year of figures either side of the change is needed",
+    "unfitted": "not estimated: the model could not be fitted to this series",
+    "uncalibrated": "not estimated: the series is too short to check the model's interval against dates "
+                    "with no known change",
+}
+
+
+def shift_reason(code: str) -> str:
+    """Why a recording change has no estimated size, in words, from the evidence model's reason
+    (:attr:`perfkit.evidence.analysis.MeasureEvidence.shift_reasons`).
+
+    >>> shift_reason("short")
+    'not estimated: a year of figures either side of the change is needed'
+    >>> shift_reason("")
+    'not estimated: the change is not modelled as a step in the series'
+    """
+    return _SHIFT_REASONS.get(code, "not estimated: the change is not modelled as a step in the series")
+
+
 def like_for_like_sentence(res) -> str:
     """A like-for-like comparison (:class:`perfkit.stats.caveats.LikeForLike`) in two plain-English
     sentences: as recorded, then with the recording effect removed."""
@@ -723,6 +795,8 @@ def data_quality(ev) -> str:
         parts.append(f"latest figure dated {words.month(ev.snapshot['month'])}")
     if 0 < ev.rate_months < 12:
         parts.append(f"rate from {ev.rate_months} months, scaled to 12")
+    if rate_missing(ev):
+        parts.append(words.lower_first(rate_missing(ev)))
     if not ev.series.available:
         parts.append("no figures")
     return "; ".join(parts)

@@ -552,7 +552,7 @@ def reconciliation_check(row: dict) -> str:
 
 #: The tests of change behind a comparison (``test`` in the data pack) in plain words.
 TESTS = {
-    "score-quasi-poisson": "a test of the change that allows for the series' own month-to-month variation",
+    "score-quasi-poisson": "a test of the change that allows for the series' own variation over time",
     "score": "a test of the change between two counts (no extra month-to-month variation found)",
     "exact": "an exact test of the change, as one of the counts is zero",
     "": "",

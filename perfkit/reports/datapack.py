@@ -228,7 +228,8 @@ class DataPack:
         shown = table[["id", "date", "kind", "title", "caveat"]].rename(columns={
             "id": "Id", "date": "Date", "kind": "Kind", "title": "Change", "caveat": "What it means for the figures"})
         out.html(table_html(shown, "Assumptions and caveats log: changes in crime recording and data faults"))
-        out.html(paragraph("Every column of the log (measures and crime types affected, expected direction, source, "
+        out.html(paragraph("Every column of the log (measures, crime types, offence groups and totals affected, and what "
+                           "is re-classified within a total without changing it; expected direction, source, "
                            "quality, impact and how it is modelled) is in the Caveats sheet of the Excel data pack."))
 
     @section("about")

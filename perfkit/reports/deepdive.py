@@ -281,10 +281,9 @@ class DeepDive:
                 if cav.is_fault:
                     continue
                 estimate = ev.shift_estimates.get(cav.id)
-                why = ev.shift_reasons.get(cav.id, "not sized: not modelled as a step in the series")
                 rows.append({"Measure": measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
                              "Estimated effect": statements.shift_estimate_sentence(estimate) if estimate is not None
-                             else why})
+                             else statements.shift_reason(ev.shift_reasons.get(cav.id, ""))})
         if not rows:
             out.html(notice("No recording change in the register falls inside this objective's data window.",
                             kind="info"))

@@ -397,6 +397,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         parts.append(render("comparisons", rate=figure(row, "rate_per_1000"), unit=measure.unit,
                             month=words.month(window.end), scaled=ev.rate_months < 12, months=ev.rate_months,
                             population_year=ev.population_year))
+    elif ev.rate_missing:
+        parts.append(paragraph(f"{statements.rate_missing(ev)}.", "rate-missing"))
     if ev.comparator is not None:
         pos = ev.comparator
         fig = pos.plot(value_label=lambda x: statements.comparator_rate(pos, x))
@@ -539,6 +541,10 @@ class ObjectiveReport:
             "Per 1,000 residents": official["rate_per_1000"],
         })
         out.html(table_html(table, "Police recorded crime excluding fraud, rolling 12 months (ONS / Home Office)"))
+        for row in official.itertuples():
+            if getattr(row, "rate_missing", ""):
+                out.html(paragraph(f"{statements.rate_missing_words(row.rate_missing, row.force, self.ctx.quarter.end.year)}.",
+                                   "rate-missing"))
         status = next((c for c in self.ctx.model.caveats if c.kind == "status"), None)
         text = ("These are official statistics. Rises since 2014 largely reflect improvements in recording practice "
                 "after the HMIC inspection of November 2014. Fraud is excluded: it has been recorded nationally by "

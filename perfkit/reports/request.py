@@ -25,7 +25,7 @@ from perfkit.config.requests import ASKED_BY, Request, load_answer, load_request
 from perfkit.evidence import analysis
 from perfkit.evidence import requests as request_evidence
 from perfkit.periods import Quarter, parse_quarter
-from perfkit.present import charts, words
+from perfkit.present import charts, statements, words
 from perfkit.present.display import (Html, details_html, figure, figure_html, heading, notice, paragraph, render,
                                      table_html)
 from perfkit.reports.report import Options, ReportContext, about_figures, measure_section
@@ -182,9 +182,9 @@ class RequestReport:
                 if cav.is_fault:
                     continue
                 estimate = ev.shift_estimates.get(cav.id)
-                why = ev.shift_reasons.get(cav.id, "not estimated: the change is not modelled as a step in the series")
                 rows.append({"Measure": part.measure.title, "Change": f"{cav.ref}: {cav.title}", "Date": str(cav.period),
-                             "Estimated effect": estimate.describe() if estimate is not None else why})
+                             "Estimated effect": statements.shift_estimate_sentence(estimate) if estimate is not None
+                             else statements.shift_reason(ev.shift_reasons.get(cav.id, ""))})
         if not rows:
             out.html(notice("No recording change in the register falls inside this element's data window.",
                             kind="info"))

@@ -51,6 +51,7 @@ __all__ = [
     "estimate_overdispersion",
     "Dispersion",
     "dispersion",
+    "rolling_dispersion",
     "caveats_spanned",
     "ComparatorGroup",
     "load_comparators",
@@ -163,6 +164,9 @@ class Comparison:
     overdispersion = property(lambda self: self._v["overdispersion"], doc="Quasi-Poisson scale used (1.0: none).")
     dispersion_df = property(lambda self: self._v["dispersion_df"],
                              doc="Residual degrees of freedom the scale was estimated on (inf: taken as known).")
+    dispersion = property(lambda self: self._v.get("dispersion"),
+                          doc="The Dispersion whose scale the test used (None when the scale was given as a "
+                              "number, or none): every view shows this one.")
     gaps = property(lambda self: self._v["gaps"],
                     doc="Each month left out, with its partner and why: a tuple of Gap (pairs together, the "
                         "month that causes the pair first).")
@@ -435,6 +439,7 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     return Comparison(count=c1, exposure=e1, count_ref=c0, exposure_ref=e0, rate=rate1, rate_ref=rate0,
                       ratio=ratio, ci_low=lo, ci_high=hi, p_value=p, significant=significant,
                       method=method, case=case, few_cases=few, overdispersion=phi, dispersion_df=df,
+                      dispersion=estimated,
                       gaps=tuple(Gap(m, None, "no data") for m in missing), missing_months=missing,
                       caveats=caveats, label=label, label_ref=label_ref, window=window,
                       window_ref=window_ref)
@@ -762,6 +767,10 @@ class Dispersion:
         Level-shift months modelled as steps.
     seasonal : bool
         Whether month-of-year effects were in the model.
+    data : str
+        What varies: ``"monthly counts"`` (:func:`dispersion`) or ``"quarterly counts"``
+        (:func:`rolling_dispersion`, from rolling 12-month totals; ``n_months`` is then the number of
+        quarter-on-year differences used).
     """
 
     phi: float
@@ -773,6 +782,7 @@ class Dispersion:
     seasonal: bool = False
     #: The counts the scale was estimated from (for :meth:`leaving_out`); not part of the value.
     series: "pd.Series | None" = field(default=None, repr=False, compare=False)
+    data: str = "monthly counts"
 
     def __float__(self) -> float:
         return float(self.phi)
@@ -930,6 +940,114 @@ def dispersion(series: pd.Series, steps: Iterable[Any] = (), seasonal: "bool | N
               f"days-in-month offset) on {', '.join(terms[:-1]) + ' and ' + terms[-1] if len(terms) > 1 else terms[0]}, "
               f"{n} months; floored at 1")
     return Dispersion(max(1.0, pearson), df, n, method, pearson, inside, use_seasonal, s)
+
+
+#: Fewest quarter-on-year differences :func:`rolling_dispersion` estimates a scale from (two years).
+_MIN_ROLLING_DIFFERENCES = 8
+
+
+def rolling_dispersion(totals: pd.Series, steps: Iterable[Any] = (), leave_out: Iterable[Any] = ()) -> Dispersion:
+    """Quasi-Poisson scale of the quarterly counts behind a series of rolling 12-month totals.
+
+    Parameters
+    ----------
+    totals : pandas.Series
+        Rolling 12-month totals at quarter ends, on a monthly PeriodIndex (the month each total
+        ends in: March, June, September, December), as the official statistics publish them.
+    steps : iterable of pandas.Period or 'YYYY-MM'
+        Level shifts (modelled recording changes), so that a known change is not mistaken for
+        extra variation.
+    leave_out : iterable of pandas.Period or 'YYYY-MM'
+        The totals a comparison compares (their ends): the differences that share a quarter with
+        them are left out, so the scale is estimated from the quarters not compared.
+
+    Returns
+    -------
+    Dispersion
+        ``data`` is ``"quarterly counts"``; ``n_months`` the number of differences used.
+
+    Notes
+    -----
+    Consecutive totals differ by one quarter in and one out: ``R_t - R_(t-1) = Q_t - Q_(t-4)``, the
+    quarter's count less the same quarter's a year earlier, so the season cancels. With quarterly
+    counts of variance phi x mean, ``Var(D_t) = phi (mu_t + mu_(t-4))``, and ``(R_t + R_(t-1)) / 4``
+    estimates ``mu_t + mu_(t-4)``. The differences are fitted by weighted least squares on a constant
+    and a linear trend (growth that speeds up or slows down), plus, for each step, the four quarters
+    over which it enters the differences. The differences of one season are successive differences
+    of independent counts, so two a year apart share a quarter and have correlation -1/2: with ``M``
+    the weighted fit's residual-maker and ``C`` that correlation, the Pearson statistic has expectation
+    ``phi tr(MC)``, so phi is the statistic over ``tr(MC)`` (floored at 1, as :func:`dispersion` does
+    for months), and ``df`` is Satterthwaite's ``tr(MC)^2 / tr(MCMC)`` (rounded down), about two
+    thirds of the number of differences. The same scale then widens a comparison of two 12-month
+    totals as the monthly one widens a comparison of months (quarterly counts summed to a year,
+    variance phi x mean). Fewer than eight differences: not estimated (phi 1, df inf).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> q = pd.period_range("2008-01", periods=44, freq="Q")
+    >>> counts = rng.negative_binomial(50, 50 / (50 + 3000), 44).astype(float)  # variance about 61 x mean
+    >>> totals = pd.Series(counts, index=q).rolling(4).sum().dropna()
+    >>> totals.index = totals.index.asfreq("M", how="end")
+    >>> d = rolling_dispersion(totals)
+    >>> 20 < d.phi < 120, d.data, d.n_months
+    (True, 'quarterly counts', 40)
+    """
+    s = _as_monthly(totals).dropna().sort_index()
+    odd = [str(m) for m in s.index if m.month % 3]
+    if odd:
+        _fail(f"totals: found a total ending in {odd[0]}; expected rolling 12-month totals at quarter ends "
+              "(March, June, September, December)")
+    if (s <= 0).any():
+        _fail("totals: found a total of 0 or less; expected positive rolling 12-month totals")
+    dropped = {_as_month(m, "leave_out") for m in leave_out}
+    wanted = sorted({_as_month(getattr(at, "date", at), "steps") for at in steps})
+    # differences of consecutive totals (three months apart); D_t = Q_t - Q_(t-12 months) shares a
+    # quarter with a compared total R_e (the quarters ending e-9 to e) when t lies from e-9 to e+12
+    months = s.index.asi8  # months since 1970: a difference of 3 is consecutive quarter ends
+    values = s.to_numpy(dtype=float)
+    keep = np.diff(months) == 3
+    for e in dropped:
+        gap = months[1:] - e.ordinal
+        keep &= ~((gap >= -9) & (gap <= 12))
+    ends = s.index[1:][keep]
+    d = (values[1:] - values[:-1])[keep]
+    v = ((values[1:] + values[:-1]) / 4)[keep]
+    n = len(d)
+    inside = tuple(p for p in wanted if n and ends[0] - 12 < p <= ends[-1])
+    if n < _MIN_ROLLING_DIFFERENCES:
+        return Dispersion(1.0, math.inf, n, f"not estimated (fewer than {_MIN_ROLLING_DIFFERENCES} quarter-on-year "
+                          "differences); Poisson variation assumed", math.nan, inside, False, data="quarterly counts")
+    t = (ends.asi8 - ends.asi8[0]) / 3.0
+    columns = [np.ones(n), t / max(t.max(), 1.0)]
+    for at in inside:  # the step enters the differences of the four quarter ends from the change on
+        first = at + (-at.month % 3)  # the quarter end of the change's quarter
+        columns.append(np.isin(ends.asi8 - first.ordinal, (0, 3, 6, 9)).astype(float))
+    x = np.column_stack([c for c in columns if c.any()])
+    root_w = 1 / np.sqrt(v)
+    xw = x * root_w[:, None]
+    residual = d * root_w - xw @ np.linalg.lstsq(xw, d * root_w, rcond=None)[0]
+    # the weighted differences have correlation -1/2 a year apart (D_t and D_(t+12 months) share Q_t)
+    corr = np.eye(n)
+    for i, j in zip(*np.nonzero(np.subtract.outer(ends.asi8, ends.asi8) == -12)):
+        corr[i, j] = corr[j, i] = -0.5
+    resid_maker = np.eye(n) - xw @ np.linalg.pinv(xw)
+    mc = resid_maker @ corr
+    expected = float(np.trace(mc))  # E[Pearson sum] / phi
+    df = expected ** 2 / float(np.trace(mc @ mc)) if expected > 0 else 0.0  # Satterthwaite
+    if df < 1 or expected <= 0:
+        return Dispersion(1.0, math.inf, n, "not estimated (no residual degrees of freedom); Poisson variation assumed",
+                          math.nan, inside, False, data="quarterly counts")
+    df = float(math.floor(df))
+    pearson = float(residual @ residual) / expected
+    terms = "a constant and a linear trend" + (
+        f" and level shifts at {', '.join(str(p) for p in inside)}" if inside else "")
+    method = (f"Pearson statistic / its expectation under the model, {df:g} effective degrees of freedom, of the {n} "
+              "quarter-on-year differences "
+              f"of quarterly counts given by consecutive rolling 12-month totals, weighted least squares on {terms}; "
+              "floored at 1")
+    return Dispersion(max(1.0, pearson), df, n, method, pearson, inside, False, data="quarterly counts")
 
 
 def estimate_overdispersion(series: pd.Series, seasonal: "bool | None" = None) -> float:
