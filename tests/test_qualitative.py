@@ -211,3 +211,58 @@ def test_the_board_papers_line_names_each_source_with_its_link_kind_and_date():
                             "September (victims' feedback, 30 September 2018).")
     assert [a["href"] for a in p.find_all("a")] == ["https://www.example.org/peel?a=1&b=2",
                                                    "https://www.example.org/survey"]
+
+
+# --- the guide's examples work as written ------------------------------------------------------------
+
+def _guide_yaml(project_root, heading: str) -> str:
+    """The first ```yaml block of the guide's section ``heading``."""
+    import re
+
+    text = (project_root / "docs" / "guide.md").read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return re.search(r"```yaml\n(.*?)```", section, re.DOTALL).group(1)
+
+
+def test_the_guides_qualitative_example_is_a_valid_file(project_root):
+    import yaml
+
+    raw = yaml.safe_load(_guide_yaml(project_root, "Qualitative evidence: inspections, victims and partners"))
+    items = parse_qualitative(raw, "guide", objectives=(1, 2, 3, 4, 5))
+    assert [(i.kind, i.restricted) for i in items] == [("inspection", False), ("victims", True)]
+    assert "example" in items[1].source.lower() and "example.org" in items[1].link  # a placeholder, said so
+
+
+def test_the_guides_vulnerability_measures_and_the_templates_commented_rows_are_read(params, project_root, tmp_path):
+    import yaml
+
+    from perfkit.data import sources
+    from perfkit.errors import DataError
+
+    added = yaml.safe_load(_guide_yaml(project_root, "Vulnerability measures from the force's systems"))
+    plan = yaml.safe_load((params / "plan.yaml").read_text(encoding="utf-8"))
+    plan["measures"] += added
+    four = next(o for o in plan["objectives"] if o["number"] == 4)
+    four["outcomes"][0]["measures"] += [m["id"] for m in added]
+    (params / "plan.yaml").write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
+    assert {m.id for m in load_plan().objective(4).measures} >= {"domestic_abuse", "domestic_abuse_repeat_victims",
+                                                                "missing_person_reports"}
+    template = (project_root / "data" / "templates" / "local-measures.csv").read_text(encoding="utf-8")
+    # As shipped, the commented rows are not read (the Plan without the two measures accepts the file).
+    assert len(sources.read_measures(project_root / "data" / "templates" / "local-measures.csv")) == 3
+    # With the '# ' deleted from the vulnerability rows, as the guide says, the Plan above takes them.
+    uncommented = tmp_path / "local.csv"
+    uncommented.write_text("\n".join(line[2:] if line.startswith("# ") and "," in line.split(" ", 2)[1] else line
+                                     for line in template.splitlines()) + "\n", encoding="utf-8")
+    frame = sources.read_measures(uncommented, plan=params / "plan.yaml")
+    vulnerable = frame[frame["measure"].isin(["domestic_abuse", "domestic_abuse_repeat_victims",
+                                               "missing_person_reports"])]
+    assert len(frame) == 6 and len(vulnerable) == 3 and vulnerable["note"].str.startswith("EXAMPLE ROW").all()
+    repeat = vulnerable.set_index("measure").loc["domestic_abuse_repeat_victims"]
+    assert repeat["value"] == pytest.approx(100 * repeat["numerator"] / repeat["denominator"])
+    # A comment is read only after the header line.
+    first = tmp_path / "comment-first.csv"
+    first.write_text("# my figures\n" + template, encoding="utf-8")
+    with pytest.raises(DataError, match=r"comment-first.csv: line 1: found a comment \('# my figures'\); expected "
+                                        "the header line first"):
+        sources.read_measures(first)
