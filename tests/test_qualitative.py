@@ -185,6 +185,21 @@ def test_what_the_cleaning_removed_is_data_for_the_checks_page():
         "the element <script> and its content"]
 
 
+def test_the_checks_page_names_the_file_the_item_and_what_was_removed(params):
+    from perfkit.periods import parse_quarter
+    from perfkit.reports import site
+
+    model = QuarterEvidence(quarter=parse_quarter(QUARTER), plan=None, force="", store=None, measures={},
+                            table=pd.DataFrame(), qualitative=_items())
+    checks = site._qualitative_checks(model)
+    assert len(checks) == 1
+    check = checks[0]
+    assert (check.kind, check.report) == ("markup removed", "objective-4")
+    assert "params/narrative/2018-19-Q2/qualitative.yaml: items[1].summary: removed the element <img" in check.text
+    assert check.file.endswith("qualitative.yaml") and len(check.removed) == 3
+    assert site._qualitative_checks(_model(_items()[:1])) == []
+
+
 def test_no_items_show_nothing_not_a_placeholder():
     assert str(qualitative_table([], objective=4)) == "" and str(qualitative_line([])) == ""
     section = qualitative_section(_model(_items()), 2)
