@@ -182,6 +182,11 @@ def write_small_params(dest: Path, objectives=None) -> Path:
     (dest / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
     # The requests register may only name measures of the Plan: a small Plan has no requests.
     (dest / "requests.yaml").unlink(missing_ok=True)
+    # The qualitative evidence may only name objectives of the Plan: keep the kept ones' items.
+    for path in (dest / "narrative").glob("*/qualitative.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc["items"] = [i for i in doc.get("items") or [] if i.get("objective") in objectives]
+        path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return dest
 
 

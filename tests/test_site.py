@@ -226,6 +226,19 @@ def test_board_pack_stands_alone(published):
     downloads = [a for a in soup.find_all("a", href=True) if a.get("download")]
     assert {a["download"].rsplit("-", 1)[-1] for a in downloads} >= {"pack.csv", "pack.xlsx"}
     assert soup.find(id="glossary") is not None and soup.find(id="how-to-read") is not None
+    # The qualitative evidence (params/narrative/2018-19-Q2/qualitative.yaml): one line in its objectives'
+    # sections of the paper, the table on the objective's page, nothing where there is none.
+    lines = {s["id"]: s.find("p", class_="qualitative-line") for s in soup.find_all("section", class_="pack-section")
+             if s.get("id", "").startswith("objective-")}
+    assert {k for k, v in lines.items() if v is not None} == {"objective-1", "objective-4"}
+    assert "HMICFRS, PEEL: police effectiveness 2017" in lines["objective-4"].get_text()
+    assert "22 March 2018" in lines["objective-4"].get_text() and not soup.find_all(class_="qualitative-evidence")
+    for edition in (published, published / "board"):
+        page = _soup(edition / "objective-4.html").find("main")
+        table = page.find(class_="qualitative-evidence").find("table")
+        assert table.find("th", scope="row").a["href"].startswith("https://hmicfrs.justiceinspectorates.gov.uk/")
+        assert "domestic abuse" in table.get_text() and table.find("time")["datetime"] == "2018-03-22"
+        assert _soup(edition / "objective-2.html").find(class_="qualitative-evidence") is None
 
 
 @pytest.mark.slow

@@ -12,7 +12,11 @@ A passage that must appear in the Board edition only is wrapped in a fenced bloc
     Text for the Board only.
     :::
 
-``perfkit new-quarter <id>`` writes both files for a quarter from templates, never overwriting.
+Beside the narrative, ``params/narrative/<id>/qualitative.yaml`` lists the quarter's qualitative
+evidence (inspection findings, victims' feedback, partners' information; see
+:mod:`perfkit.config.qualitative`).
+
+``perfkit new-quarter <id>`` writes these files for a quarter from templates, never overwriting.
 
 Examples
 --------
@@ -31,6 +35,7 @@ from pathlib import Path
 from perfkit import config
 from perfkit.errors import ConfigError
 from perfkit.config.params import Node, load_yaml
+from perfkit.config.qualitative import TEMPLATE as QUALITATIVE_TEMPLATE, qualitative_path
 from perfkit.periods import Quarter, parse_quarter
 
 __all__ = [
@@ -227,8 +232,9 @@ _NARRATIVE_TEMPLATE = """\
 <!--
 Narrative for {report_title}, {label}. Write in plain English for a Board member:
 what happened this quarter, why, what the force is doing about it, and qualitative evidence
-(inspections, partnership work, victims' feedback). Refer to the evidence statements rather than
-repeating the numbers. Until text is written outside this comment, the report shows a
+(inspections, partnership work, victims' feedback; list each with its source, date and link in
+qualitative.yaml beside this file, and the page shows them as a short table). Refer to the evidence
+statements rather than repeating the numbers. Until text is written outside this comment, the report shows a
 "narrative not yet written" box.
 
 A passage for the Board edition only goes between these two lines:
@@ -240,7 +246,8 @@ A passage for the Board edition only goes between these two lines:
 
 
 def new_quarter(quarter: "Quarter | str", force: bool = False) -> list[Path]:
-    """Write the parameter file and narrative files of a quarter from templates.
+    """Write the parameter file, the narrative files and the qualitative evidence file (comments
+    only) of a quarter from templates.
 
     Existing files are left alone (unless ``force``); returns the paths written.
     """
@@ -259,6 +266,7 @@ def new_quarter(quarter: "Quarter | str", force: bool = False) -> list[Path]:
         title = "the deep dive" if report == "deep-dive" else f"objective {report.split('-')[1]}"
         targets.append((_narrative_dir(quarter) / f"{report}.md",
                         _NARRATIVE_TEMPLATE.format(report_title=title, label=quarter.label)))
+    targets.append((qualitative_path(quarter), QUALITATIVE_TEMPLATE.format(label=quarter.label)))
     written = []
     for path, text in targets:
         if path.exists() and not force:
@@ -272,7 +280,8 @@ def new_quarter(quarter: "Quarter | str", force: bool = False) -> list[Path]:
 def new_quarter_main(argv: list[str]) -> int:
     """``perfkit new-quarter <id> [--force]``."""
     parser = argparse.ArgumentParser(prog="perfkit new-quarter", description=(
-        "Scaffold params/quarters/<id>.yaml and params/narrative/<id>/*.md; existing files are kept."))
+        "Scaffold params/quarters/<id>.yaml, params/narrative/<id>/*.md and "
+        "params/narrative/<id>/qualitative.yaml; existing files are kept."))
     parser.add_argument("quarter", help="the quarter, e.g. 2016-17-Q2 or '2016/17 Q2'")
     parser.add_argument("--force", action="store_true", help="overwrite existing files")
     config.add_location_options(parser, store=False)

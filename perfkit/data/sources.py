@@ -140,14 +140,22 @@ def _decode(path: Path, data: bytes, *, legacy_ok: bool = False) -> str:
         ) from None
 
 
-def _read_csv(path: Path, *, legacy_ok: bool = False) -> pd.DataFrame:
+def _read_csv(path: Path, *, legacy_ok: bool = False, comments: bool = False) -> pd.DataFrame:
     """All cells as text, with a ``_line`` column holding each row's line number in the file.
 
-    Blank lines are kept while numbering (so line numbers stay true) and dropped afterwards.
+    Blank lines are kept while numbering (so line numbers stay true) and dropped afterwards. With
+    ``comments``, a line after the header whose first character (spaces aside) is ``#`` is read as
+    blank: a template's commented rows and notes (``data/templates/local-measures.csv``).
     """
     text = _decode(path, _raw_bytes(path), legacy_ok=legacy_ok)
     if not text.strip():
         raise DataError(f"{path}: the file is empty; expected a header line and data rows")
+    if comments:
+        lines = text.splitlines(keepends=True)
+        if lines[0].lstrip().startswith("#"):
+            raise DataError(f"{path}: line 1: found a comment ({lines[0].strip()[:40]!r}); expected the header "
+                            "line first (comments starting # may follow it)")
+        text = "".join("\n" if line.lstrip().startswith("#") else line for line in lines)
     try:
         with warnings.catch_warnings():
             # index_col=False stops pandas silently using a surplus first column as an index; the
@@ -645,7 +653,8 @@ def read_measures(path, *, plan: Path | None = None, today: pd.Period | None = N
     Parameters
     ----------
     path : path-like
-        CSV with ``measure,force,month,value`` and optionally ``numerator,denominator,note``.
+        CSV with ``measure,force,month,value`` and optionally ``numerator,denominator,note``; a
+        line after the header starting with ``#`` is a comment (the template's commented rows).
     plan : path-like, optional
         The Plan YAML whose ``source: local`` measures are accepted (default ``params/plan.yaml``).
 
@@ -663,7 +672,7 @@ def read_measures(path, *, plan: Path | None = None, today: pd.Period | None = N
     value must lie between 0 and 100 unless the measure can be negative (budget variance).
     """
     path = _check_file(path)
-    frame = _read_csv(path)
+    frame = _read_csv(path, comments=True)
     _require(path, frame, ["measure", "force", "month", "value"],
              "measure,force,month,value[,numerator,denominator,note] (see data/templates/README.md)")
     allowed = _local_measures(plan)

@@ -97,6 +97,11 @@ class QuarterEvidence:
         for monthly counts revised by more than :data:`REVISION_THRESHOLD` (:func:`revisions`).
     caveats : list
         Labelled register entries that apply to some figure of the quarter, in date order.
+    qualitative : tuple
+        The quarter's qualitative evidence (:class:`perfkit.config.qualitative.QualitativeItem`:
+        inspection findings, victims' feedback, partners' information, each with its objective,
+        source, date and link), as written in ``params/narrative/<id>/qualitative.yaml``; read
+        afresh by every :func:`load`, so editing it never recomputes a statistic.
     """
 
     quarter: Quarter
@@ -111,6 +116,13 @@ class QuarterEvidence:
     suspects: pd.DataFrame = field(default_factory=pd.DataFrame)
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     caveats: list = field(default_factory=list)
+    qualitative: tuple = ()
+
+    def qualitative_for(self, objective: int, edition: str = "public") -> tuple:
+        """The qualitative evidence of one objective for an edition (``"public"`` leaves out the items
+        marked ``restricted``), in the order written."""
+        return tuple(i for i in self.qualitative
+                     if i.objective == objective and (edition == "board" or not i.restricted))
 
     def revision(self, measure_id: str) -> "dict | None":
         """The revision of last quarter's published figure for one measure, or ``None``."""
@@ -424,10 +436,12 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
     analyst's choices (``chart_months``, ``seasonal_method``, ``comparator_group``), as
     :class:`perfkit.reports.report.Options` or a dict; defaults when ``None``."""
     from perfkit.config.plan import load_plan
+    from perfkit.config.qualitative import load_qualitative
     from perfkit.data import resolve_quarter
 
     plan = plan or load_plan()
     quarter = resolve_quarter(quarter, store)
+    qualitative = load_qualitative(quarter, plan)  # read first: a mistake in it stops the build at once
     opts = _options(options)
     measures, rows = {}, []
     for objective in plan.objectives:
@@ -458,6 +472,7 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
         suspects=suspected_faults(None, store, start=start, end=end),
         revisions=revisions(quarter, measures),
         caveats=sorted(applying, key=lambda c: (c.period, c.ref)),
+        qualitative=qualitative,
     )
 
 
@@ -570,14 +585,21 @@ def load(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=No
     callers, in this process or another, read it. Editing the register, ingesting data, changing the
     Plan or the code gives a new key, so the next call rebuilds.
     """
+    from dataclasses import replace
+
     from perfkit.config.plan import load_plan
+    from perfkit.config.qualitative import load_qualitative
     from perfkit.data import resolve_quarter
 
     if store is None:
         data.ensure_store()
     plan = plan or load_plan()
     quarter = resolve_quarter(quarter, store)
+    # The analysts' qualitative evidence is text, not an input of any statistic: it is read afresh
+    # here rather than keyed into the cache, so an edit to it never rebuilds the model.
+    qualitative = load_qualitative(quarter, plan)
     # One lock per model, not per quarter: callers wanting the same model wait for the first to
     # build it, while the models of other forces (a national run's workers) build side by side.
-    return _CACHE.get(_key(plan, quarter, store, options), lambda: build(plan, quarter, store, options),
-                      store=store, prefix=f"{quarter.id}-")
+    model = _CACHE.get(_key(plan, quarter, store, options), lambda: build(plan, quarter, store, options),
+                       store=store, prefix=f"{quarter.id}-")
+    return model if model.qualitative == qualitative else replace(model, qualitative=qualitative)

@@ -33,8 +33,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["TAGS", "ATTRIBUTES", "URL_SCHEMES", "STYLE_PROPERTIES", "Removal", "SafeHTML", "narrative_html",
-           "plain_text"]
+__all__ = ["TAGS", "INLINE_TAGS", "ATTRIBUTES", "URL_SCHEMES", "STYLE_PROPERTIES", "Removal", "SafeHTML",
+           "narrative_html", "inline_html", "plain_text"]
 
 #: The elements a narrative may use: paragraphs, emphasis, lists, block quotes, tables, headings, links.
 TAGS = frozenset({
@@ -45,6 +45,10 @@ TAGS = frozenset({
     "h1", "h2", "h3", "h4", "h5", "h6",
     "a",
 })
+
+#: The elements a short text inside a table cell may use (a qualitative evidence item's summary):
+#: paragraphs, line breaks, emphasis and links; a heading, list or table there would break the table.
+INLINE_TAGS = frozenset({"p", "br", "em", "strong", "b", "i", "a"})
 
 #: The attributes kept, by element (every other attribute, event handlers included, is removed).
 ATTRIBUTES = {
@@ -146,8 +150,8 @@ def _style_kept(value: str) -> bool:
     return all(p in STYLE_PROPERTIES for p in props)
 
 
-def _removals(html: str) -> tuple[Removal, ...]:
-    """What :func:`_clean` takes out of ``html`` under the allow-list, in document order."""
+def _removals(html: str, tags=TAGS) -> tuple[Removal, ...]:
+    """What :func:`_clean` takes out of ``html`` under the allow-list ``tags``, in document order."""
     from bs4 import BeautifulSoup
 
     out: list[Removal] = []
@@ -155,7 +159,7 @@ def _removals(html: str) -> tuple[Removal, ...]:
     # Everything inside a removed element is looked at too: a parser may nest differently from nh3's
     # (an unclosed <svg>), and listing too much is better than hiding what went.
     for tag in soup.find_all(True):
-        if tag.name not in TAGS:
+        if tag.name not in tags:
             out.append(Removal(tag.name, "", _start_tag(tag), tag.name in _DROPPED_WITH_CONTENT))
             continue
         allowed = ATTRIBUTES.get(tag.name, frozenset())
@@ -187,6 +191,18 @@ def narrative_html(markdown: str) -> SafeHTML:
     """
     raw = _render(markdown)
     return SafeHTML(_clean(raw), _removals(raw))
+
+
+def inline_html(markdown: str) -> SafeHTML:
+    """A short text in markdown as HTML safe to publish inside a table cell: rendered and cleaned as
+    :func:`narrative_html` does, to the smaller allow-list :data:`INLINE_TAGS` (paragraphs, emphasis,
+    links), with what was removed.
+
+    >>> inline_html("*Inconsistent* service <script>x()</script> [report](https://example.org)").html
+    '<p><em>Inconsistent</em> service  <a href="https://example.org">report</a></p>\\n'
+    """
+    raw = _render(markdown)
+    return SafeHTML(_clean(raw, tags=INLINE_TAGS), _removals(raw, INLINE_TAGS))
 
 
 def plain_text(markdown: str) -> str:

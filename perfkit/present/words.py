@@ -46,6 +46,7 @@ __all__ = [
     "decimals_for",
     "month",
     "month_end",
+    "day",
     "months",
     "join",
     "article",
@@ -244,6 +245,17 @@ def month_end(p: Any) -> str:
     """
     period = pd.Period(p, "M")
     return f"{period.days_in_month} {period.strftime('%B %Y')}"
+
+
+def day(d: Any) -> str:
+    """A date as GOV.UK writes it, "22 March 2018" (from a ``datetime.date``, a timestamp or
+    ``'2018-03-22'``).
+
+    >>> day("2018-03-22"), day(pd.Timestamp("2018-10-01"))
+    ('22 March 2018', '1 October 2018')
+    """
+    stamp = pd.Timestamp(d)
+    return f"{stamp.day} {stamp.strftime('%B %Y')}"
 
 
 def join(items: Iterable[str]) -> str:

@@ -38,9 +38,10 @@ from perfkit.config.plan import Measure, Objective, Plan, load_plan
 from perfkit.config.quarter import QuarterSettings, load_narrative, load_quarter
 from perfkit.present.section import Section, frame_of, report_repr, section
 from perfkit.present.markup import narrative_html
+from perfkit.present.qualitative import qualitative_table
 
 __all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
-           "narrative_section", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
+           "narrative_section", "qualitative_section", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
 
 #: What a published page says where the analysts' narrative is not written (no file path: the
 #: analysts' pre-publication checks list what is missing).
@@ -189,6 +190,26 @@ def narrative_section(quarter: Quarter, report: str) -> Section:
         out.html(narrative_html(public).html, edition="public")
     out.data["narrative"] = pd.DataFrame({"report": [report], "headline": [text.headline],
                                           "example": [text.example]})
+    return out
+
+
+def qualitative_section(model, objective: int) -> Section:
+    """The objective's qualitative evidence (inspection findings, victims' feedback, partners'
+    information) as a short table, each edition its own (restricted items in the Board's only);
+    an empty section when the quarter has none for the objective: nothing is shown, not a placeholder.
+    ``data["qualitative"]``: the items of the Board edition, as values."""
+    out = Section("qualitative evidence")
+    board, public = model.qualitative_for(objective, "board"), model.qualitative_for(objective, "public")
+    if not board:
+        return out
+    anchor = f"qualitative-evidence-{objective}"
+    if board == public:
+        out.html(qualitative_table(public, objective, anchor))
+    else:
+        out.html(qualitative_table(board, objective, anchor), edition="board")
+        if public:
+            out.html(qualitative_table(public, objective, anchor), edition="public")
+    out.data["qualitative"] = pd.DataFrame([vars(i) for i in board])
     return out
 
 
@@ -479,8 +500,10 @@ class ObjectiveReport:
 
     @section("narrative")
     def narrative(self, out: Section) -> None:
-        """The analysts' narrative for this objective and quarter."""
+        """The analysts' narrative for this objective and quarter, then the quarter's qualitative
+        evidence for it (:func:`qualitative_section`; nothing when there is none)."""
         self.ctx.narrative(out, self.objective.slug)
+        out.extend(qualitative_section(self.ctx.model, self.objective.number))
 
     @section("evidence")
     def evidence(self, out: Section) -> None:

@@ -27,6 +27,7 @@ from markupsafe import Markup
 from perfkit import config
 from perfkit.present import words
 from perfkit.present.markup import narrative_html, plain_text
+from perfkit.present.qualitative import qualitative_line
 from perfkit.errors import ConfigError
 from perfkit.periods import parse_quarter
 
@@ -403,7 +404,8 @@ def _narrative(main) -> "Markup":
     for node in nodes:
         if not isinstance(node, Tag):
             continue
-        for tag in node.find_all(["h2"]) + node.find_all(class_="example-label"):
+        # The qualitative evidence's table stays on the page: the paper gives it one line (write_board_pack).
+        for tag in node.find_all(["h2"]) + node.find_all(class_=["example-label", "qualitative-evidence"]):
             tag.decompose()
         if "cell-md" in (node.get("class") or []):
             continue  # the heading cell and its introduction
@@ -543,6 +545,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
             _rewrite_links(fragment, names, f"objective-{objective.number}", downloads)
             narrative = Markup(serialise(fragment))
         objectives.append({"number": objective.number, "title": objective.title, "narrative": narrative,
+                           "qualitative": qualitative_line(model.qualitative_for(objective.number, "board")),
                            "measures": measures})
     dive = None
     job = next((j for j in jobs if j.name == "deep-dive"), None)
@@ -689,6 +692,31 @@ def _narrative_checks(quarter, jobs) -> list[Check]:
     return out
 
 
+def _qualitative_checks(model) -> list[Check]:
+    """Markup the cleaning removes from a qualitative evidence item's summary, naming the file and
+    the item (the pages show the summary without it)."""
+    from perfkit.config.qualitative import qualitative_path
+    from perfkit.present.qualitative import removed
+
+    found = removed(model.qualitative)
+    if not found:
+        return []
+    path = qualitative_path(model.quarter)
+    try:
+        path = path.resolve().relative_to(config.project_root())
+    except ValueError:
+        pass
+    out = []
+    for n in sorted({n for n, _ in found}):
+        item = model.qualitative[n]
+        gone = tuple(r for m, r in found if m == n)
+        out.append(Check("markup removed", f"objective-{item.objective}",
+                         f"{path}: items[{n}].summary: removed {'; '.join(r.describe() for r in gone)}",
+                         "the pages show the summary without it; write it as plain markdown (emphasis and links "
+                         "to http or https addresses)", file=str(path), removed=gone))
+    return out
+
+
 def _measure_checks(model) -> list[Check]:
     out = []
     for objective in model.plan.objectives:
@@ -722,7 +750,7 @@ def pre_publication_checks(quarter, plan, jobs, store=None) -> list[Check]:
     from perfkit.evidence import data_checks
 
     model = evidence.load(plan, quarter, store)
-    checks = _narrative_checks(model.quarter, jobs) + _measure_checks(model)
+    checks = _narrative_checks(model.quarter, jobs) + _qualitative_checks(model) + _measure_checks(model)
     for found in data_checks(model.quarter, plan, store):
         checks.append(Check(found.kind, "", found.text))
     return checks

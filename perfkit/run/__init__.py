@@ -728,6 +728,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     from perfkit import data
     from perfkit.reports import site
     from perfkit.config.plan import load_plan
+    from perfkit.config.qualitative import load_qualitative
     from perfkit.config.quarter import load_quarter
     from perfkit.data import resolve_quarter
 
@@ -741,6 +742,7 @@ def run_quarter(quarter: str = "auto", *, only: "str | None" = None, deep_dive: 
     q = resolve_quarter(quarter, store)
     plan = load_plan()
     settings = load_quarter(q)
+    load_qualitative(q, plan)  # a mistake in the qualitative evidence stops the run here, exit 2
     if deep_dive is not None:
         plan.objective(deep_dive)  # validates the number
     if only is not None and only not in REPORTS:
