@@ -36,6 +36,7 @@ import pandas as pd
 from perfkit import config
 from perfkit.errors import ConfigError
 from perfkit.config.params import Node, content_key, load_yaml
+from perfkit.config.plan import ALL_OFFENCES, OFFENCE_GROUPS
 from perfkit.periods import parse_month
 
 __all__ = [
@@ -73,7 +74,7 @@ KINDS = ("recording-change", "status", "data-fault")
 #: faults D1, D2, ...
 LABEL_PREFIX = {"recording-change": "C", "status": "C", "data-fault": "D"}
 _KEYS = (
-    "id", "kind", "date", "end", "title", "change", "measures", "crime_types", "all_recorded_crime",
+    "id", "kind", "date", "end", "title", "change", "measures", "crime_types", "offences", "all_recorded_crime",
     "direction", "source", "caveat", "quality", "impact", "model_shift", "scope", "force", "persists",
     "applies_for_months", "note",
 )
@@ -110,6 +111,10 @@ class Caveat:
         Plan measure ids affected (``params/plan.yaml``).
     crime_types : tuple of str
         data.police.uk crime types affected (``all_crime`` for every type but anti-social behaviour).
+    offences : tuple of str
+        ONS offence groups of police recorded crime affected (:data:`perfkit.config.plan.OFFENCE_GROUPS`;
+        ``all_excluding_fraud`` for every group): a ``prc`` measure naming one of them is affected,
+        whatever its id, so the entry holds for any force's Plan.
     all_recorded_crime : bool
         Applies to every measure of police recorded crime.
     direction : str
@@ -155,6 +160,7 @@ class Caveat:
     persists: bool = False
     applies_for_months: "int | None" = None
     note: str = ""
+    offences: tuple = ()
 
     @property
     def last_month(self) -> pd.Period:
@@ -189,6 +195,9 @@ class Caveat:
         if mid in self.measures:
             return True
         if crime_types and set(crime_types) & set(self.crime_types):
+            return True
+        offences = _measure_offences(measure)
+        if offences and self.offences and (ALL_OFFENCES in self.offences or set(offences) & set(self.offences)):
             return True
         return bool(self.all_recorded_crime and recorded)
 
@@ -268,6 +277,16 @@ def _measure_facts(measure: Any) -> tuple[str, tuple, "bool | None"]:
     return mid, tuple(getattr(measure, "crime_types", None) or ()), getattr(measure, "recorded_crime", None)
 
 
+def _measure_offences(measure: Any) -> tuple:
+    """The ONS offence groups a measure (id or object) counts; empty for other sources."""
+    if isinstance(measure, str):
+        facts = _plan_lookup().get(measure, {})
+        return tuple(facts.get("offences") or ()) if facts.get("source") == "prc" else ()
+    if getattr(measure, "source", "prc") != "prc":
+        return ()
+    return tuple(getattr(measure, "offences", None) or ())
+
+
 def load_register(path: "Path | str | None" = None) -> Register:
     """Read and validate the caveat register.
 
@@ -326,9 +345,15 @@ def load_register(path: "Path | str | None" = None) -> Register:
                     f"found {t!r}; expected a data.police.uk crime type ({', '.join(POLICE_UK_CRIME_TYPES)})",
                     f"crime_types[{i}]",
                 )
+        offences = node.str_list("offences", [])
+        for i, group in enumerate(offences):
+            if group not in OFFENCE_GROUPS + (ALL_OFFENCES,):
+                node.fail(f"found {group!r}; expected an ONS offence group as published ({', '.join(OFFENCE_GROUPS)}) "
+                          f"or {ALL_OFFENCES}", f"offences[{i}]")
         all_recorded = node.bool("all_recorded_crime", False)
-        if not (measures or crime_types or all_recorded):
-            node.fail("no measures, crime_types or all_recorded_crime; expected at least one to say what is affected")
+        if not (measures or crime_types or offences or all_recorded):
+            node.fail("no measures, crime_types, offences or all_recorded_crime; expected at least one to say what "
+                      "is affected")
         applies = node.get("applies_for_months", None)
         if applies is not None:
             applies = node.int("applies_for_months", minimum=0)
@@ -352,6 +377,7 @@ def load_register(path: "Path | str | None" = None) -> Register:
                 change=node.str("change"),
                 measures=tuple(measures),
                 crime_types=tuple(crime_types),
+                offences=tuple(offences),
                 all_recorded_crime=all_recorded,
                 direction=node.choice("direction", _DIRECTIONS),
                 source=node.str("source"),
@@ -549,6 +575,7 @@ def register_table(register: Iterable[Caveat]) -> pd.DataFrame:
                 "what_changed": c.change,
                 "measures_affected": ", ".join(c.measures) + (" (all recorded crime)" if c.all_recorded_crime else ""),
                 "crime_types_affected": ", ".join(c.crime_types),
+                "offence_groups_affected": ", ".join(c.offences),
                 "expected_direction": c.direction,
                 "caveat": c.caveat,
                 "source": c.source,
@@ -563,7 +590,7 @@ def register_table(register: Iterable[Caveat]) -> pd.DataFrame:
         )
     columns = [
         "id", "date", "title", "what_changed", "measures_affected", "crime_types_affected",
-        "expected_direction", "caveat", "source", "quality", "impact", "modelled_as_level_shift",
+        "offence_groups_affected", "expected_direction", "caveat", "source", "quality", "impact", "modelled_as_level_shift",
         "scope", "kind", "force", "note",
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -96,7 +96,7 @@ def site_url() -> str:
     if not path.exists():
         return ""
     node = Node(load_yaml(path) or {}, "params/publishing.yaml")
-    node.only({"disclosure", "site_url"})
+    node.only({"disclosure", "site_url", "small_numbers"})
     url = node.get("site_url", "")
     if url == "":
         return ""
