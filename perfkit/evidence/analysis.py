@@ -488,7 +488,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     chart_caveats = []
     if len(shown):
         chart_start = max(shown.index.min(), quarter.end - chart_months + 1)
-        if series.frequency != "monthly":  # a chart of 12-month figures shows the 12 months behind its first point
+        if measure.offence_groups:  # the long-run series of an official offence group, since its first total
+            chart_start = shown.index.min() - 11
+        elif series.frequency != "monthly":  # a chart of 12-month figures shows the 12 months behind its first point
             chart_start = max(shown.index.min(), shown.index.max() - chart_months + 1) - 11
         chart_caveats = labelled(caveats_mod.applicable(register, measure, chart_start, shown.index.max(),
                                                         after_months=0, force=force))
@@ -614,6 +616,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         if len(at) and measure.offence_groups:
             end = at.index[-1]
             r_cmp, long_window, dispersion = _offence_group_comparison(measure, values, end, moving, register)
+            if long_window is not None:  # its comparison is of the longer windows: their caveats qualify it
+                applicable = labelled(caveats_mod.applicable(register, measure, end - 24 * long_window.years + 1,
+                                                             end, force=force))
             national = _national_groups(measure, end, store)
             population, pop_year = population_year(force, quarter, store)
             years = long_window.years if long_window is not None else 1

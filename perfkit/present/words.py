@@ -35,6 +35,7 @@ __all__ = [
     "NOT_AVAILABLE",
     "round_half_up",
     "count",
+    "number_word",
     "rate",
     "percent",
     "signed_percent",
@@ -92,6 +93,20 @@ def count(n: Any) -> str:
     if math.isinf(x):
         raise ValueError(f"count: found {n!r}; expected a finite count")
     return f"{int(round_half_up(x)):,}"
+
+
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_word(n: int) -> str:
+    """A whole number as GOV.UK style writes it in a sentence: one to nine in words, 10 and above in
+    figures.
+
+    >>> number_word(3), number_word(12)
+    ('three', '12')
+    """
+    n = int(n)
+    return _NUMBER_WORDS[n] if 0 <= n < 10 else f"{n:,}"
 
 
 def rate(x: Any, places: int = 1) -> str:
