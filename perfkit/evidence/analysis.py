@@ -315,13 +315,20 @@ def offence_group_totals(offences, store=None) -> pd.DataFrame:
     """Rolling 12-month totals of the ONS offence groups ``offences`` summed, for every force in the
     official statistics: index the month each 12 months ends (``period[M]``), one column per force
     slug. A force lacking one of the groups at a date is NaN there (never a partial sum)."""
+    # memoised by the store's content, like the measures' evidence (read-only: callers only index it)
+    return _group_totals(tuple(sorted(set(offences))), None if store is None else str(store), store_key(store))
+
+
+@lru_cache(maxsize=64)
+def _group_totals(offences: tuple, store, store_content: str) -> pd.DataFrame:
     frame = data.recorded_crime(offence=list(offences), store=store)
     if frame.empty:
         return pd.DataFrame()
     frame = frame.assign(month=pd.PeriodIndex(pd.DatetimeIndex(frame["period_end"]), freq="M"))
-    wide = frame.pivot_table(index="month", columns="force", values="count", aggfunc="sum")
-    present = frame.pivot_table(index="month", columns="force", values="count", aggfunc="count")
-    return wide.where(present.reindex_like(wide) >= len(set(offences))).sort_index()
+    grouped = frame.groupby(["month", "force"])["count"]
+    wide = grouped.sum().unstack("force")
+    present = grouped.count().unstack("force").reindex_like(wide)
+    return wide.where(present >= len(offences)).sort_index()
 
 
 def offence_group_rates(measure: Measure, quarter: Quarter, forces, end: pd.Period, store=None,
@@ -403,6 +410,7 @@ def clear_cache() -> None:
     """Free the memoised results (never needed for correctness: every key follows the content of
     its inputs, so an edited register or a new ingest is picked up on the next call)."""
     _analyse_cached.cache_clear()
+    _group_totals.cache_clear()
     data._store_digest.cache_clear()
 
 
@@ -421,9 +429,12 @@ def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | Non
     ``chart_months`` is the chart window whose caveats are listed under the chart. Memoised by the
     content of every input (see the module's docstring).
     """
+    from perfkit.config.publishing import load_small_numbers
+
     return _analyse_cached(measure.id, quarter, plan, force or plan.force,
                            None if store is None else str(store), comparator_group or None, _register(),
-                           store_key(store), str(seasonal_method or "auto"), int(chart_months))
+                           store_key(store), str(seasonal_method or "auto"), int(chart_months),
+                           load_small_numbers())
 
 
 def comparator_group(force: str, name: "str | None" = None):
@@ -467,8 +478,9 @@ def _compare(values, window, window_ref, dispersion, caveats, faults, label, lab
 @lru_cache(maxsize=256)
 def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, store, group_name,
                     register, store_content: str = "", seasonal_method: str = "auto",
-                    chart_months: int = CHART_MONTHS) -> MeasureEvidence:
-    # ``store_content`` is only part of the key: the store's content as hashes (see store_key).
+                    chart_months: int = CHART_MONTHS, small_numbers=None) -> MeasureEvidence:
+    # ``store_content`` is only part of the key: the store's content as hashes (see store_key);
+    # ``small_numbers`` (the publishing settings' rule) is the rule the offence groups use.
     measure = plan.measure(measure_id)
     series = measure_series(measure, force, store=store, plan=plan)
     notes = list(series.notes)
@@ -615,12 +627,19 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                                  "change and four from it on (a year after it).")
         if len(at) and measure.offence_groups:
             end = at.index[-1]
-            r_cmp, long_window, dispersion = _offence_group_comparison(measure, values, end, moving, register)
+            r_cmp, long_window, dispersion = _offence_group_comparison(measure, values, end, moving, register,
+                                                                       small_numbers)
             if long_window is not None:  # its comparison is of the longer windows: their caveats qualify it
                 applicable = labelled(caveats_mod.applicable(register, measure, end - 24 * long_window.years + 1,
                                                              end, force=force))
             national = _national_groups(measure, end, store)
             population, pop_year = population_year(force, quarter, store)
+            if pd.isna(population):  # said neutrally on the page, once (a note holding for several measures)
+                from perfkit.config.forces import name_for
+
+                name = plan.force_name if plan.force == force else name_for(force)
+                notes.append(f"No rate per 1,000 residents and no comparison with other forces' rates: the ONS "
+                             f"population figures in the pack hold none for {name}.")
             years = long_window.years if long_window is not None else 1
             chosen = comparator_group(force, group_name)
             members = list(chosen.members) if chosen is not None else [force]
@@ -629,8 +648,11 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                 rate, rate_months = float(rates[force]), 12 * years
             if chosen is not None and rates.notna().sum() >= 2 and pd.notna(rates.get(force, np.nan)):
                 per = "a year " if years > 1 else ""
-                comparator = compare.comparator_position(rates.dropna(), force, chosen,
-                                                         unit=f"{measure.unit} per 1,000 residents {per}".strip())
+                shown = rates.dropna()
+                smallest = shown[shown > 0].min() if (shown > 0).any() else 1.0
+                comparator = compare.comparator_position(shown, force, chosen,
+                                                         unit=f"{measure.unit} per 1,000 residents {per}".strip(),
+                                                         decimals=words.rate_places(smallest))
         elif len(at):
             end = at.index[-1]
             ref = values.get(end - 12, np.nan)
@@ -658,7 +680,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     return ev
 
 
-def _offence_group_comparison(measure: Measure, values: pd.Series, end: pd.Period, moving, register):
+def _offence_group_comparison(measure: Measure, values: pd.Series, end: pd.Period, moving, register, rule=None):
     """(comparison, long window, dispersion) of an official offence group at ``end``: the 12 months
     against the 12 a year earlier, tested with the quasi-Poisson scale of the group's own quarterly
     series (:func:`perfkit.stats.compare.rolling_dispersion`, from the quarters before the two years
@@ -666,7 +688,7 @@ def _offence_group_comparison(measure: Measure, values: pd.Series, end: pd.Perio
     small-numbers rule's, no comparison and the counts over the longer window."""
     from perfkit.config.publishing import load_small_numbers
 
-    rule = load_small_numbers()
+    rule = rule or load_small_numbers()
     now, ref = float(values.get(end, np.nan)), float(values.get(end - 12, np.nan))
     dispersion = compare.rolling_dispersion(values.loc[:end], before=end - 23,
                                             steps=caveats_mod.shift_dates(register, measure))

@@ -36,6 +36,8 @@ __all__ = [
     "round_half_up",
     "count",
     "number_word",
+    "rate_places",
+    "rate_per_1000",
     "rate",
     "percent",
     "signed_percent",
@@ -118,6 +120,27 @@ def rate(x: Any, places: int = 1) -> str:
     if _missing(x):
         return NOT_AVAILABLE
     return f"{round_half_up(float(x), places):,.{places}f}"
+
+
+def rate_places(x: Any) -> int:
+    """Decimal places a rate per 1,000 residents is shown with: one, or for a rate below 0.1 (a
+    rare offence such as homicide) as many as give two significant figures.
+
+    >>> rate_places(2.17), rate_places(0.0098), rate_places(0.032), rate_places(0)
+    (1, 4, 3, 1)
+    """
+    if _missing(x) or float(x) == 0 or abs(float(x)) >= 0.1:
+        return 1
+    return 1 - math.floor(math.log10(abs(float(x))))
+
+
+def rate_per_1000(x: Any) -> str:
+    """A rate per 1,000 residents (:func:`rate` to :func:`rate_places` places).
+
+    >>> rate_per_1000(2.17), rate_per_1000(0.009775)
+    ('2.2', '0.0098')
+    """
+    return rate(x, rate_places(x))
 
 
 def percent(x: Any) -> str:

@@ -437,7 +437,10 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                                    "comparator-group"))
         parts.append(figure_html(fig, said,
                                  f"{measure.title}: rate per 1,000 residents, comparator forces"))
-        readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": pos.table["rate"],
+        rates = pos.table["rate"]
+        if pos.decimals > 2:  # a rare offence's rates, as the sentences show them (two significant figures)
+            rates = [statements.comparator_rate(pos, x) for x in rates]
+        readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": rates,
                                  "Rank (1 = highest)": pos.table["rank"],
                                  "This force": ["yes" if f else "" for f in pos.table["is_force"]]})
         parts.append(details_html(f"Numbers behind the chart: {measure.title} in comparator forces",
