@@ -535,6 +535,19 @@ class ObjectiveReport:
         if restricted:
             out.html(render("list", items=restricted, css="evidence restricted"), edition="board")
 
+    @section("harm and vulnerability")
+    def harm(self, out: Section) -> None:
+        """The harm and vulnerability view, where the Plan gives this objective one (``harm_view:
+        true``): which high-harm offence groups moved, which moved with a recording change, the
+        force among its comparators (``data["harm"]``). Nothing for another objective."""
+        if not self.objective.harm_view:
+            return
+        ids = [m.id for m in self.objective.harm_measures if not m.restricted]
+        frame = self.ctx.model.harm
+        frame = frame[frame["measure_id"].isin(ids)] if not frame.empty else frame
+        out.data["harm"] = frame.reset_index(drop=True)
+        out.html(harm_view(self.ctx.model, frame, level=2, href=lambda mid: f"#measure-{mid}"))
+
     @section("outcomes")
     def outcomes(self, out: Section) -> None:
         """Outcome by outcome, measure by measure (frames and figures of each measure's block)."""
@@ -550,19 +563,6 @@ class ObjectiveReport:
                     out.html(part.content, edition=edition)
                 out.data.update(block.data)
                 out.figures.update(block.figures)
-
-    @section("harm and vulnerability")
-    def harm(self, out: Section) -> None:
-        """The harm and vulnerability view, where the Plan gives this objective one (``harm_view:
-        true``): which high-harm offence groups moved, which moved with a recording change, the
-        force among its comparators (``data["harm"]``). Nothing for another objective."""
-        if not self.objective.harm_view:
-            return
-        ids = [m.id for m in self.objective.harm_measures if not m.restricted]
-        frame = self.ctx.model.harm
-        frame = frame[frame["measure_id"].isin(ids)] if not frame.empty else frame
-        out.data["harm"] = frame.reset_index(drop=True)
-        out.html(harm_view(self.ctx.model, frame, level=2, href=lambda mid: f"#measure-{mid}"))
 
     @section("published by others")
     def published_by_others(self, out: Section) -> None:
