@@ -180,7 +180,7 @@ def test_homicide_is_counts_over_three_years_without_a_change_or_a_test(model):
     text = model.measure("homicide").statement
     assert "%" not in text and "significant" not in text.replace("test of significance", "")
     assert f"Over the three years to September 2018 there were {three:.0f}" in text
-    assert "Counts below 50 a year" in text
+    assert "With fewer than 50 a year, homicide (official statistics) is shown without a percentage change" in text
 
 
 def test_the_small_numbers_rule_is_configuration(tmp_path, monkeypatch):

@@ -194,8 +194,8 @@ def small_number_sentences(ev: "MeasureEvidence") -> list[str]:
                    f"{words.count(lw.previous)} in the {years} years before.")
     elif not words._missing(lw.value):
         out.append(f"Over the {years} years to {words.month(lw.end)} there were {words.count(lw.value)}.")
-    out.append(f"Counts below {words.count(lw.below)} a year are shown without a percentage change or a test of "
-               "significance, as chance alone moves them a lot.")
+    out.append(f"With fewer than {words.count(lw.below)} a year, {words.lower_first(m.title)} is shown without a "
+               "percentage change or a test of significance: chance alone moves counts this small a lot.")
     return out
 
 

@@ -307,9 +307,16 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
     parts: list = []
 
     def block():
-        # The headline is the page's "What the evidence says" line; the block gives the rest once.
+        # The headline is the page's "What the evidence says" line; the block gives the rest once,
+        # and a sentence another measure's block has already said on the page is not said again
+        # (a recording change that qualifies two measures: each block's caveat list refers to it).
+        rest = []
+        for sentence in ev.sentences[1:]:
+            if f"sentence:{sentence}" not in ctx.said:
+                ctx.said.add(f"sentence:{sentence}")
+                rest.append(sentence)
         out.html(render("measure", level=level, measure_id=mid, title=measure.title,
-                        description=measure.description, statement=" ".join(ev.sentences[1:]),
+                        description=measure.description, statement=" ".join(rest),
                         parts=[p for p in parts if p]))
         return out
 
