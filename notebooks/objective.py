@@ -46,6 +46,11 @@ report.narrative()
 # %%
 report.evidence()
 
+# %%
+# The harm and vulnerability view, on the objective the Plan names for it (harm_view: true); nothing
+# on the others. It carries its own heading.
+report.harm()
+
 # %% [markdown]
 # ## Outcome by outcome
 #

@@ -178,7 +178,8 @@ def write_small_params(dest: Path, objectives=None) -> Path:
     for caveat in register["caveats"]:
         caveat["measures"] = [m for m in caveat.get("measures", []) if m in set(objectives.values())]
     register["caveats"] = [c for c in register["caveats"]
-                           if c["measures"] or c.get("crime_types") or c.get("all_recorded_crime")]
+                           if c["measures"] or c.get("crime_types") or c.get("offences") or c.get("totals")
+                           or c.get("within") or c.get("all_recorded_crime")]
     (dest / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
     # The requests register may only name measures of the Plan: a small Plan has no requests.
     (dest / "requests.yaml").unlink(missing_ok=True)

@@ -174,7 +174,7 @@ def test_report_objects_have_a_useful_repr():
     text = repr(report)
     assert text.startswith("<ObjectiveReport: objective 3 (") and "2016/17 Quarter 2" in text
     assert report.ctx.plan.force_name in text and "object at 0x" not in text
-    assert text.endswith("sections: header(), narrative(), evidence(), outcomes(), published_by_others(), "
+    assert text.endswith("sections: header(), narrative(), evidence(), harm(), outcomes(), published_by_others(), "
                          "wider_environment(), about()>")
     assert repr(DeepDive("2016-17-Q2", 2)).startswith("<DeepDive: deep dive into objective 2 (")
     pack = repr(DataPack("2016-17-Q2", seasonal_method="stl"))

@@ -385,3 +385,32 @@ def test_published_pages_carry_only_the_caveats_and_dispersion_that_hold(rendere
     assert rows.loc["official_recorded_crime", "test"] == rows.loc["burglary", "test"]  # both widened (quasi-Poisson)
     # the deep dive no longer promises how much of the rise is recording without delivering it
     assert "how much of the rise is recording" not in text["deep-dive"]
+@pytest.mark.slow
+def test_objective_4_and_the_pack_show_the_harm_groups(rendered_default):
+    """Issue 25's Done-when on the published quarter: the data pack (CSV and Excel) and objective 4
+    show the official offence groups with interval, caveats and comparator rank; homicide as counts
+    without a percentage change; the harm view on the page and in the Board paper's summary."""
+    folder = rendered_default / DEFAULT_QUARTER
+    csv = pd.read_csv(folder / "data-pack.csv", keep_default_na=False, na_values=[""]).set_index("measure_id")
+    sheet = pd.read_excel(folder / "data-pack.xlsx", sheet_name="Objective 4").set_index("measure_id")
+    soup = BeautifulSoup((folder / "objective-4.html").read_text(encoding="utf-8"), "html.parser")
+
+    def marked(measure, field):
+        return [d["value"] for d in soup.find_all("data", attrs={"data-measure": measure, "data-field": field})]
+
+    for mid, now, before in (("sexual_offences", 1850, 1776), ("stalking_harassment", 2768, 2303),
+                             ("violence_with_injury", 5120, 4867)):
+        for table in (csv, sheet):
+            assert (table.loc[mid, "rolling12_value"], table.loc[mid, "rolling12_previous_value"]) == (now, before)
+            assert pd.notna(table.loc[mid, "rolling12_change_low_pct"]) and table.loc[mid, "caveats"]
+            assert 1 <= table.loc[mid, "comparator_rank"] <= 8
+        assert str(now) in marked(mid, "rolling12_value") and str(before) in marked(mid, "rolling12_previous_value")
+        assert marked(mid, "rolling12_change_low_pct") and marked(mid, "rolling12_change_high_pct")
+        assert marked(mid, "comparator_rank")
+    assert csv.loc["homicide", "small_numbers"] == "yes" and pd.isna(csv.loc["homicide", "rolling12_change_pct"])
+    assert marked("homicide", "long_window_value") and not marked("homicide", "rolling12_change_pct")
+    view = soup.find(id="harm-and-vulnerability")
+    assert view is not None and "none changed significantly" in soup.get_text(" ")
+    board = (folder / "board" / "board-pack.html").read_text(encoding="utf-8")
+    assert 'id="harm-and-vulnerability"' in board and "too few for a percentage change or a test" in board
+    assert board.index('id="harm-and-vulnerability"') < board.index('id="objective-1"')

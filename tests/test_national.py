@@ -43,7 +43,8 @@ def _small(folder: Path) -> None:
     for caveat in register["caveats"]:
         caveat["measures"] = [m for m in caveat.get("measures", []) if m == "all_crime"]
     register["caveats"] = [c for c in register["caveats"]
-                           if c["measures"] or c.get("crime_types") or c.get("all_recorded_crime")]
+                           if c["measures"] or c.get("crime_types") or c.get("offences") or c.get("totals")
+                           or c.get("within") or c.get("all_recorded_crime")]
     (folder / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
 
 

@@ -25,12 +25,27 @@ from perfkit.errors import ConfigError
 from perfkit.config.params import Node, content_key, load_yaml
 from perfkit.periods import Quarter, deep_dive_objective, parse_quarter
 
-__all__ = ["Plan", "Objective", "Outcome", "Measure", "load_plan", "SOURCES", "DIRECTIONS"]
+__all__ = ["Plan", "Objective", "Outcome", "Measure", "load_plan", "SOURCES", "DIRECTIONS", "OFFENCE_GROUPS",
+           "ALL_OFFENCES"]
 
 #: Where a measure's figures come from (see ``docs/guide.md``).
 SOURCES = ("police_uk", "prc", "collisions", "workforce", "derived", "local")
 #: Which direction of change is an improvement; ``none`` for an indicator with no better direction.
 DIRECTIONS = ("higher", "lower", "none")
+
+#: The offence groups of the ONS / Home Office tables of police recorded crime by Police Force Area
+#: (the names as published), which a ``prc`` measure's ``offences`` and a register entry's
+#: ``offences`` name. ``all_excluding_fraud`` is every group but fraud, summed.
+OFFENCE_GROUPS = (
+    "Homicide", "Violence with injury", "Violence without injury", "Stalking and harassment",
+    "Death or serious injury caused by illegal driving", "Sexual offences", "Robbery",
+    "Domestic burglary", "Non-domestic burglary", "Residential burglary", "Non-residential burglary",
+    "Vehicle offences", "Theft from the person", "Bicycle theft", "Shoplifting", "All other theft offences",
+    "Criminal damage and arson", "Drug offences", "Possession of weapons offences", "Public order offences",
+    "Miscellaneous crimes against society", "Fraud offences", "Action Fraud", "CIFAS", "UK Finance",
+)
+#: A ``prc`` measure's ``offences`` value for the total of every group but fraud.
+ALL_OFFENCES = "all_excluding_fraud"
 
 _MEASURE_KEYS = {
     "id", "title", "source", "unit", "better", "recorded_crime", "restricted", "description",
@@ -90,6 +105,16 @@ class Measure:
         return {"higher": "increase", "lower": "decrease"}.get(self.better)
 
     @property
+    def offence_groups(self) -> tuple[str, ...]:
+        """The ONS offence groups a ``prc`` measure counts, when it names groups rather than the
+        total (``all_excluding_fraud``); empty otherwise. Such a measure is an offence-group measure:
+        it carries harm and vulnerability (issue 25), is compared with every force's same groups,
+        and is shown in the harm and vulnerability view."""
+        if self.source != "prc" or ALL_OFFENCES in self.offences:
+            return ()
+        return self.offences
+
+    @property
     def is_count(self) -> bool:
         """Whether the measure is a count of events (so Poisson comparisons apply)."""
         return self.source in ("police_uk", "collisions", "prc") or (
@@ -113,6 +138,18 @@ class Objective:
     title: str
     summary: str
     outcomes: tuple[Outcome, ...]
+    #: Whether the objective's page carries the harm and vulnerability view (``harm_view: true``):
+    #: the Plan's offence-group measures of the objective, which moved, which moved with a recording
+    #: change, the force's position among its comparators.
+    harm_view: bool = False
+
+    @property
+    def harm_measures(self) -> tuple[Measure, ...]:
+        """The objective's offence-group measures (:attr:`Measure.offence_groups`), in Plan order;
+        empty when the objective has no harm view."""
+        if not self.harm_view:
+            return ()
+        return tuple(m for m in self.measures if m.offence_groups)
 
     @property
     def measures(self) -> tuple[Measure, ...]:
@@ -219,6 +256,13 @@ def _measure(node: Node) -> Measure:
     required = {"police_uk": "crime_types", "prc": "offences", "collisions": "severities"}
     if source in required and not getattr(measure, required[source]):
         node.fail(f"a measure from source {source!r} needs a non-empty list", required[source])
+    for i, offence in enumerate(measure.offences):
+        if offence not in OFFENCE_GROUPS + (ALL_OFFENCES,):
+            node.fail(f"found {offence!r}; expected an ONS offence group as published ({', '.join(OFFENCE_GROUPS)}) "
+                      f"or {ALL_OFFENCES}", f"offences[{i}]")
+    if ALL_OFFENCES in measure.offences and len(measure.offences) > 1:
+        node.fail(f"found {ALL_OFFENCES} with other groups; expected it alone (it already sums every group but fraud)",
+                  "offences")
     if source == "derived" and not (measure.numerator and measure.denominator):
         node.fail("a derived measure needs both 'numerator' and 'denominator' (measure ids)", "numerator")
     return measure
@@ -244,7 +288,7 @@ def _parse(raw: object, source: str) -> Plan:
 
     objectives: list[Objective] = []
     for onode in root.children("objectives"):
-        onode.only({"number", "title", "summary", "outcomes"})
+        onode.only({"number", "title", "summary", "outcomes", "harm_view"})
         number = onode.int("number", minimum=1)
         if any(o.number == number for o in objectives):
             onode.fail(f"duplicate objective number {number}", "number")
@@ -258,7 +302,8 @@ def _parse(raw: object, source: str) -> Plan:
             outcomes.append(Outcome(cnode.str("title"), tuple(measures[m] for m in ids)))
         if not outcomes:
             onode.fail("found no outcomes; expected at least one", "outcomes")
-        objectives.append(Objective(number, onode.str("title"), onode.str("summary", ""), tuple(outcomes)))
+        objectives.append(Objective(number, onode.str("title"), onode.str("summary", ""), tuple(outcomes),
+                                    onode.bool("harm_view", False)))
     if not objectives:
         root.fail("found no objectives; expected at least one", "objectives")
 

@@ -1,13 +1,18 @@
-"""The publishing settings: ``params/publishing.yaml``'s disclosure rule, read and validated.
+"""The publishing settings: ``params/publishing.yaml``'s disclosure rule and small-numbers rule, read
+and validated.
 
 Which small counts a published table below force level suppresses (``disclosure``: the range, the
 symbol shown, whether one more count is hidden so a total cannot give it away). Configuration, so
 it lives here; :mod:`perfkit.stats.disclosure` applies the rule and re-exports these names.
+``small_numbers`` (:class:`SmallNumbers`, :func:`load_small_numbers`): below which count an official
+offence group is shown as counts over a longer window, without a percentage change or a test.
 
 Examples
 --------
 >>> Rule()
 Rule(smallest=1, largest=4, symbol='[c]', secondary=True)
+>>> SmallNumbers()
+SmallNumbers(below=50, years=3)
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 from perfkit import config
 from perfkit.config.params import Node, content_key, load_yaml
 
-__all__ = ["Rule", "load_rule"]
+__all__ = ["Rule", "load_rule", "SmallNumbers", "load_small_numbers"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +53,32 @@ def _rule_for(path: str, digest: str) -> Rule:
     smallest = node.int("smallest", 1, minimum=1)
     largest = node.int("largest", 4, minimum=smallest)
     return Rule(smallest, largest, node.str("symbol", "[c]"), node.bool("secondary", True))
+
+
+@dataclass(frozen=True)
+class SmallNumbers:
+    """The small-numbers rule: a count-of-offences measure of the official statistics whose count
+    in either 12-month period compared is below ``below`` is shown as counts over ``years`` years
+    against the ``years`` before, with no percentage change and no test of significance."""
+
+    below: int = 50
+    years: int = 3
+
+
+def load_small_numbers() -> SmallNumbers:
+    """The rule in ``params/publishing.yaml`` (``small_numbers:``; defaults when absent), read again
+    whenever the file's content changes."""
+    path = config.params_dir() / "publishing.yaml"
+    return _small_for(str(path), content_key(path))
+
+
+@lru_cache(maxsize=4)
+def _small_for(path: str, digest: str) -> SmallNumbers:
+    if not digest:
+        return SmallNumbers()
+    root = Node(load_yaml(Path(path)) or {}, "params/publishing.yaml")
+    if root.get("small_numbers", None) is None:
+        return SmallNumbers()
+    node = root.child("small_numbers")
+    node.only({"below", "years"})
+    return SmallNumbers(node.int("below", 50, minimum=1), node.int("years", 3, minimum=2))

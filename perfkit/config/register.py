@@ -36,6 +36,7 @@ import pandas as pd
 from perfkit import config
 from perfkit.errors import ConfigError
 from perfkit.config.params import Node, content_key, load_yaml
+from perfkit.config.plan import ALL_OFFENCES, OFFENCE_GROUPS
 from perfkit.periods import parse_month
 
 __all__ = [
@@ -62,17 +63,6 @@ POLICE_UK_CRIME_TYPES = (
     "Other crime", "Other theft", "Possession of weapons", "Public order", "Robbery",
     "Shoplifting", "Theft from the person", "Vehicle crime", "Violence and sexual offences",
     "Violent crime", "Public disorder and weapons",
-)
-
-#: The offence groups of ONS / Home Office police recorded crime by Police Force Area (the names the
-#: ``prc`` source gives them; a Plan measure of that source counts some of them).
-OFFENCE_GROUPS = (
-    "Homicide", "Death or serious injury caused by illegal driving", "Violence with injury",
-    "Violence without injury", "Stalking and harassment", "Sexual offences", "Robbery",
-    "Domestic burglary", "Non-domestic burglary", "Residential burglary", "Non-residential burglary",
-    "Vehicle offences", "Theft from the person", "Bicycle theft", "Shoplifting", "All other theft offences",
-    "Criminal damage and arson", "Drug offences", "Possession of weapons offences", "Public order offences",
-    "Miscellaneous crimes against society", "Fraud offences",
 )
 
 #: The totals a change can move (``totals:``): data.police.uk's all crime (every type but
@@ -186,6 +176,7 @@ class Caveat:
     persists: bool = False
     applies_for_months: "int | None" = None
     note: str = ""
+    offences: tuple = ()
 
     @property
     def last_month(self) -> pd.Period:
@@ -245,6 +236,8 @@ def _reach(c: "Caveat", measure: Any, seen: set) -> str:
     totals = set(c.totals) | ({"all_crime"} & set(c.crime_types))  # all_crime among crime types: a total
     moved = set(c.crime_types) - {"all_crime"}
     if set(crime_types) & moved or set(offences) & set(c.offences):
+        return "direct"
+    if ALL_OFFENCES in c.offences and offences:  # every offence group (a change to the statistics' status)
         return "direct"
     if (set(crime_types) | set(offences)) & totals:
         return "total"
@@ -400,9 +393,9 @@ def load_register(path: "Path | str | None" = None) -> Register:
                 )
         offences = node.str_list("offences", [])
         for i, o in enumerate(offences):
-            if o not in OFFENCE_GROUPS:
+            if o not in OFFENCE_GROUPS + (ALL_OFFENCES,):
                 node.fail(f"found {o!r}; expected an offence group of the official statistics "
-                          f"({', '.join(OFFENCE_GROUPS)})", f"offences[{i}]")
+                          f"({', '.join(OFFENCE_GROUPS)}) or {ALL_OFFENCES} (every group)", f"offences[{i}]")
         totals = node.str_list("totals", []) if node.get("totals", None) is not None else None
         for i, t in enumerate(totals or ()):
             if t not in TOTALS:

@@ -41,7 +41,7 @@ from perfkit.config.cache import CACHES
 from perfkit.config.params import content_key
 from perfkit.config.plan import Plan
 
-__all__ = ["QuarterEvidence", "FIELDS", "build", "load", "suspected_faults", "data_checks", "DataCheck", "SHARE_RANGE",
+__all__ = ["QuarterEvidence", "FIELDS", "HARM_COLUMNS", "harm_table", "build", "load", "suspected_faults", "data_checks", "DataCheck", "SHARE_RANGE",
            "SUSPECT_RATIO"]
 
 #: The data-pack contract: one row per Plan measure with these columns (in this order).
@@ -50,6 +50,7 @@ FIELDS = (
     "quarter_label", "quarter_value", "year_earlier_value", "change_pct", "change_low_pct", "change_high_pct",
     "significant", "rolling12_label", "rolling12_value", "rolling12_previous_value", "rolling12_change_pct",
     "rolling12_change_low_pct", "rolling12_change_high_pct", "rolling12_significant",
+    "small_numbers", "long_window_label", "long_window_value", "long_window_previous_value",
     "ytd_value", "ytd_previous_value", "ytd_change_pct",
     "rate_per_1000", "rate_months", "population_year", "comparator_rank", "comparator_forces", "comparator_mean",
     "primary_window", "spc_icon", "spc_variation", "spc_basis", "latest_month", "dispersion", "dispersion_df", "test",
@@ -102,6 +103,9 @@ class QuarterEvidence:
         inspection findings, victims' feedback, partners' information, each with its objective,
         source, date and link), as written in ``params/narrative/<id>/qualitative.yaml``; read
         afresh by every :func:`load`, so editing it never recomputes a statistic.
+    harm : pandas.DataFrame
+        The harm and vulnerability view (:func:`harm_table`): one row per official offence-group
+        measure of an objective with ``harm_view: true``.
     """
 
     quarter: Quarter
@@ -123,6 +127,7 @@ class QuarterEvidence:
         marked ``restricted``), in the order written."""
         return tuple(i for i in self.qualitative
                      if i.objective == objective and (edition == "board" or not i.restricted))
+    harm: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def revision(self, measure_id: str) -> "dict | None":
         """The revision of last quarter's published figure for one measure, or ``None``."""
@@ -188,6 +193,8 @@ def primary_window(ev) -> str:
     when the measure has no figure to compare."""
     if ev.snapshot:
         return "snapshot"
+    if ev.long_window is not None:  # small numbers: the 12 months' counts, without a change
+        return "rolling12"
     cmp = ev.headline_comparison
     if cmp is None:
         return ""
@@ -214,6 +221,13 @@ def measure_row(ev, objective: int) -> dict:
     if r is not None:
         row.update(_comparison(r, "rolling12_"))
         row["rolling12_label"] = r.label
+    row["small_numbers"] = "yes" if ev.long_window is not None else "no"
+    if ev.long_window is not None:
+        lw = ev.long_window
+        row["rolling12_label"] = f"the 12 months to {words.month(lw.end)}"
+        row["rolling12_value"], row["rolling12_previous_value"] = _count(lw.value_12), _count(lw.previous_12)
+        row["long_window_label"] = f"the {words.number_word(lw.years)} years to {words.month(lw.end)}"
+        row["long_window_value"], row["long_window_previous_value"] = _count(lw.value), _count(lw.previous)
     if y is not None:
         row.update({k: v for k, v in _comparison(y, "ytd_").items() if k in FIELDS})
     if pd.notna(ev.rate_per_1000):
@@ -254,6 +268,9 @@ def _national(plan: Plan, quarter: Quarter, measures: dict, store) -> pd.DataFra
     w, w0 = quarter.rolling_12_months(), quarter.rolling_12_months_before()
     for mid, ev in measures.items():
         m = ev.measure
+        if m.offence_groups and ev.national:
+            rows.append(_national_group_row(ev))
+            continue
         if m.source != "police_uk":
             continue
         # the 43 territorial forces of England and Wales, shared by every force's evidence
@@ -280,6 +297,80 @@ def _national(plan: Plan, quarter: Quarter, measures: dict, store) -> pd.DataFra
             "left_out_months": {name_for(f): tuple(wide.index[wide[f].isna()]) for f in partial},
         })
     return pd.DataFrame(rows)
+
+
+def _national_group_row(ev) -> dict:
+    """A national-picture row of an official offence-group measure (the territorial forces' total of
+    the same groups, from the same national tables)."""
+    m, n, own = ev.measure, ev.national, ev.rolling_comparison
+    tested = own is not None and pd.notna(own.ratio)
+    return {
+        "measure_id": m.id, "measure": m.title, "restricted": m.restricted, "forces_complete": n["forces"],
+        "national_value": n["value"], "national_previous_value": n["previous_value"],
+        "national_change_pct": _pct(n["change_pct"]),
+        "force_change_pct": _pct(own.change) if tested else np.nan,
+        "force_change_low_pct": _pct(own.change_low) if tested else np.nan,
+        "force_change_high_pct": _pct(own.change_high) if tested else np.nan,
+        "forces_left_out": ", ".join(name_for(f) for f in n["forces_left_out"]),
+        "left_out_months": {},
+    }
+
+
+#: Columns of :attr:`QuarterEvidence.harm`.
+HARM_COLUMNS = ["measure_id", "measure", "group", "objective", "unit", "label", "value", "previous_value", "change_pct",
+                "change_low_pct", "change_high_pct", "significant", "direction", "small_numbers", "long_label",
+                "long_value", "long_previous_value", "recording_refs", "recording_titles", "comparator_rank",
+                "comparator_forces", "comparator_position", "comparator_group", "national_change_pct"]
+
+
+def harm_table(plan: Plan, measures: dict) -> pd.DataFrame:
+    """The harm and vulnerability view as values (issue 25): for each official offence-group
+    measure of an objective with ``harm_view: true``, the 12 months against a year earlier with its
+    interval and significance (or, for small numbers, the counts over the longer window), the
+    recording changes the comparison spans that can move the figures (``recording_refs``, their
+    labels; for small numbers, those inside the longer window and the years before), the force's
+    rank and position in its comparator group, and the national change. Words are
+    :func:`perfkit.present.statements.harm_sentences`'."""
+    rows = []
+    for objective in plan.objectives:
+        for m in objective.harm_measures:
+            ev = measures.get(m.id)
+            if ev is None or not ev.series.available:
+                continue
+            r, lw = ev.rolling_comparison, ev.long_window
+            if lw is not None:  # the caveats of its longer windows (perfkit.evidence.analysis)
+                spanned = [c for c in ev.caveats if c.kind == "recording-change" and c.direction in
+                           analysis._MOVES_FIGURES and lw.end - 24 * lw.years + 1 < c.period <= lw.end]
+            elif r is not None:
+                spanned = [c for c in r.caveats if getattr(c, "kind", "") == "recording-change"]
+            else:
+                spanned = []
+            tested = r is not None and r.tested
+            pos = ev.comparator
+            rows.append({
+                "measure_id": m.id, "measure": m.title, "group": " and ".join(m.offence_groups),
+                "objective": objective.number, "unit": m.unit,
+                "label": r.label if r is not None else (f"the 12 months to {words.month(lw.end)}" if lw else ""),
+                "value": _count(r.count) if r is not None else (_count(lw.value_12) if lw else np.nan),
+                "previous_value": _count(r.count_ref) if r is not None else (_count(lw.previous_12) if lw else np.nan),
+                "change_pct": _pct(r.change) if tested else np.nan,
+                "change_low_pct": _pct(r.change_low) if tested else np.nan,
+                "change_high_pct": _pct(r.change_high) if tested else np.nan,
+                "significant": bool(tested and r.significant),
+                "direction": ("up" if r.ratio > 1 else "down" if r.ratio < 1 else "none") if tested else "",
+                "small_numbers": lw is not None,
+                "long_label": f"the {words.number_word(lw.years)} years to {words.month(lw.end)}" if lw else "",
+                "long_value": _count(lw.value) if lw else np.nan,
+                "long_previous_value": _count(lw.previous) if lw else np.nan,
+                "recording_refs": " ".join(c.ref for c in spanned),
+                "recording_titles": tuple(c.title for c in spanned),
+                "comparator_rank": pos.rank if pos is not None else None,
+                "comparator_forces": pos.n if pos is not None else None,
+                "comparator_position": pos.position if pos is not None else "",
+                "comparator_group": pos.group.title if pos is not None else "",
+                "national_change_pct": _pct(ev.national.get("change_pct")) if ev.national else np.nan,
+            })
+    return pd.DataFrame(rows, columns=HARM_COLUMNS)
 
 
 def _official(plan: Plan, quarter: Quarter, store, group_name: "str | None" = None) -> pd.DataFrame:
@@ -473,6 +564,7 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
         revisions=revisions(quarter, measures),
         caveats=sorted(applying, key=lambda c: (c.period, c.ref)),
         qualitative=qualitative,
+        harm=harm_table(plan, measures),
     )
 
 

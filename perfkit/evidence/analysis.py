@@ -32,8 +32,9 @@ from perfkit.data.measures import MeasureSeries, measure_series
 from perfkit.periods import Quarter, Window
 from perfkit.config.plan import Measure, Plan
 
-__all__ = ["MeasureEvidence", "LabelledCaveat", "SHIFT_REASONS", "RATE_MISSING", "analyse", "labelled", "population_for",
-           "comparator_rates", "comparator_group", "clear_cache"]
+__all__ = ["MeasureEvidence", "LabelledCaveat", "LongWindow", "SHIFT_REASONS", "RATE_MISSING", "analyse", "labelled",
+           "population_for", "comparator_rates", "offence_group_totals", "offence_group_rates", "comparator_group",
+           "clear_cache"]
 
 #: Caveat directions that can move the figures (others, such as a status change, only qualify them).
 _MOVES_FIGURES = ("up", "down", "break", "unknown")
@@ -54,6 +55,41 @@ _MIN_MONTHS_SPC = 12
 
 #: Months a measure's chart shows, to the quarter's end (five years).
 CHART_MONTHS = 60
+
+
+@dataclass(frozen=True)
+class LongWindow:
+    """A small count shown as statisticians do (issue 25): the latest 12 months and the 12 before,
+    then the ``years`` years to the latest total against the ``years`` before, with no percentage
+    change and no test (:class:`perfkit.config.publishing.SmallNumbers`).
+
+    Attributes
+    ----------
+    years : int
+        Length of the longer window.
+    below : int
+        The count below which the rule applies (either 12-month total).
+    end : pandas.Period
+        The month the latest 12 months end.
+    value_12, previous_12 : float
+        The latest 12 months and the 12 months a year earlier.
+    value, previous : float
+        The ``years`` years to ``end`` and the ``years`` years before (NaN when the series does not
+        reach back so far).
+    """
+
+    years: int
+    below: int
+    end: pd.Period
+    value_12: float
+    previous_12: float
+    value: float
+    previous: float
+
+    @property
+    def start(self) -> pd.Period:
+        """The first month of the longer window."""
+        return self.end - 12 * self.years + 1
 
 
 @dataclass(frozen=True)
@@ -105,6 +141,14 @@ class MeasureEvidence:
         Why a count with figures has no rate per 1,000 residents, a key of :data:`RATE_MISSING`
         (worded by :func:`perfkit.present.statements.rate_missing`); "" when it has one or none is
         expected (not a monthly count, no figures).
+        Caveat id -> why a modelled change inside the series has no quoted size.
+    long_window : LongWindow or None
+        For an official offence group whose count is small: the counts over the longer window, shown
+        instead of a percentage change and a test (``rolling_comparison`` is then None).
+    national : dict
+        For an official offence group: the national total of the territorial forces for the same
+        12 months and a year earlier (``value``, ``previous_value``, ``change_pct``, ``forces``,
+        ``forces_left_out``); empty otherwise.
     """
 
     measure: Measure
@@ -131,6 +175,8 @@ class MeasureEvidence:
     series_caveats: list = field(default_factory=list)
     shift_reasons: dict = field(default_factory=dict)
     rate_missing: str = ""
+    long_window: "LongWindow | None" = None
+    national: dict = field(default_factory=dict)
 
     @property
     def window(self) -> pd.Series:
@@ -295,6 +341,62 @@ def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None, *, 
     return (out, tuple(common), left_out) if details else out
 
 
+def offence_group_totals(offences, store=None) -> pd.DataFrame:
+    """Rolling 12-month totals of the ONS offence groups ``offences`` summed, for every force in the
+    official statistics: index the month each 12 months ends (``period[M]``), one column per force
+    slug. A force lacking one of the groups at a date is NaN there (never a partial sum)."""
+    # memoised by the store's content, like the measures' evidence (read-only: callers only index it)
+    return _group_totals(tuple(sorted(set(offences))), None if store is None else str(store), store_key(store))
+
+
+@lru_cache(maxsize=64)
+def _group_totals(offences: tuple, store, store_content: str) -> pd.DataFrame:
+    frame = data.recorded_crime(offence=list(offences), store=store)
+    if frame.empty:
+        return pd.DataFrame()
+    frame = frame.assign(month=pd.PeriodIndex(pd.DatetimeIndex(frame["period_end"]), freq="M"))
+    grouped = frame.groupby(["month", "force"])["count"]
+    wide = grouped.sum().unstack("force")
+    present = grouped.count().unstack("force").reindex_like(wide)
+    return wide.where(present >= len(offences)).sort_index()
+
+
+def offence_group_rates(measure: Measure, quarter: Quarter, forces, end: pd.Period, store=None,
+                        years: int = 1) -> pd.Series:
+    """Each force's rate per 1,000 residents of an official offence-group measure: the rolling
+    12-month total to ``end`` (or, with ``years`` > 1, the mean of the ``years`` yearly totals to
+    ``end``) over the ONS mid-year population of the quarter's year. NaN where a total or the
+    population is missing."""
+    wide = offence_group_totals(measure.offences, store)
+    rates = {}
+    for force in forces:
+        column = wide[force] if force in wide.columns else pd.Series(dtype=float)
+        totals = [column.get(end - 12 * k, np.nan) for k in range(years)]
+        population = population_for(force, quarter, store)
+        rates[force] = (float(compare.rate_per_1000(sum(totals) / years, population))
+                        if all(pd.notna(t) for t in totals) else float("nan"))
+    return pd.Series(rates, name=measure.id, dtype=float)
+
+
+def _national_groups(measure: Measure, end: pd.Period, store=None) -> dict:
+    """The territorial forces' total of an offence-group measure for the 12 months to ``end`` and a
+    year earlier; forces without both totals are left out of both."""
+    from perfkit.config.forces import all_slugs
+
+    wide = offence_group_totals(measure.offences, store)
+    territorial = [f for f in all_slugs(territorial_only=True) if f in wide.columns]
+    if not territorial or end not in wide.index or (end - 12) not in wide.index:
+        return {}
+    now, before = wide.loc[end, territorial], wide.loc[end - 12, territorial]
+    complete = [f for f in territorial if pd.notna(now[f]) and pd.notna(before[f])]
+    if not complete:
+        return {}
+    value, previous = float(now[complete].sum()), float(before[complete].sum())
+    return {"value": value, "previous_value": previous,
+            "change_pct": 100 * (value / previous - 1) if previous else float("nan"),
+            "forces": len(complete), "forces_left_out": tuple(f for f in territorial if f not in complete)}
+
+
 class LabelledCaveat:
     """A register entry with its label in this pack (``C3``): reports refer to caveats by label,
     and charts mark them with it. Every other attribute is the :class:`perfkit.stats.caveats.Caveat`'s."""
@@ -338,6 +440,7 @@ def clear_cache() -> None:
     """Free the memoised results (never needed for correctness: every key follows the content of
     its inputs, so an edited register or a new ingest is picked up on the next call)."""
     _analyse_cached.cache_clear()
+    _group_totals.cache_clear()
     data._store_digest.cache_clear()
 
 
@@ -356,9 +459,12 @@ def analyse(measure: Measure, quarter: Quarter, plan: Plan, *, force: "str | Non
     ``chart_months`` is the chart window whose caveats are listed under the chart. Memoised by the
     content of every input (see the module's docstring).
     """
+    from perfkit.config.publishing import load_small_numbers
+
     return _analyse_cached(measure.id, quarter, plan, force or plan.force,
                            None if store is None else str(store), comparator_group or None, _register(),
-                           store_key(store), str(seasonal_method or "auto"), int(chart_months))
+                           store_key(store), str(seasonal_method or "auto"), int(chart_months),
+                           load_small_numbers())
 
 
 def comparator_group(force: str, name: "str | None" = None):
@@ -402,8 +508,9 @@ def _compare(values, window, window_ref, dispersion, caveats, faults, label, lab
 @lru_cache(maxsize=256)
 def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, store, group_name,
                     register, store_content: str = "", seasonal_method: str = "auto",
-                    chart_months: int = CHART_MONTHS) -> MeasureEvidence:
-    # ``store_content`` is only part of the key: the store's content as hashes (see store_key).
+                    chart_months: int = CHART_MONTHS, small_numbers=None) -> MeasureEvidence:
+    # ``store_content`` is only part of the key: the store's content as hashes (see store_key);
+    # ``small_numbers`` (the publishing settings' rule) is the rule the offence groups use.
     measure = plan.measure(measure_id)
     series = measure_series(measure, force, store=store, plan=plan)
     notes = list(series.notes)
@@ -433,7 +540,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     chart_caveats = []
     if len(shown):
         chart_start = max(shown.index.min(), quarter.end - chart_months + 1)
-        if series.frequency != "monthly":  # a chart of 12-month figures shows the 12 months behind its first point
+        if measure.offence_groups:  # the long-run series of an official offence group, since its first total
+            chart_start = shown.index.min() - 11
+        elif series.frequency != "monthly":  # a chart of 12-month figures shows the 12 months behind its first point
             chart_start = max(shown.index.min(), shown.index.max() - chart_months + 1) - 11
         chart_caveats = labelled(caveats_mod.applicable(register, measure, chart_start, shown.index.max(),
                                                         after_months=0, force=force))
@@ -453,6 +562,8 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     dispersion = None
     rate_missing = ""
     snapshot: dict = {}
+    long_window = None
+    national: dict = {}
     last = values.dropna().index.max() if values.notna().any() else None
     ends_early = bool(last is not None and series.frequency == "monthly" and last < quarter.end)
 
@@ -565,13 +676,38 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                     notes.append(f"The size of the recording change {cav.ref} cannot be estimated from these "
                                  "figures yet: the model needs at least three rolling totals wholly before the "
                                  "change and four from it on (a year after it).")
-        if len(at):
+        if len(at) and measure.offence_groups:
+            end = at.index[-1]
+            r_cmp, long_window, dispersion = _offence_group_comparison(measure, values, end, moving, register,
+                                                                       small_numbers)
+            if long_window is not None:  # its comparison is of the longer windows: their caveats qualify it
+                applicable = labelled(caveats_mod.applicable(register, measure, end - 24 * long_window.years + 1,
+                                                             end, force=force))
+            national = _national_groups(measure, end, store)
+            population, pop_year = population_year(force, quarter, store)
+            if pd.isna(population):  # worded by present.statements.rate_missing, as for every measure
+                rate_missing = population_missing(force, quarter, store)
+            years = long_window.years if long_window is not None else 1
+            chosen = comparator_group(force, group_name)
+            members = list(chosen.members) if chosen is not None else [force]
+            rates = offence_group_rates(measure, quarter, members, end, store, years=years)
+            if pd.notna(rates.get(force, np.nan)):
+                rate, rate_months = float(rates[force]), 12 * years
+            if chosen is not None and rates.notna().sum() >= 2 and pd.notna(rates.get(force, np.nan)):
+                per = "a year " if years > 1 else ""
+                shown = rates.dropna()
+                smallest = shown[shown > 0].min() if (shown > 0).any() else 1.0
+                comparator = compare.comparator_position(shown, force, chosen,
+                                                         unit=f"{measure.unit} per 1,000 residents {per}".strip(),
+                                                         decimals=words.rate_places(smallest))
+        elif len(at):
             end = at.index[-1]
             ref = values.get(end - 12, np.nan)
             # the totals' own over-dispersion, from the quarters they do not compare (as the monthly
             # comparisons use the months they do not compare), with the modelled changes as steps
             dispersion = compare.rolling_dispersion(at, steps=caveats_mod.shift_dates(register, measure),
-                                                    leave_out=[end, end - 12])
+                                                    leave_out=[end, end - 12],
+                                                    quarters=compare.ROLLING_DISPERSION_QUARTERS)
             r_cmp = compare.compare_periods(
                 at.iloc[-1], 12, ref, 12, overdispersion=dispersion,
                 spans_caveats=[c for c in moving if end - 23 < c.date <= end],
@@ -592,6 +728,35 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         shift_estimates=shift_estimates, notes=notes, chart_caveats=chart_caveats, dispersion=dispersion,
         rate_months=rate_months, population_year=pop_year, ends_before_quarter=ends_early, snapshot=snapshot,
         series_caveats=series_caveats, shift_reasons=shift_reasons, rate_missing=rate_missing,
+        long_window=long_window, national=national,
     )
     return ev
+
+
+def _offence_group_comparison(measure: Measure, values: pd.Series, end: pd.Period, moving, register, rule=None):
+    """(comparison, long window, dispersion) of an official offence group at ``end``: the 12 months
+    against the 12 a year earlier, tested with the quasi-Poisson scale of the group's own quarterly
+    series (:func:`perfkit.stats.compare.rolling_dispersion`, from the quarters before the two years
+    compared, the group's modelled recording changes as steps); or, when either count is below the
+    small-numbers rule's, no comparison and the counts over the longer window."""
+    from perfkit.config.publishing import load_small_numbers
+
+    rule = rule or load_small_numbers()
+    now, ref = float(values.get(end, np.nan)), float(values.get(end - 12, np.nan))
+    dispersion = compare.rolling_dispersion(values.loc[:end], steps=caveats_mod.shift_dates(register, measure),
+                                            leave_out=[end, end - 12], quarters=compare.ROLLING_DISPERSION_QUARTERS)
+    if pd.notna(now) and pd.notna(ref) and min(now, ref) < rule.below:
+        def span(last):
+            totals = [values.get(last - 12 * k, np.nan) for k in range(rule.years)]
+            return float(sum(totals)) if all(pd.notna(t) for t in totals) else float("nan")
+        long_window = LongWindow(rule.years, rule.below, end, now, ref, span(end), span(end - 12 * rule.years))
+        return None, long_window, dispersion
+    label = f"the 12 months to {end.strftime('%B %Y')}"
+    r_cmp = compare.compare_periods(
+        now, 12, ref, 12, overdispersion=dispersion,
+        spans_caveats=[c for c in moving if end - 23 < c.date <= end],
+        label=label, label_ref=f"the 12 months to {(end - 12).strftime('%B %Y')}",
+        window=Window(end - 11, end, label), window_ref=Window(end - 23, end - 12, f"the 12 months to "
+                                                                                 f"{(end - 12).strftime('%B %Y')}"))
+    return r_cmp, None, dispersion
 

@@ -159,7 +159,7 @@ class Figure:
         if self.field.endswith(_PCT_FIELDS):
             return words.signed_percent(v)
         if self.field in ("rate_per_1000", "comparator_mean"):
-            return words.rate(v, 1)
+            return words.rate_per_1000(v)  # a rare offence's rate keeps two significant figures
         if self.field == "dispersion":
             return words.rate(v, 1)
         if self.field.endswith(_LEVEL_FIELDS):

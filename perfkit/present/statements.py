@@ -43,7 +43,8 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
            "comparison_notes", "fault_words", "caveat_name", "dispersion_sentence", "comparator_rate",
            "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
-           "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality"]
+           "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality",
+           "small_number_sentences", "harm_sentences"]
 
 # --- a measure's evidence statement (from perfkit.evidence.analysis.MeasureEvidence) -------------
 
@@ -187,6 +188,8 @@ def statement_sentences(ev: "MeasureEvidence") -> list[str]:
                                            faults=_fault_refs(ev, cmp))
         out.append(f"The figures end in {words.month(last)}, before {q.label}.")
         return out + _estimate_sentences(ev, cmp)
+    elif ev.long_window is not None:
+        out = small_number_sentences(ev)
     elif last is not None and last < q.start and ev.series.frequency == "monthly":
         return [f"{m.title}: the figures end in {words.month(last)}, before {q.label}, so this quarter cannot be "
                 "reported.", "The chart shows the series to its last month."]
@@ -201,6 +204,114 @@ def statement_sentences(ev: "MeasureEvidence") -> list[str]:
     out += _estimate_sentences(ev, compared)
     if ev.spc is not None and not ev.snapshot:
         out += spc_findings(ev.spc, m.title)
+    return out
+
+
+def small_number_sentences(ev: "MeasureEvidence") -> list[str]:
+    """The statement of a small count (:class:`perfkit.evidence.analysis.LongWindow`): the 12 months
+    against a year earlier as counts, the counts over the longer window, and why there is no
+    percentage change or test. No direction is given: chance alone moves counts this small a lot.
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> from perfkit.evidence.analysis import LongWindow
+    >>> lw = LongWindow(3, 50, pd.Period("2018-09", "M"), 8.0, 8.0, 25.0, 17.0)
+    >>> small_number_sentences(NS(measure=NS(title="Homicide", unit="offences"), long_window=lw))[:2]
+    ['Homicide: 8 offences in the 12 months to September 2018, against 8 a year earlier.', 'Over the three years to September 2018 there were 25, against 17 in the three years before.']
+    """
+    m, lw = ev.measure, ev.long_window
+    years = words.number_word(lw.years)
+    out = [f"{m.title}: {words.count(lw.value_12)} {m.unit} in the 12 months to {words.month(lw.end)}, against "
+           f"{words.count(lw.previous_12)} a year earlier."]
+    if not words._missing(lw.value) and not words._missing(lw.previous):
+        out.append(f"Over the {years} years to {words.month(lw.end)} there were {words.count(lw.value)}, against "
+                   f"{words.count(lw.previous)} in the {years} years before.")
+    elif not words._missing(lw.value):
+        out.append(f"Over the {years} years to {words.month(lw.end)} there were {words.count(lw.value)}.")
+    out.append(f"With fewer than {words.count(lw.below)} a year, {words.lower_first(m.title)} is shown without a "
+               "percentage change or a test of significance: chance alone moves counts this small a lot.")
+    return out
+
+
+def _groups(rows) -> str:
+    """The offence groups of some harm-view rows in a sentence: "homicide and sexual offences"."""
+    return words.join([words.lower_first(str(r["group"])) for r in rows])
+
+
+def harm_sentences(harm: pd.DataFrame, force: str) -> list[str]:
+    """The harm and vulnerability view in short sentences (:attr:`perfkit.evidence.QuarterEvidence.harm`):
+    which high-harm offence groups changed significantly, which comparisons span a recording change
+    (a change that moved with one may be recording rather than crime), which are too small to test,
+    and where ``force`` (its short name) stands among its comparators. [] when there are none.
+
+    >>> import pandas as pd
+    >>> rows = [dict(group="Sexual offences", label="the 12 months to September 2018", change_pct=4.2,
+    ...              significant=False, small_numbers=False, long_label="", recording_refs="",
+    ...              comparator_rank=6, comparator_forces=8, comparator_position="within the band",
+    ...              comparator_group="Most similar group"),
+    ...         dict(group="Homicide", label="the 12 months to September 2018", change_pct=float("nan"),
+    ...              significant=False, small_numbers=True, long_label="the three years to September 2018",
+    ...              recording_refs="", comparator_rank=2, comparator_forces=8,
+    ...              comparator_position="above the band", comparator_group="Most similar group")]
+    >>> harm_sentences(pd.DataFrame(rows), "Cambridgeshire")[0]
+    'Of the high-harm offence groups tested, none changed significantly in the 12 months to September 2018 against a year earlier.'
+    """
+    if harm is None or harm.empty:
+        return []
+    rows = harm.to_dict("records")
+    tested = [r for r in rows if not r["small_numbers"]]
+    small = [r for r in rows if r["small_numbers"]]
+    out = []
+    label = (tested or rows)[0]["label"]
+    moved = [r for r in tested if r["significant"]]
+    if tested and not moved:
+        out.append(f"Of the high-harm offence groups tested, none changed significantly in {label} against a year "
+                   "earlier.")
+    elif moved:
+        said = [f"{words.lower_first(str(r['group']))} ({words.change_pct(r['change_pct'])})" for r in moved]
+        out.append(f"{words.sentence_case(words.join(said))} changed significantly in {label} against a year earlier.")
+    with_change = [r for r in moved if r["recording_refs"]]
+    if with_change:
+        refs = words.join([f"{_groups([r])} ({r['recording_refs']})" for r in with_change])
+        out.append(f"Moved with a recording change, so part or all of the change may be recording rather than crime: "
+                   f"{refs}.")
+    spanning = [r for r in tested if r["recording_refs"] and not r["significant"]]
+    if spanning:
+        refs = words.join([f"{_groups([r])} ({r['recording_refs']})" for r in spanning])
+        out.append(f"Comparisons that span a recording change, so are not like for like: {refs}.")
+    if small:
+        long_label = small[0]["long_label"]
+        few = "is" if len(small) == 1 else "are"
+        out.append(f"{words.sentence_case(_groups(small))} {few} too few for a percentage change or a "
+                   f"test: shown as counts over {long_label}.")
+        small_refs = [r for r in small if r["recording_refs"]]
+        if small_refs:
+            refs = words.join([f"{_groups([r])} ({r['recording_refs']})" for r in small_refs])
+            out.append(f"Recording changes inside those years: {refs}.")
+    ranked = [r for r in rows if r.get("comparator_forces") and pd.notna(r.get("comparator_forces"))]
+    if ranked:
+        group = words.lower_first(str(ranked[0]["comparator_group"]))
+        above = [r for r in ranked if r["comparator_position"] == "above the band"]
+        below = [r for r in ranked if r["comparator_position"] == "below the band"]
+        highest = [r for r in ranked if int(r["comparator_rank"]) == 1]
+        lowest = [r for r in ranked if int(r["comparator_rank"]) == int(r["comparator_forces"])]
+        n = int(ranked[0]["comparator_forces"])
+        parts = []
+        if highest:
+            parts.append(f"the highest rate of the {n} forces for {_groups(highest)}")
+        if lowest:
+            parts.append(f"the lowest for {_groups(lowest)}")
+        if parts:
+            out.append(f"Against the {group}, {force} has {words.join(parts)}.")
+        if above or below:
+            place = []
+            if above:
+                place.append(f"more than one standard deviation above the group mean for {_groups(above)}")
+            if below:
+                place.append(f"more than one standard deviation below it for {_groups(below)}")
+            out.append(f"{force}'s rate is {words.join(place)}; within one standard deviation for the others.")
+        else:
+            out.append(f"{force}'s rate is within one standard deviation of the {group}'s mean for every group.")
     return out
 
 
@@ -253,6 +364,11 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
                        f"{words.rate(float(cmp.overdispersion), 1)} times as much as chance alone would give.")
         elif ev.dispersion is not None and not ev.dispersion.estimated:
             out.append(dispersion_sentence(ev.dispersion))
+    lw = getattr(ev, "long_window", None)
+    if lw is not None:
+        out.append(f"Small numbers: a count below {words.count(lw.below)} in either 12 months compared is shown over "
+                   f"{words.number_word(lw.years)} years against the {words.number_word(lw.years)} before, with no "
+                   "percentage change and no test (the rule is set in the publishing settings).")
     if ev.adjustment is not None:
         # a level shift the count model sized is noted once, with the recording change (below)
         sized = {e.at for e in ev.shift_estimates.values()}

@@ -35,6 +35,9 @@ __all__ = [
     "NOT_AVAILABLE",
     "round_half_up",
     "count",
+    "number_word",
+    "rate_places",
+    "rate_per_1000",
     "rate",
     "percent",
     "signed_percent",
@@ -95,6 +98,20 @@ def count(n: Any) -> str:
     return f"{int(round_half_up(x)):,}"
 
 
+_NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_word(n: int) -> str:
+    """A whole number as GOV.UK style writes it in a sentence: one to nine in words, 10 and above in
+    figures.
+
+    >>> number_word(3), number_word(12)
+    ('three', '12')
+    """
+    n = int(n)
+    return _NUMBER_WORDS[n] if 0 <= n < 10 else f"{n:,}"
+
+
 def rate(x: Any, places: int = 1) -> str:
     """A rate (per 1,000 people, crimes per officer) to one decimal place, with separators.
 
@@ -104,6 +121,27 @@ def rate(x: Any, places: int = 1) -> str:
     if _missing(x):
         return NOT_AVAILABLE
     return f"{round_half_up(float(x), places):,.{places}f}"
+
+
+def rate_places(x: Any) -> int:
+    """Decimal places a rate per 1,000 residents is shown with: one, or for a rate below 0.1 (a
+    rare offence such as homicide) as many as give two significant figures.
+
+    >>> rate_places(2.17), rate_places(0.0098), rate_places(0.032), rate_places(0)
+    (1, 4, 3, 1)
+    """
+    if _missing(x) or float(x) == 0 or abs(float(x)) >= 0.1:
+        return 1
+    return 1 - math.floor(math.log10(abs(float(x))))
+
+
+def rate_per_1000(x: Any) -> str:
+    """A rate per 1,000 residents (:func:`rate` to :func:`rate_places` places).
+
+    >>> rate_per_1000(2.17), rate_per_1000(0.009775)
+    ('2.2', '0.0098')
+    """
+    return rate(x, rate_places(x))
 
 
 def percent(x: Any) -> str:

@@ -41,7 +41,7 @@ from perfkit.present.markup import narrative_html
 from perfkit.present.qualitative import qualitative_table
 
 __all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
-           "narrative_section", "qualitative_section", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
+           "narrative_section", "qualitative_section", "harm_view", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
 
 #: What a published page says where the analysts' narrative is not written (no file path: the
 #: analysts' pre-publication checks list what is missing).
@@ -265,6 +265,9 @@ def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
              "rolling12_change_low_pct", "rolling12_change_high_pct", ev.rolling_comparison),
             ("ytd_value", "ytd_previous_value", "ytd_change_pct", None, None, ev.ytd_comparison)]
     for now, before, change, low, high, cmp in spec:
+        if cmp is None and now == "rolling12_value" and ev.long_window is not None:
+            out.extend(_small_number_rows(row, ev.long_window))
+            continue
         if cmp is None or pd.isna(row.get(now)):
             continue
         label = (f"{cmp.label} against {cmp.label_ref}" if cmp.label_ref else str(cmp.label))
@@ -278,6 +281,23 @@ def _comparison_rows(ctx: ReportContext, measure: Measure) -> list[dict]:
         out.append({"Comparison": label, "This period": figure(row, now), "Previous period": figure(row, before),
                     "Change": figure(row, change), "95% interval": interval,
                     "Note": " ".join(statements.comparison_notes(cmp))})
+    return out
+
+
+def _small_number_rows(row: dict, lw) -> list[dict]:
+    """The comparison rows of a small count: the 12 months and the longer window, as counts only
+    (every figure a marked cell of the data-pack row)."""
+    note = (f"Fewer than {words.count(lw.below)} a year: no percentage change or test, as chance alone moves counts "
+            "this small a lot.")
+    years = words.number_word(lw.years)
+    out = [{"Comparison": f"{row['rolling12_label']} against the 12 months to {words.month(lw.end - 12)}",
+            "This period": figure(row, "rolling12_value"), "Previous period": figure(row, "rolling12_previous_value"),
+            "Change": "not given", "95% interval": "", "Note": note}]
+    if pd.notna(row.get("long_window_value")):
+        out.append({"Comparison": f"{row['long_window_label']} against the {years} years before",
+                    "This period": figure(row, "long_window_value"),
+                    "Previous period": figure(row, "long_window_previous_value"),
+                    "Change": "not given", "95% interval": "", "Note": note})
     return out
 
 
@@ -308,9 +328,16 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
     parts: list = []
 
     def block():
-        # The headline is the page's "What the evidence says" line; the block gives the rest once.
+        # The headline is the page's "What the evidence says" line; the block gives the rest once,
+        # and a sentence another measure's block has already said on the page is not said again
+        # (a recording change that qualifies two measures: each block's caveat list refers to it).
+        rest = []
+        for sentence in ev.sentences[1:]:
+            if f"sentence:{sentence}" not in ctx.said:
+                ctx.said.add(f"sentence:{sentence}")
+                rest.append(sentence)
         out.html(render("measure", level=level, measure_id=mid, title=measure.title,
-                        description=measure.description, statement=" ".join(ev.sentences[1:]),
+                        description=measure.description, statement=" ".join(rest),
                         parts=[p for p in parts if p]))
         return out
 
@@ -370,7 +397,9 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                 "snapshot": "Figures at each date published",
                 "snapshot-ratio": "The 12 months to each staffing date over the staff at that date"}.get(
                     ev.series.frequency, "Figures")
-        shown = points.loc[points.index.max() - chart_months + 1:]
+        # an official offence group: the long-run series, since its first published total, with every
+        # recording change that touches the group marked
+        shown = points if measure.offence_groups else points.loc[points.index.max() - chart_months + 1:]
         first, last = shown.index.min(), shown.index.max()
         subtitle = f"{kind}, {words.month(first)} to {words.month(last)}"
         fig = charts.trend_chart(shown, title=title, subtitle=subtitle, source=ev.series.source_note.split(". ")[0],
@@ -415,9 +444,12 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
     parts.append(revision_note(ctx, measure))
     if pd.notna(ev.rate_per_1000):
         window = ev.rolling_comparison.window if ev.rolling_comparison is not None else ctx.quarter.rolling_12_months()
+        if ev.long_window is not None:
+            window = ev.long_window
         parts.append(render("comparisons", rate=figure(row, "rate_per_1000"), unit=measure.unit,
                             month=words.month(window.end), scaled=ev.rate_months < 12, months=ev.rate_months,
-                            population_year=ev.population_year))
+                            population_year=ev.population_year,
+                            years=words.number_word(ev.long_window.years) if ev.long_window is not None else ""))
     elif ev.rate_missing:
         parts.append(paragraph(f"{statements.rate_missing(ev)}.", "rate-missing"))
     if ev.comparator is not None:
@@ -435,7 +467,10 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                                    "comparator-group"))
         parts.append(figure_html(fig, said,
                                  f"{measure.title}: rate per 1,000 residents, comparator forces"))
-        readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": pos.table["rate"],
+        rates = pos.table["rate"]
+        if pos.decimals > 2:  # a rare offence's rates, as the sentences show them (two significant figures)
+            rates = [statements.comparator_rate(pos, x) for x in rates]
+        readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": rates,
                                  "Rank (1 = highest)": pos.table["rank"],
                                  "This force": ["yes" if f else "" for f in pos.table["is_force"]]})
         parts.append(details_html(f"Numbers behind the chart: {measure.title} in comparator forces",
@@ -532,6 +567,19 @@ class ObjectiveReport:
         if restricted:
             out.html(render("list", items=restricted, css="evidence restricted"), edition="board")
 
+    @section("harm and vulnerability")
+    def harm(self, out: Section) -> None:
+        """The harm and vulnerability view, where the Plan gives this objective one (``harm_view:
+        true``): which high-harm offence groups moved, which moved with a recording change, the
+        force among its comparators (``data["harm"]``). Nothing for another objective."""
+        if not self.objective.harm_view:
+            return
+        ids = [m.id for m in self.objective.harm_measures if not m.restricted]
+        frame = self.ctx.model.harm
+        frame = frame[frame["measure_id"].isin(ids)] if not frame.empty else frame
+        out.data["harm"] = frame.reset_index(drop=True)
+        out.html(harm_view(self.ctx.model, frame, level=2, href=lambda mid: f"#measure-{mid}"))
+
     @section("outcomes")
     def outcomes(self, out: Section) -> None:
         """Outcome by outcome, measure by measure (frames and figures of each measure's block)."""
@@ -607,7 +655,7 @@ class ObjectiveReport:
         """The national picture for the same measures, from every force in the data."""
         q = self.quarter
         national = self.ctx.model.national
-        ids = [m.id for m in self._measures() if m.source == "police_uk" and not m.restricted]
+        ids = [m.id for m in self._measures() if (m.source == "police_uk" or m.offence_groups) and not m.restricted]
         part = national[national["measure_id"].isin(ids)] if not national.empty else national
         if part.empty:
             out.html(notice("No national comparison can be made for this objective's measures. They are not "
@@ -622,7 +670,8 @@ class ObjectiveReport:
             "Measure": part["measure"].to_numpy(), "Forces with complete data": part["forces_complete"].to_numpy(),
             "National, 12 months": part["national_value"].to_numpy(),
             "National change": [_change_cell(v) for v in part["national_change_pct"]],
-            f"{name} change": [figure(r, "rolling12_change_pct") for r in own],
+            f"{name} change": [figure(r, "rolling12_change_pct") if r.get("small_numbers") != "yes"
+                               else "not given (small numbers)" for r in own],
             f"{name} 95% interval": [Html(render("range", low=figure(r, "rolling12_change_low_pct"),
                                                  high=figure(r, "rolling12_change_high_pct")))
                                      if pd.notna(r.get("rolling12_change_low_pct")) else "" for r in own],
@@ -636,6 +685,9 @@ class ObjectiveReport:
         text = ("National totals add up every territorial force of England and Wales with complete data.police.uk "
                 "figures for both periods: a force with a month missing or incomplete is left out of both, never "
                 "counted as zero.")
+        if any(self.ctx.plan.measure(mid).offence_groups for mid in part["measure_id"]):
+            text += (" The official offence groups' national totals add up the same forces' official statistics "
+                     "(police recorded crime by Police Force Area) for the same 12 months.")
         if left:
             named = [f"{force} ({words.months(sorted(months)) if len(months) <= 3 else f'{len(months)} months'})"
                      for force, months in sorted(left.items())]
@@ -646,6 +698,51 @@ class ObjectiveReport:
     def about(self, out: Section) -> None:
         """Data sources and their dates, methods in one paragraph each, licence."""
         about_figures(out, self.ctx, self._measures())
+
+
+def harm_view(model, frame: "pd.DataFrame | None" = None, *, level: int = 2, href=None) -> Markup:
+    """The harm and vulnerability view (issue 25) as HTML: its sentences
+    (:func:`perfkit.present.statements.harm_sentences`) and a table of the high-harm offence groups,
+    every figure a marked cell of the data-pack row. ``frame`` is part of ``model.harm`` (default:
+    all of it); ``href(measure_id)`` links each group to its measure. Empty markup when there is no
+    group to show."""
+    frame = model.harm if frame is None else frame
+    if frame is None or frame.empty:
+        return Markup("")
+    href = href or (lambda mid: f"#measure-{mid}")
+    force = model.plan.area_name
+    rows = []
+    for h in frame.to_dict("records"):
+        row = model.row(h["measure_id"])
+        small = h["small_numbers"]
+        if small:
+            change = Html(Markup("not given; {} in {} against {} in the {} years before").format(
+                figure(row, "long_window_value"), h["long_label"], figure(row, "long_window_previous_value"),
+                words.number_word(model.measure(h["measure_id"]).long_window.years)))
+            significant = "not tested (small numbers)"
+        else:
+            interval = (Html(render("range", low=figure(row, "rolling12_change_low_pct"),
+                                    high=figure(row, "rolling12_change_high_pct")))
+                        if pd.notna(row.get("rolling12_change_low_pct")) else "")
+            change = Html(Markup("{} ({})").format(figure(row, "rolling12_change_pct"), interval)
+                          if interval else Markup("{}").format(figure(row, "rolling12_change_pct")))
+            significant = figure(row, "rolling12_significant")
+        rank = (Html(Markup("{} of {}").format(figure(row, "comparator_rank"), figure(row, "comparator_forces")))
+                if pd.notna(row.get("comparator_rank")) else "no comparison")
+        rows.append({
+            "Offence group": Html(Markup('<a href="{}">{}</a>').format(href(h["measure_id"]), h["group"])),
+            "12 months": figure(row, "rolling12_value"), "A year earlier": figure(row, "rolling12_previous_value"),
+            "Change (95% interval)": change, "Statistically significant?": significant,
+            "Recording changes in the comparison": h["recording_refs"] or "none",
+            "Rate rank among comparators (1 = highest)": rank,
+            "National change": words.signed_percent(h["national_change_pct"]),
+        })
+    label = frame.iloc[0]["label"]
+    parts = [heading("Harm and vulnerability: the high-harm offence groups", level, "harm-and-vulnerability"),
+             render("list", items=statements.harm_sentences(frame, force), css="harm"),
+             table_html(pd.DataFrame(rows), f"High-harm offence groups, police recorded crime, {label} against a year "
+                                            "earlier (ONS / Home Office)")]
+    return Markup("").join(parts)
 
 
 def about_figures(out: Section, ctx: ReportContext, measures) -> None:

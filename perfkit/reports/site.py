@@ -97,7 +97,7 @@ def site_url() -> str:
     if not path.exists():
         return ""
     node = Node(load_yaml(path) or {}, "params/publishing.yaml")
-    node.only({"disclosure", "site_url"})
+    node.only({"disclosure", "site_url", "small_numbers"})
     url = node.get("site_url", "")
     if url == "":
         return ""
@@ -213,7 +213,9 @@ def summary(model, edition: str = "public") -> list[dict]:
                 "id": m.id, "measure": row["measure"], "href": f"objective-{objective.number}.html#measure-{m.id}",
                 "latest": _fig(row, b["value"], latest),
                 "period": "" if words._missing(label) else str(label),
-                "change": _fig(row, b["change"], words.year_change(cmp)),
+                "change": (Markup("not given: small numbers, {} in {}").format(
+                    _fig(row, "long_window_value", words.count(row.get("long_window_value"))), row["long_window_label"])
+                    if row.get("small_numbers") == "yes" else _fig(row, b["change"], words.year_change(cmp))),
                 "interval": _interval(row, b, cmp),
                 "significant": _fig(row, b["significant"], words.significance(cmp["significant"])),
                 "spc_kind": kind, "spc_text": _fig(row, "spc_variation", spc_text) if kind != "none" else spc_text,
@@ -571,6 +573,10 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
         page_name, _, frag = a["href"].partition("#")
         if page_name.startswith("objective-") and frag:
             a["href"] = f"#{frag}"
+    # the harm and vulnerability view (issue 25) in the summary: the groups link to their lines below
+    from perfkit.reports.report import harm_view
+
+    harm_html = harm_view(model, level=2, href=lambda mid: f"#measure-{mid}")
     caveats_soup = parse(render("caveat-list.html.j2", caveats=_caveats(model)))
     _demote(caveats_soup)
     log = _requests_log(quarter, plan, jobs, "board")
@@ -605,6 +611,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
     body = render("board-pack.html.j2", quarter=quarter, plan=plan, headlines=headlines(model, "board"),
                   attention=items, objectives=objectives, dive=dive, example=example,
                   summary_html=Markup(serialise(summary_soup)), caveats_html=Markup(serialise(caveats_soup)),
+                  harm_html=harm_html,
                   quality=data_quality(model), common=common, extra_sections=Markup(extra_sections),
                   downloads=downloads, site_url=url, level=3, glossary="", **_glossary_context())
     soup = parse(body)

@@ -52,6 +52,7 @@ __all__ = [
     "Dispersion",
     "dispersion",
     "rolling_dispersion",
+    "ROLLING_DISPERSION_QUARTERS",
     "caveats_spanned",
     "ComparatorGroup",
     "load_comparators",
@@ -944,9 +945,14 @@ def dispersion(series: pd.Series, steps: Iterable[Any] = (), seasonal: "bool | N
 
 #: Fewest quarter-on-year differences :func:`rolling_dispersion` estimates a scale from (two years).
 _MIN_ROLLING_DIFFERENCES = 8
+#: The latest differences the evidence model's comparisons of rolling totals estimate their scale
+#: from (five years): a linear trend in the year-on-year change holds over a few years, not over a
+#: series back to 2003, whose curvature would be taken for variation.
+ROLLING_DISPERSION_QUARTERS = 20
 
 
-def rolling_dispersion(totals: pd.Series, steps: Iterable[Any] = (), leave_out: Iterable[Any] = ()) -> Dispersion:
+def rolling_dispersion(totals: pd.Series, steps: Iterable[Any] = (), leave_out: Iterable[Any] = (),
+                       quarters: "int | None" = None) -> Dispersion:
     """Quasi-Poisson scale of the quarterly counts behind a series of rolling 12-month totals.
 
     Parameters
@@ -960,6 +966,9 @@ def rolling_dispersion(totals: pd.Series, steps: Iterable[Any] = (), leave_out: 
     leave_out : iterable of pandas.Period or 'YYYY-MM'
         The totals a comparison compares (their ends): the differences that share a quarter with
         them are left out, so the scale is estimated from the quarters not compared.
+    quarters : int, optional
+        Use only the latest this many of the differences kept (the evidence model passes
+        :data:`ROLLING_DISPERSION_QUARTERS`); default every one.
 
     Returns
     -------
@@ -999,18 +1008,20 @@ def rolling_dispersion(totals: pd.Series, steps: Iterable[Any] = (), leave_out: 
     if odd:
         _fail(f"totals: found a total ending in {odd[0]}; expected rolling 12-month totals at quarter ends "
               "(March, June, September, December)")
-    if (s <= 0).any():
-        _fail("totals: found a total of 0 or less; expected positive rolling 12-month totals")
+    if (s < 0).any():
+        _fail(f"totals: found a negative total at {s.index[(s < 0).to_numpy()][0]}; expected counts of 0 or more")
     dropped = {_as_month(m, "leave_out") for m in leave_out}
     wanted = sorted({_as_month(getattr(at, "date", at), "steps") for at in steps})
     # differences of consecutive totals (three months apart); D_t = Q_t - Q_(t-12 months) shares a
     # quarter with a compared total R_e (the quarters ending e-9 to e) when t lies from e-9 to e+12
     months = s.index.asi8  # months since 1970: a difference of 3 is consecutive quarter ends
     values = s.to_numpy(dtype=float)
-    keep = np.diff(months) == 3
+    keep = (np.diff(months) == 3) & (values[1:] + values[:-1] > 0)  # two zero totals: no variation to see
     for e in dropped:
         gap = months[1:] - e.ordinal
         keep &= ~((gap >= -9) & (gap <= 12))
+    if quarters:  # the latest `quarters` differences kept
+        keep &= np.cumsum(keep[::-1])[::-1] <= int(quarters)
     ends = s.index[1:][keep]
     d = (values[1:] - values[:-1])[keep]
     v = ((values[1:] + values[:-1]) / 4)[keep]
