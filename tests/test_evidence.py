@@ -280,6 +280,14 @@ def test_each_measure_carries_only_the_caveats_that_change_its_figures(model):
     expected = {
         "all_crime": {hmic, conduct}, "crimes_per_officer": {hmic}, "violence_sexual": {hmic, conduct},
         "public_order": {hmic}, "official_recorded_crime": {"uksa-designation-2014-01", hmic, conduct},
+        # the official offence groups (issue 25): the status of the statistics, and what moves each group
+        "violence_with_injury": {"uksa-designation-2014-01", hmic}, "homicide": {"uksa-designation-2014-01"},
+        "sexual_offences": {"uksa-designation-2014-01", hmic},
+        # the 2017 sub-category moved offences into this group (not into total violence)
+        "stalking_harassment": {"uksa-designation-2014-01", hmic, conduct, "stalking-harassment-subcategory-2017-04"},
+        # small numbers: three years against three, which span the 2015 offence
+        "illegal_driving_harm": {"uksa-designation-2014-01", "serious-injury-careless-driving-2015-04"},
+        "weapons_possession_recorded": {"uksa-designation-2014-01"},
     }
     for mid, ev in model.measures.items():
         assert ids(ev.caveats) == expected.get(mid, set()), mid
