@@ -16,8 +16,19 @@ Top level: ``periods`` (quarters, windows, the month parser and monthly-series c
 module uses), ``run`` (executes and publishes a quarter), ``cli`` and ``errors``.
 """
 
-from perfkit.errors import ConfigError, DataError, PerfkitError
-from perfkit.periods import Quarter, deep_dive_objective, latest_complete_quarter, parse_quarter
+import sys
+
+# jsonschema (which nbformat, and so Papermill and the exporter, import) imports the optional package
+# rfc3987_syntax when it is installed (JupyterLab's jupyter-events pulls it in), and that package
+# builds an Earley parser of RFC 3987 as it is imported: 4-5 seconds of CPU in every process that
+# reads a notebook, three per `perfkit run` and one per kernel-less test. It serves only the "iri"
+# and "iri-reference" format checks, which no schema perfkit validates uses; without it jsonschema
+# skips those two checks. Marking it absent here (before anything imports jsonschema) keeps
+# the processes perfkit starts from paying for it; JupyterLab's own server is not affected.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from perfkit.errors import ConfigError, DataError, PerfkitError  # noqa: E402
+from perfkit.periods import Quarter, deep_dive_objective, latest_complete_quarter, parse_quarter  # noqa: E402
 
 __version__ = "0.1.0"
 
