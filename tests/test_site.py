@@ -299,3 +299,20 @@ def test_every_spc_verdict_of_the_evidence_has_an_icon_and_says_it_is_the_latest
         kind, text = words.spc_icon(key)
         assert evidence.words.spc_variation(key) == words.lower_first(text)
         assert kind != "none" and text.startswith("Latest month:"), key
+
+
+def test_the_paper_takes_no_missing_narrative_notice_from_a_page():
+    """A report page without narrative says so (report.MISSING_NARRATIVE); the Board paper takes
+    nothing from it (its own short line says it once per objective), and a written narrative whole."""
+    from perfkit.present.export import parse
+    from perfkit.reports import report, site
+
+    def main(narrative_html):
+        page = parse(f'<main><div class="cell-md"><h2 id="narrative">Narrative</h2></div>{narrative_html}'
+                     '<div><h2 id="evidence">What the evidence says</h2><p>Figures.</p></div></main>')
+        return page.find("main")
+
+    missing = f'<div class="cell-output"><p class="narrative-missing">{report.MISSING_NARRATIVE}</p></div>'
+    assert str(site._narrative(main(missing))) == ""
+    written = '<div class="cell-output"><p>Burglary fell in Fenland.</p></div>'
+    assert "Burglary fell in Fenland." in str(site._narrative(main(written)))

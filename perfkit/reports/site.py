@@ -411,7 +411,7 @@ def _narrative(main) -> "Markup":
             tag.decompose()
         if "cell-md" in (node.get("class") or []):
             continue  # the heading cell and its introduction
-        if node.find(class_="notice-missing") is not None or not node.get_text(strip=True):
+        if node.find(class_=["notice-missing", "narrative-missing"]) is not None or not node.get_text(strip=True):
             continue
         keep.append(node)
     return Markup("".join(str(n) for n in keep))
