@@ -183,6 +183,11 @@ def write_small_params(dest: Path, objectives=None) -> Path:
     (dest / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
     # The requests register may only name measures of the Plan: a small Plan has no requests.
     (dest / "requests.yaml").unlink(missing_ok=True)
+    # The Board paper's PDF is the slowest step of a small run and these runs test other things
+    # (the full quarter rendered once per session has it; tests/test_requests.py reads it).
+    publishing = yaml.safe_load((dest / "publishing.yaml").read_text(encoding="utf-8")) or {}
+    publishing["board_pdf"] = False
+    (dest / "publishing.yaml").write_text(yaml.safe_dump(publishing, sort_keys=False), encoding="utf-8")
     # The qualitative evidence may only name objectives of the Plan: keep the kept ones' items.
     for path in (dest / "narrative").glob("*/qualitative.yaml"):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

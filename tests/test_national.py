@@ -46,6 +46,9 @@ def _small(folder: Path) -> None:
                            if c["measures"] or c.get("crime_types") or c.get("offences") or c.get("totals")
                            or c.get("within") or c.get("all_recorded_crime")]
     (folder / "caveats.yaml").write_text(yaml.safe_dump(register, sort_keys=False), encoding="utf-8")
+    publishing = folder / "publishing.yaml"  # no Board paper PDF: the slowest step of a small run
+    settings = (yaml.safe_load(publishing.read_text(encoding="utf-8")) or {}) if publishing.exists() else {}
+    publishing.write_text(yaml.safe_dump(dict(settings, board_pdf=False), sort_keys=False), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -127,3 +127,19 @@ def test_finish_refuses_to_switch_an_incomplete_quarter_into_place(tmp_path, mon
     assert "not published" in str(raised.value) and "board/data-pack.xlsx is missing" in str(raised.value)
     assert {p: p.read_bytes() for p in sorted(outputs.rglob("*")) if p.is_file()} == before
     assert published.is_dir() and staging.is_dir()
+
+
+def test_the_board_pdf_is_planned_unless_the_publishing_settings_turn_it_off(tmp_path, monkeypatch):
+    from perfkit.config import publishing
+    from perfkit.errors import ConfigError
+    from perfkit.run import Job, planned_files
+
+    jobs = [Job(name="objective-1", notebook="objective.py", parameters={}, title="Objective 1")]
+    monkeypatch.setenv("PERFKIT_PARAMS", str(tmp_path))
+    assert "board/board-pack.pdf" in planned_files(jobs)  # no publishing.yaml: the default
+    (tmp_path / "publishing.yaml").write_text("board_pdf: false\n", encoding="utf-8")
+    planned = planned_files(jobs)
+    assert "board/board-pack.pdf" not in planned and "board/board-pack.html" in planned
+    (tmp_path / "publishing.yaml").write_text("board_pdf: sometimes\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"publishing.yaml: board_pdf: found 'sometimes'"):
+        publishing.board_pdf()

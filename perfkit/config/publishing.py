@@ -6,6 +6,7 @@ symbol shown, whether one more count is hidden so a total cannot give it away). 
 it lives here; :mod:`perfkit.stats.disclosure` applies the rule and re-exports these names.
 ``small_numbers`` (:class:`SmallNumbers`, :func:`load_small_numbers`): below which count an official
 offence group is shown as counts over a longer window, without a percentage change or a test.
+``board_pdf`` (:func:`board_pdf`): whether the Board paper is also published as a PDF.
 
 Examples
 --------
@@ -24,7 +25,7 @@ from pathlib import Path
 from perfkit import config
 from perfkit.config.params import Node, content_key, load_yaml
 
-__all__ = ["Rule", "load_rule", "SmallNumbers", "load_small_numbers"]
+__all__ = ["Rule", "load_rule", "SmallNumbers", "load_small_numbers", "board_pdf"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,24 @@ def _small_for(path: str, digest: str) -> SmallNumbers:
     node = root.child("small_numbers")
     node.only({"below", "years"})
     return SmallNumbers(node.int("below", 50, minimum=1), node.int("years", 3, minimum=2))
+
+
+def board_pdf() -> bool:
+    """``board_pdf`` of ``params/publishing.yaml``: whether a run writes the Board paper's PDF
+    (``board/board-pack.pdf``) beside its HTML; true when the file or the key is absent. An office
+    that circulates only the HTML paper can turn it off (the PDF takes a third of a full run).
+
+    Raises
+    ------
+    ConfigError
+        If the key is not true or false (the message names the file and key).
+    """
+    path = config.params_dir() / "publishing.yaml"
+    return _pdf_for(str(path), content_key(path))
+
+
+@lru_cache(maxsize=4)
+def _pdf_for(path: str, digest: str) -> bool:
+    if not digest:
+        return True
+    return Node(load_yaml(Path(path)) or {}, "params/publishing.yaml").bool("board_pdf", True)

@@ -97,7 +97,7 @@ def site_url() -> str:
     if not path.exists():
         return ""
     node = Node(load_yaml(path) or {}, "params/publishing.yaml")
-    node.only({"disclosure", "site_url", "small_numbers"})
+    node.only({"disclosure", "site_url", "small_numbers", "board_pdf"})
     url = node.get("site_url", "")
     if url == "":
         return ""

@@ -467,10 +467,13 @@ def staged_files(job: Job) -> list[str]:
 
 def planned_files(jobs) -> list[str]:
     """Every file a quarter's folder holds once ``jobs`` are published: each report's
-    :func:`staged_files`, the index pages of both editions, the Board paper (HTML and PDF) and the manifest."""
+    :func:`staged_files`, the index pages of both editions, the Board paper (HTML, and PDF unless
+    ``board_pdf: false`` in ``params/publishing.yaml``) and the manifest."""
+    from perfkit.config.publishing import board_pdf
+
     names = [name for job in jobs for name in staged_files(job)]
     names += [f"{edition}{page}" for edition in ("", "board/") for page in QUARTER_PAGES]
-    return names + ["board/board-pack.html", "board/board-pack.pdf", "manifest.json"]
+    return names + ["board/board-pack.html", *(["board/board-pack.pdf"] if board_pdf() else []), "manifest.json"]
 
 
 def incomplete(folder: Path, jobs, *, hashes: bool = False) -> list[str]:
@@ -905,9 +908,14 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
     target = outputs / q.id
     site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
     site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
-    from perfkit.present.pdf import write_pdf
+    from perfkit.config.publishing import board_pdf
 
-    write_pdf(staging / "board" / "board-pack.html")  # board-pack.pdf: listed in the manifest, verified
+    if board_pdf():
+        from perfkit.present.pdf import write_pdf
+
+        write_pdf(staging / "board" / "board-pack.html")  # board-pack.pdf: listed in the manifest, verified
+    else:
+        (staging / "board" / "board-pack.pdf").unlink(missing_ok=True)  # an --only run into a pack that had one
     write_manifest(staging, q, todo, results, store, started, args_used)
     problems = incomplete(staging, todo)
     if problems:
