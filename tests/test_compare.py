@@ -553,3 +553,29 @@ def test_the_score_interval_on_one_degree_of_freedom_is_finite_and_holds_the_est
     assert math.isfinite(c.ci_low) and math.isfinite(c.ci_high) and c.ci_low < c.ratio < c.ci_high
     # each end is where the score statistic reaches t_1's critical value (12.7)
     assert stats.t.ppf(0.975, 1) == pytest.approx(stats.norm.isf(level / 2), rel=1e-6)
+
+
+def test_a_quarter_whose_year_before_has_no_data_keeps_its_own_figure():
+    """Issue 22 (thin history): nine months of a new force's figures. The quarter's own months all
+    exist, the same quarter a year earlier has none: no comparison, but the quarter's count stands,
+    and each missing month is left out for its own reason (no data), none "to pair"."""
+    from perfkit.periods import parse_quarter
+    from perfkit.present.narrative import headline_sentences
+    from perfkit.stats.compare import quarter_vs_last_year, rolling_12_months
+
+    s = pd.Series([3048.0, 2981, 3643, 3657, 3712, 3587, 4003, 3822, 3781],
+                  index=pd.period_range("2014-01", "2014-09", freq="M"))
+    q = parse_quarter("2014/15 Q2")
+    c = quarter_vs_last_year(s, q)
+    assert c.count == 11606 and math.isnan(c.count_ref) and not c.tested and c.case == "no overlap"
+    assert {(str(g.month), g.reason) for g in c.gaps} == {("2013-07", "no data"), ("2013-08", "no data"),
+                                                           ("2013-09", "no data")}
+    assert headline_sentences("All crime", c) == [
+        "All crime: 11,606 offences in 2014/15 Q2; no figure is available for a year earlier, so no comparison "
+        "can be made."]
+    from perfkit.present.narrative import evidence_sentences
+
+    caveat = {"title": "stalking recorded under its own code", "ref": "C4"}
+    assert evidence_sentences("All crime", c, caveats=[caveat]) == headline_sentences("All crime", c)  # no change to qualify
+    r = rolling_12_months(s, q)  # nine of the 12 months: no 12-month figure, and none of them "paired"
+    assert math.isnan(r.count) and all(g.reason == "no data" for g in r.gaps) and len(r.gaps) == 15

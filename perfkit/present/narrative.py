@@ -245,10 +245,13 @@ def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: It
     1
     """
     out = headline_sentences(title, comparison, unit, period_label, ref_label, unit_singular, more, fewer)
-    left_out = _left_out_sentence(comparison, faults or {})
+    # No comparison (a period without figures): the headline says which period has none; there is
+    # no change for the months left out or a recording change to qualify.
+    compared = not (math.isnan(comparison.count) or math.isnan(comparison.count_ref))
+    left_out = _left_out_sentence(comparison, faults or {}) if compared else ""
     if left_out:
         out.append(left_out)
-    named = caveat_sentence(list(getattr(comparison, "caveats", ()) or ()) + list(caveats))
+    named = caveat_sentence(list(getattr(comparison, "caveats", ()) or ()) + list(caveats)) if compared else ""
     if named:
         out.append(named)
     if spc is not None:

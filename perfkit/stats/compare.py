@@ -654,12 +654,22 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
             gaps += [_gap(a, b, why), Gap(b, a, "paired")]
         else:
             gaps += [_gap(b, a, why), Gap(a, b, "paired")]
+    if not keep.any():
+        # Nothing to pair: no comparison, but a window whose own months all exist still has its
+        # figure (a force with a few months of history has its quarter's count; the year before
+        # it has none). Each missing month is left out for its own reason; none is "paired".
+        c1 = float(now.sum()) if not gone_now.any() else math.nan
+        c0 = float(ref.sum()) if not gone_ref.any() else math.nan
+        out = compare_periods(c1, float(len(months)), c0, float(len(months_ref)), spans_caveats=spanned, **names)
+        missing = [m for m, gone in zip(months, gone_now) if gone] + [m for m, gone in zip(months_ref, gone_ref) if gone]
+        return Comparison(**{**out._v, "gaps": tuple(_gap(m, None, why) for m in missing),
+                             "missing_months": tuple(sorted(missing)), "case": "no overlap"})
     left_out = tuple(sorted(set(months[~keep]) | set(months_ref[~keep])))
     c1, e1 = _total(now[keep], exposure)
     c0, e0 = _total(ref[keep], exposure)
     out = compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
                           overdispersion=overdispersion, spans_caveats=spanned, **names)
-    case = out.case if keep.any() else "no overlap"
+    case = out.case
     method = out.method + refit if out.tested else out.method
     return Comparison(**{**out._v, "gaps": tuple(gaps), "missing_months": left_out, "method": method, "case": case})
 
