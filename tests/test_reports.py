@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -302,3 +303,22 @@ def test_a_figure_of_many_shapes_can_stay_png():
     data = re.search(r'src="data:image/png;base64,([^"]+)"', html).group(1)
     assert base64.b64decode(data).startswith(b"\x89PNG")
     assert 'alt="Density of four points"' in html
+
+
+def test_the_monthly_table_has_the_same_columns_whether_or_not_the_series_is_adjusted():
+    """Issue 22 item 9: code written for one quarter runs on the next. A series too short to adjust
+    (2016-17 Q2) has the seasonally_adjusted column, empty; a month left out has no adjusted value."""
+    from types import SimpleNamespace
+
+    from perfkit.reports.report import monthly_frame
+
+    months = pd.period_range("2016-01", "2016-09", freq="M")
+    window = pd.Series([100.0, 90, 95, 97, np.nan, 99, 101, 104, 98], index=months)
+    series = SimpleNamespace(published=pd.Series(dtype=float))
+    short = SimpleNamespace(window=window, adjustment=None, series=series, left_out={months[4]: "D1"})
+    adjusted = SimpleNamespace(window=window, series=series, left_out={months[4]: "D1"},
+                               adjustment=SimpleNamespace(method="x13", seasadj=window.fillna(96.0) + 1))
+    a, b = monthly_frame(short), monthly_frame(adjusted, months[-6:])
+    assert list(a.columns) == list(b.columns) == ["recorded", "seasonally_adjusted", "published", "left_out"]
+    assert a["seasonally_adjusted"].isna().all() and a.loc[months[4], "left_out"] == "D1"
+    assert len(b) == 6 and np.isnan(b.loc[months[4], "seasonally_adjusted"]) and b.loc[months[5], "seasonally_adjusted"] == 100

@@ -26,7 +26,7 @@ from perfkit.stats import disclosure
 from perfkit.present import charts, statements, words
 from perfkit.present.display import details_html, figure_html, heading, notice, paragraph, table_html
 from perfkit.periods import Quarter
-from perfkit.reports.report import Options, ReportContext, about_figures
+from perfkit.reports.report import Options, ReportContext, about_figures, monthly_frame
 from perfkit.present.section import Section, report_repr, section
 
 __all__ = ["DeepDive"]
@@ -254,10 +254,7 @@ class DeepDive:
             alt = charts.trend_alt_text(values, what=f"recorded {measure.title.lower()}", place=self.ctx.plan.area_name,
                                         adjusted=adjusted, unit=measure.unit, left_out=list(ev.left_out))
             text = statements.adjustment_describe(ev.adjustment) if ev.adjustment is not None else "Too short to adjust."
-            frame = pd.DataFrame({"recorded": values})
-            if adjusted is not None:
-                frame["seasonally_adjusted"] = adjusted
-            out.data[f"{measure.id}/monthly"] = frame.rename_axis("month")
+            out.data[f"{measure.id}/monthly"] = monthly_frame(ev)  # the whole window: the long run
             out.figures[f"{measure.id}/long_run"] = fig
             out.html(heading(measure.title, 3))
             out.html(figure_html(fig, alt, f"{measure.title}: {words.lower_first(subtitle)}"))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from perfkit.evidence import analysis
@@ -41,7 +42,7 @@ from perfkit.present.markup import narrative_html
 from perfkit.present.qualitative import qualitative_table
 
 __all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
-           "narrative_section", "qualitative_section", "harm_view", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
+           "narrative_section", "qualitative_section", "monthly_frame", "harm_view", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
 
 #: What a published page says where the analysts' narrative is not written (no file path: the
 #: analysts' pre-publication checks list what is missing).
@@ -315,6 +316,24 @@ def _method_notes(ev) -> list:
     return list(notes) if notes else []
 
 
+def monthly_frame(ev, months: "pd.PeriodIndex | None" = None) -> pd.DataFrame:
+    """The monthly table behind a measure's trend chart, the same columns in every quarter (a
+    column that does not apply is empty, not absent): ``recorded``, ``seasonally_adjusted`` (blank
+    for a month left out, and when the series is not adjusted), ``published`` (the count the source
+    published, where the store knows it) and ``left_out`` (the data fault's label, or ""), indexed by
+    ``month``. ``months`` limits it to the chart's months (default the measure's window)."""
+    recorded = ev.window if months is None else ev.window.reindex(months)
+    adjusted = (ev.adjustment.seasadj.reindex(recorded.index)
+                if ev.adjustment is not None and ev.adjustment.method != "none"
+                else pd.Series(np.nan, index=recorded.index))
+    published = (ev.series.published.reindex(recorded.index) if len(ev.series.published)
+                 else pd.Series(np.nan, index=recorded.index))
+    frame = pd.DataFrame({"recorded": recorded, "seasonally_adjusted": adjusted.where(recorded.notna()),
+                          "published": published.astype(float),
+                          "left_out": [ev.left_out.get(m, "") for m in recorded.index]})
+    return frame.rename_axis("month")
+
+
 def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                     chart_months: "int | None" = None) -> Section:
     """Everything shown for one measure (chart, caveats, SPC, comparisons, comparators, numbers),
@@ -376,13 +395,7 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         out.figures[f"{mid}/trend"] = fig
         parts.append(figure_html(fig, alt, f"{measure.title}: {words.lower_first(subtitle)}. {band}"))
         parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates, ctx.said))
-        monthly = pd.DataFrame({"recorded": recorded})
-        if adjusted is not None:
-            monthly["seasonally_adjusted"] = adjusted
-        if len(ev.series.published):
-            monthly["published"] = ev.series.published.reindex(recorded.index)
-        monthly["left_out"] = [ev.left_out.get(m, "") for m in recorded.index]
-        out.data[f"{mid}/monthly"] = monthly.rename_axis("month")
+        out.data[f"{mid}/monthly"] = monthly_frame(ev, recorded.index)
         table = pd.DataFrame({"Month": [str(m) for m in recorded.index], "Recorded": recorded.to_numpy()})
         if adjusted is not None:
             table["Seasonally adjusted"] = adjusted.round(1).to_numpy()
@@ -554,10 +567,9 @@ class ObjectiveReport:
             if ev.series.available:
                 monthly = ev.window
                 if ev.series.frequency == "monthly":
-                    frame = pd.DataFrame({"recorded": monthly})
-                    if ev.adjustment is not None and ev.adjustment.method != "none":
-                        frame["seasonally_adjusted"] = ev.adjustment.seasadj.reindex(monthly.index)
-                    out.data[f"{measure.id}/monthly"] = frame.rename_axis("month")
+                    # the same table as the measure's chart in outcomes() (one key, one table)
+                    chart = monthly.index[monthly.index >= self.ctx.quarter.end - self.ctx.options.chart_months + 1]
+                    out.data[f"{measure.id}/monthly"] = monthly_frame(ev, chart)
                 else:
                     out.data[f"{measure.id}/series"] = frame_of(monthly.dropna(), "value")
             if ev.spc is not None:
