@@ -420,3 +420,32 @@ def test_a_step_to_zero_says_the_series_stopped_with_an_exact_bound():
     # an ordinary step carries its counts too
     ordinary = estimate_shift(pd.Series(np.random.default_rng(2).poisson(200, 48).astype(float), index=idx), "2015-01")
     assert ordinary.change == "step" and ordinary.count_before > 0 and ordinary.count_after > 0
+
+
+def test_the_register_can_overrule_a_suspected_month_as_genuine(tmp_path, monkeypatch):
+    """Issue 22 item 3: a month the checks suspect (British Transport Police, September 2016: 21% of
+    its neighbours) is left out of every statistic until the register confirms it as a data fault or
+    overrules it under genuine_months, which keeps it as data and gives the checks page the reason."""
+    import shutil
+
+    from perfkit import data
+    from perfkit.config import register as reg
+    from perfkit.evidence import suspected_faults
+
+    params = tmp_path / "params"
+    from perfkit import config
+
+    shutil.copytree(config.params_dir(), params)
+    monkeypatch.setenv("PERFKIT_PARAMS", str(params))
+    key = ("btp", "2016-09", "Burglary")
+    assert key in data.fault_keys()
+    with open(params / "caveats.yaml", "a", encoding="utf-8") as f:
+        f.write("\ngenuine_months:\n  - force: btp\n    month: 2016-09\n"
+                "    reason: the force's own system shows the same fall (checked with its analysts)\n")
+    assert key not in data.fault_keys() and ("btp", "2016-09") in data.genuine_months()
+    row = suspected_faults("btp", start="2016-09", end="2016-09").iloc[0]
+    assert row["genuine"].startswith("the force's own system") and row["registered"] == ""
+    (params / "caveats.yaml").write_text((params / "caveats.yaml").read_text(encoding="utf-8")
+                                         .replace("force: btp", "force: bpt"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"genuine_months\[0\]\.force: found 'bpt'; expected a force's"):
+        reg.load_register(params / "caveats.yaml")

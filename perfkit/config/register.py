@@ -51,6 +51,7 @@ __all__ = [
     "labels",
     "POLICE_UK_CRIME_TYPES",
     "OFFENCE_GROUPS",
+    "GenuineMonth",
     "TOTALS",
     "KINDS",
     "LABEL_PREFIX",
@@ -262,9 +263,16 @@ class Register:
     'up'
     """
 
-    def __init__(self, caveats: Iterable[Caveat], path: "Path | None" = None):
+    def __init__(self, caveats: Iterable[Caveat], path: "Path | None" = None, genuine: Iterable["GenuineMonth"] = ()):
         self._caveats = tuple(sorted(caveats, key=lambda c: (c.date, c.id)))
         self._path = path
+        self.genuine: tuple = tuple(sorted(genuine, key=lambda g: (g.force, g.month)))
+
+    def genuine_month(self, force: str, month: Any) -> "GenuineMonth | None":
+        """The register's entry keeping ``force``'s ``month`` as data although the checks suspected
+        it (``genuine_months:``), or None."""
+        month = pd.Period(month, freq="M")
+        return next((g for g in self.genuine if g.force == force and g.month == month), None)
 
     @property
     def path(self) -> "Path | None":
@@ -285,6 +293,49 @@ class Register:
 
     def __repr__(self) -> str:
         return f"<Register {len(self)} caveats from {self._path}>"
+
+
+@dataclass(frozen=True)
+class GenuineMonth:
+    """A month the run's checks suspected of being incomplete (far below its neighbours) that the
+    analysts have confirmed is genuine (``genuine_months:`` in ``params/caveats.yaml``): it is used as
+    data, and the checks page says why.
+
+    Attributes
+    ----------
+    force : str
+        The force's data.police.uk slug.
+    month : pandas.Period
+        The month.
+    reason : str
+        Why it is genuine, as the analysts checked it (for the checks page).
+    """
+
+    force: str
+    month: pd.Period
+    reason: str
+
+
+def _genuine_months(root: Node) -> list:
+    from perfkit.config.forces import FORCE_LIST
+
+    slugs = {f.slug for f in FORCE_LIST}
+    out, seen = [], set()
+    for node in root.children("genuine_months") if root.get("genuine_months", None) is not None else ():
+        node.only(("force", "month", "reason"))
+        force = node.str("force")
+        if force not in slugs:
+            node.fail(f"found {force!r}; expected a force's data.police.uk slug (e.g. cambridgeshire)",
+                      "force")
+        month = _month(node, "month")
+        if (force, month) in seen:
+            node.fail(f"found {force} {month} a second time; expected each month once", "month")
+        seen.add((force, month))
+        reason = node.str("reason").strip()
+        if not reason:
+            node.fail("found no reason; expected why the month is genuine (what the analysts checked)", "reason")
+        out.append(GenuineMonth(force, month, reason))
+    return out
 
 
 def _month(node: Node, key: str, required: bool = True) -> "pd.Period | None":
@@ -359,7 +410,7 @@ def load_register(path: "Path | str | None" = None) -> Register:
     path = Path(path) if path is not None else config.params_dir() / "caveats.yaml"
     data = load_yaml(path)
     root = Node(data if data is not None else {}, path)
-    root.only(("caveats",))
+    root.only(("caveats", "genuine_months"))
     plan_path = path.parent / "plan.yaml"
     known_measures = _plan_measures(str(plan_path), content_key(plan_path)) if plan_path.is_file() else {}
     known = set(known_measures)
@@ -468,7 +519,7 @@ def load_register(path: "Path | str | None" = None) -> Register:
                 note=node.str("note", ""),
             )
         )
-    return Register(caveats, path)
+    return Register(caveats, path, _genuine_months(root))
 
 
 @lru_cache(maxsize=8)

@@ -534,14 +534,26 @@ def fault_keys(store: "Path | str | None" = None) -> frozenset:
     (:func:`registered_faults`) and the suspected months of every force (:func:`suspected_months`),
     whether or not a register names them (a force set up by ``perfkit init``, a comparator, the
     national totals). The checks page lists each suspected month for the analysts to confirm in
-    the register."""
+    the register, which can also overrule one (:func:`genuine_months`)."""
     from perfkit.data.ingest import CRIME_TYPES
 
     keys = set(registered_faults())
     crimes = [t for t in CRIME_TYPES if t != _ASB]
+    kept = genuine_months()
     for row in suspected_months(store).itertuples():
-        keys |= {(row.force, str(row.month), t) for t in crimes}
+        if (row.force, str(row.month)) not in kept:  # the register overrules the check: used as data
+            keys |= {(row.force, str(row.month), t) for t in crimes}
     return frozenset(keys)
+
+
+def genuine_months() -> frozenset:
+    """``{(force, 'YYYY-MM')}`` of suspected months the register confirms are genuine
+    (``genuine_months:`` in ``params/caveats.yaml``): used as data (empty without a register)."""
+    from perfkit.config.register import current_register
+
+    if not (config.params_dir() / "caveats.yaml").is_file():
+        return frozenset()
+    return frozenset((g.force, str(g.month)) for g in current_register().genuine)
 
 
 def registered_faults() -> frozenset:

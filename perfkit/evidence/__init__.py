@@ -445,7 +445,8 @@ def suspected_faults(force: "str | None", store=None, *, start=None, end=None) -
     every force in the store. Such a month is left out of every statistic whether or not the
     register names it; this table is for the analysts to confirm it in ``params/caveats.yaml``.
     Returns columns ``force``, ``month``, ``count``, ``neighbours_median``, ``ratio``, ``registered``
-    (the register entry's id, or "").
+    (the register entry's id, or "") and ``genuine`` (the register's reason for keeping the month as
+    data, ``genuine_months:``, or ""; such a month is not left out).
 
     Examples
     --------
@@ -469,7 +470,8 @@ def suspected_faults(force: "str | None", store=None, *, start=None, end=None) -
         hit = caveats_mod.faulty_months(register, row.force, ["all_crime"]).get(row.month)
         registered.append(hit.id if hit is not None else "")
     frame["registered"] = registered
-    return frame[["force", "month", "count", "neighbours_median", "ratio", "registered"]].reset_index(drop=True)
+    frame["genuine"] = [getattr(register.genuine_month(row.force, row.month), "reason", "") for row in frame.itertuples()]
+    return frame[["force", "month", "count", "neighbours_median", "ratio", "registered", "genuine"]].reset_index(drop=True)
 
 
 def _options(options) -> dict:
@@ -591,8 +593,9 @@ def data_checks(quarter, plan, store) -> "list[DataCheck]":
     lines = []
     for s in model.suspects.itertuples():
         status = (f"registered as data fault {s.registered}" if s.registered else
+                  f"kept as data: the register's genuine_months says {s.genuine}" if s.genuine else
                   "left out of every figure as a suspected fault; NOT registered: confirm it in params/caveats.yaml "
-                  "as kind: data-fault")
+                  "as kind: data-fault, or overrule it under genuine_months")
         lines.append(DataCheck("suspected incomplete month",
                                f"{s.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
                                f"months' median ({s.neighbours_median:,.0f}); {status}"))

@@ -457,7 +457,7 @@ def attention(model, edition: str = "board") -> list[dict]:
             items.append({"kind": "fault", "label": "Data fault", "subject": f"{c.ref}: {c.title}",
                           "href": f"#caveat-{c.ref}", "text": "left out of every figure"})
     for s in model.suspects.itertuples():
-        if not s.registered and s.force == model.force:
+        if not s.registered and not s.genuine and s.force == model.force:
             items.append({"kind": "fault", "label": "Suspected data fault", "subject": words.month(s.month),
                           "href": "#data-quality",
                           "text": f"{words.count(s.count)} crimes, well below the months around it; not yet confirmed"})
