@@ -489,7 +489,8 @@ def _collect(future, force: str, name: str, result: NationalResult, done_reports
         return
     if value["ok"]:
         run, jobs = next((run, jobs) for run, _, jobs in planned if run.force == force)
-        problems = runner.incomplete(run.target, jobs, hashes=True)
+        with _located(run):  # the force's own parameters say which files it plans (board_pdf)
+            problems = runner.incomplete(run.target, jobs, hashes=True)
         if problems:  # cannot happen when every worker runs this code; if it does, say so
             value = {"ok": False, "errors": {"publish": "the published quarter is incomplete: " + "; ".join(problems[:5])}}
     if value["ok"]:
