@@ -422,6 +422,44 @@ def test_a_step_to_zero_says_the_series_stopped_with_an_exact_bound():
     assert ordinary.change == "step" and ordinary.count_before > 0 and ordinary.count_after > 0
 
 
+def test_a_fall_of_99_percent_over_a_transition_month_is_significant_with_an_upper_bound_below_1():
+    """Issue 22 item 7: a crime type moved to another recorder (about 2,700 a month, one transition
+    month of a few hundred, then a case every few months). The placebo spread is measured only on
+    the side of the change that holds each placebo date, and a side with a month of the year that
+    has no case gives none: the steps beside a change to near zero are not placebo evidence. Before,
+    the placebo spread came from fits across the change and the interval ran from 100% lower to
+    over a million times higher."""
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        idx = pd.period_range("2013-01", periods=72, freq="M")
+        at = idx[48]
+        season = 1 + 0.08 * np.sin(2 * np.pi * idx.month.to_numpy() / 12)
+        lam = np.where(idx < at, 2700 * season, 0.1)
+        lam = np.where(idx == at, 300, lam)  # the transition month
+        y = pd.Series(rng.negative_binomial(50, 50 / (50 + lam)).astype(float), index=idx)
+        assert 0 < y[idx > at].sum() < 20  # near zero, not zero: the exact case does not apply
+        est = estimate_shift(y, at)
+        assert est.change == "step" and est.calibrated and est.ratio < 0.01
+        assert est.significant and est.ci_high < 0.01, (seed, est.ci_low, est.ci_high)
+        # the placebo spread is the pre-change side's (its 12 months before, 6 after, 6 from the change)
+        assert est.n_placebo == 48 - 12 - 6 + 1 and est.placebo_sd < 0.2
+
+
+def test_the_placebo_fits_never_span_the_change_being_sized():
+    """A placebo date is fitted on its own side of the change: a large real step moves no placebo
+    estimate (the same placebo spread with the step at 0.5 or at 0.001 of the earlier level)."""
+    from perfkit.stats.caveats import _placebo_counts
+
+    idx = pd.period_range("2013-01", periods=60, freq="M")
+    at = idx[30]
+    base = np.random.default_rng(5).poisson(400, 60).astype(float)
+    spreads = []
+    for ratio in (0.5, 0.001):
+        y = pd.Series(np.where(idx < at, base, np.maximum(np.round(base * ratio * 1000) / 1000, 0)), index=idx)
+        spreads.append(_placebo_counts(y, at, [], float("nan"))[:7])  # the dates before the change
+    assert len(spreads[0]) == 7 and np.allclose(spreads[0], spreads[1])
+
+
 def test_the_register_can_overrule_a_suspected_month_as_genuine(tmp_path, monkeypatch):
     """Issue 22 item 3: a month the checks suspect (British Transport Police, September 2016: 21% of
     its neighbours) is left out of every statistic until the register confirms it as a data fault or

@@ -57,6 +57,73 @@ def test_the_statistics_never_import_the_wording():
     assert not wording, f"perfkit/stats modules importing perfkit.present: {wording}"
 
 
+#: The modules that build the quarter's evidence model: they hold values and codes, never sentences.
+EVIDENCE_BUILDERS = ["analysis.py", "deepdive.py", "requests.py", "shared.py"]
+
+
+def _prose_literals(source: str) -> list[tuple[int, str]]:
+    """String literals (plain or f-strings) of four words or more in ``source``, but docstrings,
+    error messages (anything under a ``raise``), type annotations and the values of module
+    constants (UPPER_CASE labels, such as a table's group name)."""
+    tree = ast.parse(source)
+    skip: set[int] = set()
+
+    def skip_all(node):
+        skip.update(id(sub) for sub in ast.walk(node))
+
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            skip.add(id(body[0].value))
+        if isinstance(node, ast.Raise):
+            skip_all(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for arg in [*node.args.args, *node.args.kwonlyargs, *node.args.posonlyargs]:
+                if arg.annotation is not None:
+                    skip_all(arg.annotation)
+            if node.returns is not None:
+                skip_all(node.returns)
+        if isinstance(node, ast.AnnAssign):
+            skip_all(node.annotation)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) and t.id.isupper() for t in node.targets):
+            skip_all(node.value)
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            skip_all(node)
+            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        if len([w for w in text.split() if any(c.isalpha() for c in w)]) >= 4:
+            found.append((node.lineno, text))
+    return found
+
+
+def test_the_evidence_model_holds_values_not_sentences():
+    """Words and rounding happen once, in perfkit.present (issue 21): the modules that build the
+    evidence model hold no sentence but their error messages; what a page says about a measure
+    (figures ending early, comparator rates on fewer months, a change whose size is not quoted) is
+    a value of the model worded by perfkit.present.statements."""
+    said = [f"perfkit/evidence/{name}:{line}: {text!r}" for name in EVIDENCE_BUILDERS
+            for line, text in _prose_literals((PACKAGE / "evidence" / name).read_text(encoding="utf-8"))]
+    assert not said, "sentences built in the evidence model:\n" + "\n".join(said)
+
+
+def test_the_sentence_check_finds_a_sentence_but_not_an_error_message():
+    source = ("LABEL = 'Outside the force districts here'\n"
+              "def f(x: 'tuple[int, int | None]'):\n"
+              "    '''A docstring of many words.'''\n"
+              "    if x:\n"
+              "        raise ValueError(f'x: found {x}; expected nothing at all')\n"
+              "    return f'The figures end in {x}, before the quarter.'\n")
+    assert _prose_literals(source) == [(6, "The figures end in {}, before the quarter.")]
+
+
 def test_no_module_is_left_loose_at_the_top_level():
     loose = {p.name for p in PACKAGE.glob("*.py")} - TOP_LEVEL
     assert not loose, f"modules at perfkit/ top level that belong in a package: {sorted(loose)}"

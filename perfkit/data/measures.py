@@ -28,7 +28,7 @@ from perfkit.errors import DataError, MissingDataError
 from perfkit.periods import check_monthly
 from perfkit.config.plan import Measure, Plan
 
-__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES", "SOURCE_NAMES", "source_note", "no_figures_note"]
+__all__ = ["MeasureSeries", "measure_series", "SOURCE_NOTES", "SOURCE_NAMES", "source_note"]
 
 # The licence (Open Government Licence v3.0) is stated once, in every page's footer and the workbook's notes.
 
@@ -66,8 +66,6 @@ class MeasureSeries:
         ``'monthly'``, ``'quarterly-rolling-12'`` (official recorded crime) or ``'snapshot'``.
     source_note : str
         Source and licence in words.
-    notes : tuple of str
-        Anything a reader must know about these figures (e.g. "no data supplied").
     left_out : dict
         ``{month: register entry id}`` of the months a registered data fault removes: NaN in
         ``values`` (so no statistic uses them), shown hollow on charts at their ``published``
@@ -81,7 +79,6 @@ class MeasureSeries:
     values: pd.Series
     frequency: str
     source_note: str
-    notes: tuple[str, ...] = field(default=())
     left_out: dict = field(default_factory=dict)
     published: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     #: The kind of file (``perfkit ingest`` kind) the store has none of, when that is why there are
@@ -207,28 +204,6 @@ SOURCE_NAMES = {
 }
 
 
-def no_figures_note(measure: Measure, force: str, plan: "Plan | None" = None, missing: str = "") -> str:
-    """Why a measure has no figures, in a sentence that names the force as readers know it.
-
-    >>> from perfkit.config.plan import load_plan
-    >>> plan = load_plan()
-    >>> no_figures_note(plan.measure("ksi_collisions"), "norfolk", missing="collisions")
-    'No road collision figures for Norfolk Constabulary are in the data store: no collisions file has been ingested.'
-    """
-    from perfkit.config import forces
-
-    name = plan.force_name if plan is not None and plan.force == force else forces.name_for(force)
-    if measure.source == "derived":
-        if plan is None:
-            from perfkit.config.plan import load_plan
-
-            plan = load_plan()
-        parts = f"{plan.measure(measure.numerator).title.lower()} or {plan.measure(measure.denominator).title.lower()}"
-        return f"No figures for {name}: {parts} has none for the same dates."
-    reason = f": no {missing} file has been ingested" if missing else ""
-    return f"No {SOURCE_NAMES[measure.source]} figures for {name} are in the data store{reason}."
-
-
 def source_note(source: str, plan: "Plan | None" = None) -> str:
     """The description of a source: the Plan's own (``source_notes:``, e.g. who publishes the force
     area's collision data) or the generic one of :data:`SOURCE_NOTES`."""
@@ -250,7 +225,6 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
     plan : Plan, optional
         Needed for ``derived`` measures (to find their numerator and denominator).
     """
-    notes: list[str] = []
     missing_kind = ""
     frequency = {"prc": "quarterly-rolling-12", "workforce": "snapshot", "derived": "snapshot-ratio"}.get(measure.source, "monthly")
     try:
@@ -259,12 +233,7 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
         # No file of this kind in the store: the measure shows "no figures" with the reason; the run
         # goes on (docs/guide.md, "Adding a measure", says how to supply it).
         values = pd.Series(dtype=float)
-        notes.append(no_figures_note(measure, force, plan, missing=exc.kind))
         missing_kind = str(exc.kind or "")
-    if values.empty and measure.source == "local" and not notes:
-        # Neutral, for the published pages; the analysts' pre-publication checks say how to
-        # supply it (a local data file, docs/guide.md).
-        notes.append("Figures for this measure come from the force's own systems and are not available for this quarter.")
     left_out: dict = {}
     published = pd.Series(dtype=float)
     if measure.source == "police_uk":
@@ -277,8 +246,6 @@ def measure_series(measure: Measure, force: str, *, store=None, plan: "Plan | No
             published = raw.reindex(pd.PeriodIndex(list(left_out), freq="M")).dropna()
     values = values.rename(measure.id)
     values.index.name = "month"
-    if values.empty and not notes:
-        notes.append(no_figures_note(measure, force, plan))
-    return MeasureSeries(measure, force, values, frequency, source_note(measure.source, plan), tuple(notes),
+    return MeasureSeries(measure, force, values, frequency, source_note(measure.source, plan),
                          left_out, published, missing_kind)
 

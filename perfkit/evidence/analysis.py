@@ -42,8 +42,9 @@ _MOVES_FIGURES = ("up", "down", "break", "unknown")
 #: Why a recording change modelled in a measure's series has no quoted size
 #: (:attr:`MeasureEvidence.shift_reasons`): the change reaches the measure only through a total it
 #: counts, so it is sized on the measures whose offences it moves; fewer than a year of figures either
-#: side of it; the model could not be fitted; its interval could not be checked on placebo dates.
-SHIFT_REASONS = ("total", "short", "unfitted", "uncalibrated")
+#: side of it; the model could not be fitted; its interval could not be checked on placebo dates; (12-month
+#: totals) too few totals either side of it yet.
+SHIFT_REASONS = ("total", "short", "unfitted", "uncalibrated", "few-totals")
 
 #: Why a monthly count has no rate per 1,000 residents (:attr:`MeasureEvidence.rate_missing`): the
 #: population file has no figures for the force at all; none for the year the window ends in or an
@@ -108,15 +109,18 @@ class MeasureEvidence:
     spc : perfkit.stats.spc.XmR or None
         SPC on the seasonally adjusted series where one exists, otherwise on the recorded one.
     spc_basis : str
-        ``'seasonally adjusted'`` or ``'recorded'`` (or an explanation when there is no SPC).
+        ``'seasonally adjusted'`` or ``'recorded'`` (the series the SPC is on); ``'too few months'``
+        when a monthly series has fewer than 12 months (no SPC; worded by
+        :func:`perfkit.present.statements.no_spc_reason`); "" for other series.
     quarter_comparison, rolling_comparison, ytd_comparison : perfkit.stats.compare.Comparison or None
     rate_per_1000 : float
         Rolling 12 months per 1,000 residents (NaN where not a count or no population).
     comparator : perfkit.stats.compare.ComparatorPosition or None
     shift_estimates : dict
         Caveat id -> ``perfkit.stats.caveats.ShiftEstimate`` for changes inside the series window.
-    notes : list of str
-        What a reader needs to know about gaps (missing data, no figures supplied).
+    comparator_months : int
+        Months with data for every force of the comparator group behind the rates compared (12,
+        or fewer: the rates are then scaled to 12 months); 0 when there is no comparator position.
     chart_caveats : list
         Register entries that qualify the chart: changes dated inside the months it shows, and
         data faults whose months it shows (drawn hollow).
@@ -141,7 +145,6 @@ class MeasureEvidence:
         Why a count with figures has no rate per 1,000 residents, a key of :data:`RATE_MISSING`
         (worded by :func:`perfkit.present.statements.rate_missing`); "" when it has one or none is
         expected (not a monthly count, no figures).
-        Caveat id -> why a modelled change inside the series has no quoted size.
     long_window : LongWindow or None
         For an official offence group whose count is small: the counts over the longer window, shown
         instead of a percentage change and a test (``rolling_comparison`` is then None).
@@ -165,7 +168,7 @@ class MeasureEvidence:
     rate_per_1000: float = float("nan")
     comparator: Any = None
     shift_estimates: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)
+    comparator_months: int = 0
     chart_caveats: list = field(default_factory=list)
     dispersion: Any = None
     rate_months: int = 0
@@ -238,6 +241,15 @@ class MeasureEvidence:
         """The evidence statement for "what the evidence says", in short sentences; its first is
         :attr:`headline`. Worded from the evidence by :mod:`perfkit.present.statements`."""
         return " ".join(self.sentences)
+
+    @property
+    def notes(self) -> list[str]:
+        """What a reader needs to know about these figures beyond the statement, one sentence each
+        (figures ending before the quarter, comparator rates on fewer months, a recording change
+        whose size is not quoted), worded by :func:`perfkit.present.statements.measure_notices`."""
+        from perfkit.present import statements
+
+        return statements.measure_notices(self)
 
     @property
     def method_notes(self) -> list[str]:
@@ -475,16 +487,12 @@ def comparator_group(force: str, name: "str | None" = None):
     return next((g for g in groups.values() if g.force == force), None)
 
 
-def _keep_if_calibrated(estimate, cav, shift_estimates: dict, notes: list) -> None:
+def _keep_if_calibrated(estimate, cav, shift_estimates: dict, shift_reasons: dict) -> None:
     """Quote a recording change's size only when its interval could be checked on placebo dates."""
     if estimate.calibrated:
         shift_estimates[cav.id] = estimate
     else:
-        notes.append(
-            f"The size of the recording change {cav.ref} is not quoted. The series is too short to check the "
-            f"model's interval on dates with no known change (at least {caveats_mod.PLACEBO_MIN} are needed), and "
-            "an unchecked interval is far too narrow."
-        )
+        shift_reasons[cav.id] = "uncalibrated"
 
 
 def _faults(series: MeasureSeries, register) -> dict:
@@ -513,7 +521,6 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     # ``small_numbers`` (the publishing settings' rule) is the rule the offence groups use.
     measure = plan.measure(measure_id)
     series = measure_series(measure, force, store=store, plan=plan)
-    notes = list(series.notes)
     values = series.values.loc[: quarter.end]
     earliest = quarter.rolling_12_months_before().start
     # A caveat qualifies the figures compared: a change applies when its date falls inside the
@@ -561,6 +568,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     comparator = None
     dispersion = None
     rate_missing = ""
+    comparator_months = 0
     snapshot: dict = {}
     long_window = None
     national: dict = {}
@@ -592,20 +600,16 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                     # with every other offence, so the change is sized on the measures it moves directly
                     shift_reasons[cav.id] = "total"
                     continue
-                said = notes if cav.id in quoted else []
                 if not (len(history) >= 24 and history.index.min() + 12 <= cav.date <= quarter.end - 11):
                     shift_reasons[cav.id] = "short"
                     continue
                 try:
                     estimate = caveats_mod.estimate_shift(values.loc[history.index.min():], cav.date,
                                                           other_shifts=[m for m in shift_months if m != cav.date])
-                except ValueError as exc:  # a series the model cannot fit: say so rather than fail
-                    said.append(f"The size of the recording change {cav.ref} could not be estimated: {exc}")
+                except ValueError:  # a series the model cannot fit: say so rather than fail
                     shift_reasons[cav.id] = "unfitted"
                 else:
-                    _keep_if_calibrated(estimate, cav, shift_estimates, said)
-                    if cav.id not in shift_estimates:
-                        shift_reasons[cav.id] = "uncalibrated"
+                    _keep_if_calibrated(estimate, cav, shift_estimates, shift_reasons)
         if len(history) >= _MIN_MONTHS_SPC:
             basis, spc_basis = values.loc[history.index.min():], "recorded"
             if adjustment is not None and adjustment.method != "none":
@@ -614,7 +618,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             rebase = [m for m in shift_months if basis.index.min() < m <= quarter.end]
             spc_result = spc.xmr(basis.loc[: quarter.end], improvement=measure.improvement, rebase=rebase)
         else:
-            spc_basis = "too few months of data for a control chart (at least 12 are needed)"
+            spc_basis = "too few months"
     if monthly_count and series.available and last is not None:
         if ends_early:
             # Report to the latest month: the latest complete quarter and 12 months, by their own dates.
@@ -625,8 +629,6 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             q_cmp = _compare(values, q_eff.window(), ref_q.window(), dispersion, moving, faults, q_eff.label, ref_q.label)
             w, w0 = _windows_to(last)
             r_cmp = _compare(values, w, w0, dispersion, moving, faults, w.label, w0.label)
-            notes.append(f"The figures end in {last.strftime('%B %Y')}, before the end of {quarter.label}: the "
-                         f"comparisons are of the latest complete periods ({q_eff.label} and {w.label}).")
         else:
             ref_q = quarter.same_quarter_last_year()
             q_cmp = _compare(values, quarter.window(), ref_q.window(), dispersion, moving, faults,
@@ -657,9 +659,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                                                              unit=f"{measure.unit} per 1,000 residents")
                     # one rate per measure: the page's rate is the one the force is ranked on
                     rate, rate_months = float(rates[force]), len(used)
-                    if len(used) < 12:
-                        notes.append(f"Comparator rates use the {len(used)} months with data for every force of the "
-                                     "group, scaled to 12 months, so that they stay like for like.")
+                    comparator_months = len(used)
     elif series.frequency == "quarterly-rolling-12" and series.available:
         at = values.dropna()
         at = at.loc[: quarter.end]
@@ -671,11 +671,9 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                 try:
                     estimate = caveats_mod.estimate_shift(
                         at, cav.date, kind="rolling-year", other_shifts=[d for d in modelled if d != cav.date])
-                    _keep_if_calibrated(estimate, cav, shift_estimates, notes)
+                    _keep_if_calibrated(estimate, cav, shift_estimates, shift_reasons)
                 except ValueError:  # too few totals either side yet: say so rather than fail
-                    notes.append(f"The size of the recording change {cav.ref} cannot be estimated from these "
-                                 "figures yet: the model needs at least three rolling totals wholly before the "
-                                 "change and four from it on (a year after it).")
+                    shift_reasons[cav.id] = "few-totals"
         if len(at) and measure.offence_groups:
             end = at.index[-1]
             r_cmp, long_window, dispersion = _offence_group_comparison(measure, values, end, moving, register,
@@ -725,7 +723,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         measure=measure, quarter=quarter, force=force, series=series, caveats=applicable,
         adjustment=adjustment, spc=spc_result, spc_basis=spc_basis, quarter_comparison=q_cmp,
         rolling_comparison=r_cmp, ytd_comparison=y_cmp, rate_per_1000=rate, comparator=comparator,
-        shift_estimates=shift_estimates, notes=notes, chart_caveats=chart_caveats, dispersion=dispersion,
+        shift_estimates=shift_estimates, comparator_months=comparator_months, chart_caveats=chart_caveats, dispersion=dispersion,
         rate_months=rate_months, population_year=pop_year, ends_before_quarter=ends_early, snapshot=snapshot,
         series_caveats=series_caveats, shift_reasons=shift_reasons, rate_missing=rate_missing,
         long_window=long_window, national=national,

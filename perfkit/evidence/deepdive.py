@@ -26,7 +26,11 @@ from perfkit import data
 from perfkit.periods import Quarter
 from perfkit.stats import disclosure
 
-__all__ = ["DeepDiveEvidence", "deep_dive", "GRID"]
+#: How incidents whose district is not one of the Plan's are grouped (the deep dive's and the
+#: requests' district tables).
+DISTRICT_OUTSIDE = "Outside the force's districts"
+
+__all__ = ["DeepDiveEvidence", "deep_dive", "GRID", "DISTRICT_OUTSIDE"]
 
 #: Cells across the density map's grid (the map's hexbin uses the same number).
 GRID = 40
@@ -180,7 +184,7 @@ def deep_dive(model, objective: int) -> DeepDiveEvidence:
             districts = rows["district"].astype("object")
             own = set(plan.districts)
             if own:
-                districts = districts.where(districts.isin(own), "Outside the force's districts")
+                districts = districts.where(districts.isin(own), DISTRICT_OUTSIDE)
             table = districts.value_counts().rename_axis("District").reset_index(name="Incidents")
             table = table[table["Incidents"] > 0].sort_values(["Incidents", "District"], ascending=[False, True])
             parts["districts"] = disclosure.apply(table, ["Incidents"]).reset_index(drop=True)

@@ -32,12 +32,11 @@ from perfkit.config.plan import Measure, Plan
 from perfkit.config.requests import Request, RequestRegister
 from perfkit.errors import ConfigError, MissingDataError, PerfkitError, naming
 from perfkit.evidence import analysis
+from perfkit.evidence.deepdive import DISTRICT_OUTSIDE
 from perfkit.periods import Quarter
 
 __all__ = ["RequestEvidence", "Part", "parts_of", "build", "load", "check_requests", "DISTRICT_OUTSIDE"]
 
-#: How incidents whose district is not the Plan's are grouped (as the deep dive does).
-DISTRICT_OUTSIDE = "Outside the force's districts"
 
 _ASB = "Anti-social behaviour"
 
@@ -118,8 +117,7 @@ def parts_of(request: Request, plan: Plan) -> list[Part]:
                 out.append(Part(m, True))
                 continue
             out.append(Part(dataclasses.replace(
-                m, id=f"{request.slug}-{m.id}", title=f"{m.title}, {where}", districts=element.districts,
-                description=f"{m.description} Limited to {where}, from row-level data.".strip()), False))
+                m, id=f"{request.slug}-{m.id}", title=f"{m.title}, {where}", districts=element.districts), False))
         return out
     types = element.crime_types
     asb_only = set(types) == {_ASB}

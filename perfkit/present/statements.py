@@ -44,7 +44,8 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
            "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
            "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality",
-           "small_number_sentences", "harm_sentences"]
+           "small_number_sentences", "harm_sentences", "measure_notices", "no_figures_words", "no_spc_reason",
+           "measure_description"]
 
 # --- a measure's evidence statement (from perfkit.evidence.analysis.MeasureEvidence) -------------
 
@@ -62,6 +63,96 @@ def unavailable_reason(ev) -> str:
     from perfkit.data.measures import SOURCE_NAMES
 
     return f"It comes from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(ev.series.force)}."
+
+
+def measure_notices(ev) -> list[str]:
+    """What a reader needs to know about a measure's figures beyond its statement, one notice each,
+    from the evidence model's values: figures that end before the quarter (the comparisons are of
+    the latest complete periods), comparator rates on fewer than 12 months, and each recording
+    change qualifying the comparisons whose size is not quoted
+    (:attr:`perfkit.evidence.analysis.MeasureEvidence.shift_reasons`: ``uncalibrated``,
+    ``unfitted``, ``few-totals``).
+
+    >>> from types import SimpleNamespace
+    >>> cav = SimpleNamespace(id="c7", ref="(caveat 7)")
+    >>> measure_notices(SimpleNamespace(ends_before_quarter=False, comparator=object(), comparator_months=11,
+    ...                                 caveats=[cav], shift_reasons={"c7": "few-totals"}))[0]
+    'Comparator rates use the 11 months with data for every force of the group, scaled to 12 months, so that they stay like for like.'
+    """
+    out = []
+    if getattr(ev, "ends_before_quarter", False) and ev.series.last_month is not None:
+        periods = [c.label for c in (ev.quarter_comparison, ev.rolling_comparison) if c is not None and c.label]
+        out.append(f"The figures end in {words.month(ev.series.last_month)}, before the end of {ev.quarter.label}: "
+                   f"the comparisons are of the latest complete periods ({words.join(periods)}).")
+    if ev.comparator is not None and 0 < ev.comparator_months < 12:
+        out.append(f"Comparator rates use the {ev.comparator_months} months with data for every force of the "
+                   "group, scaled to 12 months, so that they stay like for like.")
+    for cav in ev.caveats:
+        reason = ev.shift_reasons.get(cav.id, "")
+        if reason == "uncalibrated":
+            from perfkit.stats.caveats import PLACEBO_MIN
+
+            out.append(f"The size of the recording change {cav.ref} is not quoted. The series is too short to check "
+                       f"the model's interval on dates with no known change (at least {PLACEBO_MIN} are needed), "
+                       "and an unchecked interval is far too narrow.")
+        elif reason == "unfitted":
+            out.append(f"The size of the recording change {cav.ref} could not be estimated: the model could not be "
+                       "fitted to this series.")
+        elif reason == "few-totals":
+            out.append(f"The size of the recording change {cav.ref} cannot be estimated from these figures yet: the "
+                       "model needs at least three rolling totals wholly before the change and four from it on "
+                       "(a year after it).")
+    return out
+
+
+def measure_description(measure) -> str:
+    """A measure's description as its page prints it: the Plan's wording, and for a measure limited
+    to some districts (a request's part), which ones and that it is counted from row-level data.
+
+    >>> from types import SimpleNamespace
+    >>> measure_description(SimpleNamespace(description="Burglary of homes.", districts=("Fenland", "Peterborough")))
+    'Burglary of homes. Limited to Fenland and Peterborough, from row-level data.'
+    """
+    if not measure.districts:
+        return measure.description
+    where = " and ".join(measure.districts)
+    return f"{measure.description} Limited to {where}, from row-level data.".strip()
+
+
+def no_spc_reason(basis: str) -> str:
+    """Why a measure has no control chart, from the evidence model's ``spc_basis``.
+
+    >>> no_spc_reason("too few months")
+    'No control chart: too few months of data for a control chart (at least 12 are needed).'
+    """
+    why = {"too few months": "too few months of data for a control chart (at least 12 are needed)"}.get(basis, basis)
+    return f"No control chart: {why}."
+
+
+def no_figures_words(measure, force: str, plan=None, missing: str = "") -> str:
+    """Why a measure has no figures, in a sentence that names the force as readers know it (for
+    the analysts' checks; ``missing`` is the kind of file the store has none of).
+
+    >>> from perfkit.config.plan import load_plan
+    >>> plan = load_plan()
+    >>> no_figures_words(plan.measure("ksi_collisions"), "norfolk", missing="collisions")
+    'No road collision figures for Norfolk Constabulary are in the data store: no collisions file has been ingested.'
+    """
+    from perfkit.config import forces
+    from perfkit.data.measures import SOURCE_NAMES
+
+    name = plan.force_name if plan is not None and plan.force == force else forces.name_for(force)
+    if measure.source == "local":
+        return "Figures for this measure come from the force's own systems and are not available for this quarter."
+    if measure.source == "derived":
+        if plan is None:
+            from perfkit.config.plan import load_plan
+
+            plan = load_plan()
+        parts = f"{plan.measure(measure.numerator).title.lower()} or {plan.measure(measure.denominator).title.lower()}"
+        return f"No figures for {name}: {parts} has none for the same dates."
+    reason = f": no {missing} file has been ingested" if missing else ""
+    return f"No {SOURCE_NAMES[measure.source]} figures for {name} are in the data store{reason}."
 
 
 def rate_missing(ev) -> str:
@@ -175,7 +266,7 @@ def statement_sentences(ev: "MeasureEvidence") -> list[str]:
     changes and their estimated sizes, and the SPC findings, one short sentence each."""
     m, q = ev.measure, ev.quarter
     if not ev.series.available:
-        # what the analysts must supply is in ev.notes (the pre-publication checks), not here
+        # what the analysts must supply is in the pre-publication checks (no_figures_words), not here
         return [f"{m.title}: no figures are available."]
     last = ev.series.last_month
     compared = ev.quarter_comparison if ev.quarter_comparison is not None else ev.rolling_comparison
@@ -758,8 +849,7 @@ def adjustment_notes(adj, skip_shifts=()) -> list[str]:
                     f"{words.p_value(sh.p_value)}")
         else:
             size = f"{sh.estimate:,.0f} a month (95% interval {sh.ci_low:,.0f} to {sh.ci_high:,.0f})"
-        checked = "" if "calibrated" in str(sh.model) else (
-            "; interval checked on dates with no known change" if sh.calibrated else "; interval not checked")
+        checked = "; interval checked on dates with no known change" if sh.calibrated else "; interval not checked"
         out.append(f"Level shift at {words.month(sh.date)}: {size}; model: {sh.model}{checked}.")
     return out
 
@@ -828,6 +918,8 @@ _SHIFT_REASONS = {
     "unfitted": "not estimated: the model could not be fitted to this series",
     "uncalibrated": "not estimated: the series is too short to check the model's interval against dates "
                     "with no known change",
+    "few-totals": "not estimated yet: the model needs at least three rolling totals wholly before the change "
+                  "and four from it on",
 }
 
 

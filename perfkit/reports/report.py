@@ -356,7 +356,7 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                 ctx.said.add(f"sentence:{sentence}")
                 rest.append(sentence)
         out.html(render("measure", level=level, measure_id=mid, title=measure.title,
-                        description=measure.description, statement=" ".join(rest),
+                        description=statements.measure_description(measure), statement=" ".join(rest),
                         parts=[p for p in parts if p]))
         return out
 
@@ -448,7 +448,7 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         parts.append(paragraph(Markup("Control chart of {}: {}.").format(words.lower_first(measure.title),
                                                                        figure(row, "spc_variation")), "spc-verdict"))
     elif ev.spc_basis:
-        parts.append(notice(f"No control chart: {ev.spc_basis}.", kind="info"))
+        parts.append(notice(statements.no_spc_reason(ev.spc_basis), kind="info"))
 
     rows = _comparison_rows(ctx, measure)
     if rows:

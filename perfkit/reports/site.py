@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from perfkit import config
-from perfkit.present import words
+from perfkit.present import statements, words
 from perfkit.present.markup import narrative_html, plain_text
 from perfkit.present.qualitative import qualitative_line
 from perfkit.errors import ConfigError
@@ -735,7 +735,7 @@ def _measure_checks(model) -> list[Check]:
                 if local:
                     action = "add the figures as a local data file (data/templates/local-measures.csv; see the analyst's guide)"
                 elif kind:
-                    said = model.measures[m.id].series.notes[0] if model.measures[m.id].series.notes else ""
+                    said = statements.no_figures_words(m, model.force, model.plan, missing=kind)
                     action = (f"{words.lower_first(said).rstrip('.')}: ingest one with `perfkit ingest {kind} FILE` "
                               "or take the measure out of plan.yaml")
                 else:

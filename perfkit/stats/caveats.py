@@ -265,29 +265,44 @@ def _fit_count_model(series: pd.Series, steps: Sequence[pd.Period], exclude: Seq
 
 
 def _placebo_counts(y: pd.Series, at: pd.Period, others: Sequence[pd.Period], alpha: float) -> np.ndarray:
-    """Step estimates at placebo dates: the same model, with the real changes kept in it."""
+    """Step estimates at placebo dates, each fitted on the side of the change being sized that holds
+    it (the months before ``at``, or from ``at`` on), with the other real changes on that side kept
+    in the model: a placebo window never contains the change being sized, so a change to near zero
+    cannot make the placebo steps beside it meaningless. A side where a month of the year has no
+    case at all (a series near zero) gives no placebo dates, nor does a date with no case on one
+    side within its segment: neither has a finite step."""
     import statsmodels.api as sm
 
-    idx = y.index
-    first, last = idx[0], idx[-1]
     family = sm.families.Poisson() if not np.isfinite(alpha) else sm.families.NegativeBinomial(alpha=alpha)
-    known = [at, *others]
-    # The design with the real changes, built once; each placebo date adds its step column last.
-    base, offset = _count_design(idx, known)
-    base, counts = base.to_numpy(), y.to_numpy()
     coefs = []
-    for d in idx:
-        if (d - first).n < PLACEBO_EDGE_MONTHS[0] or (last - d).n < PLACEBO_EDGE_MONTHS[1] - 1:
+    for segment in (y[y.index < at], y[y.index >= at]):
+        if len(segment) < sum(PLACEBO_EDGE_MONTHS):
             continue
-        if abs((d - at).n) < PLACEBO_GAP_MONTHS or any(abs((d - o).n) < PLACEBO_OTHER_GAP_MONTHS for o in others):
+        if (segment.groupby(segment.index.month).sum() == 0).any():
+            # a month of the year with no case in the segment (a series near zero): its effect has no
+            # finite estimate, and placebo steps on such a segment measure nothing but that
             continue
-        X = np.column_stack([base, (idx >= d).astype(float)])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = sm.GLM(counts, X, family=family, offset=offset).fit()
-        coef = float(fit.params[-1])
-        if np.isfinite(coef):
-            coefs.append(coef)
+        idx = segment.index
+        first, last = idx[0], idx[-1]
+        inside = [o for o in others if (idx < o).sum() >= 3 and (idx >= o).sum() >= 3]
+        # The design with the real changes on this side, built once; each placebo date adds its step last.
+        base, offset = _count_design(idx, inside)
+        base, counts = base.to_numpy(), segment.to_numpy()
+        for d in idx:
+            if (d - first).n < PLACEBO_EDGE_MONTHS[0] or (last - d).n < PLACEBO_EDGE_MONTHS[1] - 1:
+                continue
+            if abs((d - at).n) < PLACEBO_GAP_MONTHS or any(abs((d - o).n) < PLACEBO_OTHER_GAP_MONTHS for o in others):
+                continue
+            after = idx >= d
+            if counts[after].sum() == 0 or counts[~after].sum() == 0:
+                continue
+            X = np.column_stack([base, after.astype(float)])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = sm.GLM(counts, X, family=family, offset=offset).fit()
+            coef = float(fit.params[-1])
+            if np.isfinite(coef):
+                coefs.append(coef)
     return np.asarray(coefs, dtype=float)
 
 
@@ -375,10 +390,13 @@ def _placebo_rolling(totals: pd.Series, at: pd.Period, others: Sequence[pd.Perio
         window = _rolling_window(totals, d, width)
         if len(window) < 2 * width:  # placebo windows must be complete
             continue
-        window = _trim_for_others(window, d, [at, *others])
+        # only the totals on the placebo's side of the change being sized: none ramps through it
+        share = _ramp(window.index, at)
+        window = window[share == 0] if d < at else window[share == 4]
+        window = _trim_for_others(window, d, others)
         if len(window) < 8 or not _enough_each_side(window, d):
             continue
-        inside = [s for s in (at, *others) if _enough_each_side(window, s)]
+        inside = [s for s in others if _enough_each_side(window, s)]
         fit = _fit_rolling(window, [d, *inside])
         if np.isfinite(fit["coefs"][0]):
             coefs.append(float(fit["coefs"][0]))

@@ -870,9 +870,10 @@ def _sized_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[lis
         except ValueError as exc:
             notes.append(f"The recording change at {p} could not be sized: {exc}")
             continue
-        label = f"{est.model} count model" + (", interval calibrated on placebo dates" if est.calibrated else "")
-        out.append(LevelShift(p, "ratio", est.ratio, est.ci_low, est.ci_high, est.p_value, label, est.calibrated))
-        notes.extend(w for w in est.warnings if "placebo" in w)
+        out.append(LevelShift(p, "ratio", est.ratio, est.ci_low, est.ci_high, est.p_value, f"{est.model} count model",
+                              est.calibrated))
+        if not est.calibrated:
+            notes.append(f"The recording change at {p}: too few placebo dates to check its interval.")
     return out, notes
 
 
