@@ -262,15 +262,22 @@ def test_calibration_adds_the_spread_of_placebo_estimates_worked_independently()
     base = estimate_shift(y, "2015-04", calibrate=False)
     frame = pd.DataFrame({"y": y.to_numpy(), "month": y.index.month, "t": np.arange(len(y)),
                           "after": (y.index >= P("2015-04")).astype(int), "days": y.index.days_in_month})
-    # placebo dates: 12 months of data before and 6 from them on, 6 or more months from 2015-04
-    dates = [d for d in y.index[12:len(y) - 5] if abs((d - P("2015-04")).n) >= 6]
-    assert len(dates) == 44 and est.n_placebo == 44 and est.calibrated
-    coefs = []
-    for d in dates:
-        frame["placebo"] = (y.index >= d).astype(int)
-        fit = smf.glm("y ~ C(month) + t + after + placebo", frame, family=sm.families.Poisson(),
-                      offset=np.log(frame["days"])).fit()
-        coefs.append(fit.params["placebo"])
+    # placebo dates: on each side of 2015-04, fitted on that side's months only (a placebo window
+    # never contains the change being sized), with 12 months of that side before and 6 from them
+    # on, and 6 or more months from 2015-04
+    coefs, dates = [], []
+    for side in (frame[frame["after"] == 0], frame[frame["after"] == 1]):
+        side = side.copy()
+        months = y.index[side.index]
+        for k, d in enumerate(months):
+            if k < 12 or len(months) - k < 6 or abs((d - P("2015-04")).n) < 6:
+                continue
+            dates.append(d)
+            side["placebo"] = (months >= d).astype(int)
+            fit = smf.glm("y ~ C(month) + t + placebo", side, family=sm.families.Poisson(),
+                          offset=np.log(side["days"])).fit()
+            coefs.append(fit.params["placebo"])
+    assert len(dates) == est.n_placebo == 38 and est.calibrated
     rms = math.sqrt(np.mean(np.square(coefs)))
     assert est.placebo_sd == pytest.approx(rms, rel=1e-6)
     assert est.coefficient == pytest.approx(base.coefficient) and est.model_se == pytest.approx(base.se)

@@ -93,7 +93,7 @@ def test_known_step_is_sized_and_kept_out_of_seasonal_factors():
     est = estimate_shift(y, "2015-04")
     assert est.ci_low < 1.2 < est.ci_high and est.calibrated
     assert (shift.estimate, shift.ci_low, shift.ci_high) == (est.ratio, est.ci_low, est.ci_high)
-    assert "calibrated" in shift.model and shift.ci_low > 1.0
+    assert shift.calibrated and shift.model == f"{est.model} count model" and shift.ci_low > 1.0
     (x13,) = res.diagnostics["x13_level_shifts"]
     assert x13.model == "X-13 regARIMA" and abs(x13.estimate - 1.2) < 0.06
     factors = res.seasonal
