@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import perfkit.stats.caveats as caveats_mod
-from perfkit.present.statements import caveat_with_source, like_for_like_sentence, shift_estimate_sentence
+from perfkit.present.statements import shift_warnings, caveat_with_source, like_for_like_sentence, shift_estimate_sentence
 
 from perfkit.stats.caveats import (
     Caveat,
@@ -311,7 +311,8 @@ def test_estimate_shift_on_a_real_series_with_a_partial_feed(shared_data):
     # the partial feed of 2018-05 (a third of the usual count) is left out of the fit
     kept = estimate_shift(y, "2016-04")
     est = estimate_shift(y, "2016-04", exclude=["2018-05"])
-    assert est.model == "negative binomial" and "2018-05" in est.warnings[-1]
+    assert est.model == "negative binomial" and est.warnings[-1] == "months-excluded"
+    assert est.excluded == (P("2018-05"),) and shift_warnings(est)[-1] == "Months left out of the fit: May 2018."
     assert est.n_months == kept.n_months - 1 and est.dispersion < kept.dispersion
 
 

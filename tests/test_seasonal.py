@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit.present.statements import adjustment_describe, adjustment_notes, adjustment_reason, seasonality_sentence
+from perfkit.present.statements import adjustment_describe, adjustment_warnings, adjustment_notes, adjustment_reason, seasonality_sentence
 from perfkit.stats import seasonal
 from perfkit.stats.caveats import estimate_shift
 from perfkit.stats.seasonal import adjust, test_seasonality
@@ -153,7 +153,8 @@ def test_missing_months_are_interpolated_and_said_so():
     y["2014-06"] = np.nan
     res = adjust(y, cache=False)
     assert np.isnan(res.observed["2014-06"]) and np.isfinite(res.seasadj["2014-06"])
-    assert any("interpolation" in w and "2014-06" in w for w in res.warnings)
+    assert ("filled", (pd.Period("2014-06", "M"),)) in [tuple(w) for w in res.warnings]
+    assert any("interpolation" in w and "June 2014" in w for w in adjustment_warnings(res))
 
 
 def test_bad_input_says_what_was_expected():

@@ -105,7 +105,10 @@ def test_adjust_reports_the_known_change_as_a_calibrated_shift(eastern_violence)
     est = caveats.estimate_shift(total, "2015-04", other_shifts=["2018-04"])
     assert shift.date == pd.Period("2015-04", "M") and shift.calibrated
     assert (shift.estimate, shift.ci_low, shift.ci_high) == (est.ratio, est.ci_low, est.ci_high)
-    assert any("2018-04 could not be sized" in w for w in res.warnings)
+    assert [w.value[0] for w in res.warnings if w.code == "shift-unsized"] == [pd.Period("2018-04", "M")]
+    from perfkit.present.statements import adjustment_warnings
+
+    assert any("April 2018 could not be sized" in w for w in adjustment_warnings(res))
     if res.method == "x13":
         assert [str(s.date) for s in res.diagnostics["x13_level_shifts"]] == ["2015-04", "2018-04"]
     from perfkit.present.statements import adjustment_describe

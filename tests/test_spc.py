@@ -16,7 +16,8 @@ import pytest
 from perfkit.present import words
 
 from perfkit.errors import PerfkitError
-from perfkit.stats.spc import SPC_COLOURS, SPCInputError, XmR, xmr
+from perfkit.stats.spc import SPC_COLOURS, LimitWarning, SPCInputError, XmR, xmr
+from perfkit.present.statements import spc_warnings
 
 
 def monthly(values, start="2015-04"):
@@ -178,15 +179,16 @@ def test_a_rebase_waits_for_twelve_months_and_limits_are_trial_until_twenty():
     assert firm.segments["trial"].tolist() == [False, False] and firm.warnings == ()
     trial = xmr(s, rebase=["2016-08"])  # 12 points from August 2016
     assert trial.rebase == (pd.Period("2016-08", "M"),) and trial.segments["trial"].tolist() == [False, True]
-    assert trial.warnings == ("Trial limits for the segment from August 2016: based on 12 points (fewer than 20); "
-                              "they will change as months are added.",)
+    assert trial.warnings == (LimitWarning("trial", pd.Period("2016-08", "M"), 12),)
+    assert spc_warnings(trial) == ["Trial limits for the segment from August 2016: based on 12 points (fewer than 20); "
+                                   "they will change as months are added."]
     pending = xmr(s, rebase=["2017-01"])  # 7 points from January 2017: the earlier limits carry on
     assert pending.rebase == () and pending.pending_rebase == (pd.Period("2017-01", "M"),)
     assert len(pending.segments) == 1
     pd.testing.assert_frame_equal(pending.table, xmr(s).table)
-    assert xmr(monthly(range(8))).warnings == (
+    assert spc_warnings(xmr(monthly(range(8)))) == [
         "Trial limits for the series: based on 8 points (fewer than 20); they will change as months are added.",
-    )
+    ]
 
 
 def test_baseline_fixes_limits_on_the_first_points():
@@ -203,7 +205,8 @@ def test_missing_months_break_runs_and_trends_and_are_reported():
     t = chart.table
     assert not t["trend"].iloc[:4].any()  # 1,2,3 | 4,5,6,7 would be a trend of 7 without the gap
     assert pd.isna(t["point_type"].iloc[3]) and not t["special"].iloc[3]
-    assert any("missing month" in w for w in chart.warnings)
+    assert [w.months for w in chart.warnings if w.code == "missing"] == [(pd.Period("2015-07", "M"),)]
+    assert spc_warnings(chart)[-1] == "1 missing month (July 2015): shown as gaps; runs and trends do not cross them."
     # an absent month is the same as NaN
     s = monthly(values).drop(pd.Period("2015-07", "M"))
     pd.testing.assert_frame_equal(xmr(s).table, t)

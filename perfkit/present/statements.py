@@ -45,7 +45,7 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
            "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality",
            "small_number_sentences", "harm_sentences", "measure_notices", "no_figures_words", "no_spc_reason",
-           "measure_description"]
+           "measure_description", "shift_warnings", "adjustment_warnings", "spc_warnings"]
 
 # --- a measure's evidence statement (from perfkit.evidence.analysis.MeasureEvidence) -------------
 
@@ -818,6 +818,81 @@ def adjustment_describe(adj) -> str:
     return first
 
 
+def spc_warnings(chart) -> list[str]:
+    """The weak results of an XmR chart, one sentence each (from
+    :attr:`perfkit.stats.spc.XmR.warnings`, :class:`~perfkit.stats.spc.LimitWarning` values).
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from perfkit.stats.spc import LimitWarning
+    >>> spc_warnings(SimpleNamespace(warnings=(LimitWarning("trial", pd.Period("2016-08", "M"), 12),)))
+    ['Trial limits for the segment from August 2016: based on 12 points (fewer than 20); they will change as months are added.']
+    """
+    from perfkit.stats.spc import FIRM_LIMITS_POINTS
+
+    out = []
+    for w in chart.warnings:
+        label = f"the segment from {words.month(w.segment)}" if w.segment is not None else "the series"
+        if w.code == "no-limits":
+            out.append(f"No process limits for {label}: it has no two consecutive months with data.")
+        elif w.code == "trial":
+            out.append(f"Trial limits for {label}: based on {w.points} points (fewer than {FIRM_LIMITS_POINTS}); "
+                       "they will change as months are added.")
+        elif w.code == "missing":
+            listed = words.join([words.month(m) for m in w.months[:6]]) + (" and others" if len(w.months) > 6 else "")
+            one = len(w.months) == 1
+            out.append(f"{len(w.months)} missing month{'' if one else 's'} ({listed}): shown as gaps; runs and trends "
+                       "do not cross them.")
+    return out
+
+
+def adjustment_warnings(adj) -> list[str]:
+    """What qualifies a seasonal adjustment, one sentence each, for the analysts' log (from
+    :attr:`perfkit.stats.seasonal.Adjustment.warnings`, :class:`~perfkit.stats.seasonal.AdjustmentWarning`
+    values; X-13's and the count model's own messages are quoted as they came).
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from perfkit.stats.seasonal import AdjustmentWarning
+    >>> adjustment_warnings(SimpleNamespace(warnings=[AdjustmentWarning("filled", (pd.Period("2014-06", "M"),)),
+    ...                                                AdjustmentWarning("m7", 1.234)]))
+    ['1 missing month (June 2014) was filled by straight-line interpolation of counts per day for fitting only; the adjusted value for that month is an estimate.', 'M7 is 1.23 (1 or more): the seasonality is too weak or too unstable to adjust reliably.']
+    """
+    out = []
+    for w in adj.warnings:
+        code, value = w.code, w.value
+        if code == "trimmed":
+            out.append(f"Months with no data at the start or end were left out: the series used runs "
+                       f"{words.month(value[0])} to {words.month(value[1])}.")
+        elif code == "filled":
+            listed = words.join([words.month(m) for m in value[:6]]) + (" and others" if len(value) > 6 else "")
+            one = len(value) == 1
+            out.append(f"{len(value)} missing month{'' if one else 's'} ({listed}) {'was' if one else 'were'} filled by "
+                       "straight-line interpolation of counts per day for fitting only; the adjusted "
+                       f"{'value for that month is an estimate' if one else 'values for those months are estimates'}.")
+        elif code == "shift-outside":
+            out.append(f"The recording change at {words.month(value[0])} is outside the months modelled "
+                       f"({words.month(value[1])} to {words.month(value[2])}, excluding the first and last), so it "
+                       "was not modelled.")
+        elif code == "x13-failed":
+            out.append(f"X-13ARIMA-SEATS failed, so it was not used: {value}")
+        elif code == "shift-unsized":
+            out.append(f"The recording change at {words.month(value[0])} could not be sized: {value[1]}")
+        elif code == "shift-uncalibrated":
+            out.append(f"The recording change at {words.month(value)}: too few placebo dates to check its interval.")
+        elif code == "x13-said":
+            out.append(f"X-13 said: {value}")
+        elif code == "m7":
+            out.append(f"M7 is {value:.2f} (1 or more): the seasonality is too weak or too unstable to adjust reliably.")
+        elif code == "q":
+            out.append(f"Q is {value:.2f} (1 or more): the adjustment fails the overall quality check.")
+        elif code == "outlier":
+            out.append(f"X-13 found an outlier ({value}); it stays in the adjusted series.")
+        elif code == "few-years":
+            out.append(f"Only {value} months: the seasonal factors rest on few years and will be revised as data accrue.")
+    return out
+
+
 def adjustment_notes(adj, skip_shifts=()) -> list[str]:
     """The technical notes of a seasonal adjustment, one short sentence each, for the methods: the
     method and its quality statistics (M7 and Q), the seasonality test (F and p), the level
@@ -859,6 +934,36 @@ def adjustment_notes(adj, skip_shifts=()) -> list[str]:
 def caveat_with_source(caveat) -> str:
     """A register entry as printed under a chart: its wording, then the source."""
     return f"{caveat.caveat} (Source: {caveat.source}.)"
+
+
+def shift_warnings(est) -> list[str]:
+    """What qualifies a recording change's estimate, one sentence each, for the analysts (from
+    :attr:`perfkit.stats.caveats.ShiftEstimate.warnings`, keys of
+    :data:`perfkit.stats.caveats.SHIFT_WARNINGS`).
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> shift_warnings(SimpleNamespace(warnings=("months-excluded", "few-placebo"), at=pd.Period("2018-04", "M"),
+    ...                                excluded=(pd.Period("2018-05", "M"),), n_months=40, full_window=0))[0]
+    'Months left out of the fit: May 2018.'
+    """
+    from perfkit.stats.caveats import PLACEBO_MIN
+
+    when = words.month(est.at)
+    said = {
+        "nonconvergence": "The negative binomial fit reported convergence problems; treat the interval with caution.",
+        "under-three-years": f"Only {est.n_months} months: month-of-year effects and trend are estimated from under "
+                             "three years.",
+        "months-excluded": "Months left out of the fit: " + words.join([words.month(m) for m in est.excluded]) + ".",
+        "short-window": f"Only {est.n_months} quarterly totals around the change (a full window is {est.full_window}).",
+        "few-placebo": f"Fewer than {PLACEBO_MIN} placebo dates in the series, so the interval rests on the model "
+                       "alone and is probably too narrow.",
+        "stopped": f"No cases from {when} on: the series stops at the change; the interval is exact (conditional "
+                   "binomial) and a step model was not fitted.",
+        "started": f"No cases before {when}: the series starts at the change; the interval is exact (conditional "
+                   "binomial) and a step model was not fitted.",
+    }
+    return [said[code] for code in est.warnings if code in said]
 
 
 def _shift_zero_sentence(est, when: str) -> str:

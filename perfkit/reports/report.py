@@ -433,7 +433,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                                   table_html(table, f"{measure.title}, {place}")))
 
     if ev.spc is not None:
-        fig = ev.spc.plot(title=f"{measure.title}: statistical process control chart ({ev.spc_basis})")
+        fig = ev.spc.plot(title=f"{measure.title}: statistical process control chart ({ev.spc_basis})",
+                          note=" ".join(statements.spc_warnings(ev.spc)))
         alt = (f"Statistical process control chart of {ev.spc_basis} monthly {measure.title.lower()} in {place}, "
                f"{words.month(ev.spc.table.index.min())} to {words.month(ev.spc.table.index.max())}. "
                + statements.spc_describe(ev.spc, measure.title))

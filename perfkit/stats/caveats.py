@@ -92,6 +92,12 @@ class ShiftEstimate:
         Observations used (months, or rolling totals); how many lie wholly before the step and how
         many after it begins.
     warnings : tuple of str
+        What qualifies the estimate, as keys of :data:`SHIFT_WARNINGS` (worded for the analysts by
+        :func:`perfkit.present.statements.shift_warnings`).
+    excluded : tuple of pandas.Period
+        Months left out of the fit (``exclude``).
+    full_window : int
+        Rolling totals: the totals a full window holds (``2 * window``); 0 for monthly counts.
     model_se : float
         The standard error the model alone gives (assumes the model's trend is right).
     placebo_sd : float
@@ -129,6 +135,8 @@ class ShiftEstimate:
     change: str = "step"
     count_before: float = float("nan")
     count_after: float = float("nan")
+    excluded: tuple = ()
+    full_window: int = 0
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -150,6 +158,14 @@ class ShiftEstimate:
         """Alias of ``at`` (so an estimate can be passed as a shift)."""
         return self.at
 
+
+#: What can qualify an estimate (:attr:`ShiftEstimate.warnings`): the negative binomial fit reported
+#: convergence problems; under three years of months (month-of-year effects and trend from less);
+#: months left out of the fit; fewer rolling totals than a full window; too few placebo dates to
+#: calibrate (the interval is the model's alone); every case on one side of the change (no model
+#: fitted: the series stopped, or started, at it).
+SHIFT_WARNINGS = ("nonconvergence", "under-three-years", "months-excluded", "short-window", "few-placebo",
+                  "stopped", "started")
 
 #: At least this many placebo dates are needed to calibrate an interval (see :func:`estimate_shift`).
 PLACEBO_MIN = 6
@@ -241,7 +257,7 @@ def _fit_count_model(series: pd.Series, steps: Sequence[pd.Period], exclude: Seq
                     start_params=nb.params, method="newton", maxiter=200, disp=0,
                 )
         if any(issubclass(w.category, (ConvergenceWarning, HessianInversionWarning)) for w in caught):
-            notes.append("The negative binomial fit reported convergence problems; treat the interval with caution.")
+            notes.append("nonconvergence")
         params, bse = nb.params, nb.bse
         alpha = float(nb.params["alpha"])
     out_steps = []
@@ -251,9 +267,9 @@ def _fit_count_model(series: pd.Series, steps: Sequence[pd.Period], exclude: Seq
             "n_before": int((idx < at).sum()), "n_after": int((idx >= at).sum()),
         })
     if len(y) < 36:
-        notes.append(f"Only {len(y)} months: month-of-year effects and trend are estimated from under three years.")
+        notes.append("under-three-years")
     if excluded:
-        notes.append("Months left out of the fit: " + ", ".join(str(e) for e in sorted(excluded)) + ".")
+        notes.append("months-excluded")
     return {
         "model": model,
         "dispersion": dispersion,
@@ -261,6 +277,7 @@ def _fit_count_model(series: pd.Series, steps: Sequence[pd.Period], exclude: Seq
         "steps": out_steps,
         "n_months": len(y),
         "warnings": notes,
+        "excluded": tuple(sorted(excluded)),
     }
 
 
@@ -557,7 +574,8 @@ def estimate_shift(
     out = _finish(at_p, s["coef"], s["se"], placebo, notes, model=fit["model"], dispersion=fit["dispersion"],
                   alpha=fit["alpha"], n=fit["n_months"], n_before=s["n_before"], n_after=s["n_after"],
                   data="monthly counts", calibrate=calibrate)
-    return replace(out, count_before=float(y[y.index < at_p].sum()), count_after=float(y[y.index >= at_p].sum()))
+    return replace(out, count_before=float(y[y.index < at_p].sum()), count_after=float(y[y.index >= at_p].sum()),
+                   excluded=fit["excluded"])
 
 
 def _zero_side(y: pd.Series, at: pd.Period) -> "ShiftEstimate | None":
@@ -587,15 +605,13 @@ def _zero_side(y: pd.Series, at: pd.Period) -> "ShiftEstimate | None":
         pi_hi = float(stats.beta.ppf(1 - 0.025, 1, n))
         hi = (pi_hi / (1 - pi_hi)) * e0 / e1
         p = min(1.0, 2 * (1 - share_after) ** n)
-        note = (f"No cases from {at} on: the series stops at the change; the interval is exact (conditional "
-                "binomial) and a step model was not fitted.")
+        note = "stopped"
     else:
         change, ratio, hi = "started", math.inf, math.inf
         pi_lo = float(stats.beta.ppf(0.025, n, 1))
         lo = (pi_lo / (1 - pi_lo)) * e0 / e1
         p = min(1.0, 2 * share_after ** n)
-        note = (f"No cases before {at}: the series starts at the change; the interval is exact (conditional "
-                "binomial) and a step model was not fitted.")
+        note = "started"
     return ShiftEstimate(
         at=at, ratio=ratio, ci_low=lo, ci_high=hi, p_value=float(p),
         coefficient=-math.inf if c1 == 0 else math.inf, se=float("nan"),
@@ -616,28 +632,24 @@ def _estimate_shift_rolling(series: Any, at: pd.Period, others: list, calibrate:
         )
     inside = [o for o in others if _enough_each_side(window, o)]
     fit = _fit_rolling(window, [at, *inside])
-    notes = []
-    if len(window) < 2 * width:
-        notes.append(f"Only {len(window)} quarterly totals around the change (a full window is {2 * width}).")
+    notes = ["short-window"] if len(window) < 2 * width else []
     placebo = _placebo_rolling(totals, at, others, width) if calibrate else np.empty(0)
     return _finish(at, float(fit["coefs"][0]), float(fit["ses"][0]), placebo, notes, model=_ROLLING_MODEL,
                    dispersion=float("nan"), alpha=float("nan"), n=fit["n"], n_before=fit["n_before"][0],
-                   n_after=fit["n_after"][0], data="rolling 12-month totals", calibrate=calibrate)
+                   n_after=fit["n_after"][0], data="rolling 12-month totals", calibrate=calibrate,
+                   full_window=2 * width)
 
 
 def _finish(at: pd.Period, coef: float, model_se: float, placebo: np.ndarray, notes: list, *, model: str,
             dispersion: float, alpha: float, n: int, n_before: int, n_after: int, data: str,
-            calibrate: bool) -> ShiftEstimate:
+            calibrate: bool, full_window: int = 0) -> ShiftEstimate:
     placebo_sd, used, se = float("nan"), 0, model_se
     if len(placebo) >= PLACEBO_MIN:
         used = len(placebo)
         placebo_sd = float(np.sqrt(np.mean(placebo ** 2)))
         se = CALIBRATION_FACTOR * math.hypot(model_se, placebo_sd)
     elif calibrate:
-        notes.append(
-            f"Only {len(placebo)} placebo date(s) in the series (at least {PLACEBO_MIN} are needed), so the "
-            "interval rests on the model alone and is probably too narrow."
-        )
+        notes.append("few-placebo")
     z = stats.norm.ppf(0.975)
     return ShiftEstimate(
         at=at,
@@ -654,6 +666,7 @@ def _finish(at: pd.Period, coef: float, model_se: float, placebo: np.ndarray, no
         n_before=n_before,
         n_after=n_after,
         warnings=tuple(notes),
+        full_window=full_window,
         model_se=model_se,
         placebo_sd=placebo_sd,
         n_placebo=used,

