@@ -96,7 +96,11 @@ def test_a_misspelt_district_is_found_by_the_runs_checks(shared_data, tmp_path):
     assert district_check("2014-15-Q1", plan, store) is None  # the districts init found: ~0% outside
     misspelt = dataclasses.replace(plan, districts=tuple("Norwhich" if d == "Norwich" else d for d in plan.districts))
     finding = district_check("2014-15-Q1", misspelt, store)
-    assert finding.startswith("2014/15 Q1: ") and "(most: Norwich " in finding and "expected at most 2%" in finding
+    assert finding.kind == "districts" and finding.values["top"][0][0] == "Norwich" and finding.values["limit"] == 0.02
+    from perfkit.present.checks import check_line
+
+    line = check_line(finding)
+    assert line.text.startswith("2014/15 Q1: ") and "(most: Norwich " in line.text and "expected at most 2%" in line.text
     assert district_check("2018-19-Q2", misspelt, store) is None  # no street rows for that quarter
 
 

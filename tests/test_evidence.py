@@ -268,6 +268,12 @@ def test_the_run_log_carries_the_data_checks():
     lines = data_checks(parse_quarter(DEFAULT_QUARTER), load_plan(), None)
     assert any("2018-05" in line and "registered as data fault cambridgeshire-partial-feed-2018-05" in line for line in lines)
     assert any("reconciliation" in line and "94.1%" in line for line in lines)
+    # the findings are values; the lines are their words (perfkit.present.checks)
+    from perfkit.evidence import data_findings
+
+    (may,) = [f for f in data_findings(parse_quarter(DEFAULT_QUARTER), load_plan(), None)
+              if f.kind == "suspected incomplete month" and str(f.values["month"]) == "2018-05"]
+    assert may.values["registered"] == "cambridgeshire-partial-feed-2018-05" and may.values["ratio"] < 0.5
 
 
 # --- caveats only where they change the figure (issue 22 item 5) -----------------------------------

@@ -34,6 +34,7 @@ from perfkit.evidence import analysis, shared
 from perfkit.stats import caveats as caveats_mod, compare
 from perfkit import config, data
 from perfkit.present import statements, words
+from perfkit.present.checks import DataCheck, Finding, check_lines
 from perfkit.config.forces import name_for
 from perfkit.errors import DataError, PerfkitError, naming
 from perfkit.periods import Quarter, check_monthly, parse_quarter
@@ -41,7 +42,7 @@ from perfkit.config.cache import CACHES
 from perfkit.config.params import content_key
 from perfkit.config.plan import Plan
 
-__all__ = ["QuarterEvidence", "FIELDS", "HARM_COLUMNS", "harm_table", "build", "load", "suspected_faults", "data_checks", "DataCheck", "SHARE_RANGE",
+__all__ = ["QuarterEvidence", "FIELDS", "HARM_COLUMNS", "harm_table", "build", "load", "suspected_faults", "data_checks", "data_findings", "district_check", "DataCheck", "SHARE_RANGE",
            "SUSPECT_RATIO"]
 
 #: The data-pack contract: one row per Plan measure with these columns (in this order).
@@ -570,49 +571,36 @@ def build(plan: "Plan | None" = None, quarter: "Quarter | str" = "auto", store=N
     )
 
 
-class DataCheck(str):
-    """One data check for the analysts: a log line (``"check: reconciliation ..."``, what ``str`` gives)
-    that carries its ``kind`` and ``text`` as values, so the checks page never reads them back out of
-    the line."""
-
-    def __new__(cls, kind: str, text: str, prefix: str = ""):
-        line = super().__new__(cls, f"check: {prefix}{text}")
-        line.kind, line.text, line.prefix = kind, text, prefix
-        return line
-
-    def __reduce__(self):
-        return (DataCheck, (self.kind, self.text, self.prefix))
+def data_findings(quarter, plan, store) -> "list[Finding]":
+    """Pre-publication checks of the data, as values (:class:`perfkit.present.checks.Finding`):
+    suspected incomplete months of the force (registered as data faults or not), reconciliation
+    shares outside the usual range, incidents outside the Plan's districts and the warnings of past
+    ingests."""
+    model = load(plan, quarter, store)
+    out = []
+    for s in model.suspects.itertuples():
+        out.append(Finding("suspected incomplete month", {
+            "force": s.force, "month": s.month, "count": float(s.count), "ratio": float(s.ratio),
+            "median": float(s.neighbours_median), "registered": s.registered, "genuine": s.genuine}))
+    for r in model.reconciliation.itertuples():
+        if r.flagged:
+            out.append(Finding("reconciliation", {"period": r.period, "share_pct": float(r.share_pct),
+                                                  "fault_when": r.fault_when, "fault_refs": r.fault_refs,
+                                                  "side": r.side}))
+    districts = district_check(quarter, plan, store)
+    if districts is not None:
+        out.append(districts)
+    for w in data.ingest_warnings(store=store):
+        out.append(Finding("ingest warning", {"file_kind": w["kind"], "date": w["ingested_at"][:10],
+                                              "warning": w["warning"]}))
+    return out
 
 
 def data_checks(quarter, plan, store) -> "list[DataCheck]":
-    """Pre-publication checks of the data, for the run's log and the checks page: suspected incomplete
-    months of the force (registered as data faults or not), reconciliation shares outside the usual
-    range, incidents outside the Plan's districts and the warnings of past ingests. Each is a
-    :class:`DataCheck` (a log line with its ``kind`` and ``text``)."""
-    model = load(plan, quarter, store)
-    lines = []
-    for s in model.suspects.itertuples():
-        status = (f"registered as data fault {s.registered}" if s.registered else
-                  f"kept as data: the register's genuine_months says {s.genuine}" if s.genuine else
-                  "left out of every figure as a suspected fault; NOT registered: confirm it in params/caveats.yaml "
-                  "as kind: data-fault, or overrule it under genuine_months")
-        lines.append(DataCheck("suspected incomplete month",
-                               f"{s.force} {s.month}: {s.count:,.0f} crimes, {s.ratio:.0%} of the neighbouring "
-                               f"months' median ({s.neighbours_median:,.0f}); {status}"))
-    for r in model.reconciliation.itertuples():
-        if r.flagged:
-            cause = (f"{r.fault_when} is incomplete in data.police.uk (data fault {r.fault_refs})" if r.fault_refs else
-                     "no registered data fault explains it: check the months of this period for an incomplete feed, "
-                     "and register it in params/caveats.yaml" if r.side == "below" else
-                     "more than the official count: check for a revision of the official figures or duplicated rows")
-            lines.append(DataCheck("reconciliation", f"{r.period}: data.police.uk holds {r.share_pct:.1f}% of the "
-                                   f"official count; {cause}", "reconciliation "))
-    districts = district_check(quarter, plan, store)
-    if districts:
-        lines.append(DataCheck("districts", districts, "districts "))
-    for w in data.ingest_warnings(store=store):
-        lines.append(DataCheck("ingest warning", f"({w['kind']}, {w['ingested_at'][:10]}) {w['warning']}", "ingest "))
-    return lines
+    """The :func:`data_findings` as log lines for the run's log and the checks page
+    (:class:`perfkit.present.checks.DataCheck`, each with its ``kind`` and ``text``), worded by
+    :func:`perfkit.present.checks.check_lines`."""
+    return check_lines(data_findings(quarter, plan, store))
 
 
 #: Above this share of a quarter's incidents outside the Plan's districts, the run's checks ask
@@ -620,12 +608,12 @@ def data_checks(quarter, plan, store) -> "list[DataCheck]":
 OUTSIDE_DISTRICTS_LIMIT = 0.02
 
 
-def district_check(quarter, plan, store=None) -> "str | None":
-    """A finding when more than :data:`OUTSIDE_DISTRICTS_LIMIT` of the force's incidents in the
-    quarter carry a district (read from the LSOA name) that ``plan.yaml`` does not list; None when
-    the share is below it, the Plan lists no districts or the store has no street rows for the quarter.
-
-    The finding names the unlisted districts with the most incidents, so a misspelt name is found.
+def district_check(quarter, plan, store=None) -> "Finding | None":
+    """A finding (kind ``districts``) when more than :data:`OUTSIDE_DISTRICTS_LIMIT` of the force's
+    incidents in the quarter carry a district (read from the LSOA name) that ``plan.yaml`` does not
+    list; None when the share is below it, the Plan lists no districts or the store has no street
+    rows for the quarter. Its values name the unlisted districts with the most incidents (``top``),
+    so a misspelt name is found; :func:`perfkit.present.checks.district_words` words it.
     """
     from perfkit.errors import MissingDataError
 
@@ -644,11 +632,9 @@ def district_check(quarter, plan, store=None) -> "str | None":
     if share <= OUTSIDE_DISTRICTS_LIMIT:
         return None
     top = outside.fillna("(no LSOA)").value_counts().head(3)
-    named = "; ".join(f"{name} {count:,}" for name, count in top.items())
-    return (f"{quarter.label}: {len(outside):,} of {len(rows):,} incidents ({words.percent(100 * share)}) carry a "
-            f"district not listed in plan.yaml's districts (most: {named}); expected at most "
-            f"{OUTSIDE_DISTRICTS_LIMIT:.0%}. Check the names against the LSOA names (a misspelt district moves its "
-            f"incidents to 'Outside the force's districts')")
+    return Finding("districts", {"quarter": quarter.label, "outside": len(outside), "total": len(rows), "share": share,
+                                 "top": [(str(name), int(count)) for name, count in top.items()],
+                                 "limit": OUTSIDE_DISTRICTS_LIMIT})
 
 
 # --- the cache: the one rule of perfkit.config.cache, keyed by the content of every input ----------------
