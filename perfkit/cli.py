@@ -32,7 +32,7 @@ __all__ = ["main", "COMMANDS"]
 
 # name -> ("module:function", one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("perfkit.run:main", "render a quarter's reports into outputs/<quarter>/"),
+    "run": ("perfkit.run.command:main", "render a quarter's reports into outputs/<quarter>/"),
     "verify": ("perfkit.run:verify_main", "re-render a published quarter and report any difference"),
     "init": ("perfkit.data.scaffold:main", "write a parameters folder for a territorial force"),
     "new-quarter": ("perfkit.config.quarter:new_quarter_main", "scaffold a quarter's parameters and narrative files"),

@@ -207,11 +207,9 @@ def _cycles(graph: dict) -> list:
     return out
 
 
-#: Cycles known and not yet taken apart, with why. perfkit/run/__init__.py is the one-force run;
-#: `perfkit run --forces` imports run.national from it, and run.national reuses its _execute and
-#: finish (`from perfkit import run as runner`). Taking them apart means moving those into a module of
-#: their own, in code being reworked for atomic per-force publishing (issue 23, item 1).
-KNOWN_CYCLES = {("perfkit.run", "perfkit.run.national")}
+#: Cycles known and not yet taken apart, with why: none. (perfkit.run <-> perfkit.run.national was
+#: taken apart by perfkit.run.command, the command line that uses both; issue 23.)
+KNOWN_CYCLES: set = set()
 
 
 def test_no_import_cycle_between_perfkits_modules():
