@@ -24,11 +24,15 @@ LAYOUT_IDS = {"table-too-wide", "page-too-wide"}
 
 @pytest.fixture(scope="module")
 def default_pages(rendered_default) -> list[Path]:
-    """Every published page of both editions of the default quarter."""
+    """Every published page of both editions of the default quarter, the outputs folder's index of
+    quarters and the analysts' checks page: the one browser pass over the rendered quarter
+    (axe-core, reflow, print and layout)."""
     require_browser("layout check")
     folder = rendered_default / DEFAULT_QUARTER
-    pages = sorted(folder.glob("*.html")) + sorted((folder / "board").glob("*.html"))
+    pages = [*sorted(folder.glob("*.html")), *sorted((folder / "board").glob("*.html")),
+             rendered_default / "index.html", rendered_default / "_work" / DEFAULT_QUARTER / "checks.html"]
     assert any(p.name == "data-pack.html" for p in pages) and any(p.parent.name == "board" for p in pages)
+    assert all(p.is_file() for p in pages)
     return pages
 
 

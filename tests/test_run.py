@@ -156,17 +156,5 @@ def test_unknown_quarter_gets_a_one_line_error(bad, tmp_path):
     assert not any(tmp_path.iterdir()) or not (tmp_path / bad).exists()
 
 
-def test_every_published_page_passes_axe_core_in_chromium(rendered):
-    """axe-core (WCAG 2.1 A/AA), reflow, print, no network requests: every public page, and the
-    Board edition of objective 2, which shows a restricted measure (the Board's other pages are the
-    public ones from the same templates; tests/test_site.py checks the board pack)."""
-    from perfkit.present import a11y
-
-    from conftest import require_browser
-
-    require_browser("accessibility check")
-    pages = sorted((rendered / QUARTER).glob("*.html")) + [rendered / QUARTER / "board" / "objective-2.html",
-                                                          rendered / "index.html"]
-    results = a11y.check_pages(pages)
-    assert set(results) == set(pages)
-    assert all(not issues for issues in results.values()), a11y.format_issues(results)
+# axe-core (WCAG 2.1 A/AA), reflow, print and no network request over every published page of both
+# editions and the index of quarters: tests/test_layout.py, one browser pass of the rendered quarter.

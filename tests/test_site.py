@@ -260,17 +260,8 @@ def test_board_pack_downloads_at_site_url(published, tmp_path, monkeypatch):
     assert not any(h.startswith("data:") for h in hrefs)
 
 
-@pytest.mark.slow
-def test_axe_core_finds_nothing_in_the_board_pack_and_index(published, rendered_default):
-    from perfkit.present import a11y
-
-    from conftest import require_browser
-
-    require_browser("accessibility check")
-    pages = [published / "board" / "board-pack.html", published / "index.html", published / "glossary.html",
-             rendered_default / "_work" / QUARTER / "checks.html"]
-    results = a11y.check_pages(pages)
-    assert all(not issues for issues in results.values()), a11y.format_issues(results)
+# axe-core over the board pack, both indexes, the glossary and the checks page: tests/test_layout.py
+# (one browser pass over every page of the rendered quarter).
 
 
 @pytest.mark.slow

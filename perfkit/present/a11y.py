@@ -188,10 +188,7 @@ def check_pages(
         if axe_source is None:
             axe_source = axe_path().read_text(encoding="utf-8")
         issues = static_issues(path.read_text(encoding="utf-8"))
-        issues += _browser_issues(context, path, axe_source, tags, reflow, printed)
-        if layout:
-            issues += _in_page(context, path, lambda page: layout_issues(page, layout))
-        return issues
+        return issues + _browser_issues(context, path, axe_source, tags, reflow, printed, layout)
 
     return _with_browser(paths, _one)
 
@@ -285,7 +282,10 @@ def _issue(rule: str, help_: str, nodes: Iterable[tuple[str, str]], impact: str 
     }
 
 
-def _browser_issues(context, path: Path, axe_source: str, tags, reflow: bool, printed: bool) -> list[dict]:
+def _browser_issues(context, path: Path, axe_source: str, tags, reflow: bool, printed: bool,
+                    layout: Sequence[int] = ()) -> list[dict]:
+    """axe-core, then the reflow and print checks, then the layout check (:func:`layout_issues`, last
+    because it opens every ``<details>``), in one load of the page."""
     url = path.resolve().as_uri()
     requested: list[str] = []
 
@@ -350,6 +350,8 @@ def _browser_issues(context, path: Path, axe_source: str, tags, reflow: bool, pr
                 issues.append(
                     _issue("print-hidden-content", "Collapsed content (a closed <details>) is missing on paper", hidden)
                 )
+        if layout:
+            issues.extend(layout_issues(page, layout))
         return issues
     finally:
         page.close()
