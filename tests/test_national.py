@@ -1,6 +1,6 @@
 """Every force at once (issue 14): ``perfkit run --forces`` on dask.distributed.
 
-Three forces' packs (a small Plan each, so the run is quick) from one national store built from
+Two forces' packs (a small Plan each, so the run is quick) from one national store built from
 the shipped data: on a local cluster; a rerun that skips the unchanged forces; a force that fails
 named and not published while the others are. Then publishing whole (issue 23): a publish task
 killed after its switch and run again, from staged reports one of which was lost; and on a real
@@ -26,7 +26,7 @@ import yaml
 
 pytestmark = pytest.mark.slow
 
-FORCES = ("norfolk", "suffolk", "essex")
+FORCES = ("norfolk", "essex")
 QUARTER = "2018-19-Q2"
 BIN = Path(sys.executable).parent
 
@@ -100,8 +100,8 @@ def local(national):
 
 def test_a_local_cluster_publishes_every_force_and_a_national_index(local):
     outputs, out = local
-    assert f"rendering 9 report(s) of 3 force(s) for {QUARTER} on a local cluster (2 worker(s))" in out
-    # every force's counts computed once for the three forces (one measure: one shared frame)
+    assert f"rendering 6 report(s) of 2 force(s) for {QUARTER} on a local cluster (2 worker(s))" in out
+    # every force's counts computed once for both forces (one measure: one shared frame)
     assert "shared: every force's counts for 1 measure(s) in " in out
     assert len(list((outputs.parent / "cache" / "shared").glob("counts-*.pkl"))) == 1
     for force in FORCES:
@@ -109,7 +109,7 @@ def test_a_local_cluster_publishes_every_force_and_a_national_index(local):
         assert (outputs / force / QUARTER / "index.html").is_file()
         assert (outputs / force / QUARTER / "data-pack.csv").is_file()
     index = (outputs / "index.html").read_text(encoding="utf-8")
-    for name in ("Norfolk Constabulary", "Suffolk Constabulary", "Essex Police"):
+    for name in ("Norfolk Constabulary", "Essex Police"):
         assert name in index
     assert f'href="norfolk/{QUARTER}/index.html"' in index and "95% interval" in index
     from perfkit.present import a11y
@@ -129,7 +129,7 @@ def test_a_rerun_skips_the_forces_whose_inputs_and_packs_are_unchanged(local, na
     assert proc.returncode == 0, err[-3000:]
     for force in FORCES:
         assert f"{force}: unchanged since its last run; skipped" in out
-    assert "0 force(s) published, 3 unchanged, 0 failed" in out
+    assert "0 force(s) published, 2 unchanged, 0 failed" in out
     assert before == {f: (outputs / f / QUARTER / "index.html").stat().st_mtime_ns for f in FORCES}
 
 
@@ -313,11 +313,11 @@ def _each_force_whole_or_named(national: Path, outputs: str, code: int, out: str
 
 def test_a_real_cluster_survives_workers_killed_at_several_points_and_gives_the_local_packs(local, national, cluster):
     """A machine lost mid-run (its worker and kernel killed), and worker processes ended inside
-    essex's data pack (staged, not yet returned), suffolk's publish (the staged reports copied) and
+    essex's data pack (staged, not yet returned), essex's publish (the staged reports copied) and
     norfolk's publish (switched into place, not yet returned): each task runs again elsewhere, and
     every pack is complete and the local run's, byte for byte (the run of issue 23 said "3 force(s)
     published" with norfolk's incomplete)."""
-    faults = "report:essex:data-pack,publish:suffolk:copied,publish:norfolk:swapped"
+    faults = "report:essex:data-pack,publish:essex:copied,publish:norfolk:swapped"
     proc = _run(national, "cluster", "--scheduler", cluster.address, fault=faults)
     killed = []
 
@@ -330,7 +330,7 @@ def test_a_real_cluster_survives_workers_killed_at_several_points_and_gives_the_
     assert code == 0, out + err[-3000:]
     assert killed and cluster.machines[0].wait(timeout=10) == -signal.SIGKILL
     assert f"on the cluster at {cluster.address} (2 worker(s))" in out
-    assert "3 force(s) published, 0 unchanged, 0 failed" in out
+    assert "2 force(s) published, 0 unchanged, 0 failed" in out
     assert _each_force_whole_or_named(national, "cluster", code, out, err) == set(FORCES)
     assert cluster.removed() >= 4, "a fault did not fire"  # the machine, and one worker process per fault
     for force in FORCES:
