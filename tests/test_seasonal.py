@@ -179,7 +179,9 @@ def test_results_are_read_only_and_plot():
     res = adjust(_seasonal_counts(seed=8), shifts=["2015-04"])
     with pytest.raises(AttributeError):
         res.method = "stl"
-    assert isinstance(res.plot(), Figure)
+    from perfkit.present.stat_charts import adjustment_chart
+
+    assert isinstance(adjustment_chart(res), Figure)
 
 
 # --- cache -------------------------------------------------------------------------------------------

@@ -280,7 +280,9 @@ def test_rule_names_go_to_the_method_notes():
 
 def test_plot_uses_shapes_and_colours_and_labels_the_icon():
     values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 30]
-    fig = xmr(monthly(values), improvement="decrease", baseline=12).plot(title="Burglary")
+    from perfkit.present.stat_charts import control_chart
+
+    fig = control_chart(xmr(monthly(values), improvement="decrease", baseline=12), title="Burglary")
     ax = fig.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "Common cause" in legend and "Special cause: concern" in legend

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit.evidence import analysis
-from perfkit.present import charts, statements, words
+from perfkit.present import charts, stat_charts, statements, words
 from perfkit import config, data
 from perfkit.present.display import (Html, Markup, details_html, figure, figure_html, heading, notice, paragraph, render,
                              table_html)
@@ -433,8 +433,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                                   table_html(table, f"{measure.title}, {place}")))
 
     if ev.spc is not None:
-        fig = ev.spc.plot(title=f"{measure.title}: statistical process control chart ({ev.spc_basis})",
-                          note=" ".join(statements.spc_warnings(ev.spc)))
+        fig = stat_charts.control_chart(ev.spc, title=f"{measure.title}: statistical process control chart "
+                                                      f"({ev.spc_basis})", note=" ".join(statements.spc_warnings(ev.spc)))
         alt = (f"Statistical process control chart of {ev.spc_basis} monthly {measure.title.lower()} in {place}, "
                f"{words.month(ev.spc.table.index.min())} to {words.month(ev.spc.table.index.max())}. "
                + statements.spc_describe(ev.spc, measure.title))
@@ -468,7 +468,7 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         parts.append(paragraph(f"{statements.rate_missing(ev)}.", "rate-missing"))
     if ev.comparator is not None:
         pos = ev.comparator
-        fig = pos.plot(value_label=lambda x: statements.comparator_rate(pos, x))
+        fig = stat_charts.comparator_chart(pos, value_label=lambda x: statements.comparator_rate(pos, x))
         out.figures[f"{mid}/comparators"] = fig
         out.data[f"{mid}/comparators"] = pos.table
         said = " ".join(statements.comparator_sentences(pos))

@@ -42,6 +42,7 @@ __all__ = [
     "Gap",
     "GAP_REASONS",
     "CASES",
+    "NOT_ESTIMATED",
     "compare_periods",
     "compare_windows",
     "quarter_vs_last_year",
@@ -74,7 +75,10 @@ GAP_REASONS = ("fault", "no data", "paired")
 #: count is missing, or no test as no month has data in both periods.
 CASES = ("score", "exact", "both zero", "no count", "no overlap")
 
-_PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+#: Why a :class:`Dispersion` was not estimated ("" when it was): fewer months with data than
+#: ``_MIN_DISPERSION_MONTHS``, every count zero, no residual degrees of freedom, or fewer
+#: quarter-on-year differences than ``_MIN_ROLLING_DIFFERENCES``.
+NOT_ESTIMATED = ("", "few months", "all zero", "no df", "few differences")
 
 
 def _fail(message: str) -> None:
@@ -155,7 +159,9 @@ class Comparison:
     ci_high = property(lambda self: self._v["ci_high"], doc="Upper end of the 95% interval of the ratio.")
     p_value = property(lambda self: self._v["p_value"], doc="Two-sided p-value of 'ratio = 1' (NaN if no test).")
     significant = property(lambda self: self._v["significant"], doc="True only when p_value < 0.05.")
-    method = property(lambda self: self._v["method"], doc="The test and interval used (a technical label).")
+    scale_refit = property(lambda self: self._v.get("scale_refit", False),
+                           doc="True when the scale was estimated again without the months compared (its "
+                               "months are ``dispersion.n_months``).")
     case = property(lambda self: self._v["case"],
                     doc="How the comparison was made, one of CASES ('score', 'exact', 'both zero', 'no count', "
                         "'no overlap').")
@@ -207,41 +213,14 @@ class Comparison:
             "period": self.label, "count": self.count, "period_ref": self.label_ref,
             "count_ref": self.count_ref, "ratio": self.ratio, "change_pct": self.change,
             "ci_low_pct": self.change_low, "ci_high_pct": self.change_high,
-            "p_value": self.p_value, "significant": self.significant, "method": self.method,
+            "p_value": self.p_value, "significant": self.significant, "test": self.case,
+            "scale": self.overdispersion, "scale_df": self.dispersion_df,
             "months_left_out": ", ".join(str(m) for m in self.missing_months),
         }])
 
     def __repr__(self) -> str:
         return (f"<Comparison {self.count:g} vs {self.count_ref:g}: ratio {self.ratio:.3f} "
                 f"({self.ci_low:.3f} to {self.ci_high:.3f}), p = {self.p_value:.3g}>")
-
-    def plot(self, title: "str | None" = None):
-        """The percentage change and its 95% interval as a dot and a line against "no change".
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 1.8), dpi=100)
-        ax.axvline(0, color="#3D3D3D", linewidth=1)
-        if not math.isnan(self.change):
-            lo = self.change_low if math.isfinite(self.change_low) else np.nan
-            hi = self.change_high if math.isfinite(self.change_high) else np.nan
-            ax.plot([lo, hi], [0, 0], color=_PALETTE[0], linewidth=3, solid_capstyle="butt")
-            if math.isfinite(self.change):
-                ax.plot([self.change], [0], marker="o", color=_PALETTE[0], markersize=9)
-        ax.set_yticks([])
-        ax.set_xlabel("Change, % (dot), with 95% interval (line); 0 = no change")
-        ax.spines[["top", "right", "left"]].set_visible(False)
-        if title:
-            ax.set_title(title, loc="left", fontsize=10)
-        fig.tight_layout()
-        return fig
 
 
 def _caveat_date(caveat: Any) -> "pd.Period | None":
@@ -386,24 +365,10 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     rate0 = c0 / e0 if not math.isnan(c0) else math.nan
     nan = math.nan
     ratio, lo, hi, p = nan, nan, nan, nan
-    method = ("score test and score interval for the ratio of two Poisson rates (statsmodels "
-              "test_poisson_2indep / confint_poisson_2indep)")
-    if use_t:
-        method += (f", widened for over-dispersion (quasi-Poisson scale {phi:.2f}, estimated on {df:g} "
-                   f"residual degrees of freedom): the score statistic divided by sqrt({phi:.2f}) is "
-                   f"referred to Student's t with {df:g} degrees of freedom, and the interval is its inverse")
-    elif phi > 1:
-        method += f", widened for over-dispersion (quasi-Poisson scale {phi:.2f}, taken as known)"
-    elif estimated is not None and math.isfinite(df):
-        method += (f"; no over-dispersion found (quasi-Poisson scale 1, estimated on {df:g} residual "
-                   "degrees of freedom), so the counts are treated as Poisson")
-
     if math.isnan(c1) or math.isnan(c0):
         case = "no count"
-        method = "none (a count is missing)"
     elif c1 == 0 and c0 == 0:
         case = "both zero"
-        method = "none (both counts are zero)"
     elif c1 == 0 or c0 == 0:
         from scipy import stats
 
@@ -418,8 +383,6 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
         pi_lo, pi_hi = float(exact.low), float(exact.high)
         to_ratio = lambda q: (q / (1 - q)) * (e0 / e1) if q < 1 else math.inf  # noqa: E731
         lo, hi = to_ratio(pi_lo), to_ratio(pi_hi)
-        method = ("exact conditional (binomial) test and Clopper-Pearson interval for the ratio of "
-                  "two Poisson rates, as one count is zero")
         case, few = "exact", bool(n < 10)
     else:
         k1, k0 = c1 / phi, c0 / phi
@@ -439,7 +402,7 @@ def compare_periods(count: float, exposure: float, count_ref: float, exposure_re
     significant = bool(not math.isnan(p) and p < ALPHA)
     return Comparison(count=c1, exposure=e1, count_ref=c0, exposure_ref=e0, rate=rate1, rate_ref=rate0,
                       ratio=ratio, ci_low=lo, ci_high=hi, p_value=p, significant=significant,
-                      method=method, case=case, few_cases=few, overdispersion=phi, dispersion_df=df,
+                      case=case, few_cases=few, overdispersion=phi, dispersion_df=df,
                       dispersion=estimated,
                       gaps=tuple(Gap(m, None, "no data") for m in missing), missing_months=missing,
                       caveats=caveats, label=label, label_ref=label_ref, window=window,
@@ -627,12 +590,11 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
                  window=window, window_ref=window_ref)
     months = pd.PeriodIndex(window.months, freq="M")
     months_ref = pd.PeriodIndex(window_ref.months, freq="M")
-    refit = ""
+    refit = False
     if isinstance(overdispersion, Dispersion) and overdispersion.estimated:
         given = overdispersion
         overdispersion = given.leaving_out(list(months) + list(months_ref))
-        if overdispersion is not given:
-            refit = f" (the scale estimated from the {overdispersion.n_months} months not compared)"
+        refit = overdispersion is not given
     if len(months) != len(months_ref):
         c1, e1, m1 = _window_sum(s, window, exposure)
         c0, e0, m0 = _window_sum(s, window_ref, exposure)
@@ -640,8 +602,7 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
                               overdispersion=overdispersion, missing_months=m1 + m0,
                               spans_caveats=spanned, **names)
         gaps = tuple(_gap(m, None, why) for m in out.missing_months)
-        method = out.method + refit if refit and out.tested else out.method
-        return Comparison(**{**out._v, "gaps": gaps, "method": method})
+        return Comparison(**{**out._v, "gaps": gaps, "scale_refit": refit})
     now, ref = s.reindex(months), s.reindex(months_ref)
     gone_now, gone_ref = now.isna().to_numpy(), ref.isna().to_numpy()
     keep = ~(gone_now | gone_ref)
@@ -670,8 +631,8 @@ def compare_windows(series: pd.Series, window: Window, window_ref: Window,
     out = compare_periods(c1, e1 if e1 > 0 else 1.0, c0, e0 if e0 > 0 else 1.0,
                           overdispersion=overdispersion, spans_caveats=spanned, **names)
     case = out.case
-    method = out.method + refit if out.tested else out.method
-    return Comparison(**{**out._v, "gaps": tuple(gaps), "missing_months": left_out, "method": method, "case": case})
+    return Comparison(**{**out._v, "gaps": tuple(gaps), "missing_months": left_out, "scale_refit": refit,
+                         "case": case})
 
 
 def quarter_vs_last_year(series: pd.Series, quarter: "Quarter | str",
@@ -770,8 +731,9 @@ class Dispersion:
         Residual degrees of freedom of the fit (``inf`` when the scale was not estimated).
     n_months : int
         Months with data used.
-    method : str
-        The model (a technical label for the methods).
+    reason : str
+        Why the scale was not estimated, one of :data:`NOT_ESTIMATED` (``""`` when it was); the
+        model's words are :func:`perfkit.present.statements.dispersion_method`.
     pearson : float
         Pearson chi-squared / ``df`` before the floor (NaN when not estimated).
     steps : tuple of pandas.Period
@@ -787,13 +749,17 @@ class Dispersion:
     phi: float
     df: float
     n_months: int
-    method: str
+    reason: str = ""
     pearson: float = float("nan")
     steps: tuple = ()
     seasonal: bool = False
     #: The counts the scale was estimated from (for :meth:`leaving_out`); not part of the value.
     series: "pd.Series | None" = field(default=None, repr=False, compare=False)
     data: str = "monthly counts"
+
+    def __post_init__(self) -> None:
+        if self.reason not in NOT_ESTIMATED:
+            _fail(f"Dispersion reason: found {self.reason!r}; expected one of {NOT_ESTIMATED}")
 
     def __float__(self) -> float:
         return float(self.phi)
@@ -934,23 +900,15 @@ def dispersion(series: pd.Series, steps: Iterable[Any] = (), seasonal: "bool | N
     inside = tuple(sorted({p for p in wanted if n and s.index[0] < p <= s.index[-1]}))
     use_seasonal = bool(seasonal) if seasonal is not None else n >= 24
     if n < _MIN_DISPERSION_MONTHS or float(s.sum()) == 0:
-        why = f"fewer than {_MIN_DISPERSION_MONTHS} months with data" if n < _MIN_DISPERSION_MONTHS else "every count is zero"
-        return Dispersion(1.0, math.inf, n, f"not estimated ({why}); Poisson variation assumed",
-                          math.nan, inside, use_seasonal, s)
+        why = "few months" if n < _MIN_DISPERSION_MONTHS else "all zero"
+        return Dispersion(1.0, math.inf, n, why, math.nan, inside, use_seasonal, s)
     x = _dispersion_design(s.index, inside, use_seasonal)
     df = float(n - x.shape[1])
     if df < 1:
-        return Dispersion(1.0, math.inf, n, "not estimated (no residual degrees of freedom); Poisson variation assumed",
-                          math.nan, inside, use_seasonal, s)
+        return Dispersion(1.0, math.inf, n, "no df", math.nan, inside, use_seasonal, s)
     offset = np.log(np.asarray(s.index.days_in_month, dtype=float))
     pearson = float(_poisson_pearson(s.to_numpy()[None, :], x, offset)[0]) / df
-    terms = ["a linear trend"] + (["month-of-year effects"] if use_seasonal else [])
-    if inside:
-        terms.append(("a level shift at " if len(inside) == 1 else "level shifts at ") + ", ".join(str(p) for p in inside))
-    method = (f"Pearson chi-squared / residual degrees of freedom ({df:g}) of a Poisson GLM (log link, "
-              f"days-in-month offset) on {', '.join(terms[:-1]) + ' and ' + terms[-1] if len(terms) > 1 else terms[0]}, "
-              f"{n} months; floored at 1")
-    return Dispersion(max(1.0, pearson), df, n, method, pearson, inside, use_seasonal, s)
+    return Dispersion(max(1.0, pearson), df, n, "", pearson, inside, use_seasonal, s)
 
 
 #: Fewest quarter-on-year differences :func:`rolling_dispersion` estimates a scale from (two years).
@@ -1038,8 +996,7 @@ def rolling_dispersion(totals: pd.Series, steps: Iterable[Any] = (), leave_out: 
     n = len(d)
     inside = tuple(p for p in wanted if n and ends[0] - 12 < p <= ends[-1])
     if n < _MIN_ROLLING_DIFFERENCES:
-        return Dispersion(1.0, math.inf, n, f"not estimated (fewer than {_MIN_ROLLING_DIFFERENCES} quarter-on-year "
-                          "differences); Poisson variation assumed", math.nan, inside, False, data="quarterly counts")
+        return Dispersion(1.0, math.inf, n, "few differences", math.nan, inside, False, data="quarterly counts")
     t = (ends.asi8 - ends.asi8[0]) / 3.0
     columns = [np.ones(n), t / max(t.max(), 1.0)]
     for at in inside:  # the step enters the differences of the four quarter ends from the change on
@@ -1058,17 +1015,10 @@ def rolling_dispersion(totals: pd.Series, steps: Iterable[Any] = (), leave_out: 
     expected = float(np.trace(mc))  # E[Pearson sum] / phi
     df = expected ** 2 / float(np.trace(mc @ mc)) if expected > 0 else 0.0  # Satterthwaite
     if df < 1 or expected <= 0:
-        return Dispersion(1.0, math.inf, n, "not estimated (no residual degrees of freedom); Poisson variation assumed",
-                          math.nan, inside, False, data="quarterly counts")
+        return Dispersion(1.0, math.inf, n, "no df", math.nan, inside, False, data="quarterly counts")
     df = float(math.floor(df))
     pearson = float(residual @ residual) / expected
-    terms = "a constant and a linear trend" + (
-        f" and level shifts at {', '.join(str(p) for p in inside)}" if inside else "")
-    method = (f"Pearson statistic / its expectation under the model, {df:g} effective degrees of freedom, of the {n} "
-              "quarter-on-year differences "
-              f"of quarterly counts given by consecutive rolling 12-month totals, weighted least squares on {terms}; "
-              "floored at 1")
-    return Dispersion(max(1.0, pearson), df, n, method, pearson, inside, False, data="quarterly counts")
+    return Dispersion(max(1.0, pearson), df, n, "", pearson, inside, False, data="quarterly counts")
 
 
 def estimate_overdispersion(series: pd.Series, seasonal: "bool | None" = None) -> float:
@@ -1191,48 +1141,6 @@ class ComparatorPosition:
     def table(self) -> pd.DataFrame:
         """One row per force: ``force, name, rate, rank, is_force``, highest rate first."""
         return self._table.copy()
-
-    def plot(self, title: "str | None" = None, value_label: "Any | None" = None):
-        """Horizontal bars of each force's rate, the force highlighted by colour AND a bold
-        "(this force)" label, with the group mean (line) and the +/- 1 SD band (shading).
-
-        ``value_label`` turns a rate into the text beside its bar; pass the report's number style
-        (:func:`perfkit.present.statements.comparator_rate`) so the chart and the text round
-        alike. By default ``decimals`` places with thousands separators."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-
-        t = self._table.iloc[::-1]
-        fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(t) + 1.4), dpi=100)
-        lo, hi = self.band
-        if not math.isnan(lo):
-            ax.axvspan(lo, hi, color="#A285D1", alpha=0.18, label="Group mean +/- 1 SD")
-        colours = [_PALETTE[3] if f == self._force else _PALETTE[0] for f in t["force"]]
-        ax.barh(range(len(t)), t["rate"], color=colours, height=0.6)
-        if not math.isnan(self._mean):
-            ax.axvline(self._mean, color=_PALETTE[4], linewidth=1.2, linestyle="--", label="Group mean", zorder=3)
-        labels = [f"{n} (this force)" if f == self._force else n for f, n in zip(t["force"], t["name"])]
-        ax.set_yticks(range(len(t)), labels)
-        for tick, f in zip(ax.get_yticklabels(), t["force"]):
-            if f == self._force:
-                tick.set_fontweight("bold")
-        for i, v in enumerate(t["rate"]):
-            text = value_label(v) if value_label is not None else f"{v:,.{self._decimals}f}"
-            ax.text(v, i, " " + text, va="center", fontsize=8, color=_PALETTE[4])
-        ax.set_xlabel(self._unit[0].upper() + self._unit[1:])
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1 - 1.2 / (0.45 * len(t) + 1.4) * 0.5),
-                  ncol=2, frameon=False, fontsize=8)
-        ax.set_title(title or self._group.title, loc="left", fontsize=10)
-        fig.tight_layout()
-        return fig
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def comparator_position(rates: pd.Series, force: str, group: "str | ComparatorGroup | Sequence[str]",

@@ -618,43 +618,6 @@ class Adjustment:
             f"shifts={len(self.shifts)} warnings={len(self.warnings)}>"
         )
 
-    def plot(self, ax: Any = None):
-        """Recorded and seasonally adjusted series (with trend and level shifts), and the factors.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
-        from matplotlib.figure import Figure
-
-        if ax is None:
-            fig = Figure(figsize=(9, 5.5), layout="constrained")
-            ax_top, ax_bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1.4))
-        else:
-            fig = ax.figure
-            ax_top, ax_bottom = ax, None
-        x = self._parts["observed"].index.to_timestamp()
-        ax_top.plot(x, self._parts["observed"].to_numpy(), color="#12436D", label="Recorded", lw=1.6)
-        if self.method != "none":
-            ax_top.plot(x, self._parts["seasadj"].to_numpy(), color="#F46A25", lw=1.8,
-                        label=f"Seasonally adjusted ({'X-13ARIMA-SEATS' if self.method == 'x13' else 'STL fallback'})")
-        ax_top.plot(x, self._parts["trend"].to_numpy(), color="#801650", lw=1.2, ls="--", label="Trend")
-        for s in self.shifts:
-            ax_top.axvline(s.date.to_timestamp(), color="#3D3D3D", lw=0.9, ls=":")
-            ax_top.annotate(
-                f"recording change {s.date}", (s.date.to_timestamp(), 1.0), xycoords=("data", "axes fraction"),
-                rotation=90, va="top", ha="right", fontsize=8, color="#3D3D3D",
-            )
-        ax_top.set_ylabel("per month")
-        ax_top.legend(frameon=False, fontsize=8)
-        ax_top.set_title(self._parts["observed"].name or "Seasonal adjustment", loc="left", fontsize=10)
-        if ax_bottom is not None:
-            ax_bottom.bar(x, self._parts["seasonal"].to_numpy() - (1.0 if self.mode == "multiplicative" else 0.0),
-                          width=20, color="#28A197")
-            ax_bottom.axhline(0, color="#3D3D3D", lw=0.6)
-            ax_bottom.set_ylabel("seasonal\n" + ("factor - 1" if self.mode == "multiplicative" else "effect"))
-        return fig
-
 
 # ================================================================================================
 # X-13
@@ -982,7 +945,8 @@ def adjust(
     -------
     Adjustment
         ``observed``, ``seasadj``, ``trend``, ``seasonal``, ``irregular``, ``method``,
-        ``reason_code``, ``diagnostics``, ``shifts``, ``warnings`` and ``plot()``; the words are
+        ``reason_code``, ``diagnostics``, ``shifts`` and ``warnings`` (its chart is
+        :func:`perfkit.present.stat_charts.adjustment_chart`); the words are
         :func:`perfkit.present.statements.adjustment_describe` and ``adjustment_notes``.
 
     Raises

@@ -71,14 +71,6 @@ SPC_COLOURS = {
 }
 POINT_TYPES = tuple(SPC_COLOURS)
 
-# Marker shapes, so that no information is carried by colour alone.
-_MARKERS = {"common_cause": "o", "improvement": "D", "concern": "X", "neutral": "s"}
-_LABELS = {
-    "common_cause": "Common cause",
-    "improvement": "Special cause: improvement",
-    "concern": "Special cause: concern",
-    "neutral": "Special cause: neither direction better",
-}
 _IMPROVEMENT = {
     "increase": "increase", "higher": "increase", "up": "increase",
     "decrease": "decrease", "lower": "decrease", "down": "decrease",
@@ -367,67 +359,6 @@ class XmR:
         n = int(self._table["value"].notna().sum())
         return f"<XmR: {n} points, {len(self._segments)} segment(s), icon {self._icon!r}>"
 
-    # --- chart ------------------------------------------------------------------------------
-    def plot(self, title: "str | None" = None, ylabel: str = "", note: str = ""):
-        """The XmR chart as a matplotlib Figure.
-
-        Points are coloured AND shaped by type (grey circle common cause, blue diamond
-        improvement, orange cross concern, purple square neither direction better); the mean is a
-        solid line and the limits dashed, broken at each rebase; the variation icon is drawn at
-        the top right with its name written beside it.
-        """
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
-        from matplotlib.lines import Line2D
-
-        t = self._table
-        x = t.index.to_timestamp()
-        fig, ax = plt.subplots(figsize=(9, 4.6), dpi=100)
-        ax.plot(x, t["value"].to_numpy(), color="#7f7f7f", linewidth=1.2, zorder=2)
-        for seg in sorted(t["segment"].unique()):
-            part = t[t["segment"] == seg]
-            px = part.index.to_timestamp()
-            ax.plot(px, part["mean"], color="#3D3D3D", linewidth=1.2, zorder=1)
-            ax.plot(px, part["upper"], color="#3D3D3D", linewidth=1, linestyle="--", zorder=1)
-            ax.plot(px, part["lower"], color="#3D3D3D", linewidth=1, linestyle="--", zorder=1)
-        for p in self._rebase:
-            ax.axvline(p.to_timestamp(), color="#3D3D3D", linewidth=0.8, linestyle=":")
-        handles = []
-        for kind in POINT_TYPES:
-            pts = t[(t["point_type"] == kind) & t["value"].notna()]
-            if len(pts) == 0:
-                continue
-            ax.scatter(pts.index.to_timestamp(), pts["value"], color=SPC_COLOURS[kind],
-                       marker=_MARKERS[kind], s=28 if kind == "common_cause" else 52,
-                       edgecolors="#3D3D3D" if kind != "common_cause" else "none",
-                       linewidths=0.5, zorder=3)
-            handles.append(Line2D([], [], color=SPC_COLOURS[kind], marker=_MARKERS[kind],
-                                  linestyle="", markersize=7, label=_LABELS[kind]))
-        handles += [Line2D([], [], color="#3D3D3D", linewidth=1.2, label="Mean"),
-                    Line2D([], [], color="#3D3D3D", linewidth=1, linestyle="--", label="Process limits")]
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3,
-                  frameon=False, fontsize=8)
-        # Variation icon: a circle in the icon colour with H or L for the latest signal's side,
-        # and its name in words (so the icon never depends on colour alone).
-        letter = {"high": "H", "low": "L"}.get(self._icon_direction or "", "")
-        ax.scatter([0.965], [1.06], s=380, color=self.icon_colour, transform=ax.transAxes,
-                   clip_on=False, zorder=5)
-        ax.text(0.965, 1.06, letter, transform=ax.transAxes, ha="center", va="center",
-                color="white", fontsize=10, fontweight="bold", zorder=6)
-        ax.text(0.935, 1.06, "Variation: " + _LABELS[self._icon].lower().replace("special cause: ", "special cause, "),
-                transform=ax.transAxes, ha="right", va="center", fontsize=8, color="#3D3D3D")
-        if title:
-            ax.set_title(title, loc="left", fontsize=11, pad=24)
-        ax.set_ylabel(ylabel)
-        ax.spines[["top", "right"]].set_visible(False)
-        ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
-        if note:  # the caller's words for the warnings (perfkit.present.statements.spc_warnings)
-            fig.text(0.01, 0.01, note, fontsize=7, color="#3D3D3D", wrap=True)
-        fig.subplots_adjust(bottom=0.28, top=0.86, left=0.09, right=0.98)
-        return fig
-
 
 # --- the public function -------------------------------------------------------------------------
 
@@ -461,8 +392,9 @@ def xmr(series: pd.Series, improvement: "str | None" = None, rebase: Iterable = 
     Returns
     -------
     XmR
-        ``.table``, ``.segments``, ``.icon``, ``.icon_colour``, ``.warnings``, ``.signals()``,
-        ``.plot()``; its findings in words are :func:`perfkit.present.statements.spc_findings`.
+        ``.table``, ``.segments``, ``.icon``, ``.icon_colour``, ``.warnings`` and
+        ``.signals()``; its chart is :func:`perfkit.present.stat_charts.control_chart` and its findings
+        in words are :func:`perfkit.present.statements.spc_findings`.
 
     Raises
     ------
