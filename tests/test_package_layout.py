@@ -114,6 +114,49 @@ def test_the_evidence_model_holds_values_not_sentences():
     assert not said, "sentences built in the evidence model:\n" + "\n".join(said)
 
 
+def _statistics_prose(source: str) -> list[tuple[int, str]]:
+    """:func:`_prose_literals` of a module of perfkit/stats, less what is not a sentence for a
+    reader: property docs (``doc=``), reprs, regular expressions and X-13's spec files, and error
+    messages ("found ...; expected ...", handed to the module's error helper before it raises, and
+    what a series check names in its message)."""
+    tree = ast.parse(source)
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "doc":
+            skip.update(id(sub) for sub in ast.walk(node.value))
+        if isinstance(node, ast.FunctionDef) and node.name == "__repr__":
+            skip.update(id(sub) for sub in ast.walk(node))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "re"):
+            skip.update(id(sub) for arg in node.args for sub in ast.walk(arg))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_"):
+            skip.update(id(sub) for arg in node.args for sub in ast.walk(arg))  # what an error would name
+    lines = {getattr(n, "lineno", None) for n in ast.walk(tree) if id(n) in skip and isinstance(n, (ast.Constant, ast.JoinedStr))}
+    return [(line, text) for line, text in _prose_literals(source)
+            if line not in lines and "expected" not in text and "\n" not in text
+            and "\\s" not in text]
+
+
+def test_the_statistics_hold_no_sentences():
+    """Sentences are built in one package (issue 21): the statistics return numbers, codes and
+    values; a comparison's method, a dispersion's model, a seasonality test's verdict and source, a
+    recording change's model, an XmR chart's method and every chart's words are made in
+    perfkit.present (statements, control_charts, stat_charts)."""
+    said = [f"{p.relative_to(PACKAGE.parent)}:{line}: {text!r}" for p in sorted((PACKAGE / "stats").rglob("*.py"))
+            for line, text in _statistics_prose(p.read_text(encoding="utf-8"))]
+    assert not said, "sentences built in perfkit/stats:\n" + "\n".join(said)
+
+
+def test_the_statistics_sentence_check_finds_a_label():
+    source = ("import re\n"
+              "def f(x):\n"
+              "    if x < 0:\n"
+              "        _fail(f'x: found {x}; expected a count of zero or more')\n"
+              "    re.search('Final automatic model choice', x)\n"
+              "    return 'score test and score interval for two rates'\n")
+    assert _statistics_prose(source) == [(6, "score test and score interval for two rates")]
+
+
 def test_the_sentence_check_finds_a_sentence_but_not_an_error_message():
     source = ("LABEL = 'Outside the force districts here'\n"
               "def f(x: 'tuple[int, int | None]'):\n"

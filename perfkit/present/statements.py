@@ -36,7 +36,7 @@ import pandas as pd
 
 from perfkit.present import narrative, words
 from perfkit.present.control_charts import (RECENT_MONTHS, spc_describe, spc_findings,  # noqa: F401 (re-exported)
-                                            spc_rule_notes, spc_signal)
+                                            spc_method, spc_rule_notes, spc_signal)
 
 __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECENT_MONTHS",
            "statement_sentences", "measure_statement", "method_notes", "change_words", "unavailable_reason",
@@ -46,7 +46,8 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
            "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality",
            "small_number_sentences", "harm_sentences", "measure_notices", "no_figures_words", "no_spc_reason",
-           "measure_description", "shift_warnings", "adjustment_warnings", "spc_warnings"]
+           "measure_description", "shift_warnings", "adjustment_warnings", "spc_warnings", "seasonality_verdict",
+           "shift_model", "SHIFT_MODELS", "spc_method"]
 
 # --- a measure's evidence statement (from perfkit.evidence.analysis.MeasureEvidence) -------------
 
@@ -541,7 +542,7 @@ def method_notes(ev: "MeasureEvidence") -> list[str]:
             continue
         checked = (f"interval calibrated on {est.n_placebo} dates with no known change" if est.calibrated
                    else "interval from the model alone")
-        out.append(f"Recording change {cav.ref}: {est.model} model of {est.n_months} {est.data}; rate ratio "
+        out.append(f"Recording change {cav.ref}: {shift_model(est.model)} model of {est.n_months} {est.data}; rate ratio "
                    f"{est.ratio:.2f} (95% interval {est.ci_low:.2f} to {est.ci_high:.2f}), "
                    f"{words.p_value(est.p_value)}; {checked}.")
     if ev.spc is not None:
@@ -784,7 +785,7 @@ def seasonality_sentence(test) -> str:
     if test.seasonal:
         return (f"Identifiable seasonality is present (stable-seasonality F = {test.stable_f:.1f}, "
                 f"{words.p_value(test.stable_p)}; Kruskal-Wallis {words.p_value(test.kruskal_p)}).")
-    return (f"Identifiable seasonality is {test.verdict} (stable-seasonality F = {test.stable_f:.1f}, "
+    return (f"Identifiable seasonality is {seasonality_verdict(test)} (stable-seasonality F = {test.stable_f:.1f}, "
             f"{words.p_value(test.stable_p)}), so the series is not seasonally adjusted.")
 
 
@@ -808,7 +809,31 @@ def level_shift_sentence(shift) -> str:
 
 
 def _seasonality_source(test) -> str:
-    return "X-13ARIMA-SEATS's combined test" if str(test.source).startswith("X-13") else "the combined test"
+    return "X-13ARIMA-SEATS's combined test" if test.source == "x13" else "the combined test"
+
+
+def seasonality_verdict(test) -> str:
+    """A seasonality test's verdict in words: ``"present"``, ``"probably not present"``, ``"not
+    present"``, or ``"not present beyond month length"`` when the only pattern is month length."""
+    return "not present beyond month length" if test.month_length_only else str(test.verdict)
+
+
+#: The words of the models that size a recording change (``ShiftEstimate.model``, and a
+#: ``LevelShift.model`` of ``"<model> count model"``); other names are shown as they are.
+SHIFT_MODELS = {
+    "rolling trend": "log-linear trend fitted to rolling 12-month totals",
+    "exact binomial": "exact conditional binomial (every case on one side of the change)",
+}
+
+
+def shift_model(model: str) -> str:
+    """The name of the model that sized a recording change, in words (:data:`SHIFT_MODELS`).
+
+    >>> shift_model("exact binomial count model")
+    'exact conditional binomial (every case on one side of the change) count model'
+    """
+    base, count = (model[: -len(" count model")], " count model") if model.endswith(" count model") else (model, "")
+    return SHIFT_MODELS.get(base, base) + count
 
 
 def adjustment_reason(adj) -> str:
@@ -822,7 +847,7 @@ def adjustment_reason(adj) -> str:
         return (f"The series has {n} months; at least {MIN_MONTHS_TEST} are needed to test for seasonality, and "
                 f"{MIN_MONTHS_X13} for X-13ARIMA-SEATS.")
     if code == "not seasonal":
-        return (f"There is no identifiable seasonality ({_seasonality_source(test)}: seasonality {test.verdict}; "
+        return (f"There is no identifiable seasonality ({_seasonality_source(test)}: seasonality {seasonality_verdict(test)}; "
                 f"stable-seasonality F = {test.stable_f:.1f}, {words.p_value(test.stable_p)}).")
     if code == "seasonal":
         return f"Identifiable seasonality is present and the series is long enough ({n} months) for X-13ARIMA-SEATS."
@@ -983,7 +1008,7 @@ def adjustment_notes(adj, skip_shifts=()) -> list[str]:
         out.append("No seasonal adjustment.")
     test = d.get("seasonality")
     if test is not None:
-        out.append(f"Seasonality ({_seasonality_source(test)}): {test.verdict}; stable-seasonality F = "
+        out.append(f"Seasonality ({_seasonality_source(test)}): {seasonality_verdict(test)}; stable-seasonality F = "
                    f"{test.stable_f:.1f}, {words.p_value(test.stable_p)}; Kruskal-Wallis {words.p_value(test.kruskal_p)}.")
     elif adj.method == "none":
         out.append(adjustment_reason(adj))
@@ -996,7 +1021,7 @@ def adjustment_notes(adj, skip_shifts=()) -> list[str]:
         else:
             size = f"{sh.estimate:,.0f} a month (95% interval {sh.ci_low:,.0f} to {sh.ci_high:,.0f})"
         checked = "; interval checked on dates with no known change" if sh.calibrated else "; interval not checked"
-        out.append(f"Level shift at {words.month(sh.date)}: {size}; model: {sh.model}{checked}.")
+        out.append(f"Level shift at {words.month(sh.date)}: {size}; model: {shift_model(sh.model)}{checked}.")
     return out
 
 
@@ -1075,7 +1100,8 @@ def shift_estimate_sentence(est) -> str:
         basis = f"The estimate comes from a model of {est.n_months} quarterly rolling totals."
     else:
         beyond = "beyond the usual seasonal pattern and trend"
-        basis = f"The estimate comes from a {est.model} model of {est.n_months} months."
+        model = shift_model(est.model)
+        basis = f"The estimate comes from {'an' if model[0] in 'aeiou' else 'a'} {model} model of {est.n_months} months."
     if est.calibrated:
         checked = (f"Its interval allows for how much the same model's estimates vary at "
                    f"{est.n_placebo} dates with no known change.")

@@ -187,7 +187,7 @@ ROLLING_WINDOW_QUARTERS = 12
 #: without it the 95% interval excluded 1 at 8.3-9.1% of them, with it at 5.1-5.2%.
 CALIBRATION_FACTOR = 1.2
 
-_ROLLING_MODEL = "log-linear trend fitted to rolling 12-month totals"
+_ROLLING_MODEL = "rolling trend"  # a log-linear trend fitted to rolling 12-month totals
 
 
 def _check_counts(series: Any) -> pd.Series:
@@ -615,7 +615,7 @@ def _zero_side(y: pd.Series, at: pd.Period) -> "ShiftEstimate | None":
     return ShiftEstimate(
         at=at, ratio=ratio, ci_low=lo, ci_high=hi, p_value=float(p),
         coefficient=-math.inf if c1 == 0 else math.inf, se=float("nan"),
-        model="exact conditional binomial (every case on one side of the change)",
+        model="exact binomial",  # every case on one side of the change
         dispersion=float("nan"), alpha=float("nan"), n_months=len(y), n_before=len(before), n_after=len(after),
         warnings=(note,), data="monthly counts", change=change, count_before=c0, count_after=c1,
     )

@@ -184,8 +184,8 @@ class SeasonalityTest:
     seasonal : bool
         True when identifiable seasonality is present (the combined test's verdict).
     verdict : str
-        ``"present"``, ``"probably not present"``, ``"not present"`` or ``"not present beyond
-        month length"`` (with ``month_length_only``).
+        ``"present"``, ``"probably not present"`` or ``"not present"`` (with ``month_length_only``
+        when the only pattern is the length of the month).
     mode : str
         ``"multiplicative"`` (ratios to trend) or ``"additive"`` (differences from trend).
     stable_f, stable_p : float
@@ -201,7 +201,11 @@ class SeasonalityTest:
     n_months : int
         Months tested.
     methods : tuple of str
-        Names of the tests run.
+        The tests run, as codes.
+    source : str
+        Which combined test gave the verdict: ``"perfkit"`` (its own, on a centred 2x12
+        moving-average trend) or ``"x13"`` (X-13ARIMA-SEATS table D8.A, after its outlier
+        adjustment).
     """
 
     seasonal: bool
@@ -219,18 +223,14 @@ class SeasonalityTest:
     t2: float
     t: float
     n_months: int
-    source: str = "perfkit (centred 2x12 moving-average trend)"
+    source: str = "perfkit"
     n_extreme: int = 0
     #: The per-day series passed the combined test but the monthly counts as recorded did not
     #: (or the reverse): the pattern is only month length, which is not seasonality.
     month_length_only: bool = False
-    methods: tuple = (
-        "stable-seasonality F test (0.1%)",
-        "moving-seasonality F test (5%)",
-        "Kruskal-Wallis test (1%)",
-        "combined test for identifiable seasonality (Lothian and Morry)",
-        "Friedman test (1%, reported only)",
-    )
+    #: The tests run, as codes: stable-seasonality F (0.1%), moving-seasonality F (5%),
+    #: Kruskal-Wallis (1%), the combined test (Lothian and Morry) and Friedman (1%, reported only).
+    methods: tuple = ("stable F", "moving F", "Kruskal-Wallis", "combined", "Friedman")
 
     def as_table(self) -> pd.DataFrame:
         """Each test's statistic and p-value as a small table."""
@@ -353,7 +353,7 @@ def _beyond_month_length(found: SeasonalityTest, counts: pd.Series) -> Seasonali
         return found
     if _seasonality(counts).stable_p < 0.001:
         return found
-    return replace(found, seasonal=False, verdict="not present beyond month length", month_length_only=True)
+    return replace(found, seasonal=False, verdict="not present", month_length_only=True)
 
 
 # Its name starts with "test_": tell pytest it is not a test when a test module imports it.
@@ -767,7 +767,7 @@ def _x13_seasonality(out_text: str, n: int, multiplicative: bool) -> "Seasonalit
         stable_f=stable_f, stable_p=stable_p, moving_f=moving_f, moving_p=moving_p,
         kruskal_h=float(kruskal.group(1)), kruskal_p=float(kruskal.group(3)) / 100,
         friedman_q=float("nan"), friedman_p=float("nan"), t1=t1, t2=t2, t=t, n_months=n,
-        source="X-13ARIMA-SEATS table D8.A (after its outlier adjustment)",
+        source="x13",
     )
 
 

@@ -278,18 +278,6 @@ class XmR:
         """Months from which the limits were recomputed (those inside the series)."""
         return self._rebase
 
-    @property
-    def method(self) -> str:
-        """The method in words, for a report's "about these figures"."""
-        screen = ("moving ranges of 3.267 times their mean or more screened out"
-                  if self._screen else "no screening of moving ranges")
-        base = (f"limits from the first {self._baseline} months of each segment"
-                if self._baseline else "limits from all points of each segment")
-        rebase = (", recalculated from " + ", ".join(str(p) for p in self._rebase)
-                  if self._rebase else "")
-        return (f"XmR chart (Making Data Count rules as NHSRplotthedots): mean +/- 2.66 x mean "
-                f"moving range, {screen}; {base}{rebase}; runs and trends of {self._run_length} points")
-
     # --- findings as values (words: perfkit.present.statements) ------------------------------
     @property
     def pending_rebase(self) -> tuple[pd.Period, ...]:
