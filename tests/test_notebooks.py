@@ -15,6 +15,7 @@ import sys
 import jupytext
 import nbformat
 import pytest
+import yaml
 
 NOTEBOOKS = ("objective.py", "deep_dive.py", "data_pack.py", "request.py")
 CHOICES = ("chart_months", "seasonal_method", "comparator_group")
@@ -61,9 +62,12 @@ def _errors(cells) -> list:
 
 @pytest.fixture()
 def temp_params(project_root, tmp_path, monkeypatch):
-    """A copy of params/ the test may edit, used by the kernel through PERFKIT_PARAMS."""
-    params = tmp_path / "params"
-    shutil.copytree(project_root / "params", params)
+    """A copy of params/ the test may edit, used by the kernel through PERFKIT_PARAMS: a small Plan
+    (objective 1 with all recorded crime, objective 3 with burglary; tests/conftest.py), so the
+    evidence model a kernel builds, and builds again after a change to the register, is quick."""
+    from conftest import write_small_params
+
+    params = write_small_params(tmp_path / "params", {1: "all_crime", 3: "burglary"})
     monkeypatch.setenv("PERFKIT_PARAMS", str(params))
     monkeypatch.setenv("PERFKIT_OUTPUTS", str(tmp_path / "outputs"))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (str(project_root), os.environ.get("PYTHONPATH", "")) if p))
@@ -135,11 +139,11 @@ def test_an_analyst_works_in_the_objective_notebook(project_root, temp_params):
 
         # 4. Edit a caveat's wording in the register; the next run of the evidence cell shows it.
         register = temp_params / "caveats.yaml"
-        text = register.read_text(encoding="utf-8")
-        old_title = "title: Stalking, harassment and coercive control recorded in addition to the main offence"
-        assert old_title in text
-        register.write_text(text.replace(old_title, "title: Conduct crimes counted alongside the main offence"),
-                            encoding="utf-8")
+        doc = yaml.safe_load(register.read_text(encoding="utf-8"))
+        (caveat,) = [c for c in doc["caveats"]
+                     if c["title"] == "Stalking, harassment and coercive control recorded in addition to the main offence"]
+        caveat["title"] = "Conduct crimes counted alongside the main offence"
+        register.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
         statements = _html(run(outcomes_at).outputs)  # the measure's block: its statement and caveats
         assert "conduct crimes counted alongside the main offence" in statements.lower()
         assert "stalking, harassment and coercive control recorded in addition" not in statements.lower()
