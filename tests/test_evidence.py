@@ -185,14 +185,24 @@ def test_a_suspected_month_is_left_out_without_a_register(tmp_path, monkeypatch)
 
 
 def test_the_model_is_built_once_and_rebuilt_when_an_input_changes(tmp_path, monkeypatch):
-    monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path))
+    from conftest import write_small_params
+
+    params = write_small_params(tmp_path / "params", {1: "all_crime", 3: "burglary"})  # a quick model
+    monkeypatch.setenv("PERFKIT_PARAMS", str(params))
+    monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path / "cache"))
     evidence._CACHE.forget()
     first = evidence.load(load_plan(), "2016-17-Q2")
-    files = list((tmp_path / "evidence").glob("*.pkl"))
-    assert len(files) == 1
+    files = list((tmp_path / "cache" / "evidence").glob("*.pkl"))
+    assert len(files) == 1 and list(first.table["measure_id"]) == ["all_crime", "burglary"]
     evidence._CACHE.forget()
-    again = evidence.load(load_plan(), "2016-17-Q2")
-    assert again.table.equals(first.table) and list((tmp_path / "evidence").glob("*.pkl")) == files
+    again = evidence.load(load_plan(), "2016-17-Q2")  # read back, not built again
+    assert again.table.equals(first.table) and list((tmp_path / "cache" / "evidence").glob("*.pkl")) == files
+    register = params / "caveats.yaml"  # an input changes: the model is built again
+    register.write_text(register.read_text(encoding="utf-8").replace("Fraud recording moved", "Fraud recording went"),
+                        encoding="utf-8")
+    evidence._CACHE.forget()
+    evidence.load(load_plan(), "2016-17-Q2")
+    assert len(list((tmp_path / "cache" / "evidence").glob("*.pkl"))) == 2
 
 
 # --- the contract ---------------------------------------------------------------------------------
