@@ -73,21 +73,22 @@ def project_root() -> Path:
     return ROOT
 
 
-# --- the order the two workers take the test files in (``make test``) --------------------------------
+# --- the order the workers take the test files in (``make test``) ------------------------------------
 
 #: The files that take longest, longest first (measured with ``pytest --durations=0``), and the
 #: first of them renders the shared quarter. ``make test`` gives each pytest-xdist worker a whole file
 #: at a time in this order (``--dist loadfile --no-loadscope-reorder``): the long files start at
-#: once, one worker rendering the quarter while the other runs files that do not need it, and the
-#: many short files fill in at the end, so neither worker waits for the other at the end. A file
+#: once, one worker rendering the quarter while the others run files that do not need it, and the
+#: many short files fill in at the end, so no worker waits long for the others at the end. A file
 #: not listed keeps its place after these.
 LONGEST_FIRST = (
     "test_evidence.py",          # renders the shared quarter (tests/conftest.py:render_once)
+    "test_any_force.py",         # the guide's Norfolk pack: ingest, init and a full Plan's run
     "test_national.py",          # national runs on a local and a real dask cluster
-    "test_reproducible.py",      # verify re-renders the full quarter
-    "test_shift_calibration.py",  # placebo dates of every force
+    "test_layout.py",            # one browser pass over every page of the shared quarter
+    "test_reproducible.py",      # a small run verified twice
     "test_run_failsafe.py",
-    "test_any_force.py",
+    "test_shift_calibration.py",  # placebo dates of every force
     "test_notebooks.py",
 )
 
@@ -109,7 +110,7 @@ RENDERED_QUARTER = DEFAULT_QUARTER  # one full render per test run (each takes a
 def render_once(tmp_path_factory, name: str, quarter: str) -> Path:
     """Render ``quarter`` with the shipped Plan into an outputs folder shared by the whole test run.
 
-    Under pytest-xdist (``make test`` runs two workers) every worker asks for the same folder: the
+    Under pytest-xdist (``make test`` runs three workers) every worker asks for the same folder: the
     first to take the lock renders, the others wait and reuse it, so a quarter is rendered once per
     run however many workers need it. A failed render is retried by the next worker that asks.
     """
