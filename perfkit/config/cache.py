@@ -1,9 +1,10 @@
 """The one cache rule: what perfkit computes once and keeps, where, under which key and lock.
 
-Three things are worth keeping between runs: a quarter's evidence model (``evidence``), each
-territorial force's monthly counts that every force's evidence shares (``shared``), and the
-seasonal adjustment of each series (``seasonal``). Each is a :class:`Cache`, and every cache
-follows the same rule:
+Four things are worth keeping between runs: a quarter's evidence model (``evidence``), each
+territorial force's monthly counts that every force's evidence shares (``shared``), the seasonal
+adjustment of each series (``seasonal``), and the months of a store that look like incomplete
+feeds (``suspected``, every force's months counted against their neighbours). Each is a
+:class:`Cache`, and every cache follows the same rule:
 
 - **Content-addressed.** An entry's key is a hash of everything its value is computed from: the
   caller's inputs (the store's files, the parameters, the series, the options) and the code that
@@ -19,7 +20,7 @@ follows the same rule:
   ``<store>.cache/`` (``/srv/perfkit/national-store.cache/``), never in the clone.
   ``PERFKIT_CACHE`` names another folder for every store (the tests give each run a cold one).
 
-Each cache is a sub-folder of that root: ``evidence/``, ``shared/``, ``seasonal/``.
+Each cache is a sub-folder of that root: ``evidence/``, ``shared/``, ``seasonal/``, ``suspected/``.
 ``perfkit cache clear [NAME...] [--store DIR]`` empties them (``perfkit cache show`` says where
 they are and what they hold).
 
@@ -244,6 +245,7 @@ CACHES: dict[str, Cache] = {
     "evidence": Cache("evidence", memory=4),
     "shared": Cache("shared", memory=64),
     "seasonal": Cache("seasonal", modules=("perfkit.stats.seasonal",)),
+    "suspected": Cache("suspected", modules=("perfkit.data",), memory=8),
 }
 
 

@@ -24,7 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-import os
 
 import numpy as np
 import pandas as pd
@@ -486,24 +485,14 @@ def suspected_months(store: "Path | str | None" = None) -> pd.DataFrame:
 
 @lru_cache(maxsize=8)
 def _suspected(generation: str) -> pd.DataFrame:
-    # Kept on disk beside the generation it describes (a generation never changes once live), so the
-    # report kernels of a run read it instead of each recounting every force.
-    import pickle
+    # The one cache rule (perfkit.config.cache): keyed by what the generation was built from and the
+    # code of perfkit.data, kept beside the store, so the report kernels of a run read it instead of
+    # each recounting every force.
+    from perfkit.config.cache import CACHES
 
-    cached = Path(generation).parent / f".suspected-{Path(generation).name}.pkl"
-    if cached.is_file():
-        try:
-            return pickle.loads(cached.read_bytes())
-        except Exception:  # noqa: BLE001 - unreadable: recompute
-            pass
-    frame = _find_suspected(generation)
-    try:
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, cached)
-    except OSError:  # a read-only store: recompute next time
-        pass
-    return frame
+    suspected = CACHES["suspected"]
+    return suspected.get(suspected.key(_store_digest(generation)), lambda: _find_suspected(generation),
+                         store=Path(generation).parent)
 
 
 def _find_suspected(generation: str) -> pd.DataFrame:
