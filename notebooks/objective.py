@@ -40,8 +40,10 @@ report.narrative()
 # %% [markdown]
 # ## What the evidence says
 #
-# One sentence for each measure, with its uncertainty and the caveats that apply. The measures are
-# indicators of one element of performance, not targets.
+# One line for each measure: its latest figure against the same period a year earlier, and whether
+# the change is more than chance would give. Its interval, its caveats and its charts follow in its
+# block under "Outcome by outcome". The measures are indicators of one element of performance, not
+# targets.
 
 # %%
 report.evidence()
