@@ -98,13 +98,15 @@ def verdict(comparison: Any) -> str:
 
 def _fit(title: str, forms: list[tuple[str, list[str]]], max_words: int) -> list[str]:
     """The first form whose headline (with the title) is at most ``max_words`` words, followed by
-    the sentences that form moved out of it; the shortest form without the title as a last resort."""
+    the sentences that form moved out of it; the shortest form as a last resort, still named by its
+    title (a headline that does not say which measure it is about is no headline, so a long title
+    may take it over the limit)."""
     for head, rest in forms:
         sentence = f"{title}: {head}"
         if words.word_count(sentence) <= max_words:
             return [sentence] + rest
     head, rest = forms[-1]
-    return [words.sentence_case(head)] + rest
+    return [f"{title}: {head}"] + rest
 
 
 def headline_sentences(title: str, comparison: Any, unit: str = "offences", period_label: "str | None" = None,
