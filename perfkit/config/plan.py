@@ -48,7 +48,7 @@ OFFENCE_GROUPS = (
 ALL_OFFENCES = "all_excluding_fraud"
 
 _MEASURE_KEYS = {
-    "id", "title", "source", "unit", "better", "recorded_crime", "restricted", "description",
+    "id", "title", "short_title", "source", "unit", "better", "recorded_crime", "restricted", "description",
     "crime_types", "offences", "severities", "numerator", "denominator",
 }
 
@@ -63,6 +63,9 @@ class Measure:
         Short identifier used in files and parameters (``burglary``).
     title : str
         As shown to the Board.
+    short_title : str
+        A shorter name for the headline sentence when the title would take it over the word limit
+        (``"Road collisions (killed or seriously injured)"``); empty: the title, whatever its length.
     source : str
         One of :data:`SOURCES`.
     unit : str
@@ -90,6 +93,7 @@ class Measure:
     recorded_crime: bool
     restricted: bool = False
     description: str = ""
+    short_title: str = ""
     crime_types: tuple[str, ...] = ()
     offences: tuple[str, ...] = ()
     severities: tuple[str, ...] = ()
@@ -247,6 +251,7 @@ def _measure(node: Node) -> Measure:
         recorded_crime=node.bool("recorded_crime"),
         restricted=node.bool("restricted", False),
         description=node.str("description", ""),
+        short_title=node.str("short_title", ""),
         crime_types=tuple(node.str_list("crime_types", [])),
         offences=tuple(node.str_list("offences", [])),
         severities=tuple(node.str_list("severities", [])),

@@ -96,22 +96,24 @@ def verdict(comparison: Any) -> str:
     return "statistically significant" if comparison.significant else "not statistically significant"
 
 
-def _fit(title: str, forms: list[tuple[str, list[str]]], max_words: int) -> list[str]:
-    """The first form whose headline (with the title) is at most ``max_words`` words, followed by
-    the sentences that form moved out of it; the shortest form as a last resort, still named by its
-    title (a headline that does not say which measure it is about is no headline, so a long title
-    may take it over the limit)."""
-    for head, rest in forms:
-        sentence = f"{title}: {head}"
-        if words.word_count(sentence) <= max_words:
-            return [sentence] + rest
+def _fit(title: str, forms: list[tuple[str, list[str]]], max_words: int, short_title: str = "") -> list[str]:
+    """The first form whose headline (with the title, else with the measure's ``short_title``) is at
+    most ``max_words`` words, followed by the sentences that form moved out of it; the shortest form
+    as a last resort, still named (a headline that does not say which measure it is about is no
+    headline, so a long title without a short one may take it over the limit)."""
+    for name in dict.fromkeys(t for t in (title, short_title) if t):
+        for head, rest in forms:
+            sentence = f"{name}: {head}"
+            if words.word_count(sentence) <= max_words:
+                return [sentence] + rest
     head, rest = forms[-1]
-    return [f"{title}: {head}"] + rest
+    return [f"{short_title or title}: {head}"] + rest
 
 
 def headline_sentences(title: str, comparison: Any, unit: str = "offences", period_label: "str | None" = None,
                        ref_label: str = "a year earlier", unit_singular: "str | None" = None,
-                       more: str = "more", fewer: str = "fewer", max_words: int = HEADLINE_WORDS) -> list[str]:
+                       more: str = "more", fewer: str = "fewer", max_words: int = HEADLINE_WORDS,
+                       short_title: str = "") -> list[str]:
     """The first sentence of a measure's evidence (the figure, the change with its 95% interval and
     whether it is statistically significant), at most ``max_words`` words, followed by any short
     sentence that had to move out of it to keep it short (the interval, the figure a year earlier).
@@ -136,15 +138,15 @@ def headline_sentences(title: str, comparison: Any, unit: str = "offences", peri
             head = f"no figure is available for {period}, so no comparison with {ref_label} can be made."
         else:
             head = f"{counted(c1)} in {period}; no figure is available for {ref_label}, so no comparison can be made."
-        return _fit(title, [(head, [])], max_words)
+        return _fit(title, [(head, [])], max_words, short_title)
     if c1 == 0 and c0 == 0:
         return _fit(title, [(f"no {unit} in {period} and none {ref_label}, so there is no change to test.", [])],
-                    max_words)
+                    max_words, short_title)
     if c1 == 0 or c0 == 0:
         head = (f"{counted(c1)} in {period}, up from none {ref_label}" if c0 == 0
                 else f"no {unit} in {period}, down from {format_count(c0)} {ref_label}")
         return _fit(title, [(f"{head}; the change is {verdict(comparison)}.", []),
-                            (f"{head}; {verdict(comparison)}.", [])], max_words)
+                            (f"{head}; {verdict(comparison)}.", [])], max_words, short_title)
     unequal = comparison.exposure != comparison.exposure_ref
     up, down = ("higher", "lower") if unequal else (more, fewer)
     change = format_change(comparison.ratio, up, down)
@@ -169,7 +171,7 @@ def headline_sentences(title: str, comparison: Any, unit: str = "offences", peri
         (f"{full}; {said}.", [interval_sentence]),
         (f"{short}; {said}.", [interval_sentence, ref_sentence]),
     ]
-    return _fit(title, forms, max_words)
+    return _fit(title, forms, max_words, short_title)
 
 
 def caveat_sentence(caveats: Iterable[Any]) -> str:
@@ -236,17 +238,20 @@ def _left_out_sentence(comparison: Any, faults: dict) -> str:
 def evidence_sentences(title: str, comparison: Any, spc: Any = None, caveats: Iterable[Any] = (),
                        unit: str = "offences", period_label: "str | None" = None,
                        ref_label: str = "a year earlier", unit_singular: "str | None" = None,
-                       more: str = "more", fewer: str = "fewer", faults: "dict | None" = None) -> list[str]:
+                       more: str = "more", fewer: str = "fewer", faults: "dict | None" = None,
+                       short_title: str = "") -> list[str]:
     """The evidence for a measure as a list of short sentences: the headline (figure, change,
     interval, verdict), then months left out, recording changes and the SPC findings, one short
     sentence each. Arguments as :func:`evidence_statement`; ``faults`` maps a month left out to
-    the label of the data fault that removes it ("D1"), which the sentence on months left out cites.
+    the label of the data fault that removes it ("D1"), which the sentence on months left out cites;
+    ``short_title`` names the measure in the headline when its title is too long for it.
 
     >>> from perfkit.stats.compare import compare_periods
     >>> len(evidence_sentences("Burglary", compare_periods(612, 3, 673, 3, label="2015/16 Q1")))
     1
     """
-    out = headline_sentences(title, comparison, unit, period_label, ref_label, unit_singular, more, fewer)
+    out = headline_sentences(title, comparison, unit, period_label, ref_label, unit_singular, more, fewer,
+                             short_title=short_title)
     # No comparison (a period without figures): the headline says which period has none; there is
     # no change for the months left out or a recording change to qualify.
     compared = not (math.isnan(comparison.count) or math.isnan(comparison.count_ref))

@@ -278,7 +278,7 @@ def statement_sentences(ev: "MeasureEvidence") -> list[str]:
     elif ev.ends_before_quarter and ev.rolling_comparison is not None:
         cmp = ev.rolling_comparison
         out = narrative.evidence_sentences(m.title, cmp, spc=None, unit=m.unit, period_label=cmp.label,
-                                           faults=_fault_refs(ev, cmp))
+                                           faults=_fault_refs(ev, cmp), short_title=m.short_title)
         out.append(f"The figures end in {words.month(last)}, before {q.label}.")
         return out + _estimate_sentences(ev, cmp)
     elif ev.long_window is not None:
@@ -288,10 +288,10 @@ def statement_sentences(ev: "MeasureEvidence") -> list[str]:
                 "reported.", "The chart shows the series to its last month."]
     elif ev.quarter_comparison is not None:
         out = narrative.evidence_sentences(m.title, ev.quarter_comparison, spc=None, unit=m.unit,
-                                           period_label=q.label, faults=faults)
+                                           period_label=q.label, faults=faults, short_title=m.short_title)
     elif ev.rolling_comparison is not None:
         out = narrative.evidence_sentences(m.title, ev.rolling_comparison, spc=None, unit=m.unit,
-                                           period_label=ev.rolling_comparison.label, faults=faults)
+                                           period_label=ev.rolling_comparison.label, faults=faults, short_title=m.short_title)
     else:
         return [f"{m.title}: no figure is available up to the end of {q.label}."]
     out += _estimate_sentences(ev, compared)
