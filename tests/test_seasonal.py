@@ -185,8 +185,23 @@ def test_results_are_read_only_and_plot():
 
 
 # --- cache -------------------------------------------------------------------------------------------
-def test_cache_memory_then_disk_and_no_temporary_files_left(tmp_path):
+def test_cache_memory_then_disk_and_no_temporary_files_left(tmp_path, monkeypatch):
+    # X-13's working folders go to a temporary folder of this test's own: the system's is shared
+    # with the other test workers' X-13 runs (make test runs three at once).
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    made = []
+    real = tempfile.TemporaryDirectory
+
+    def recorded(*args, **kwargs):
+        folder = real(*args, **kwargs)
+        made.append(folder.name)
+        return folder
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recorded)
     before = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("perfkit-x13-")}
+    assert before == set()
     y = _seasonal_counts(seed=9)
     first = adjust(y, shifts=["2015-04"])
     assert adjust(y, shifts=["2015-04"]) is first  # memory
@@ -199,6 +214,7 @@ def test_cache_memory_then_disk_and_no_temporary_files_left(tmp_path):
     assert adjust(y, shifts=["2016-04"]) is not again  # settings are part of the key
     after = {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("perfkit-x13-")}
     assert after == before
+    assert made and all(m.startswith(str(private)) for m in made)  # X-13 ran, in the folder watched
 
 
 # --- the real series ---------------------------------------------------------------------------------
