@@ -32,8 +32,9 @@ report: $(STAMP) ## render the latest complete quarter (or QUARTER=<id>) into ou
 	$(BIN)/perfkit run --quarter $(QUARTER) $(ARGS)
 
 # Three pytest-xdist workers on two cores: many tests wait on a run's kernels, a browser or a dask
-# cluster, so a third keeps both cores busy (measured: 11 min 52 s with three, 14 min 3 s with two,
-# before this session's other savings). A rendered quarter is shared by all (tests/conftest.py).
+# cluster, and with two workers about a quarter of the CPU time went unused (`time make
+# TEST_WORKERS=2 test` against the default shows it). A rendered quarter is shared by all
+# (tests/conftest.py).
 TEST_WORKERS ?= 3
 
 test: $(STAMP) browser ## run every test (two workers; TEST_WORKERS=0 runs them in one process)

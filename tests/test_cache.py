@@ -178,13 +178,11 @@ def test_a_stores_suspected_months_are_kept_by_the_one_cache_rule(tmp_path, monk
     from perfkit import data
 
     monkeypatch.setenv("PERFKIT_CACHE", str(tmp_path))
-    data._suspected.cache_clear()
     cache.CACHES["suspected"].forget()
     beside = set(data.ensure_store().glob(".suspected-*"))  # where it once kept a pickle of its own
     first = data.suspected_months()
     kept = list((tmp_path / "suspected").glob("*.pkl"))
     assert len(kept) == 1 and ("cambridgeshire", "2018-05") in {(f, str(m)) for f, m in zip(first["force"], first["month"])}
     assert set(data.ensure_store().glob(".suspected-*")) == beside
-    data._suspected.cache_clear()
     cache.CACHES["suspected"].forget()
     assert data.suspected_months().equals(first) and list((tmp_path / "suspected").glob("*.pkl")) == kept

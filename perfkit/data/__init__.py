@@ -483,11 +483,10 @@ def suspected_months(store: "Path | str | None" = None) -> pd.DataFrame:
     return _suspected(str(_gen(store))).copy()
 
 
-@lru_cache(maxsize=8)
 def _suspected(generation: str) -> pd.DataFrame:
-    # The one cache rule (perfkit.config.cache): keyed by what the generation was built from and the
-    # code of perfkit.data, kept beside the store, so the report kernels of a run read it instead of
-    # each recounting every force.
+    # The one cache rule (perfkit.config.cache, its memory layer too): keyed by what the generation
+    # was built from and the code of perfkit.data, kept beside the store, so the report kernels of a
+    # run read it instead of each recounting every force.
     from perfkit.config.cache import CACHES
 
     suspected = CACHES["suspected"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from perfkit.present import words
 
-__all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "spc_method", "RECENT_MONTHS"]
+__all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECENT_MONTHS"]
 
 #: Control-chart words name the signals of this many latest months (older ones stay on the chart).
 RECENT_MONTHS = 12
@@ -171,22 +171,3 @@ def spc_rule_notes(chart, months: int = RECENT_MONTHS, max_signals: int = 3) -> 
     if chart.pending_rebase:
         out.append("Not yet recalculated (fewer than 12 months since): " + words.months(chart.pending_rebase) + ".")
     return out
-
-
-def spc_method(chart) -> str:
-    """An XmR chart's method in words, for a report's "about these figures": the limits, the
-    screening of moving ranges, the baseline, the rebases and the run length.
-
-    >>> import pandas as pd
-    >>> from perfkit.stats.spc import xmr
-    >>> s = pd.Series(range(10, 34), index=pd.period_range("2016-01", periods=24, freq="M"), dtype=float)
-    >>> print(spc_method(xmr(s)))
-    XmR chart (Making Data Count rules as NHSRplotthedots): mean +/- 2.66 x mean moving range, moving ranges of 3.267 times their mean or more screened out; limits from all points of each segment; runs and trends of 7 points
-    """
-    screen = ("moving ranges of 3.267 times their mean or more screened out" if chart.screened
-              else "no screening of moving ranges")
-    base = (f"limits from the first {chart.baseline} months of each segment" if chart.baseline
-            else "limits from all points of each segment")
-    rebase = ", recalculated from " + ", ".join(str(p) for p in chart.rebase) if chart.rebase else ""
-    return (f"XmR chart (Making Data Count rules as NHSRplotthedots): mean +/- 2.66 x mean moving range, {screen}; "
-            f"{base}{rebase}; runs and trends of {chart.run_length} points")

@@ -36,18 +36,17 @@ import pandas as pd
 
 from perfkit.present import narrative, words
 from perfkit.present.control_charts import (RECENT_MONTHS, spc_describe, spc_findings,  # noqa: F401 (re-exported)
-                                            spc_method, spc_rule_notes, spc_signal)
+                                            spc_rule_notes, spc_signal)
 
 __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECENT_MONTHS",
            "statement_sentences", "measure_statement", "method_notes", "change_words", "unavailable_reason",
-           "comparison_notes", "comparison_method", "dispersion_method", "fault_words", "caveat_name",
-           "dispersion_sentence", "comparator_rate",
+           "comparison_notes", "fault_words", "caveat_name", "dispersion_sentence", "comparator_rate",
            "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
            "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality",
            "small_number_sentences", "harm_sentences", "measure_notices", "no_figures_words", "no_spc_reason",
            "measure_description", "shift_warnings", "adjustment_warnings", "spc_warnings", "seasonality_verdict",
-           "shift_model", "SHIFT_MODELS", "spc_method"]
+           "shift_model", "SHIFT_MODELS"]
 
 # --- a measure's evidence statement (from perfkit.evidence.analysis.MeasureEvidence) -------------
 
@@ -432,81 +431,10 @@ def measure_statement(ev: "MeasureEvidence") -> str:
 
 
 def _test_words(cmp) -> str:
+    """The test of a tested comparison (``case`` "exact" or "score") in words."""
     if cmp.case == "exact":
         return "exact conditional (binomial) test with a Clopper-Pearson interval, as one count is zero"
-    if cmp.case == "score":
-        return "two-sample Poisson score test with its score interval"
-    return comparison_method(cmp)
-
-
-def comparison_method(cmp) -> str:
-    """The test and interval of a comparison (:class:`perfkit.stats.compare.Comparison`) as a
-    technical label for the methods: what the statistics chose, from its values (``case``, the
-    scale and its degrees of freedom, whether the scale was estimated again without the months
-    compared).
-
-    Examples
-    --------
-    >>> from perfkit.stats.compare import compare_periods
-    >>> print(comparison_method(compare_periods(120, 3, 100, 3)))
-    score test and score interval for the ratio of two Poisson rates
-    >>> print(comparison_method(compare_periods(0, 3, 9, 3)))
-    exact conditional (binomial) test and Clopper-Pearson interval for the ratio of two Poisson rates, as one count is zero
-    """
-    if cmp.case in ("no count", "no overlap"):
-        return "none (a count is missing)"
-    if cmp.case == "both zero":
-        return "none (both counts are zero)"
-    if cmp.case == "exact":
-        text = ("exact conditional (binomial) test and Clopper-Pearson interval for the ratio of two Poisson "
-                "rates, as one count is zero")
-    else:
-        phi, df = float(cmp.overdispersion), float(cmp.dispersion_df)
-        text = "score test and score interval for the ratio of two Poisson rates"
-        if phi > 1 and math.isfinite(df):
-            text += (f", widened for over-dispersion (quasi-Poisson scale {phi:.2f}, estimated on {df:g} residual "
-                     f"degrees of freedom): the score statistic divided by sqrt({phi:.2f}) is referred to Student's "
-                     f"t with {df:g} degrees of freedom, and the interval is its inverse")
-        elif phi > 1:
-            text += f", widened for over-dispersion (quasi-Poisson scale {phi:.2f}, taken as known)"
-        elif cmp.dispersion is not None and math.isfinite(df):
-            text += (f"; no over-dispersion found (quasi-Poisson scale 1, estimated on {df:g} residual degrees of "
-                     "freedom), so the counts are treated as Poisson")
-    if cmp.scale_refit and cmp.tested and cmp.dispersion is not None:
-        text += f" (the scale estimated from the {cmp.dispersion.n_months} months not compared)"
-    return text
-
-
-def dispersion_method(d) -> str:
-    """The model behind a quasi-Poisson scale (:class:`perfkit.stats.compare.Dispersion`) as a
-    technical label for the methods (:func:`dispersion_sentence` says it in plain English).
-
-    Examples
-    --------
-    >>> from perfkit.stats.compare import Dispersion
-    >>> print(dispersion_method(Dispersion(1.0, float("inf"), 8, "few months")))
-    not estimated (fewer than 12 months with data); Poisson variation assumed
-    """
-    from perfkit.stats import compare
-
-    if not d.estimated:
-        why = {"few months": f"fewer than {compare._MIN_DISPERSION_MONTHS} months with data",
-               "all zero": "every count is zero",
-               "few differences": f"fewer than {compare._MIN_ROLLING_DIFFERENCES} quarter-on-year differences",
-               }.get(d.reason, "no residual degrees of freedom")
-        return f"not estimated ({why}); Poisson variation assumed"
-    steps = ", ".join(str(p) for p in d.steps)
-    if d.data == "quarterly counts":
-        terms = "a constant and a linear trend" + (f" and level shifts at {steps}" if d.steps else "")
-        return (f"Pearson statistic / its expectation under the model, {d.df:g} effective degrees of freedom, of "
-                f"the {d.n_months} quarter-on-year differences of quarterly counts given by consecutive rolling "
-                f"12-month totals, weighted least squares on {terms}; floored at 1")
-    terms = ["a linear trend"] + (["month-of-year effects"] if d.seasonal else [])
-    if d.steps:
-        terms.append(("a level shift at " if len(d.steps) == 1 else "level shifts at ") + steps)
-    listed = ", ".join(terms[:-1]) + " and " + terms[-1] if len(terms) > 1 else terms[0]
-    return (f"Pearson chi-squared / residual degrees of freedom ({d.df:g}) of a Poisson GLM (log link, "
-            f"days-in-month offset) on {listed}, {d.n_months} months; floored at 1")
+    return "two-sample Poisson score test with its score interval"
 
 
 def method_notes(ev: "MeasureEvidence") -> list[str]:

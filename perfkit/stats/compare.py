@@ -733,7 +733,7 @@ class Dispersion:
         Months with data used.
     reason : str
         Why the scale was not estimated, one of :data:`NOT_ESTIMATED` (``""`` when it was); the
-        model's words are :func:`perfkit.present.statements.dispersion_method`.
+        pages say it with :func:`perfkit.present.statements.dispersion_sentence`.
     pearson : float
         Pearson chi-squared / ``df`` before the floor (NaN when not estimated).
     steps : tuple of pandas.Period
