@@ -29,7 +29,6 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from perfkit.periods import check_monthly
 # The register is configuration (perfkit.config.register); its names are re-exported here, where
@@ -590,6 +589,7 @@ def _zero_side(y: pd.Series, at: pd.Period) -> "ShiftEstimate | None":
     side at r = 1. Trend, season and over-dispersion are ignored: with every case on one side
     they cannot change the conclusion.
     """
+    from scipy import stats
     before, after = y[y.index < at], y[y.index >= at]
     c0, c1 = float(before.sum()), float(after.sum())
     if c0 > 0 and c1 > 0:
@@ -643,6 +643,7 @@ def _estimate_shift_rolling(series: Any, at: pd.Period, others: list, calibrate:
 def _finish(at: pd.Period, coef: float, model_se: float, placebo: np.ndarray, notes: list, *, model: str,
             dispersion: float, alpha: float, n: int, n_before: int, n_after: int, data: str,
             calibrate: bool, full_window: int = 0) -> ShiftEstimate:
+    from scipy import stats
     placebo_sd, used, se = float("nan"), 0, model_se
     if len(placebo) >= PLACEBO_MIN:
         used = len(placebo)
@@ -756,6 +757,7 @@ def like_for_like(
     >>> round(res.recorded_ratio, 2), round(res.adjusted_ratio, 2)
     (1.32, 1.1)
     """
+    from scipy import stats
     from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
 
     for name, value in (("count", count), ("count_ref", count_ref)):

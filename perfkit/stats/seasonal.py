@@ -54,7 +54,6 @@ from typing import Any, Iterable, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from perfkit.config.cache import CACHES
 from perfkit.periods import check_monthly, parse_month
@@ -362,6 +361,7 @@ test_seasonality.__test__ = False  # type: ignore[attr-defined]
 
 def _extremes(si: pd.Series, multiplicative: bool) -> np.ndarray:
     """Seasonal-irregular values far from their month's median (robust z > 4)."""
+    from scipy import stats
     r = np.log(si.to_numpy()) if multiplicative else si.to_numpy()
     med = pd.Series(r).groupby(si.index.month.to_numpy()).transform("median").to_numpy()
     dev = r - med
@@ -373,6 +373,7 @@ def _stable_anova(groups: list) -> tuple[float, float]:
     """X-13's stable-seasonality test: the one-way ANOVA F and p of the seasonal-irregular values
     grouped by calendar month (``scipy.stats.f_oneway``); F is infinite (p 0) when the months differ
     but nothing varies within them, 0 (p 1) when nothing varies at all."""
+    from scipy import stats
     n, k = sum(len(g) for g in groups), len(groups)
     if n - k <= 0 or all(np.ptp(g) == 0 for g in groups):  # no variation within months to test against
         between = k > 1 and np.ptp([g.mean() for g in groups]) > 0
@@ -382,6 +383,7 @@ def _stable_anova(groups: list) -> tuple[float, float]:
 
 
 def _seasonality(values: pd.Series) -> SeasonalityTest:
+    from scipy import stats
     multiplicative = bool((values > 0).all())
     si = _detrended(values, multiplicative)
     # Like X-13's prior adjustment for outliers: an extreme month (a partial data feed) would
@@ -745,6 +747,7 @@ def _x13_estimates(est_text: str) -> dict[str, tuple[float, float]]:
 
 def _x13_seasonality(out_text: str, n: int, multiplicative: bool) -> "SeasonalityTest | None":
     """X-13's own tests (table D8.A, on outlier-adjusted seasonal-irregular values)."""
+    from scipy import stats
     stable = re.search(r"Between months\s+[\d.]+\s+(\d+)\s+[\d.]+\s+([\d.]+)\**\s*\n\s*Residual\s+[\d.]+\s+(\d+)", out_text)
     kruskal = re.search(r"Kruskal-Wallis.*?Level\s*\n\s*([\d.]+)\s+(\d+)\s+([\d.]+)%", out_text, re.DOTALL)
     moving = re.search(r"Between Years\s+[\d.]+\s+(\d+)\s+[\d.]+\s+([\d.]+)\**\s*\n\s*Error\s+[\d.]+\s+(\d+)", out_text)
@@ -772,6 +775,7 @@ def _x13_seasonality(out_text: str, n: int, multiplicative: bool) -> "Seasonalit
 
 
 def _x13_adjust(values: pd.Series, shifts: Sequence[pd.Period]) -> dict:
+    from scipy import stats
     run = _run_x13(values, shifts)
     out_text, log_text = run["out"], run["log"]
     multiplicative = "prefers log transformation" in out_text or bool(
