@@ -164,10 +164,24 @@ def _make_notebooks(project_root, tmp_path):
     return copy / "notebooks"
 
 
-def test_make_notebooks_writes_an_ipynb_per_py_and_keeps_the_py_the_source(project_root, tmp_path):
+@pytest.fixture(scope="module")
+def made_notebooks(project_root, tmp_path_factory):
+    """The notebooks folder of a copy of the checkout after ``make notebooks`` (run once for the
+    tests below; each works on a copy of its own)."""
+    return _make_notebooks(project_root, tmp_path_factory.mktemp("made"))
+
+
+def _own_copy(made, tmp_path):
+    """A copy of the checkout holding ``made`` (the notebooks folder), for one test to change."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(made.parent, copy, symlinks=True)
+    return copy / "notebooks"
+
+
+def test_make_notebooks_writes_an_ipynb_per_py_and_keeps_the_py_the_source(project_root, made_notebooks, tmp_path):
     """``make notebooks``: one .ipynb per .py with the .py's cells; run again, nothing changes; an
     .ipynb edited by hand takes its inputs from the .py again; the .py files are never touched."""
-    folder = _make_notebooks(project_root, tmp_path)
+    folder = _own_copy(made_notebooks, tmp_path)
     for name in NOTEBOOKS:
         py, ipynb = folder / name, folder / name.replace(".py", ".ipynb")
         assert py.read_bytes() == (project_root / "notebooks" / name).read_bytes()
@@ -190,14 +204,14 @@ def test_make_notebooks_writes_an_ipynb_per_py_and_keeps_the_py_the_source(proje
 
 
 @pytest.mark.slow
-def test_papermill_runs_a_notebook_with_parameters_as_the_guide_says(project_root, temp_params, tmp_path):
+def test_papermill_runs_a_notebook_with_parameters_as_the_guide_says(project_root, made_notebooks, temp_params, tmp_path):
     """docs/notebooks.md: ``make notebooks`` writes the .ipynb papermill reads; then papermill runs
     one with ``-p objective 3``, from the checkout's folder."""
     guide = (project_root / "docs" / "notebooks.md").read_text(encoding="utf-8")
     command = ".venv/bin/papermill notebooks/objective.ipynb out.ipynb -p objective 3"
     assert "make notebooks\n" + command in guide
     assert ".venv/bin/jupyter nbconvert --to html --execute --no-input notebooks/objective.ipynb" in guide
-    folder = _make_notebooks(project_root, tmp_path)
+    folder = _own_copy(made_notebooks, tmp_path)
     out = tmp_path / "out.ipynb"
     papermill = os.path.join(os.path.dirname(sys.executable), "papermill")
     proc = subprocess.run([papermill, "notebooks/objective.ipynb", str(out), "-p", "objective", "3"],

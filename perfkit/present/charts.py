@@ -22,7 +22,6 @@ import matplotlib
 matplotlib.use("Agg")  # headless and deterministic: no display needed in a scheduled run
 
 import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -46,7 +45,7 @@ FOCUS, CONTEXT = "#12436D", "#BFBFBF"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 
-plt.rcParams.update({
+matplotlib.rcParams.update({
     # DejaVu Sans draws the charts (matplotlib ships it); a reader's browser shows an SVG chart's text in
     # the first of these it has: Verdana has DejaVu's widths, Arial and Helvetica are narrower, so
     # text never runs wider than it was laid out.
@@ -159,6 +158,8 @@ def trend_chart(
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(8, 4.2))
     if connect:
         recorded = recorded.dropna()
@@ -238,6 +239,8 @@ def bar_chart(labels: Iterable[str], values: Iterable[float], *, title: str, sub
     """Horizontal bars, largest first; ``highlight`` gets the focus colour and a bold label."""
     labels, values = list(labels), [float(v) for v in values]
     order = np.argsort(values)
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.6))
     ys = np.arange(len(labels))
     colours = [FOCUS if labels[i] == highlight else CONTEXT for i in order]

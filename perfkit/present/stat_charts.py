@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from perfkit.present.charts import PALETTE  # also the house style (Agg backend, fonts, SVG ids)
@@ -46,6 +45,8 @@ def comparison_chart(cmp, title: "str | None" = None):
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7, 1.8), dpi=100)
     ax.axvline(0, color="#3D3D3D", linewidth=1)
     if not math.isnan(cmp.change):
@@ -73,6 +74,8 @@ def comparator_chart(pos, title: "str | None" = None, value_label: "Callable[[fl
     default ``pos.decimals`` places with thousands separators.
     """
     t = pos.table.iloc[::-1]
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(t) + 1.4), dpi=100)
     lo, hi = pos.band
     if not math.isnan(lo):
@@ -113,6 +116,8 @@ def control_chart(xmr, title: "str | None" = None, ylabel: str = "", note: str =
 
     t = xmr.table
     x = t.index.to_timestamp()
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(9, 4.6), dpi=100)
     ax.plot(x, t["value"].to_numpy(), color="#7f7f7f", linewidth=1.2, zorder=2)
     for seg in sorted(t["segment"].unique()):

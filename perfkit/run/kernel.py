@@ -48,6 +48,7 @@ _RC: dict = {}
 def warm_in_kernel() -> None:
     """Run in a new kernel: import what the reports need and note matplotlib's settings after."""
     import matplotlib
+    import matplotlib.pyplot  # noqa: F401  the charts' (imported when a chart is drawn, not with perfkit)
 
     import perfkit.reports.datapack  # noqa: F401
     import perfkit.reports.deepdive  # noqa: F401
