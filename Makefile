@@ -17,8 +17,10 @@ help: ## list the targets
 
 # requirements.lock is generated from pyproject.toml (`make lock`): every package perfkit needs, with
 # the extras test and lab, each pinned with its hashes; perfkit itself is then installed without deps.
-$(STAMP): requirements.lock pyproject.toml
+# The pip that installs it is pinned first (requirements-pip.txt says why).
+$(STAMP): requirements.lock requirements-pip.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-pip.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
@@ -71,6 +73,7 @@ bench: $(STAMP) ## run the benchmarks (each prints ratios against a baseline mea
 
 # uv (pinned, in a venv of its own so .venv holds only the lock) resolves pyproject.toml with the extras
 # test and lab for Linux and macOS, Python 3.11.5 and later (soupsieve's floor), with every file's hash.
+# requirements-constraints.txt narrows packages perfkit does not import (it says why).
 # The pins already in requirements.lock are kept unless the new dependencies need otherwise;
 # `make lock UPGRADE=--upgrade` moves every pin to the latest release.
 UV_VERSION ?= 0.13.9
@@ -79,7 +82,7 @@ UPGRADE ?=
 
 lock: ## regenerate requirements.lock (with hashes) from pyproject.toml with uv (UPGRADE=--upgrade for new releases)
 	@test -x $(LOCK_VENV)/bin/uv || { $(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
-	$(LOCK_VENV)/bin/uv pip compile pyproject.toml --extra test --extra lab --universal --python-version 3.11.5 \
+	$(LOCK_VENV)/bin/uv pip compile pyproject.toml -c requirements-constraints.txt --extra test --extra lab --universal --python-version 3.11.5 \
 	    --no-python-downloads --generate-hashes --custom-compile-command "make lock" $(UPGRADE) -o requirements.lock
 
 clean: ## remove generated files (outputs, the store, caches); keeps .venv

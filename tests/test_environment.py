@@ -107,7 +107,8 @@ def test_the_lock_is_generated_from_pyproject_with_hashes(project_root):
         # Every pin is there because pyproject.toml or another pin of the lock needs it.
         assert entry["via"], f"{name}: no '# via' line"
         for why in entry["via"]:
-            assert why == "perfkit (pyproject.toml)" or _norm(why) in lock, f"{name}: via {why!r}"
+            assert why in ("perfkit (pyproject.toml)", "-c requirements-constraints.txt") or _norm(why) in lock, \
+                f"{name}: via {why!r}"
         if name in wanted:
             assert "perfkit (pyproject.toml)" in entry["via"], name
 
@@ -117,7 +118,12 @@ def test_make_setup_installs_the_lock_and_make_lock_generates_it(project_root):
     assert "pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock" in makefile
     assert "pip install --quiet --disable-pip-version-check --no-deps -e ." in makefile
     recipe = makefile.split("\nlock:", 1)[1].split("\n\n", 1)[0]
-    assert "uv pip compile pyproject.toml --extra test --extra lab" in recipe and "--generate-hashes" in recipe
+    assert "uv pip compile pyproject.toml -c requirements-constraints.txt --extra test --extra lab" in recipe
+    assert "--generate-hashes" in recipe
+    # The pip that installs the lock is pinned, with its hash, and installed first.
+    assert makefile.index("-r requirements-pip.txt") < makefile.index("-r requirements.lock")
+    assert re.search(r"^pip==[\d.]+ \\\n\s+--hash=sha256:[0-9a-f]{64}", (project_root / "requirements-pip.txt").read_text(
+        encoding="utf-8"), re.M)
     assert "-o requirements.lock" in recipe and "uv==$(UV_VERSION)" in recipe
 
 
