@@ -114,10 +114,12 @@ class TestDisclosure:
         assert disclosure.load_rule() == disclosure.Rule(1, 4, "[c]", True)
 
 
-def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch):
-    """Last quarter's published Board data pack says 1,000 burglaries; the data now say otherwise."""
+def test_a_revised_figure_from_last_quarter_is_flagged(tmp_path, monkeypatch, small_params):
+    """Last quarter's published Board data pack says 1,000 burglaries; the data now say otherwise.
+    (A Plan of burglary and robbery: each change of the pack builds the evidence model again.)"""
     from perfkit.reports.report import revision_note
 
+    monkeypatch.setenv("PERFKIT_PARAMS", str(small_params({3: "burglary", 2: "robbery"})))
     monkeypatch.setenv("PERFKIT_OUTPUTS", str(tmp_path))
     ctx = ReportContext.create("2016-17-Q2")
     measure = ctx.plan.measure("burglary")
@@ -182,9 +184,10 @@ def test_a_section_returns_the_frames_behind_its_charts(ctx_2015q1):
     assert "text/html" in bundle and meta == {}
 
 
-def test_chart_months_sets_the_window_of_the_chart_and_its_numbers():
+def test_chart_months_sets_the_window_of_the_chart_and_its_numbers(monkeypatch, small_params):
     from perfkit.reports.report import Options, measure_section
 
+    monkeypatch.setenv("PERFKIT_PARAMS", str(small_params({3: "burglary"})))  # one measure's model, twice
     ctx = ReportContext.create("2016-17-Q2", options=Options(chart_months=24))
     s = measure_section(ctx, ctx.plan.measure("burglary"))
     assert len(s.data["burglary/monthly"]) == 24

@@ -208,6 +208,9 @@ def _init_worker(events, outputs: str = "") -> None:
     what executing and exporting need while the parent is still loading the data."""
     global _events
     _events = events
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_stop)
     if outputs:
         os.environ["PERFKIT_OUTPUTS"] = outputs
     import nbformat  # noqa: F401
@@ -219,6 +222,12 @@ def _init_worker(events, outputs: str = "") -> None:
         kernel.current(str(config.project_root()))
     except Exception:  # noqa: BLE001  the first report starts one and names what went wrong
         kernel.discard()
+
+
+def _on_stop(signum, frame):
+    """A worker stopped (SIGTERM from :func:`_stop_pool`, or the run's own ending): its kernel goes too."""
+    kernel.kill_now()
+    os._exit(128 + signum)
 
 
 def _ready() -> int:
@@ -1028,7 +1037,8 @@ def _drain(events, tracker: _Progress) -> None:
 def _stop_pool(pool) -> None:
     """Stop the workers now (an interrupted run must not wait minutes for reports nobody will publish).
 
-    Each kernel notices its parent is gone and exits by itself.
+    Each worker kills its kernel as it stops (:func:`_on_stop`): a kernel runs in a session of its
+    own and would otherwise outlive the run.
     """
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)

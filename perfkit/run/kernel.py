@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["Kernel", "current", "discard", "reused", "reset_in_kernel", "warm_in_kernel"]
+__all__ = ["Kernel", "current", "discard", "kill_now", "reused", "reset_in_kernel", "warm_in_kernel"]
 
 #: Imported in a kernel when it starts (what every report needs).
 WARM = "import perfkit.run.kernel as _perfkit_kernel; _perfkit_kernel.warm_in_kernel(); del _perfkit_kernel"
@@ -219,6 +220,24 @@ def current(cwd: str, start_timeout: int = 120) -> "Kernel | None":
     if _current is None:
         _current = Kernel(cwd, start_timeout)
     return _current
+
+
+def kill_now() -> None:
+    """Kill this worker's kernel at once, without waiting for it (the worker is being stopped).
+
+    A kernel runs in a session of its own (jupyter_client starts it so), so stopping the run's
+    processes does not reach it, and it would outlive its worker, holding the run's terminal open."""
+    global _current
+    kernel, _current = _current, None
+    if kernel is None:
+        return
+    pid = getattr(getattr(kernel.km, "provisioner", None), "pid", None)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass  # already gone
+    kernel.stderr.unlink(missing_ok=True)
 
 
 def discard() -> None:
