@@ -39,7 +39,7 @@ report: $(STAMP) ## render the latest complete quarter (or QUARTER=<id>) into ou
 # (tests/conftest.py).
 TEST_WORKERS ?= 3
 
-test: $(STAMP) browser ## run every test (two workers; TEST_WORKERS=0 runs them in one process)
+test: $(STAMP) browser ## run every test (three workers; TEST_WORKERS=0 runs them in one process)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The browser checks (tests/test_accessibility.py, test_layout.py) need Chromium and axe-core, and

@@ -76,3 +76,14 @@ def test_fresh_kernels_on_request(tmp_path, monkeypatch, fresh):
     _, one = _report(tmp_path, monkeypatch, "objective-1", PROBE)
     _, two = _report(tmp_path, monkeypatch, "objective-2", PROBE)
     assert _probe(one)["pid"] != _probe(two)["pid"]
+
+
+def test_a_stopped_worker_kills_its_kernel(tmp_path, monkeypatch, fresh):
+    """kernel.kill_now (a worker's SIGTERM handler): the kernel, in a session of its own, is killed
+    at once rather than left running after its worker (it held a stopped run's output open)."""
+    started = kernel.current(str(tmp_path))
+    process = started.km.provisioner.process
+    assert process.poll() is None
+    kernel.kill_now()
+    assert process.wait(timeout=10) == -9
+    assert kernel._current is None and not started.stderr.exists()

@@ -287,3 +287,21 @@ def test_the_register_comparator_and_publishing_loaders_are_configuration():
         if name.startswith(("perfkit.data", "perfkit.config")):
             stats = {m for m in _imported_modules(name, path, modules) if m.startswith("perfkit.stats")}
             assert not stats, f"{name} imports {sorted(stats)}: data and config read the register from perfkit.config"
+
+
+def test_a_run_and_a_kernel_import_no_scipy_and_the_parent_no_pyplot():
+    """What a run's process and a report kernel import before any statistic is computed: no
+    scipy.stats (imported where a test is computed; a kernel reading the cached evidence never needs
+    it), and the run's parent no pyplot (the charts import it when they draw)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, importlib\n"
+             "for name in sys.argv[1:]: importlib.import_module(name)\n"
+             "print(sorted(m for m in ('scipy.stats', 'statsmodels', 'matplotlib.pyplot') if m in sys.modules))")
+    parent = subprocess.run([sys.executable, "-c", probe, "perfkit.run", "perfkit.reports.site", "perfkit.reports.request",
+                             "perfkit.evidence"], capture_output=True, text=True, timeout=120)
+    assert parent.returncode == 0 and parent.stdout.strip() == "[]", parent.stdout + parent.stderr
+    kernel = subprocess.run([sys.executable, "-c", probe, "perfkit.reports.report", "perfkit.reports.datapack",
+                             "perfkit.reports.deepdive"], capture_output=True, text=True, timeout=120)
+    assert kernel.returncode == 0 and kernel.stdout.strip() == "[]", kernel.stdout + kernel.stderr

@@ -301,6 +301,39 @@ def test_charts_are_embedded_as_reproducible_svg_with_their_text_kept_as_text(ct
     assert "<text" in svg and "'DejaVu Sans', 'Verdana', 'Arial', 'Helvetica', sans-serif" in svg
 
 
+def test_a_laid_out_chart_is_saved_in_one_draw_to_the_area_tight_would_give(monkeypatch):
+    """present.display._drawn_box: a chart laid out by tight_layout() (the trend chart, whose source
+    line sits below the figure) is measured with the layout's renderer and drawn once when saved,
+    to within a point of what savefig(bbox_inches="tight") gives in two draws."""
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+
+    from perfkit.present import charts
+    from perfkit.present.display import encode_figure
+
+    months = pd.period_range("2014-01", "2018-09", freq="M")
+    values = pd.Series(np.linspace(900, 1300, len(months)), index=months)
+
+    def chart():
+        return charts.trend_chart(values, title="Burglary in the area, monthly", subtitle="Recorded",
+                                  source="data.police.uk street-level crime", unit="offences")
+
+    def size(svg: str) -> tuple:
+        return tuple(float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
+
+    reference = io.BytesIO()
+    chart().savefig(reference, format="svg", bbox_inches="tight")
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: (draws.append(1), original(self, renderer))[1])
+    _, data = encode_figure(chart())
+    assert len(draws) == 1  # bbox_inches="tight" draws twice
+    ours, theirs = size(base64.b64decode(data).decode("utf-8")), size(reference.getvalue().decode("utf-8"))
+    assert all(abs(a - b) <= 1.0 for a, b in zip(ours, theirs)), (ours, theirs)
+
+
 def test_a_figure_of_many_shapes_can_stay_png():
     import base64
 

@@ -73,9 +73,9 @@ def comparator_chart(pos, title: "str | None" = None, value_label: "Callable[[fl
     (:func:`perfkit.present.statements.comparator_rate`) so the chart and the text round alike. By
     default ``pos.decimals`` places with thousands separators.
     """
-    t = pos.table.iloc[::-1]
     import matplotlib.pyplot as plt
 
+    t = pos.table.iloc[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(t) + 1.4), dpi=100)
     lo, hi = pos.band
     if not math.isnan(lo):
@@ -110,14 +110,13 @@ def control_chart(xmr, title: "str | None" = None, ylabel: str = "", note: str =
     name written beside it. ``note`` is printed under the chart (the limits' warnings in words,
     :func:`perfkit.present.statements.spc_warnings`).
     """
+    import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     from perfkit.stats.spc import POINT_TYPES, SPC_COLOURS
 
     t = xmr.table
     x = t.index.to_timestamp()
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots(figsize=(9, 4.6), dpi=100)
     ax.plot(x, t["value"].to_numpy(), color="#7f7f7f", linewidth=1.2, zorder=2)
     for seg in sorted(t["segment"].unique()):

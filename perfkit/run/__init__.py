@@ -225,7 +225,7 @@ def _init_worker(events, outputs: str = "") -> None:
 
 
 def _on_stop(signum, frame):
-    """A worker stopped (SIGTERM from :func:`_stop_pool`, or the run's own ending): its kernel goes too."""
+    """A worker stopped by SIGTERM (:func:`_stop_pool`, when the run is interrupted): its kernel goes too."""
     kernel.kill_now()
     os._exit(128 + signum)
 
