@@ -143,3 +143,21 @@ def test_the_board_pdf_is_planned_unless_the_publishing_settings_turn_it_off(tmp
     (tmp_path / "publishing.yaml").write_text("board_pdf: sometimes\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"publishing.yaml: board_pdf: found 'sometimes'"):
         publishing.board_pdf()
+
+
+def test_the_public_edition_of_the_paper_is_planned_only_when_the_publishing_settings_ask(tmp_path, monkeypatch):
+    from perfkit.config import publishing
+    from perfkit.errors import ConfigError
+    from perfkit.run import Job, planned_files
+
+    jobs = [Job(name="objective-1", notebook="objective.py", parameters={}, title="Objective 1")]
+    monkeypatch.setenv("PERFKIT_PARAMS", str(tmp_path))
+    assert not {"board-pack.html", "board-pack.pdf"} & set(planned_files(jobs))  # the default: Board edition only
+    (tmp_path / "publishing.yaml").write_text("public_board_paper: true\n", encoding="utf-8")
+    assert {"board-pack.html", "board-pack.pdf", "board/board-pack.pdf"} <= set(planned_files(jobs))
+    (tmp_path / "publishing.yaml").write_text("public_board_paper: true\nboard_pdf: false\n", encoding="utf-8")
+    planned = set(planned_files(jobs))
+    assert "board-pack.html" in planned and not {"board-pack.pdf", "board/board-pack.pdf"} & planned
+    (tmp_path / "publishing.yaml").write_text("public_board_paper: yes please\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"publishing.yaml: public_board_paper: found 'yes please'"):
+        publishing.public_board_paper()

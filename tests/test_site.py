@@ -260,6 +260,38 @@ def test_board_pack_downloads_at_site_url(published, tmp_path, monkeypatch):
     assert not any(h.startswith("data:") for h in hrefs)
 
 
+@pytest.mark.slow
+def test_the_public_edition_of_the_paper_holds_the_public_pages_only(published, tmp_path, monkeypatch):
+    """``public_board_paper: true``: the paper made from the public pages leaves out the restricted
+    measure the Board's paper shows (spending against budget), says which edition it is, and passes
+    the accessibility check."""
+    from perfkit.config.quarter import load_quarter
+    from perfkit.periods import parse_quarter
+    from perfkit.run import plan_jobs
+
+    monkeypatch.setenv("PERFKIT_PARAMS", str(_params_copy(tmp_path, "public_board_paper: true\n")))
+    public = tmp_path / "public"
+    shutil.copytree(published, public, ignore=shutil.ignore_patterns("board"))
+    q = parse_quarter(QUARTER)
+    plan = load_plan()
+    jobs = plan_jobs(q, plan, load_quarter(q), store=None, downloads_dir=str(tmp_path))
+    site.write_board_pack(public, q, plan, jobs, edition="public")
+    ours = _soup(public / "board-pack.html")
+    theirs = _soup(published / "board" / "board-pack.html")
+    restricted = [m.title for m in plan.measures.values() if m.restricted]
+    assert restricted and all(t in theirs.get_text() and t not in ours.get_text() for t in restricted)
+    assert "Public edition." in ours.find("p", class_="lede").get_text() and "Board edition" not in ours.get_text()
+    assert ours.find(id="attention") is not None and ours.find(id="glossary") is not None
+    hrefs = [a["href"] for a in ours.find_all("a", href=True)]
+    assert any(h.startswith("data:text/csv") for h in hrefs)  # the public pack's downloads travel with it
+    from conftest import require_browser
+    from perfkit.present import a11y
+
+    require_browser("accessibility check of the public edition's paper")
+    results = a11y.check_pages([public / "board-pack.html"])
+    assert all(not issues for issues in results.values()), a11y.format_issues(results)
+
+
 # axe-core over the board pack, both indexes, the glossary and the checks page: tests/test_layout.py
 # (one browser pass over every page of the rendered quarter).
 

@@ -7,6 +7,7 @@ it lives here; :mod:`perfkit.stats.disclosure` applies the rule and re-exports t
 ``small_numbers`` (:class:`SmallNumbers`, :func:`load_small_numbers`): below which count an official
 offence group is shown as counts over a longer window, without a percentage change or a test.
 ``board_pdf`` (:func:`board_pdf`): whether the Board paper is also published as a PDF.
+``public_board_paper`` (:func:`public_board_paper`): whether the public edition has a Board paper too.
 
 Examples
 --------
@@ -25,7 +26,7 @@ from pathlib import Path
 from perfkit import config
 from perfkit.config.params import Node, content_key, load_yaml
 
-__all__ = ["Rule", "load_rule", "SmallNumbers", "load_small_numbers", "board_pdf"]
+__all__ = ["Rule", "load_rule", "SmallNumbers", "load_small_numbers", "board_pdf", "public_board_paper"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +105,25 @@ def _pdf_for(path: str, digest: str) -> bool:
     if not digest:
         return True
     return Node(load_yaml(Path(path)) or {}, "params/publishing.yaml").bool("board_pdf", True)
+
+
+def public_board_paper() -> bool:
+    """``public_board_paper`` of ``params/publishing.yaml``: whether a run also writes the Board
+    paper's public edition (``board-pack.html`` at the quarter's root, made from the public pages
+    only, and its PDF when :func:`board_pdf` is true), for a committee system that publishes Board
+    papers beside the agenda. False when the file or the key is absent.
+
+    Raises
+    ------
+    ConfigError
+        If the key is not true or false (the message names the file and key).
+    """
+    path = config.params_dir() / "publishing.yaml"
+    return _public_for(str(path), content_key(path))
+
+
+@lru_cache(maxsize=4)
+def _public_for(path: str, digest: str) -> bool:
+    if not digest:
+        return False
+    return Node(load_yaml(Path(path)) or {}, "params/publishing.yaml").bool("public_board_paper", False)

@@ -97,7 +97,7 @@ def site_url() -> str:
     if not path.exists():
         return ""
     node = Node(load_yaml(path) or {}, "params/publishing.yaml")
-    node.only({"disclosure", "site_url", "small_numbers", "board_pdf"})
+    node.only({"disclosure", "site_url", "small_numbers", "board_pdf", "public_board_paper"})
     url = node.get("site_url", "")
     if url == "":
         return ""
@@ -250,7 +250,10 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
     model = evidence.load(plan, quarter, store)
     nav = quarter_nav(jobs)
     dive = next((j for j in jobs if j.name == "deep-dive"), None)
+    from perfkit.config.publishing import board_pdf, public_board_paper
+
     for edition, target in (("public", folder), ("board", folder / "board")):
+        paper = edition == "board" or public_board_paper()
         target.mkdir(parents=True, exist_ok=True)
         body = render(
             "quarter-index.html.j2", quarter=quarter, plan=plan, edition=edition,
@@ -260,6 +263,7 @@ def write_quarter_index(folder: Path, quarter, plan, settings, jobs, store=None)
             dive_label=_label(dive) if dive else "", dive_reason=settings.deep_dive_reason,
             requests_log=_requests_log(quarter, plan, jobs, edition),
             home="../../index.html" if edition == "board" else "../index.html", level=2, glossary="glossary.html",
+            paper=paper, paper_pdf=paper and board_pdf(),
         )
         (target / "index.html").write_text(
             page(f"Police and Crime Plan performance | {quarter.label}", body, site_nav=nav, edition=edition,
@@ -484,18 +488,24 @@ def data_quality(model) -> list[str]:
     return out
 
 
-def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_sections: "Markup | str" = "") -> None:
+def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_sections: "Markup | str" = "",
+                     edition: str = "board") -> None:
     """Write ``board-pack.html``, the Board paper: exception-led and standing alone (issue 21).
 
     The first screen gives one headline per objective and what needs the Board's attention
     (:func:`attention`); then the summary table; per objective the analysts' narrative, the
     statement of each measure in one line and a chart only for the measures that need attention
-    (taken from the Board edition's objective page, so it is the same chart); then one annex where
+    (taken from the edition's objective page, so it is the same chart); then one annex where
     data quality, the caveats, the official statistics, the methods, how to read the paper and the
     glossary are each said once. The full detail is on the web pages. The CSV and Excel downloads
     are embedded as ``data:`` URIs, or linked at the published site when ``site_url`` is set in
     ``params/publishing.yaml``. ``extra_sections`` is rendered markup placed before the annex (the
     Board's requests).
+
+    ``board`` is the edition's folder: ``<quarter>/board/`` for the Board edition (the default), or
+    the quarter's own folder with ``edition="public"`` for the public edition (``public_board_paper:
+    true`` in ``params/publishing.yaml``), made from the public pages only: no restricted measure,
+    narrative or request.
     """
     from perfkit import evidence
     from perfkit.config.quarter import load_narrative
@@ -517,7 +527,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
             soup = parse(path.read_text(encoding="utf-8"))
             pages[job.name] = soup.find("main") or soup
     needs = {}
-    for item in attention(model, "board"):
+    for item in attention(model, edition):
         if item["kind"] in ("change", "signal"):
             needs.setdefault(item["href"].removeprefix("#measure-"), True)
     objectives, seen, example = [], set(), False
@@ -526,7 +536,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
         text = load_narrative(model.quarter, f"objective-{objective.number}")
         example = example or bool(text.written and text.example)
         measures = []
-        for m in _visible(objective.measures, "board"):
+        for m in _visible(objective.measures, edition):
             if m.id in seen:
                 continue
             seen.add(m.id)
@@ -547,7 +557,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
             _rewrite_links(fragment, names, f"objective-{objective.number}", downloads)
             narrative = Markup(serialise(fragment))
         objectives.append({"number": objective.number, "title": objective.title, "narrative": narrative,
-                           "qualitative": qualitative_line(model.qualitative_for(objective.number, "board")),
+                           "qualitative": qualitative_line(model.qualitative_for(objective.number, edition)),
                            "measures": measures})
     dive = None
     job = next((j for j in jobs if j.name == "deep-dive"), None)
@@ -567,7 +577,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
                 common.append(Markup(serialise(fragment)))
                 break
     summary_html = render("summary.html.j2", quarter=quarter, headlines=[], count="",
-                          groups=summary(model, "board"), caveats=_caveats(model))
+                          groups=summary(model, edition), caveats=_caveats(model))
     summary_soup = parse(summary_html)
     for a in summary_soup.find_all("a", href=True):  # a measure's link goes to its line in the paper
         page_name, _, frag = a["href"].partition("#")
@@ -579,7 +589,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
     harm_html = harm_view(model, level=2, href=lambda mid: f"#measure-{mid}")
     caveats_soup = parse(render("caveat-list.html.j2", caveats=_caveats(model)))
     _demote(caveats_soup)
-    log = _requests_log(quarter, plan, jobs, "board")
+    log = _requests_log(quarter, plan, jobs, edition)
     if log and not extra_sections:
         # The log, then each request answered with this pack: its questions and the analysts' answers
         # (its figures are on its web page); the log's link goes to that part of the paper.
@@ -603,12 +613,12 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
         log_soup = parse(render("board-requests.html.j2", quarter=quarter, requests_log=log, answered=answered))
         _rewrite_links(log_soup, names, "", downloads)
         extra_sections = Markup(serialise(log_soup))
-    items = attention(model, "board") + [
+    items = attention(model, edition) + [
         {"kind": "request", "label": "Overdue request" if r["state"] == "overdue" else "Request due this quarter",
          "subject": f"{r['id']}: {r['title']}", "href": "#requests",
          "text": f"asked {r['asked']} by {r['asked_by']}, due {r['due']}"}
         for r in log if r["state"] in ("overdue", "due")]
-    body = render("board-pack.html.j2", quarter=quarter, plan=plan, headlines=headlines(model, "board"),
+    body = render("board-pack.html.j2", quarter=quarter, plan=plan, headlines=headlines(model, edition), edition=edition,
                   attention=items, objectives=objectives, dive=dive, example=example,
                   summary_html=Markup(serialise(summary_soup)), caveats_html=Markup(serialise(caveats_soup)),
                   harm_html=harm_html,
@@ -617,7 +627,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
     soup = parse(body)
     _unique_landmarks(soup)
     (board / "board-pack.html").write_text(
-        page(f"Board paper | {quarter.label}", serialise(soup), edition="board", glossary=""), encoding="utf-8")
+        page(f"Board paper | {quarter.label}", serialise(soup), edition=edition, glossary=""), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------

@@ -477,12 +477,15 @@ def staged_files(job: Job) -> list[str]:
 def planned_files(jobs) -> list[str]:
     """Every file a quarter's folder holds once ``jobs`` are published: each report's
     :func:`staged_files`, the index pages of both editions, the Board paper (HTML, and PDF unless
-    ``board_pdf: false`` in ``params/publishing.yaml``) and the manifest."""
-    from perfkit.config.publishing import board_pdf
+    ``board_pdf: false`` in ``params/publishing.yaml``), its public edition when ``public_board_paper:
+    true`` says so, and the manifest."""
+    from perfkit.config.publishing import board_pdf, public_board_paper
 
     names = [name for job in jobs for name in staged_files(job)]
     names += [f"{edition}{page}" for edition in ("", "board/") for page in QUARTER_PAGES]
-    return names + ["board/board-pack.html", *(["board/board-pack.pdf"] if board_pdf() else []), "manifest.json"]
+    papers = ["board/"] + ([""] if public_board_paper() else [])
+    return names + [f"{edition}board-pack.{kind}" for edition in papers
+                    for kind in ("html", *(["pdf"] if board_pdf() else []))] + ["manifest.json"]
 
 
 def incomplete(folder: Path, jobs, *, hashes: bool = False) -> list[str]:
@@ -917,14 +920,22 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
     target = outputs / q.id
     site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
     site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
-    from perfkit.config.publishing import board_pdf
+    from perfkit.config.publishing import board_pdf, public_board_paper
 
-    if board_pdf():
-        from perfkit.present.pdf import write_pdf
+    papers = [staging / "board"]
+    if public_board_paper():  # the public edition's paper, from the public pages
+        site.write_board_pack(staging, q, plan, all_jobs, store=store, edition="public")
+        papers.append(staging)
+    else:  # an --only run into a pack that had one
+        for kind in ("html", "pdf"):
+            (staging / f"board-pack.{kind}").unlink(missing_ok=True)
+    for folder in papers:
+        if board_pdf():
+            from perfkit.present.pdf import write_pdf
 
-        write_pdf(staging / "board" / "board-pack.html")  # board-pack.pdf: listed in the manifest, verified
-    else:
-        (staging / "board" / "board-pack.pdf").unlink(missing_ok=True)  # an --only run into a pack that had one
+            write_pdf(folder / "board-pack.html")  # board-pack.pdf: listed in the manifest, verified
+        else:
+            (folder / "board-pack.pdf").unlink(missing_ok=True)  # an --only run into a pack that had one
     write_manifest(staging, q, todo, results, store, started, args_used)
     problems = incomplete(staging, todo)
     if problems:
