@@ -87,3 +87,45 @@ def test_a_stopped_worker_kills_its_kernel(tmp_path, monkeypatch, fresh):
     kernel.kill_now()
     assert process.wait(timeout=10) == -9
     assert kernel._current is None and not started.stderr.exists()
+    assert started.km.context.closed  # its sockets too (an unclosed context warned at garbage collection)
+
+
+#: A worker that starts its kernel, prints the kernel's process id, and waits.
+WORKER = ("import sys, time\nfrom perfkit.run import kernel\n"
+          "k = kernel.current(sys.argv[1])\nprint(k.km.provisioner.pid, flush=True)\ntime.sleep(300)")
+
+#: As a container's init (tini, systemd): a subreaper, which adopts the processes orphaned below it.
+#: It starts the worker, kills it with SIGKILL, then waits up to 15 s for the kernel, now its child,
+#: to end; prints "ended" or "outlived" (and kills it).
+SUPERVISOR = """
+import ctypes, os, signal, subprocess, sys, time
+assert ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+worker = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2]], stdout=subprocess.PIPE, text=True)
+pid = int(worker.stdout.readline())
+os.kill(pid, 0)
+worker.kill()
+worker.wait()
+deadline = time.time() + 15
+while time.time() < deadline:
+    if os.waitpid(pid, os.WNOHANG)[0] == pid:
+        print("ended")
+        sys.exit(0)
+    time.sleep(0.2)
+os.kill(pid, signal.SIGKILL)
+os.waitpid(pid, 0)
+print("outlived")
+"""
+
+
+def test_a_kernel_ends_when_its_worker_is_killed_outright(tmp_path):
+    """A worker killed with SIGKILL runs no handler, and its kernel, in a session of its own, is
+    not killed with it: the kernel ends by itself within seconds, also under a container's
+    subreaper (ipykernel watches the parent jupyter_client names in JPY_PARENT_PID, and ends when
+    the kernel's parent changes, as it does here to the subreaper, not to process 1)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", SUPERVISOR, WORKER, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "ended", "the kernel outlived its worker killed with SIGKILL by 15 s"

@@ -237,6 +237,11 @@ def kill_now() -> None:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass  # already gone
+    if getattr(kernel.km, "_created_context", False):  # its sockets, as shutdown_kernel would close them
+        try:
+            kernel.km.context.destroy(linger=0)
+        except Exception:  # noqa: BLE001  the worker is ending either way
+            pass
     kernel.stderr.unlink(missing_ok=True)
 
 
