@@ -112,6 +112,24 @@ def test_no_sentence_is_said_twice_on_any_other_page(rendered_default):
 
 
 @pytest.mark.slow
+def test_no_heading_is_said_twice_under_the_same_heading(rendered_default):
+    """A section's heading once: the in-depth report said "The evidence" and "The national picture"
+    twice each (the notebook's heading, then the section's own)."""
+    found = {}
+    for page in _pages(rendered_default / DEFAULT_QUARTER):
+        seen = collections.Counter()
+        parent = ""
+        for h in _main(page).find_all(["h2", "h3", "h4"]):
+            text = " ".join(h.get_text(" ").split())
+            parent = text if h.name == "h2" else parent
+            seen[(h.name, text if h.name == "h2" else f"{parent} / {text}")] += 1
+        twice = [k for k, n in seen.items() if n > 1]
+        if twice:
+            found[page.relative_to(rendered_default).as_posix()] = twice
+    assert found == {}
+
+
+@pytest.mark.slow
 def test_a_marked_figure_reads_the_same_on_every_page_and_points_its_sign(rendered_default):
     for folder in (rendered_default / DEFAULT_QUARTER, rendered_default / DEFAULT_QUARTER / "board"):
         readings = collections.defaultdict(set)

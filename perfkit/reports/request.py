@@ -138,7 +138,6 @@ class RequestReport:
         """Each question with the analysts' answer (sanitised narrative; restricted passages in the
         Board edition only), or a neutral line while the request is open."""
         r = self.request
-        out.html(heading("The questions and the analysts' answers", 2))
         answer = load_answer(r)
         if answer is None:
             out.html(paragraph("The analysts' answer is not yet written: the request is open, due for "
@@ -161,7 +160,6 @@ class RequestReport:
         period) with the seasonally adjusted line and recording changes, the control chart, the
         comparisons with intervals, the rate and comparator forces."""
         element = self.ctx.element
-        out.html(heading("The evidence", 2))
         # each part's headline, linked; its block below gives the rest of its statement once
         out.html(render("list", items=[Markup('<a href="#measure-{}">{}</a>').format(
             p.measure.id, element.parts[p.measure.id].headline) for p in self._parts()], css="evidence"))
@@ -197,7 +195,6 @@ class RequestReport:
         """The element by district and by crime type, and the last outcomes of its crimes."""
         element = self.ctx.element
         used = element.rows_quarter
-        out.html(heading("By district, crime type and outcome", 2))
         if used is None:
             out.html(notice(f"This pack holds no street-level records (each crime with its location and outcome) for "
                             f"{self.ctx.plan.force_name}, so the element cannot be broken down by district or outcome.",
@@ -257,7 +254,6 @@ class RequestReport:
     def national_picture(self, out: Section) -> None:
         """The national picture of the element's force-wide data.police.uk parts."""
         national = self.ctx.element.national
-        out.html(heading("The national picture", 2))
         if national.empty:
             why = ("the element is limited to districts, whose figures have no national counterpart"
                    if self.request.element.districts else "the element's figures are not data.police.uk counts")

@@ -598,7 +598,7 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
             if not job.name.startswith("request-") or job.name not in pages:
                 continue
             sections = dict(_top_sections(_copy(pages[job.name])))
-            nodes = sections.get("questions", []) + sections.get("the-questions-and-the-analysts-answers", [])
+            nodes = sections.get("questions", []) + sections.get("the-answers", [])
             if not nodes:
                 continue
             fragment = parse("".join(str(n) for n in nodes))
