@@ -12,6 +12,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from bs4 import BeautifulSoup
 import pytest
 
 from perfkit import data, evidence
@@ -207,6 +208,13 @@ def test_the_harm_view_says_what_moved_what_moved_with_a_recording_change_and_th
     lowest = harm[harm["comparator_rank"] == harm["comparator_forces"]]
     for group in lowest["group"]:
         assert f"the lowest for {group.lower()}" in said or f"and {group.lower()}" in said
+    # The view names the force as its comparator sentences do ("Cambridgeshire: 6.0 offences per
+    # 1,000 residents, the lowest of 8 forces"), not by the Plan's area ("Cambridgeshire and Peterborough").
+    from perfkit.reports.report import harm_view
+
+    view = BeautifulSoup(str(harm_view(model)), "html.parser").get_text(" ")
+    named = model.measure("violence_with_injury").comparator.name
+    assert f"{named} has " in view and f"{named}'s rate is " in view and model.plan.area_name not in view
 
 
 def test_a_harm_group_that_moves_with_a_recording_change_is_said_so():

@@ -723,7 +723,9 @@ def harm_view(model, frame: "pd.DataFrame | None" = None, *, level: int = 2, hre
     if frame is None or frame.empty:
         return Markup("")
     href = href or (lambda mid: f"#measure-{mid}")
-    force = model.plan.area_name
+    from perfkit.config.forces import short_name_for
+
+    force = short_name_for(model.plan.force)  # as the comparator sentences name it: "Cambridgeshire: 6.0 ..."
     rows = []
     for h in frame.to_dict("records"):
         row = model.row(h["measure_id"])
