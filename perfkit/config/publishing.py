@@ -96,15 +96,7 @@ def board_pdf() -> bool:
     ConfigError
         If the key is not true or false (the message names the file and key).
     """
-    path = config.params_dir() / "publishing.yaml"
-    return _pdf_for(str(path), content_key(path))
-
-
-@lru_cache(maxsize=4)
-def _pdf_for(path: str, digest: str) -> bool:
-    if not digest:
-        return True
-    return Node(load_yaml(Path(path)) or {}, "params/publishing.yaml").bool("board_pdf", True)
+    return _setting("board_pdf", True)
 
 
 def public_board_paper() -> bool:
@@ -118,12 +110,18 @@ def public_board_paper() -> bool:
     ConfigError
         If the key is not true or false (the message names the file and key).
     """
+    return _setting("public_board_paper", False)
+
+
+def _setting(key: str, default: bool) -> bool:
+    """A true-or-false key of ``params/publishing.yaml``, ``default`` when the file or key is absent;
+    read once per content of the file."""
     path = config.params_dir() / "publishing.yaml"
-    return _public_for(str(path), content_key(path))
+    return _setting_in(str(path), content_key(path), key, default)
 
 
-@lru_cache(maxsize=4)
-def _public_for(path: str, digest: str) -> bool:
+@lru_cache(maxsize=16)
+def _setting_in(path: str, digest: str, key: str, default: bool) -> bool:
     if not digest:
-        return False
-    return Node(load_yaml(Path(path)) or {}, "params/publishing.yaml").bool("public_board_paper", False)
+        return default
+    return Node(load_yaml(Path(path)) or {}, "params/publishing.yaml").bool(key, default)

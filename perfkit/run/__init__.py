@@ -921,6 +921,7 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
     site.write_quarter_index(staging, q, plan, settings, all_jobs, store=store)
     site.write_board_pack(staging / "board", q, plan, all_jobs, store=store)
     from perfkit.config.publishing import board_pdf, public_board_paper
+    from perfkit.present.pdf import write_pdf  # WeasyPrint itself is imported when a PDF is written
 
     papers = [staging / "board"]
     if public_board_paper():  # the public edition's paper, from the public pages
@@ -931,8 +932,6 @@ def finish(staging: Path, outputs: Path, q, plan, settings, all_jobs, todo, resu
             (staging / f"board-pack.{kind}").unlink(missing_ok=True)
     for folder in papers:
         if board_pdf():
-            from perfkit.present.pdf import write_pdf
-
             write_pdf(folder / "board-pack.html")  # board-pack.pdf: listed in the manifest, verified
         else:
             (folder / "board-pack.pdf").unlink(missing_ok=True)  # an --only run into a pack that had one
