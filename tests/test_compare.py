@@ -29,7 +29,7 @@ from perfkit.stats.compare import (
     estimate_overdispersion,
     load_comparators,
     quarter_vs_last_year,
-    rate_per_1000,
+    rate_per,
     rolling_12_months,
     year_to_date,
 )
@@ -288,10 +288,11 @@ def test_days_exposure_allows_for_leap_years():
     assert by_month.ratio == 1 and by_day.ratio == pytest.approx(90 / 91)
 
 
-def test_rate_per_1000():
-    assert rate_per_1000(4500, 850_000) == pytest.approx(5.294117647)
-    assert math.isnan(rate_per_1000(10, 0))
-    out = rate_per_1000(pd.Series({"a": 10.0, "b": 5.0}), pd.Series({"a": 1000.0, "b": 0.0}))
+def test_rate_per_residents():
+    assert rate_per(4500, 850_000) == pytest.approx(5.294117647)
+    assert rate_per(8, 850_000, per=1_000_000) == pytest.approx(9.411764706)  # homicide: per million
+    assert math.isnan(rate_per(10, 0))
+    out = rate_per(pd.Series({"a": 10.0, "b": 5.0}), pd.Series({"a": 1000.0, "b": 0.0}))
     assert out["a"] == 10 and math.isnan(out["b"])
 
 

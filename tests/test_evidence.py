@@ -87,7 +87,7 @@ def test_may_2018_is_used_in_no_limit_comparison_rate_or_total(model):
         assert MAY_2018 in r.missing_months
         assert 9 <= ev.rate_months <= 11
         if ev.comparator is not None:
-            assert ev.comparator.rate == pytest.approx(ev.rate_per_1000, rel=1e-9), mid
+            assert ev.comparator.rate == pytest.approx(ev.rate, rel=1e-9), mid
     national = model.national.set_index("measure_id")
     assert "Cambridgeshire Constabulary" in national.loc["burglary", "forces_left_out"]
     statements = " ".join(ev.statement for ev in model.measures.values())
@@ -377,7 +377,7 @@ def test_a_force_missing_from_the_population_file_gets_a_reason_not_a_blank(mode
 
     plan, quarter = load_plan(), parse_quarter(DEFAULT_QUARTER)
     welsh = analysis.analyse(plan.measure("burglary"), quarter, plan, force="dyfed-powys", seasonal_method="none")
-    assert welsh.quarter_value > 0 and math.isnan(welsh.rate_per_1000)  # figures, but no population
+    assert welsh.quarter_value > 0 and math.isnan(welsh.rate)  # figures, but no population
     assert welsh.rate_missing == "no-population"
     reason = "Rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys"
     assert statements.rate_missing(welsh) == reason
@@ -385,7 +385,7 @@ def test_a_force_missing_from_the_population_file_gets_a_reason_not_a_blank(mode
         statements.data_quality(welsh)
     # a force with a population has its rate and no reason
     own = model.measure("burglary")
-    assert own.rate_per_1000 > 0 and own.rate_missing == "" and statements.rate_missing(own) == ""
+    assert own.rate > 0 and own.rate_missing == "" and statements.rate_missing(own) == ""
     assert statements.rate_missing_words("no-population-year", "gwent", 2018).endswith("for Gwent for 2018 or earlier")
 
 

@@ -175,6 +175,34 @@ def test_homicide_is_counts_over_three_years_without_a_change_or_a_test(model):
     assert "With fewer than 50 a year, homicide (official statistics) is shown without a percentage change" in text
 
 
+def test_a_rare_offence_is_given_per_million_residents_and_its_group_alike(model):
+    """Homicide's rate per 1,000 would be about 0.01: the Plan gives it per million (ONS practice),
+    from the same three-year mean and population, and the comparator group's rates on that base."""
+    row, ev = model.row("homicide"), model.measure("homicide")
+    assert row["rate_per"] == 1_000_000 and model.row("sexual_offences")["rate_per"] == 1000
+    mean = row["long_window_value"] / 3
+    population = analysis.population_for("cambridgeshire", Q)
+    assert row["rate"] == pytest.approx(1_000_000 * mean / population) and 5 < row["rate"] < 20
+    assert ev.comparator.rate == pytest.approx(row["rate"]) and ev.comparator.unit == "offences per million residents a year"
+    assert ev.comparator.decimals == 1  # as the page's rate line shows it
+
+
+def test_a_rate_base_the_plan_does_not_know_is_refused(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(textwrap.dedent("""
+        plan: {title: T, force: norfolk, force_name: Norfolk Constabulary}
+        objectives:
+          - {number: 1, title: Safe, outcomes: [{title: Less harm, measures: [homicide]}]}
+        measures:
+          - {id: homicide, title: Homicide, source: prc, offences: [Homicide], unit: offences, better: none,
+             recorded_crime: true, rate_per: 10000}
+    """), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_plan(path)
+    assert "measures[0].rate_per" in str(err.value) and "found 10000" in str(err.value)
+    assert "1,000, 100,000, 1,000,000" in str(err.value)
+
+
 def test_the_small_numbers_rule_is_configuration(tmp_path, monkeypatch):
     import shutil
 
@@ -252,9 +280,10 @@ def test_a_welsh_force_from_init_gets_the_same_measures_with_its_own_figures(tmp
         f"Stalking and harassment (official statistics): {_official('dyfed-powys', 'Stalking and harassment', '2018-09'):,.0f}")
     # the shipped population figures hold no Welsh force: said neutrally, no rate and no rank
     ev = found["sexual_offences"]
-    assert math.isnan(ev.rate_per_1000) and ev.comparator is None
+    assert math.isnan(ev.rate) and ev.comparator is None
     assert ev.rate_missing == "no-population"
     assert statements.rate_missing(ev) == ("Rate per 1,000 residents not available: the population file has no "
                                            "figures for Dyfed-Powys")
+    assert statements.rate_missing(found["homicide"]).startswith("Rate per million residents not available")
     frame = evidence.harm_table(plan, found)
     assert len(frame) == 6 and frame["comparator_rank"].isna().all()

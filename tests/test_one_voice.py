@@ -149,6 +149,41 @@ def test_a_marked_figure_reads_the_same_on_every_page_and_points_its_sign(render
 
 
 @pytest.mark.slow
+def test_a_rate_reads_the_same_in_its_line_its_comparator_sentence_and_the_data_pack(rendered_default):
+    """The page's "Rate:" line and the comparator sentence give the force's rate with the same
+    number and the same population base; a rare offence's rate is per million, never 0.0098."""
+    folder = rendered_default / DEFAULT_QUARTER
+    pack = pd.read_csv(folder / "data-pack.csv").set_index("measure_id")
+    seen, compared = {}, set()
+    for page in sorted(folder.glob("objective-*.html")):
+        for head in _main(page).find_all("h3", id=re.compile("^measure-")):
+            mid = head["id"].removeprefix("measure-")
+            paragraphs = []  # the measure's paragraphs: up to the next heading
+            for sibling in head.find_next_siblings():
+                if sibling.name in ("h2", "h3"):
+                    break
+                if sibling.name == "p":
+                    paragraphs.append(sibling)
+            line = next((p for p in paragraphs if p.get_text(" ", strip=True).startswith("Rate:")), None)
+            if line is None:
+                continue
+            tag = line.find("data", attrs={"data-field": "rate"})
+            shown, text = tag.get_text(strip=True), line.get_text(" ", strip=True)
+            per = words.per_residents(pack.loc[mid, "rate_per"])
+            assert float(tag["value"]) == pytest.approx(pack.loc[mid, "rate"]) and f"{shown} " in text, (mid, text)
+            assert per in text, (mid, text)
+            sentence = next((p.get_text(" ", strip=True) for p in paragraphs
+                             if re.match(r"^[A-Z][\w &-]+: [\d.,]+ \w+ per ", p.get_text(" ", strip=True))), None)
+            if sentence is not None:  # the force's rate among its comparators: the same figure
+                assert re.match(rf"^[\w &-]+: {re.escape(shown)} \w+ {per}", sentence), (mid, sentence, shown)
+                compared.add(mid)
+            seen[mid] = text
+    assert {"all_crime", "homicide", "sexual_offences"} <= set(seen) and {"all_crime", "homicide"} <= compared
+    assert "Rate: 9.8 offences per million residents a year" in seen["homicide"]
+    assert not any(re.search(r"\b0\.0\d", t) for t in seen.values()), seen
+
+
+@pytest.mark.slow
 def test_road_collisions_read_the_same_in_the_summary_and_on_objective_4(rendered_default):
     folder = rendered_default / DEFAULT_QUARTER
     index, page = _main(folder / "index.html"), _main(folder / "objective-4.html")

@@ -49,8 +49,12 @@ ALL_OFFENCES = "all_excluding_fraud"
 
 _MEASURE_KEYS = {
     "id", "title", "short_title", "source", "unit", "better", "recorded_crime", "restricted", "description",
-    "crime_types", "offences", "severities", "numerator", "denominator",
+    "crime_types", "offences", "severities", "numerator", "denominator", "rate_per",
 }
+
+#: The populations a rate may be given per: 1,000 residents (the default), or 100,000 or a million
+#: for a rare offence, whose rate per 1,000 would be a string of zeros (homicide: about 0.01).
+RATE_BASES = (1000, 100_000, 1_000_000)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ class Measure:
         For ``derived`` measures, the ids of the two measures divided.
     districts : tuple of str
         For ``police_uk`` measures, the districts counted (row-level data); empty: the whole force.
+    rate_per : int
+        The number of residents the measure's rate is given per (one of :data:`RATE_BASES`; 1,000
+        unless the Plan says otherwise).
     """
 
     id: str
@@ -102,6 +109,7 @@ class Measure:
     #: Districts of the Plan the figures are limited to (an in-depth report's element, see
     #: :mod:`perfkit.config.requests`); empty for the whole force. Needs row-level data.
     districts: tuple[str, ...] = ()
+    rate_per: int = 1000
 
     @property
     def improvement(self) -> "str | None":
@@ -257,7 +265,11 @@ def _measure(node: Node) -> Measure:
         severities=tuple(node.str_list("severities", [])),
         numerator=node.str("numerator", ""),
         denominator=node.str("denominator", ""),
+        rate_per=node.int("rate_per", 1000),
     )
+    if measure.rate_per not in RATE_BASES:
+        node.fail(f"found {measure.rate_per}; expected the number of residents a rate is given per, one of "
+                  f"{', '.join(f'{b:,}' for b in RATE_BASES)}", "rate_per")
     required = {"police_uk": "crime_types", "prc": "offences", "collisions": "severities"}
     if source in required and not getattr(measure, required[source]):
         node.fail(f"a measure from source {source!r} needs a non-empty list", required[source])

@@ -53,7 +53,7 @@ FIELDS = (
     "rolling12_change_low_pct", "rolling12_change_high_pct", "rolling12_significant",
     "small_numbers", "long_window_label", "long_window_value", "long_window_previous_value",
     "ytd_value", "ytd_previous_value", "ytd_change_pct",
-    "rate_per_1000", "rate_months", "population_year", "comparator_rank", "comparator_forces", "comparator_mean",
+    "rate", "rate_per", "rate_months", "population_year", "comparator_rank", "comparator_forces", "comparator_mean",
     "primary_window", "spc_icon", "spc_variation", "spc_basis", "latest_month", "dispersion", "dispersion_df", "test",
     "data_quality", "caveats", "restricted",
 )
@@ -231,8 +231,9 @@ def measure_row(ev, objective: int) -> dict:
         row["long_window_value"], row["long_window_previous_value"] = _count(lw.value), _count(lw.previous)
     if y is not None:
         row.update({k: v for k, v in _comparison(y, "ytd_").items() if k in FIELDS})
-    if pd.notna(ev.rate_per_1000):
-        row["rate_per_1000"] = float(ev.rate_per_1000)
+    if pd.notna(ev.rate):
+        row["rate"] = float(ev.rate)
+        row["rate_per"] = ev.measure.rate_per
         row["rate_months"] = ev.rate_months
         row["population_year"] = ev.population_year
     if ev.comparator is not None:
@@ -392,7 +393,7 @@ def _official(plan: Plan, quarter: Quarter, store, group_name: "str | None" = No
             "period_end": latest_end.strftime("%d %B %Y").lstrip("0"),
             "value": float(series.iloc[-1]), "previous_value": float(before) if pd.notna(before) else np.nan,
             "change_pct": _pct(100 * (series.iloc[-1] / before - 1)) if pd.notna(before) and before else np.nan,
-            "rate_per_1000": float(series.iloc[-1] / population * 1000) if pd.notna(population) else np.nan,
+            "rate_per_1000": float(compare.rate_per(series.iloc[-1], population)) if pd.notna(population) else np.nan,
             "population_year": year,
             # why a rate is missing, as a value the page words (perfkit.present.statements.rate_missing_words)
             "rate_missing": analysis.population_missing(force, quarter, store) if pd.isna(population) else "",

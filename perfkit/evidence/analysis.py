@@ -3,7 +3,7 @@
 :func:`analyse` gathers, for a measure and a quarter, the series (:mod:`perfkit.data.measures`), the
 recording changes that apply (:mod:`perfkit.stats.caveats`), the seasonal adjustment with those changes as
 level shifts (:mod:`perfkit.stats.seasonal`), the SPC view rebased at them (:mod:`perfkit.stats.spc`), the
-comparisons with their intervals (:mod:`perfkit.stats.compare`), the rate per 1,000 residents and the
+comparisons with their intervals (:mod:`perfkit.stats.compare`), the rate per residents and the
 position among comparator forces. The plain-English evidence statement is worded from these by
 :mod:`perfkit.present.statements`. Reports and the data pack read these results; they never recompute them.
 
@@ -46,7 +46,7 @@ _MOVES_FIGURES = ("up", "down", "break", "unknown")
 #: totals) too few totals either side of it yet.
 SHIFT_REASONS = ("total", "short", "unfitted", "uncalibrated", "few-totals")
 
-#: Why a monthly count has no rate per 1,000 residents (:attr:`MeasureEvidence.rate_missing`): the
+#: Why a monthly count has no rate per residents (:attr:`MeasureEvidence.rate_missing`): the
 #: population file has no figures for the force at all; none for the year the window ends in or an
 #: earlier one; too many months of the 12 without data (more than :data:`MAX_MONTHS_LEFT_OUT`).
 RATE_MISSING = ("no-population", "no-population-year", "few-months")
@@ -113,8 +113,9 @@ class MeasureEvidence:
         when a monthly series has fewer than 12 months (no SPC; worded by
         :func:`perfkit.present.statements.no_spc_reason`); "" for other series.
     quarter_comparison, rolling_comparison, ytd_comparison : perfkit.stats.compare.Comparison or None
-    rate_per_1000 : float
-        Rolling 12 months per 1,000 residents (NaN where not a count or no population).
+    rate : float
+        Rolling 12 months per ``measure.rate_per`` residents (1,000 unless the Plan gives a rare
+        offence's rate per 100,000 or a million; NaN where not a count or no population).
     comparator : perfkit.stats.compare.ComparatorPosition or None
     shift_estimates : dict
         Caveat id -> ``perfkit.stats.caveats.ShiftEstimate`` for changes inside the series window.
@@ -128,7 +129,7 @@ class MeasureEvidence:
         The quasi-Poisson scale estimated from the measure's own monthly series, used by every
         test of change in its counts.
     rate_months : int
-        Months of data behind ``rate_per_1000`` (12, or fewer when months are left out: the rate
+        Months of data behind ``rate`` (12, or fewer when months are left out: the rate
         is then scaled to 12 months).
     population_year : int or None
         Year of the ONS mid-year population used for the rate.
@@ -142,7 +143,7 @@ class MeasureEvidence:
         Caveat id -> why a modelled change inside the series has no quoted size, as a key of
         :data:`SHIFT_REASONS` (worded by :func:`perfkit.present.statements.shift_reason`).
     rate_missing : str
-        Why a count with figures has no rate per 1,000 residents, a key of :data:`RATE_MISSING`
+        Why a count with figures has no rate per residents, a key of :data:`RATE_MISSING`
         (worded by :func:`perfkit.present.statements.rate_missing`); "" when it has one or none is
         expected (not a monthly count, no figures).
     long_window : LongWindow or None
@@ -165,7 +166,7 @@ class MeasureEvidence:
     quarter_comparison: Any = None
     rolling_comparison: Any = None
     ytd_comparison: Any = None
-    rate_per_1000: float = float("nan")
+    rate: float = float("nan")
     comparator: Any = None
     shift_estimates: dict = field(default_factory=dict)
     comparator_months: int = 0
@@ -317,7 +318,7 @@ MAX_MONTHS_LEFT_OUT = 3
 
 
 def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None, *, details: bool = False):
-    """Rolling 12-month rate per 1,000 residents of a data.police.uk measure for each force.
+    """Rolling 12-month rate per ``measure.rate_per`` residents of a data.police.uk measure for each force.
 
     Every force's rate uses the same months: those with data for every force of the group (a
     month missing or registered as a data fault for one force is left out for all, so the rates
@@ -348,7 +349,7 @@ def comparator_rates(measure: Measure, quarter: Quarter, forces, store=None, *, 
             rates[force] = float("nan")
             continue
         total = float(wide.loc[common, force].sum()) * 12 / len(common)
-        rates[force] = float(compare.rate_per_1000(total, population))
+        rates[force] = float(compare.rate_per(total, population, measure.rate_per))
     out = pd.Series(rates, name=measure.id, dtype=float)
     return (out, tuple(common), left_out) if details else out
 
@@ -375,7 +376,7 @@ def _group_totals(offences: tuple, store, store_content: str) -> pd.DataFrame:
 
 def offence_group_rates(measure: Measure, quarter: Quarter, forces, end: pd.Period, store=None,
                         years: int = 1) -> pd.Series:
-    """Each force's rate per 1,000 residents of an official offence-group measure: the rolling
+    """Each force's rate per ``measure.rate_per`` residents of an official offence-group measure: the rolling
     12-month total to ``end`` (or, with ``years`` > 1, the mean of the ``years`` yearly totals to
     ``end``) over the ONS mid-year population of the quarter's year. NaN where a total or the
     population is missing."""
@@ -385,7 +386,7 @@ def offence_group_rates(measure: Measure, quarter: Quarter, forces, end: pd.Peri
         column = wide[force] if force in wide.columns else pd.Series(dtype=float)
         totals = [column.get(end - 12 * k, np.nan) for k in range(years)]
         population = population_for(force, quarter, store)
-        rates[force] = (float(compare.rate_per_1000(sum(totals) / years, population))
+        rates[force] = (float(compare.rate_per(sum(totals) / years, population, measure.rate_per))
                         if all(pd.notna(t) for t in totals) else float("nan"))
     return pd.Series(rates, name=measure.id, dtype=float)
 
@@ -645,7 +646,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
         in_window = series.window_values(window).dropna()
         if len(in_window) >= 12 - MAX_MONTHS_LEFT_OUT and pd.notna(population):
             rate_months = len(in_window)
-            rate = float(compare.rate_per_1000(float(in_window.sum()) * 12 / rate_months, population))
+            rate = float(compare.rate_per(float(in_window.sum()) * 12 / rate_months, population, measure.rate_per))
         elif pd.isna(population):
             rate_missing = population_missing(force, Quarter.containing(last) if ends_early else quarter, store)
         else:
@@ -655,8 +656,10 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
             if chosen is not None:
                 rates, used, dropped = comparator_rates(measure, quarter, chosen.members, store, details=True)
                 if rates.notna().sum() >= 2 and pd.notna(rates.get(force, np.nan)):
+                    # the group's rates to the places of the force's own, as the page's rate is shown
                     comparator = compare.comparator_position(rates.dropna(), force, chosen,
-                                                             unit=f"{measure.unit} per 1,000 residents")
+                                                             unit=f"{measure.unit} {words.per_residents(measure.rate_per)}",
+                                                             decimals=words.rate_places(rates[force]))
                     # one rate per measure: the page's rate is the one the force is ranked on
                     rate, rate_months = float(rates[force]), len(used)
                     comparator_months = len(used)
@@ -693,11 +696,10 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                 rate, rate_months = float(rates[force]), 12 * years
             if chosen is not None and rates.notna().sum() >= 2 and pd.notna(rates.get(force, np.nan)):
                 per = "a year " if years > 1 else ""
-                shown = rates.dropna()
-                smallest = shown[shown > 0].min() if (shown > 0).any() else 1.0
-                comparator = compare.comparator_position(shown, force, chosen,
-                                                         unit=f"{measure.unit} per 1,000 residents {per}".strip(),
-                                                         decimals=words.rate_places(smallest))
+                # the group's rates to the places of the force's own, as the page's rate is shown
+                comparator = compare.comparator_position(rates.dropna(), force, chosen,
+                                                         unit=f"{measure.unit} {words.per_residents(measure.rate_per)} {per}".strip(),
+                                                         decimals=words.rate_places(rates[force]))
         elif len(at):
             end = at.index[-1]
             ref = values.get(end - 12, np.nan)
@@ -722,7 +724,7 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     ev = MeasureEvidence(
         measure=measure, quarter=quarter, force=force, series=series, caveats=applicable,
         adjustment=adjustment, spc=spc_result, spc_basis=spc_basis, quarter_comparison=q_cmp,
-        rolling_comparison=r_cmp, ytd_comparison=y_cmp, rate_per_1000=rate, comparator=comparator,
+        rolling_comparison=r_cmp, ytd_comparison=y_cmp, rate=rate, comparator=comparator,
         shift_estimates=shift_estimates, comparator_months=comparator_months, chart_caveats=chart_caveats, dispersion=dispersion,
         rate_months=rate_months, population_year=pop_year, ends_before_quarter=ends_early, snapshot=snapshot,
         series_caveats=series_caveats, shift_reasons=shift_reasons, rate_missing=rate_missing,

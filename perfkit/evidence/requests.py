@@ -179,9 +179,9 @@ def _force_wide(ev) -> bool:
 
 
 def _without_rates(ev):
-    """A district part has no rate per 1,000 residents or comparator position: the populations are
+    """A district part has no rate per residents or comparator position: the populations are
     the whole force's. Its statement is made again from what is left."""
-    ev = dataclasses.replace(ev, rate_per_1000=float("nan"), rate_months=0, population_year=None, comparator=None)
+    ev = dataclasses.replace(ev, rate=float("nan"), rate_months=0, population_year=None, comparator=None)
     object.__setattr__(ev, "statement", analysis.measure_statement(ev))
     return ev
 

@@ -182,8 +182,8 @@ class Figure:
             return v
         if self.field.endswith(_PCT_FIELDS):
             return words.signed_percent(v)
-        if self.field in ("rate_per_1000", "comparator_mean"):
-            return words.rate_per_1000(v)  # a rare offence's rate keeps two significant figures
+        if self.field in ("rate", "comparator_mean"):
+            return words.resident_rate(v)  # a rare offence's rate keeps two significant figures
         if self.field == "dispersion":
             return words.rate(v, 1)
         if self.field.endswith(_LEVEL_FIELDS):
@@ -242,13 +242,15 @@ def _cell(value, decimals: int = 1) -> dict:
     return {"value": value if isinstance(value, Markup) else str(value), "num": False}
 
 
-def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_html_columns: Sequence[str] = ()) -> Markup:
+def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_html_columns: Sequence[str] = (),
+               number_columns: Sequence[str] = ()) -> Markup:
     """An accessible table: a caption, column headers with ``scope``, numbers right-aligned.
 
     Cells are escaped by the template; a cell holding :class:`Markup` (a marked figure, a link)
     is kept. ``raw_html_columns`` names columns whose strings are trusted fragments from
-    :func:`render` (wrapped as Markup). The table sits in a focusable wrapper that scrolls sideways
-    on a narrow screen.
+    :func:`render` (wrapped as Markup); ``number_columns`` names columns of numbers already in
+    words (``"0.0098"``), right-aligned as numbers are. The table sits in a focusable wrapper that
+    scrolls sideways on a narrow screen.
     """
     if index:
         frame = frame.reset_index()
@@ -259,7 +261,8 @@ def table_html(frame: pd.DataFrame, caption: str, *, index: bool = False, raw_ht
         for column, value in zip(frame.columns, record):
             if column in raw_html_columns and isinstance(value, str):
                 value = Markup(value)
-            cells.append(_cell(value, decimals[column]))
+            cell = _cell(value, decimals[column])
+            cells.append({**cell, "num": True} if column in number_columns and isinstance(value, str) else cell)
         rows.append(cells)
     return render("table", caption=caption, columns=[str(c) for c in frame.columns], rows=rows)
 

@@ -157,7 +157,7 @@ def no_figures_words(measure, force: str, plan=None, missing: str = "") -> str:
 
 
 def rate_missing(ev) -> str:
-    """Why a measure has no rate per 1,000 residents, in a neutral sentence for the published page
+    """Why a measure has no rate per residents, in a neutral sentence for the published page
     (from :attr:`perfkit.evidence.analysis.MeasureEvidence.rate_missing`; "" when it has one or none
     is expected).
 
@@ -165,13 +165,14 @@ def rate_missing(ev) -> str:
     >>> rate_missing(SimpleNamespace(rate_missing="no-population", force="dyfed-powys", quarter=None))
     'Rate per 1,000 residents not available: the population file has no figures for Dyfed-Powys'
     """
-    quarter = getattr(ev, "quarter", None)
+    quarter, measure = getattr(ev, "quarter", None), getattr(ev, "measure", None)
     return rate_missing_words(getattr(ev, "rate_missing", ""), ev.force,
-                              quarter.end.year if quarter is not None else None)
+                              quarter.end.year if quarter is not None else None,
+                              per=getattr(measure, "rate_per", 1000))
 
 
-def rate_missing_words(code: str, force: str, year: "int | None" = None) -> str:
-    """A reason a rate per 1,000 residents is missing (a key of
+def rate_missing_words(code: str, force: str, year: "int | None" = None, per: int = 1000) -> str:
+    """A reason a rate per ``per`` residents is missing (a key of
     :data:`perfkit.evidence.analysis.RATE_MISSING`) for ``force``, in words ("" for no reason).
 
     >>> rate_missing_words("no-population-year", "gwent", 2018)
@@ -186,7 +187,7 @@ def rate_missing_words(code: str, force: str, year: "int | None" = None) -> str:
            "no-population-year": f"the population file has no figures for {place} for "
                                  f"{year if year is not None else 'this year'} or earlier",
            "few-months": "too many of the 12 months have no data"}.get(code, "")
-    return f"Rate per 1,000 residents not available: {why}" if why else ""
+    return f"Rate {words.per_residents(per)} not available: {why}" if why else ""
 
 
 def change_words(ev) -> str:

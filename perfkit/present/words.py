@@ -37,7 +37,8 @@ __all__ = [
     "count",
     "number_word",
     "rate_places",
-    "rate_per_1000",
+    "resident_rate",
+    "per_residents",
     "rate",
     "percent",
     "signed_percent",
@@ -124,8 +125,8 @@ def rate(x: Any, places: int = 1) -> str:
 
 
 def rate_places(x: Any) -> int:
-    """Decimal places a rate per 1,000 residents is shown with: one, or for a rate below 0.1 (a
-    rare offence such as homicide) as many as give two significant figures.
+    """Decimal places a rate per residents is shown with: one, or for a rate below 0.1 (a rare
+    offence given per 1,000 residents) as many as give two significant figures.
 
     >>> rate_places(2.17), rate_places(0.0098), rate_places(0.032), rate_places(0)
     (1, 4, 3, 1)
@@ -135,13 +136,23 @@ def rate_places(x: Any) -> int:
     return 1 - math.floor(math.log10(abs(float(x))))
 
 
-def rate_per_1000(x: Any) -> str:
-    """A rate per 1,000 residents (:func:`rate` to :func:`rate_places` places).
+def resident_rate(x: Any) -> str:
+    """A rate per residents (:func:`rate` to :func:`rate_places` places).
 
-    >>> rate_per_1000(2.17), rate_per_1000(0.009775)
+    >>> resident_rate(2.17), resident_rate(0.009775)
     ('2.2', '0.0098')
     """
     return rate(x, rate_places(x))
+
+
+def per_residents(per: Any) -> str:
+    """The population a rate is given per, in words.
+
+    >>> per_residents(1000), per_residents(100_000), per_residents(1_000_000)
+    ('per 1,000 residents', 'per 100,000 residents', 'per million residents')
+    """
+    per = int(per)
+    return "per million residents" if per == 1_000_000 else f"per {per:,} residents"
 
 
 def percent(x: Any) -> str:

@@ -1,7 +1,7 @@
 """The data pack: every measure of the whole Plan in one place, with downloads.
 
 One table per objective (the quarter against the same quarter a year earlier with its interval,
-the rolling 12 months, the financial year to date, the rate per 1,000 residents, the SPC verdict and
+the rolling 12 months, the financial year to date, the rate per residents, the SPC verdict and
 the caveats), the caveat register as an assumptions-and-caveats log, and downloads: a CSV of every
 figure and an Excel workbook with a sheet per objective, a caveats sheet and a notes sheet.
 
@@ -23,7 +23,7 @@ from perfkit.stats import caveats as caveats_mod
 from perfkit.evidence import analysis
 from perfkit import config
 from perfkit.present import words
-from perfkit.present.display import figure, heading, notice, paragraph, render, table_html
+from perfkit.present.display import Html, figure, heading, notice, paragraph, render, table_html
 from perfkit.data.measures import SOURCE_NOTES, source_note
 from perfkit.reports.report import Options, ReportContext, about_figures
 from perfkit.present.section import Section, report_repr, section
@@ -36,9 +36,15 @@ _SHOWN = (
     ("year_earlier_value", "A year earlier"), ("change_pct", "Change"), ("change_low_pct", "95% interval from"),
     ("change_high_pct", "to"), ("significant", "Statistically significant"),
     ("rolling12_value", "Rolling 12 months"), ("rolling12_change_pct", "Rolling 12 months change"),
-    ("ytd_value", "Year to date"), ("rate_per_1000", "Rate per 1,000 residents"),
+    ("ytd_value", "Year to date"), ("rate", "Rate"),
     ("spc_variation", "SPC"), ("data_quality", "Data quality"), ("caveats", "Caveats"),
 )
+
+
+def _rate_cell(row: dict) -> Html:
+    """A measure's rate with the population it is per ("76.1 per 1,000 residents"): per 1,000 for
+    most measures, per 100,000 or a million for a rare offence (the Plan's ``rate_per``)."""
+    return Html(render("rate", rate=figure(row, "rate"), per=words.per_residents(row["rate_per"])))
 
 
 def measure_rows(ctx: ReportContext, *, include_restricted: bool) -> pd.DataFrame:
@@ -206,7 +212,8 @@ class DataPack:
                 part = table[table["objective"] == objective.number]
                 shown = pd.DataFrame([
                     {title: (row[f] if f in ("measure", "quarter_label", "data_quality", "caveats") or not isinstance(row[f], (int, float, str))
-                             else figure(row, f)) if not (isinstance(row[f], float) and pd.isna(row[f])) else None
+                             else _rate_cell(row) if f == "rate" else figure(row, f))
+                     if not (isinstance(row[f], float) and pd.isna(row[f])) else None
                      for f, title in _SHOWN}
                     for row in part.to_dict("records")], columns=[t for _, t in _SHOWN])
                 out.data[("" if edition == "public" else "board/") + f"objective-{objective.number}"] = \

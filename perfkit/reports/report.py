@@ -456,11 +456,11 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         out.data[f"{mid}/comparisons"] = _plain(rows)
         parts.append(table_html(pd.DataFrame(rows), f"{measure.title}: comparisons with 95% intervals"))
     parts.append(revision_note(ctx, measure))
-    if pd.notna(ev.rate_per_1000):
+    if pd.notna(ev.rate):
         window = ev.rolling_comparison.window if ev.rolling_comparison is not None else ctx.quarter.rolling_12_months()
         if ev.long_window is not None:
             window = ev.long_window
-        parts.append(render("comparisons", rate=figure(row, "rate_per_1000"), unit=measure.unit,
+        parts.append(render("comparisons", rate=figure(row, "rate"), unit=measure.unit, per=words.per_residents(measure.rate_per),
                             month=words.month(window.end), scaled=ev.rate_months < 12, months=ev.rate_months,
                             population_year=ev.population_year,
                             years=words.number_word(ev.long_window.years) if ev.long_window is not None else ""))
@@ -479,16 +479,16 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
             parts.append(paragraph(f"The {words.lower_first(group.title)} ({len(group.members)} forces, named in the "
                                    f"table below the chart): {words.lower_first(group.source).rstrip('.')}.",
                                    "comparator-group"))
-        parts.append(figure_html(fig, said,
-                                 f"{measure.title}: rate per 1,000 residents, comparator forces"))
-        rates = pos.table["rate"]
-        if pos.decimals > 2:  # a rare offence's rates, as the sentences show them (two significant figures)
-            rates = [statements.comparator_rate(pos, x) for x in rates]
-        readable = pd.DataFrame({"Force": pos.table["name"], "Rate per 1,000 residents": rates,
+        per = words.per_residents(measure.rate_per)
+        parts.append(figure_html(fig, said, f"{measure.title}: rate {per}, comparator forces"))
+        # the rates as the sentences show them (a rare offence's to two significant figures)
+        readable = pd.DataFrame({"Force": pos.table["name"],
+                                 f"Rate {per}": [statements.comparator_rate(pos, x) for x in pos.table["rate"]],
                                  "Rank (1 = highest)": pos.table["rank"],
                                  "This force": ["yes" if f else "" for f in pos.table["is_force"]]})
         parts.append(details_html(f"Numbers behind the chart: {measure.title} in comparator forces",
-                                  table_html(readable, f"{measure.title} per 1,000 residents, comparator forces")))
+                                  table_html(readable, f"{measure.title} {per}, comparator forces",
+                                             number_columns=[f"Rate {per}"])))
     parts.append(render("method-notes", summary=f"How the figures for {measure.title.lower()} were worked out",
                         notes=_method_notes(ev)))
     for note in ev.notes:

@@ -532,7 +532,8 @@ def write_national_index(outputs: Path, quarter, forces: list, result: "National
                     "change": words.change(ratio("rolling12_change_pct")),
                     "interval": words.interval(ratio("rolling12_change_low_pct"), ratio("rolling12_change_high_pct")),
                     "significant": words.significance(found["rolling12_significant"] or float("nan")),
-                    "rate": words.rate(number(found["rate_per_1000"])),
+                    "rate": words.resident_rate(number(found.get("rate"))),
+                    "per": words.per_residents(number(found["rate_per"])) if found.get("rate_per") else "",
                 }
         rows.append(row)
     body = render("national-index.html.j2", quarter=quarter, rows=rows, measure_title=title or SUMMARY_MEASURE,

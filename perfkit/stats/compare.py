@@ -48,7 +48,7 @@ __all__ = [
     "quarter_vs_last_year",
     "rolling_12_months",
     "year_to_date",
-    "rate_per_1000",
+    "rate_per",
     "estimate_overdispersion",
     "Dispersion",
     "dispersion",
@@ -692,23 +692,26 @@ def _month_words(p: pd.Period) -> str:
     return Window(p, p).describe()
 
 
-def rate_per_1000(count: Any, population: Any) -> Any:
-    """Rate per 1,000 residents: ``1000 * count / population``.
+def rate_per(count: Any, population: Any, per: int = 1000) -> Any:
+    """Rate per ``per`` residents (1,000 unless a rare offence's measure says 100,000 or a
+    million): ``per * count / population``.
 
     Works on numbers, numpy arrays and aligned pandas Series. A population of zero or less gives
     NaN (never a division error); NaN propagates.
 
     Examples
     --------
-    >>> rate_per_1000(4500, 850_000)
+    >>> rate_per(4500, 850_000)
     5.294117647058823
+    >>> round(rate_per(8, 850_000, per=1_000_000), 2)
+    9.41
     """
     if np.isscalar(count) and np.isscalar(population):
         c, p = _number(count, "count"), _number(population, "population")
-        return 1000 * c / p if p > 0 else math.nan
+        return per * c / p if p > 0 else math.nan
     pop = population.where(population > 0) if isinstance(population, pd.Series) else \
         np.where(np.asarray(population, dtype=float) > 0, np.asarray(population, dtype=float), np.nan)
-    return 1000 * count / pop
+    return per * count / pop
 
 
 #: Fewer months with data than this and the scale is not estimated (Poisson is assumed).
@@ -1151,7 +1154,7 @@ def comparator_position(rates: pd.Series, force: str, group: "str | ComparatorGr
     Parameters
     ----------
     rates : pandas.Series
-        Rates (e.g. per 1,000 residents, :func:`rate_per_1000`) indexed by force slug.
+        Rates (e.g. per 1,000 residents, :func:`rate_per`) indexed by force slug.
     force : str
         Slug of the force.
     group : str, ComparatorGroup or list of slugs
