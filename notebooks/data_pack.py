@@ -32,7 +32,8 @@ pack.header()
 # %% [markdown]
 # Every measure of the whole Plan, objective by objective: the quarter against the same quarter a
 # year earlier with its 95% interval, the rolling 12 months, the financial year to date, the rate per
-# 1,000 residents, the statistical process control verdict and the caveats that apply.
+# 1,000 residents (per million for a rare offence), the statistical process control verdict and the
+# caveats that apply.
 
 # %%
 pack.downloads()

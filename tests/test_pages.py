@@ -86,3 +86,28 @@ def test_the_glitch_patterns_catch_what_they_describe():
         assert re.search(pattern, samples[what]), what
     assert not any(re.search(p, "Burglary: 1,406 offences, 12% fewer (95% interval: 30% fewer to 11% more).")
                    for p in FORBIDDEN.values())
+
+
+def test_a_data_pack_cell_without_a_figure_says_whether_none_exists_or_it_is_missing(rendered_default):
+    """GSS shorthand, explained above the tables: [z] where no figure can exist (a quarter of the
+    official 12-month totals, a small count's percentage change), [x] where one is not available;
+    never "no data" beside a figure that is there in another column."""
+    page = rendered_default / DEFAULT_QUARTER / "data-pack.html"
+    main = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find("main")
+    assert "no data" not in main.get_text(" ")
+    key = main.get_text(" ", strip=True)
+    assert "[x] not available" in key and "[z] not applicable" in key
+    rows = {}
+    for table in main.find_all("table"):
+        heads = [th.get_text(" ", strip=True) for th in table.find("thead").find_all("th")]
+        for tr in table.find("tbody").find_all("tr"):
+            cells = [c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+            rows[cells[0]] = dict(zip(heads, cells))
+    homicide, sexual = rows["Homicide (official statistics)"], rows["Sexual offences (official statistics)"]
+    assert homicide["Period"] == homicide["Year to date"] == "[z]" and homicide["Rolling 12 months"] == "8"
+    assert homicide["Rolling 12 months change"] == "[z]" and sexual["Rolling 12 months change"] == "+4%"
+    assert sexual["Figure"] == "[z]" and homicide["Rate"] == "9.8 per million residents"
+    abuse = rows["Domestic abuse incidents and crimes"]  # the force's own systems supplied nothing
+    assert abuse["Figure"] == abuse["Rolling 12 months"] == abuse["Rate"] == "[x]"
+    officers = rows["Police officers (full-time equivalent)"]  # a count at a date
+    assert officers["Figure"] == "1,332" and officers["Rolling 12 months"] == officers["95% interval from"] == "[z]"

@@ -25,6 +25,8 @@ import matplotlib.dates as mdates  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from perfkit.present import words  # noqa: E402
+
 __all__ = [
     "PALETTE",
     "TWO_SERIES",
@@ -33,7 +35,6 @@ __all__ = [
     "trend_chart",
     "trend_alt_text",
     "describe_direction",
-    "month_name",
     "bar_chart",
 ]
 
@@ -41,9 +42,6 @@ __all__ = [
 PALETTE = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 TWO_SERIES = ("#12436D", "#F46A25")
 FOCUS, CONTEXT = "#12436D", "#BFBFBF"
-
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 
 matplotlib.rcParams.update({
     # DejaVu Sans draws the charts (matplotlib ships it); a reader's browser shows an SVG chart's text in
@@ -60,11 +58,6 @@ matplotlib.rcParams.update({
     "svg.hashsalt": "perfkit",  # the SVG's element ids are the same from run to run
     "svg.fonttype": "none",  # text kept as text: a third of the size of text drawn as shapes
 })
-
-
-def month_name(period: pd.Period) -> str:
-    """``'September 2018'``."""
-    return f"{_MONTHS[period.month - 1]} {period.year}"
 
 
 def describe_direction(series: pd.Series, tolerance: float = 0.02, sparse: bool = False) -> str:
@@ -212,9 +205,9 @@ def trend_alt_text(recorded: pd.Series, *, what: str, place: str, adjusted: "pd.
     first, last = values.index.min(), values.index.max()
     latest = values.iloc[-1]
     latest_text = f"{latest:,.0f}" if abs(latest) >= 100 else f"{latest:,.1f}"
-    text = (f"Line chart of {kind + ' of ' if kind else 'monthly '}{what} in {place}, {month_name(first)} to {month_name(last)}"
+    text = (f"Line chart of {kind + ' of ' if kind else 'monthly '}{what} in {place}, {words.month(first)} to {words.month(last)}"
             f"{', with the seasonally adjusted series' if adjusted is not None and adjusted.notna().any() else ''}. "
-            f"Latest month ({month_name(last)}): {latest_text}{(' ' + unit) if unit else ''}. ")
+            f"Latest month ({words.month(last)}): {latest_text}{(' ' + unit) if unit else ''}. ")
     basis = adjusted if adjusted is not None and adjusted.notna().any() else recorded
     direction = describe_direction(basis, sparse=bool(kind))
     if change:
@@ -223,14 +216,17 @@ def trend_alt_text(recorded: pd.Series, *, what: str, place: str, adjusted: "pd.
         text += f"The latest figure {direction} compared with a year earlier."
     else:
         text += f"Over the latest 12 months the figures {direction} compared with the 12 months before."
-    gaps = int(recorded.loc[first:last].isna().sum()) if not kind else 0
     shown_out = [m for m in left_out if first <= m <= last]
     if shown_out:
-        text += (f" {', '.join(month_name(m) for m in shown_out)}: incomplete data, left out and drawn as a hollow "
+        text += (f" {', '.join(words.month(m) for m in shown_out)}: incomplete data, left out and drawn as a hollow "
                  "point.")
-        gaps -= len(shown_out)
-    if gaps > 0:
-        text += f" {gaps} month{'s' if gaps != 1 else ''} in the period {'have' if gaps != 1 else 'has'} no data."
+    # the other months without a figure: named when few, as the table's notes name them
+    gaps = [] if kind else [m for m in recorded.loc[first:last].index[recorded.loc[first:last].isna()]
+                            if m not in shown_out]
+    if 0 < len(gaps) <= 3:
+        text += f" {words.months(gaps)} {'has' if len(gaps) == 1 else 'have'} no figures in the source files."
+    elif gaps:
+        text += f" {len(gaps)} months in the period have no figures in the source files."
     return text
 
 

@@ -43,7 +43,7 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
            "comparison_notes", "fault_words", "caveat_name", "dispersion_sentence", "comparator_rate",
            "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
-           "shift_reason", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality",
+           "shift_reason", "SHORTHAND", "absent_mark", "month_note", "rate_missing", "rate_missing_words", "like_for_like_sentence", "data_quality",
            "small_number_sentences", "harm_sentences", "measure_notices", "no_figures_words", "no_spc_reason",
            "measure_description", "shift_warnings", "adjustment_warnings", "spc_warnings", "seasonality_verdict",
            "shift_model", "SHIFT_MODELS"]
@@ -154,6 +154,56 @@ def no_figures_words(measure, force: str, plan=None, missing: str = "") -> str:
         return f"No figures for {name}: {parts} has none for the same dates."
     reason = f": no {missing} file has been ingested" if missing else ""
     return f"No {SOURCE_NAMES[measure.source]} figures for {name} are in the data store{reason}."
+
+
+#: Fields of a data-pack row about the quarter (and the year to date): an official offence-group
+#: measure, published as 12-month totals only, has none of them.
+_QUARTER_FIELDS = ("quarter_label", "quarter_value", "year_earlier_value", "change_pct", "change_low_pct",
+                   "change_high_pct", "significant", "ytd_value")
+
+#: The shorthand a data-pack table puts in a cell without a figure, as the Government Statistical
+#: Service's shorthand for tables (StatsWales lists it): [x] not available, [z] not applicable.
+SHORTHAND = {"[x]": "not available: the source has no figure for the period, or the figure is left out",
+             "[z]": "not applicable: the official statistics are 12-month totals, with no quarter or year to "
+                    "date; a count at a date (officers) has no 12-month total and no test of its change; a "
+                    "count too small for a percentage change is not given one"}
+
+
+def absent_mark(row: dict, field: str) -> str:
+    """The shorthand for an empty cell of a data-pack row (:data:`SHORTHAND`): ``"[z]"`` where the
+    figure cannot exist (a quarter of 12-month totals, the change of a small count, the 12 months
+    of a count at a date, a rate of a percentage), else ``"[x]"``.
+
+    >>> absent_mark({"primary_window": "rolling12", "quarter_value": float("nan")}, "change_pct")
+    '[z]'
+    >>> absent_mark({"primary_window": "quarter", "quarter_value": 12.0}, "ytd_value")
+    '[x]'
+    """
+    window, quarter = row.get("primary_window"), row.get("quarter_value")
+    if field in _QUARTER_FIELDS and window == "rolling12" and words._missing(quarter):
+        return "[z]"
+    if window == "snapshot" and (field.startswith("rolling12") or field in (
+            "ytd_value", "rate", "change_low_pct", "change_high_pct", "significant")):
+        return "[z]"  # a count at a date: no 12 months, no year to date, no test of its change
+    if row.get("small_numbers") == "yes" and field.startswith("rolling12_change"):
+        return "[z]"
+    if field == "rate" and row.get("unit") == "percent":
+        return "[z]"
+    return "[x]"
+
+
+def month_note(fault: str, published: float) -> str:
+    """Why a month of a monthly table has no figure: the data fault it is left out for (``fault``,
+    its label such as ``"D1"``), with the count the source published when known; else no figures in
+    the source files for the month.
+
+    >>> month_note("D1", 1629.0), month_note("", float("nan"))
+    ('incomplete (1,629 published), left out (data fault D1)', 'no figures in the source files for this month')
+    """
+    if fault:
+        shown = f"incomplete ({words.count(published)} published), " if not words._missing(published) else ""
+        return f"{shown}left out (data fault {fault})"
+    return "no figures in the source files for this month"
 
 
 def rate_missing(ev) -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 from perfkit.stats import caveats as caveats_mod
 from perfkit.evidence import analysis
 from perfkit import config
-from perfkit.present import words
+from perfkit.present import statements, words
 from perfkit.present.display import Html, figure, heading, notice, paragraph, render, table_html
 from perfkit.data.measures import SOURCE_NOTES, source_note
 from perfkit.reports.report import Options, ReportContext, about_figures
@@ -210,16 +210,20 @@ class DataPack:
             blocks = []
             for objective in self.ctx.plan.objectives:
                 part = table[table["objective"] == objective.number]
+                # a cell without a figure says whether none exists ([z]) or it is not available ([x])
                 shown = pd.DataFrame([
                     {title: (row[f] if f in ("measure", "quarter_label", "data_quality", "caveats") or not isinstance(row[f], (int, float, str))
                              else _rate_cell(row) if f == "rate" else figure(row, f))
-                     if not (isinstance(row[f], float) and pd.isna(row[f])) else None
+                     if not (isinstance(row[f], float) and pd.isna(row[f]))
+                     else "" if f in ("data_quality", "caveats") else statements.absent_mark(row, f)
                      for f, title in _SHOWN}
                     for row in part.to_dict("records")], columns=[t for _, t in _SHOWN])
                 out.data[("" if edition == "public" else "board/") + f"objective-{objective.number}"] = \
                     part.reset_index(drop=True)
                 blocks.append(heading(f"Objective {objective.number}: {objective.title}", 3))
                 blocks.append(table_html(shown, f"Objective {objective.number}: every measure, {self.ctx.quarter.label}"))
+            blocks[:0] = [paragraph("In these tables a cell without a figure holds one of two marks:"),
+                          render("list", items=[f"{mark} {meaning}." for mark, meaning in statements.SHORTHAND.items()], css="")]
             has_restricted = any(m.restricted for m in self.ctx.plan.measures.values())
             out.html("\n".join(blocks), edition=edition if has_restricted else None)
             if not has_restricted:

@@ -26,7 +26,7 @@ from perfkit.stats import disclosure
 from perfkit.present import charts, statements, words
 from perfkit.present.display import details_html, figure_html, heading, notice, paragraph, table_html
 from perfkit.periods import Quarter
-from perfkit.reports.report import Options, ReportContext, about_figures, monthly_frame
+from perfkit.reports.report import Options, ReportContext, about_figures, monthly_frame, monthly_table
 from perfkit.present.section import Section, report_repr, section
 
 __all__ = ["DeepDive"]
@@ -259,11 +259,8 @@ class DeepDive:
             out.html(heading(measure.title, 3))
             out.html(figure_html(fig, alt, f"{measure.title}: {words.lower_first(subtitle)}"))
             out.html(paragraph(f"{measure.title}: {words.lower_first(text)}"))
-            table = pd.DataFrame({"Month": [str(m) for m in values.index], "Recorded": values.to_numpy()})
-            if adjusted is not None:
-                table["Seasonally adjusted"] = adjusted.reindex(values.index).round(1).to_numpy()
             out.html(details_html(f"Numbers behind the chart: {measure.title}, the long run",
-                                  table_html(table, f"{measure.title}, monthly, {self.ctx.plan.area_name}")))
+                                  monthly_table(ev, values.index, f"{measure.title}, monthly, {self.ctx.plan.area_name}")))
 
     @section("recording changes")
     def recording_changes(self, out: Section) -> None:

@@ -42,7 +42,7 @@ from perfkit.present.markup import narrative_html
 from perfkit.present.qualitative import qualitative_table
 
 __all__ = ["ReportContext", "ObjectiveReport", "Options", "measure_block", "measure_section",
-           "narrative_section", "qualitative_section", "monthly_frame", "harm_view", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
+           "narrative_section", "qualitative_section", "monthly_frame", "monthly_table", "harm_view", "MISSING_NARRATIVE", "EXAMPLE_LABEL"]
 
 #: What a published page says where the analysts' narrative is not written (no file path: the
 #: analysts' pre-publication checks list what is missing).
@@ -334,6 +334,22 @@ def monthly_frame(ev, months: "pd.PeriodIndex | None" = None) -> pd.DataFrame:
     return frame.rename_axis("month")
 
 
+def monthly_table(ev, months: pd.PeriodIndex, caption: str) -> Markup:
+    """The numbers behind a measure's monthly chart, as a table: each month's recorded count, its
+    seasonally adjusted value when the series is adjusted, and a note for every month without a
+    figure saying why (a data fault left out, with the count the source published; or no figures
+    in the source files for the month)."""
+    frame = monthly_frame(ev, months)
+    table = pd.DataFrame({"Month": [str(m) for m in frame.index], "Recorded": frame["recorded"].to_numpy()})
+    if ev.adjustment is not None and ev.adjustment.method != "none":
+        table["Seasonally adjusted"] = frame["seasonally_adjusted"].round(1).to_numpy()
+    notes = [statements.month_note(row.left_out, row.published) if pd.isna(row.recorded) else ""
+             for row in frame.itertuples()]
+    if any(notes):
+        table["Note"] = notes
+    return table_html(table, caption)
+
+
 def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                     chart_months: "int | None" = None) -> Section:
     """Everything shown for one measure (chart, caveats, SPC, comparisons, comparators, numbers),
@@ -396,14 +412,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
         parts.append(figure_html(fig, alt, f"{measure.title}: {words.lower_first(subtitle)}. {band}"))
         parts.append(caveat_list(ev.chart_caveats, ev.shift_estimates, ctx.said))
         out.data[f"{mid}/monthly"] = monthly_frame(ev, recorded.index)
-        table = pd.DataFrame({"Month": [str(m) for m in recorded.index], "Recorded": recorded.to_numpy()})
-        if adjusted is not None:
-            table["Seasonally adjusted"] = adjusted.round(1).to_numpy()
-        if left_out:
-            table["Note"] = [f"incomplete ({words.count(ev.series.published.get(m, float('nan')))} published), left "
-                             f"out (data fault {ev.left_out[m]})" if m in ev.left_out else "" for m in recorded.index]
         parts.append(details_html(f"Numbers behind the chart: {measure.title}",
-                                  table_html(table, f"{measure.title}, monthly, {place}")))
+                                  monthly_table(ev, recorded.index, f"{measure.title}, monthly, {place}")))
     else:
         points = values.dropna()
         kind = {"quarterly-rolling-12": "Rolling 12-month totals at each quarter's end",
