@@ -96,3 +96,28 @@ def test_papermill_writes_the_executed_notebook_once(tmp_path, monkeypatch):
     executed = nbformat.read(tmp_path / "work" / "objective-9.ipynb", as_version=4)
     assert [c.execution_count for c in executed.cells] == [1, 2, 3, 4, 5, 6]
     assert (tmp_path / "staging" / "board" / "objective-9.html").read_text() == "<p>page</p>"
+
+
+def test_a_cell_error_ipython_could_not_format_is_still_named(tmp_path):
+    """A traceback through a Jinja template defeats IPython's formatter: papermill then reports a
+    bare CellExecutionError, and the run's message names the exception from the cell's stderr."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    from perfkit.run import _error_of
+
+    cell = nbformat.v4.new_code_cell("pack.objective_tables()")
+    cell.metadata["papermill"] = {"exception": True}
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Unexpected exception formatting exception.\n"),
+                    nbformat.v4.new_output("stream", name="stderr", text=(
+                        "Traceback (most recent call last):\n  File \"x.py\", line 1\n"
+                        "jinja2.exceptions.UndefinedError: 'css' is undefined\n\n"
+                        "During handling of the above exception, another exception occurred:\n\n"
+                        "Traceback (most recent call last):\ntokenize.TokenError: ('EOF in multi-line statement', (3, 0))\n"))]
+    path = tmp_path / "report.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("error above"), cell]), str(path))
+    bare = PapermillExecutionError(0, 1, "pack.objective_tables()", "CellExecutionError", "", [])
+    assert _error_of(bare, path) == "jinja2.exceptions.UndefinedError: 'css' is undefined"
+    assert _error_of(bare, tmp_path / "gone.ipynb") == "the cell raised an exception the notebook could not show"
+    named = PapermillExecutionError(0, 1, "x", "ValueError", "boom", [])
+    assert _error_of(named, path) == "ValueError: boom"

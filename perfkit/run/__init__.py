@@ -53,6 +53,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -281,6 +282,27 @@ def _describe_cell(cell_number: int, source: str) -> str:
     return f"cell {cell_number}" + (f" ({first})" if first else "")
 
 
+def _error_of(exc, executed: Path) -> str:
+    """``UndefinedError: 'css' is undefined``: the exception a notebook cell raised. When IPython
+    could not format it (a traceback through a Jinja template) papermill has only
+    ``CellExecutionError`` with no message; the first exception line of the traceback the kernel
+    wrote to the cell's stderr then names it instead."""
+    if exc.ename != "CellExecutionError" or exc.evalue:
+        return f"{exc.ename}: {exc.evalue}"
+    try:
+        import nbformat
+
+        # the failed cell (papermill adds cells of its own above it, so not found by its index)
+        cell = next(c for c in nbformat.read(str(executed), as_version=4).cells
+                    if c.get("metadata", {}).get("papermill", {}).get("exception"))
+        text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stderr")
+        # the first exception of the chain (what follows is IPython failing to format it)
+        named = [line for line in text.splitlines() if re.match(r"[A-Za-z_][\w.]*: ", line)]
+    except Exception:  # the notebook could not be read back: say what papermill said
+        named = []
+    return named[0].strip() if named else "the cell raised an exception the notebook could not show"
+
+
 def _execute(job: Job, work: str, staging: str, start_timeout: int, cell_timeout: int, site_nav: tuple) -> dict:
     """Run one report and export both editions; returns a status dict (never raises)."""
     import nbformat
@@ -344,7 +366,7 @@ def _execute_into(job: Job, work_dir: Path, staging_dir: Path, start_timeout: in
                 **({"km": km} if km is not None else {}),
             )
     except PapermillExecutionError as exc:
-        return failed(f"{_describe_cell(exc.cell_index + 1, exc.source)}: {exc.ename}: {exc.evalue}")
+        return failed(f"{_describe_cell(exc.cell_index + 1, exc.source)}: {_error_of(exc, executed)}")
     except Exception as exc:  # kernel died, timed out, or could not start: report it, don't crash the run
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         if "notebook" in seen:
