@@ -383,8 +383,8 @@ def measure_section(ctx: ReportContext, measure: Measure, *, level: int = 3,
                             f"{ctx.quarter.label}. {ev.unavailable_reason}", kind="missing"))
         return block()
     if values.dropna().empty:
-        parts.append(notice(f"No figures for this measure up to the end of {ctx.quarter.label}: the series in the "
-                            f"data store starts in {words.month(ev.series.values.dropna().index.min())}.",
+        parts.append(notice(f"No figures for this measure up to the end of {ctx.quarter.label}: its figures "
+                            f"start in {words.month(ev.series.values.dropna().index.min())}.",
                             kind="missing"))
         return block()
     place = ctx.plan.area_name
@@ -624,7 +624,7 @@ class ObjectiveReport:
         """Official police recorded crime for the force and its comparators, and the reconciliation."""
         official = self.ctx.model.official
         if official.empty:
-            out.html(notice("No official recorded-crime figures are in the data store for this quarter.",
+            out.html(notice("No official recorded-crime figures are available for this quarter.",
                             kind="missing"))
             return
         out.data["official"] = official
