@@ -157,7 +157,13 @@ class DataPack:
             ("Data quality", "Months left out (a registered data fault, or no data) and how the figures were "
                              "compared: a left-out month is left out of both periods, so they hold the same months."),
             ("SPC", "XmR control chart verdict on the seasonally adjusted series where one exists."),
-            ("Missing data", "Blank cells mean no data; a month with no data is never counted as zero."),
+            ("Rate", "Column rate is per rate_per residents (1,000, or a million for a rare offence such as "
+                     "homicide) over the ONS mid-year population of population_year, from rate_months months "
+                     "scaled to 12 when fewer."),
+            ("Missing data", "A blank cell holds no figure: either none can exist (the official statistics are "
+                             "12-month totals with no quarter; a small count is given no percentage change), marked "
+                             "[z] on the web page, or none is available, marked [x]. A month with no data is never "
+                             "counted as zero."),
         ]
         lines += [(f"Source: {s}", source_note(s, self.ctx.plan)) for s in SOURCE_NOTES]
         lines.append(("Licence", "Contains public sector information licensed under the Open Government Licence v3.0."))
