@@ -187,6 +187,18 @@ def test_a_rare_offence_is_given_per_million_residents_and_its_group_alike(model
     assert ev.comparator.decimals == 1  # as the page's rate line shows it
 
 
+def test_the_official_total_has_its_rate_and_rank_the_same_as_published_by_others(model):
+    """The total excluding fraud is ranked among the comparator forces from the same national table
+    as the offence groups, and its rate is the one the "Published by others" table shows."""
+    row = model.row("official_recorded_crime")
+    official = model.official.set_index("force")
+    assert row["rate"] == pytest.approx(official.loc["cambridgeshire", "rate_per_1000"]) and row["rate_per"] == 1000
+    pos = model.measure("official_recorded_crime").comparator
+    assert pos is not None and row["comparator_rank"] == pos.rank and row["comparator_forces"] == len(official)
+    ranked = pos.table.set_index("force")["rate"]
+    assert ranked.to_dict() == pytest.approx(official["rate_per_1000"].to_dict())
+
+
 def test_a_rate_base_the_plan_does_not_know_is_refused(tmp_path):
     path = tmp_path / "plan.yaml"
     path.write_text(textwrap.dedent("""

@@ -376,10 +376,10 @@ def _group_totals(offences: tuple, store, store_content: str) -> pd.DataFrame:
 
 def offence_group_rates(measure: Measure, quarter: Quarter, forces, end: pd.Period, store=None,
                         years: int = 1) -> pd.Series:
-    """Each force's rate per ``measure.rate_per`` residents of an official offence-group measure: the rolling
-    12-month total to ``end`` (or, with ``years`` > 1, the mean of the ``years`` yearly totals to
-    ``end``) over the ONS mid-year population of the quarter's year. NaN where a total or the
-    population is missing."""
+    """Each force's rate per ``measure.rate_per`` residents of an official measure (its offence
+    groups, or the total excluding fraud): the rolling 12-month total to ``end`` (or, with ``years``
+    > 1, the mean of the ``years`` yearly totals to ``end``) over the ONS mid-year population of the
+    quarter's year. NaN where a total or the population is missing."""
     wide = offence_group_totals(measure.offences, store)
     rates = {}
     for force in forces:
@@ -685,6 +685,23 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                 applicable = labelled(caveats_mod.applicable(register, measure, end - 24 * long_window.years + 1,
                                                              end, force=force))
             national = _national_groups(measure, end, store)
+        elif len(at):
+            end = at.index[-1]
+            ref = values.get(end - 12, np.nan)
+            # the totals' own over-dispersion, from the quarters they do not compare (as the monthly
+            # comparisons use the months they do not compare), with the modelled changes as steps
+            dispersion = compare.rolling_dispersion(at, steps=caveats_mod.shift_dates(register, measure),
+                                                    leave_out=[end, end - 12],
+                                                    quarters=compare.ROLLING_DISPERSION_QUARTERS)
+            label = f"the 12 months to {end.strftime('%B %Y')}"
+            r_cmp = compare.compare_periods(
+                at.iloc[-1], 12, ref, 12, overdispersion=dispersion,
+                spans_caveats=[c for c in moving if end - 23 < c.date <= end], label=label, label_ref="a year earlier",
+                window=Window(end - 11, end, label),
+                window_ref=Window(end - 23, end - 12, f"the 12 months to {(end - 12).strftime('%B %Y')}"))
+        if len(at):
+            # the rate and the force's place among its comparators, every force's from the same
+            # national tables (the groups', or the total excluding fraud)
             population, pop_year = population_year(force, quarter, store)
             if pd.isna(population):  # worded by present.statements.rate_missing, as for every measure
                 rate_missing = population_missing(force, quarter, store)
@@ -700,18 +717,6 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                 comparator = compare.comparator_position(rates.dropna(), force, chosen,
                                                          unit=f"{measure.unit} {words.per_residents(measure.rate_per)} {per}".strip(),
                                                          decimals=words.rate_places(rates[force]))
-        elif len(at):
-            end = at.index[-1]
-            ref = values.get(end - 12, np.nan)
-            # the totals' own over-dispersion, from the quarters they do not compare (as the monthly
-            # comparisons use the months they do not compare), with the modelled changes as steps
-            dispersion = compare.rolling_dispersion(at, steps=caveats_mod.shift_dates(register, measure),
-                                                    leave_out=[end, end - 12],
-                                                    quarters=compare.ROLLING_DISPERSION_QUARTERS)
-            r_cmp = compare.compare_periods(
-                at.iloc[-1], 12, ref, 12, overdispersion=dispersion,
-                spans_caveats=[c for c in moving if end - 23 < c.date <= end],
-                label=f"the 12 months to {end.strftime('%B %Y')}", label_ref="a year earlier")
     elif series.frequency in ("snapshot", "snapshot-ratio") and series.available:
         points = values.dropna()
         if len(points):
