@@ -113,3 +113,15 @@ def test_a_data_pack_cell_without_a_figure_says_whether_none_exists_or_it_is_mis
     assert abuse["Figure"] == abuse["Rolling 12 months"] == abuse["Rate"] == "[x]"
     officers = rows["Police officers (full-time equivalent)"]  # a count at a date
     assert officers["Figure"] == "1,332" and officers["Rolling 12 months"] == officers["95% interval from"] == "[z]"
+
+
+def test_the_data_pack_csv_writes_whole_numbers_as_whole_numbers(rendered_default):
+    import csv
+
+    with (rendered_default / DEFAULT_QUARTER / "data-pack.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {r["measure_id"]: r for r in csv.DictReader(handle)}
+    crime, homicide = rows["all_crime"], rows["homicide"]
+    assert (crime["quarter_value"], crime["population_year"], crime["rate_per"]) == ("17086", "2018", "1000")
+    assert (homicide["long_window_value"], homicide["rate_per"], homicide["rate_months"]) == ("25", "1000000", "36")
+    assert float(rows["crimes_per_officer"]["quarter_value"]) == pytest.approx(47.8649, abs=1e-4)  # precision kept
+    assert not any(re.fullmatch(r"-?\d+\.0", v) for r in rows.values() for v in r.values()), "a whole number as 17086.0"

@@ -59,9 +59,15 @@ def measure_rows(ctx: ReportContext, *, include_restricted: bool) -> pd.DataFram
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """A UTF-8 CSV with LF line endings (the same bytes every time)."""
+    """A UTF-8 CSV with LF line endings (the same bytes every time). A whole number is written as
+    one (``17086``, ``2018``, ``1000000``, not ``17086.0``); other numbers keep full precision."""
+    plain = frame.copy()
+    for column in plain.columns:
+        if pd.api.types.is_float_dtype(plain[column]):
+            plain[column] = pd.Series([int(v) if pd.notna(v) and float(v).is_integer() else v for v in plain[column]],
+                                      index=plain.index, dtype=object)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    path.write_bytes(plain.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 def _fixed_zip(raw: bytes, stamp: str) -> bytes:
