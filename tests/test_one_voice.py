@@ -100,6 +100,15 @@ def test_the_board_paper_is_short_and_led_by_what_needs_attention(rendered_defau
     assert headings.index("headlines") < headings.index("attention") < headings.index("every-measure")
     attention = main.find(id="attention").find_next("ul")
     assert "Robbery" in attention.get_text() and "D1" in attention.get_text()
+    # what moved first, then the data's faults, and last the figures old or not supplied, each said once
+    kinds = [li["class"][0].removeprefix("attention-") for li in attention.find_all("li")]
+    order = ["change", "signal", "fault", "request", "stale", "missing"]
+    assert kinds == sorted(kinds, key=order.index) and kinds[0] == "change" and kinds[-1] == "missing"
+    missing = attention.find("li", class_="attention-missing")
+    assert kinds.count("missing") == 1 and len(missing.find_all("a")) == 5, missing.get_text()
+    assert missing.get_text(" ", strip=True).endswith("from the force's own systems.")
+    for li in attention.find_all("li"):  # every measure named links to its line in the paper
+        assert all(a["href"].startswith("#") and main.find(id=a["href"][1:]) is not None for a in li.find_all("a"))
     assert _repeated(_prose(main), 2) == {}
 
 

@@ -39,7 +39,7 @@ from perfkit.present.control_charts import (RECENT_MONTHS, spc_describe, spc_fin
                                             spc_rule_notes, spc_signal)
 
 __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECENT_MONTHS",
-           "statement_sentences", "measure_statement", "method_notes", "change_words", "unavailable_reason",
+           "statement_sentences", "measure_statement", "method_notes", "change_words", "unavailable_reason", "unavailable_source",
            "comparison_notes", "fault_words", "caveat_name", "dispersion_sentence", "comparator_rate",
            "comparator_sentences", "seasonality_sentence", "level_shift_sentence", "adjustment_reason",
            "adjustment_describe", "adjustment_notes", "caveat_with_source", "shift_estimate_sentence",
@@ -64,6 +64,22 @@ def unavailable_reason(ev) -> str:
     from perfkit.data.measures import SOURCE_NAMES
 
     return f"It comes from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(ev.series.force)}."
+
+
+def unavailable_source(ev) -> str:
+    """Where the figures of a measure without any would come from, as a phrase that reads for one
+    measure or several ("from the force's own systems"); "" when it has figures."""
+    if ev.series.available:
+        return ""
+    m = ev.measure
+    if m.source == "local":
+        return "from the force's own systems"
+    if m.source == "derived":
+        return "worked out from two other measures, which have no figures for the same dates"
+    from perfkit.config.forces import name_for
+    from perfkit.data.measures import SOURCE_NAMES
+
+    return f"from the {SOURCE_NAMES[m.source]} figures, none held for {name_for(ev.series.force)}"
 
 
 def measure_notices(ev) -> list[str]:

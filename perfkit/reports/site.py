@@ -449,13 +449,13 @@ def attention(model, edition: str = "board") -> list[dict]:
                               "href": href, "text": _fig(row, "spc_variation", words.lower_first(spc_text))})
             if not ev.series.available:
                 items.append({"kind": "missing", "label": "No figures", "subject": row["measure"], "href": href,
-                              "text": words.lower_first(ev.unavailable_reason).rstrip(".")})
+                              "text": statements.unavailable_source(ev)})
             elif ev.ends_before_quarter and ev.latest_month is not None:
                 items.append({"kind": "stale", "label": "Figures end before the quarter", "subject": row["measure"],
-                              "href": href, "text": f"the latest month is {words.month(ev.latest_month)}"})
+                              "href": href, "text": f"latest month {words.month(ev.latest_month)}"})
             elif ev.snapshot and ev.snapshot["month"] < model.quarter.start:
                 items.append({"kind": "stale", "label": "Latest figure before the quarter", "subject": row["measure"],
-                              "href": href, "text": f"the latest figure is at {words.month_end(ev.snapshot['month'])}"})
+                              "href": href, "text": f"latest figure at {words.month_end(ev.snapshot['month'])}"})
     for c in model.caveats:
         if c.kind == "data-fault":
             items.append({"kind": "fault", "label": "Data fault", "subject": f"{c.ref}: {c.title}",
@@ -465,7 +465,28 @@ def attention(model, edition: str = "board") -> list[dict]:
             items.append({"kind": "fault", "label": "Suspected data fault", "subject": words.month(s.month),
                           "href": "#data-quality",
                           "text": f"{words.count(s.count)} crimes, well below the months around it; not yet confirmed"})
-    return items
+    return _grouped(items)
+
+
+#: The order of the Board's attention list: what moved first, then what is wrong with the data,
+#: the requests, and last the figures that are old or not supplied.
+ATTENTION_ORDER = ("change", "signal", "fault", "request", "stale", "missing")
+
+
+def _grouped(items: list[dict]) -> list[dict]:
+    """Each item with its ``links`` (name and target); the items of one kind, label and text said
+    once, naming every measure they hold ("No figures: 999 calls ..., 101 calls ... and victims
+    satisfied ...: it comes from the force's own systems"), in :data:`ATTENTION_ORDER`."""
+    out, by_key = [], {}
+    for item in items:
+        key = (item["kind"], item["label"], str(item.get("text", "")))
+        links = list(item.get("links") or [{"name": item["subject"], "href": item.get("href", "")}])
+        if item["kind"] in ("missing", "stale") and key in by_key:
+            by_key[key]["links"].extend(links)
+            continue
+        by_key[key] = dict(item, links=links)
+        out.append(by_key[key])
+    return sorted(out, key=lambda i: ATTENTION_ORDER.index(i["kind"]))
 
 
 def data_quality(model) -> list[str]:
@@ -613,11 +634,11 @@ def write_board_pack(board: Path, quarter, plan, jobs, store=None, extra_section
         log_soup = parse(render("board-requests.html.j2", quarter=quarter, requests_log=log, answered=answered))
         _rewrite_links(log_soup, names, "", downloads)
         extra_sections = Markup(serialise(log_soup))
-    items = attention(model, edition) + [
+    items = _grouped(attention(model, edition) + [
         {"kind": "request", "label": "Overdue request" if r["state"] == "overdue" else "Request due this quarter",
          "subject": f"{r['id']}: {r['title']}", "href": "#requests",
          "text": f"asked {r['asked']} by {r['asked_by']}, due {r['due']}"}
-        for r in log if r["state"] in ("overdue", "due")]
+        for r in log if r["state"] in ("overdue", "due")])
     body = render("board-pack.html.j2", quarter=quarter, plan=plan, headlines=headlines(model, edition), edition=edition,
                   attention=items, objectives=objectives, dive=dive, example=example,
                   summary_html=Markup(serialise(summary_soup)), caveats_html=Markup(serialise(caveats_soup)),
