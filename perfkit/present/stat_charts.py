@@ -91,7 +91,9 @@ def comparator_chart(pos, title: "str | None" = None, value_label: "Callable[[fl
             tick.set_fontweight("bold")
     for i, v in enumerate(t["rate"]):
         text = value_label(v) if value_label is not None else f"{v:,.{pos.decimals}f}"
-        ax.text(v, i, " " + text, va="center", fontsize=8, color=PALETTE[4])
+        # above the mean line, on white, so a label the line crosses stays readable
+        ax.text(v, i, " " + text, va="center", fontsize=8, color=PALETTE[4], zorder=4,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.85})
     ax.set_xlabel(pos.unit[0].upper() + pos.unit[1:])
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.1 - 1.2 / (0.45 * len(t) + 1.4) * 0.5),
