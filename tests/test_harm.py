@@ -59,19 +59,24 @@ def test_the_default_plan_ships_the_six_harm_groups_in_objective_4():
     assert plan.measure("official_recorded_crime").offence_groups == ()  # the total is not a group measure
 
 
-def test_an_unknown_offence_group_is_refused_naming_the_file_and_key(tmp_path):
+def _refused(tmp_path, measure: str) -> str:
+    """The message loading a one-measure Plan (the measure as YAML flow mapping) stops with."""
     path = tmp_path / "plan.yaml"
     path.write_text(textwrap.dedent("""
         plan: {title: T, force: norfolk, force_name: Norfolk Constabulary}
         objectives:
-          - {number: 1, title: Safe, outcomes: [{title: Less harm, measures: [rape]}]}
+          - {number: 1, title: Safe, outcomes: [{title: Less harm, measures: [m]}]}
         measures:
-          - {id: rape, title: Rape, source: prc, offences: [Sexual offence], unit: offences, better: none,
-             recorded_crime: true}
-    """), encoding="utf-8")
+          - %s
+    """) % measure, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_plan(path)
-    message = str(err.value)
+    return str(err.value)
+
+
+def test_an_unknown_offence_group_is_refused_naming_the_file_and_key(tmp_path):
+    message = _refused(tmp_path, "{id: m, title: Rape, source: prc, offences: [Sexual offence], unit: offences, "
+                                 "better: none, recorded_crime: true}")
     assert "plan.yaml" in message and "measures[0].offences[0]" in message
     assert "found 'Sexual offence'; expected an ONS offence group as published" in message
 
@@ -200,19 +205,10 @@ def test_the_official_total_has_its_rate_and_rank_the_same_as_published_by_other
 
 
 def test_a_rate_base_the_plan_does_not_know_is_refused(tmp_path):
-    path = tmp_path / "plan.yaml"
-    path.write_text(textwrap.dedent("""
-        plan: {title: T, force: norfolk, force_name: Norfolk Constabulary}
-        objectives:
-          - {number: 1, title: Safe, outcomes: [{title: Less harm, measures: [homicide]}]}
-        measures:
-          - {id: homicide, title: Homicide, source: prc, offences: [Homicide], unit: offences, better: none,
-             recorded_crime: true, rate_per: 10000}
-    """), encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        load_plan(path)
-    assert "measures[0].rate_per" in str(err.value) and "found 10000" in str(err.value)
-    assert "1,000, 100,000, 1,000,000" in str(err.value)
+    message = _refused(tmp_path, "{id: m, title: Homicide, source: prc, offences: [Homicide], unit: offences, "
+                                 "better: none, recorded_crime: true, rate_per: 10000}")
+    assert "plan.yaml" in message and "measures[0].rate_per" in message and "found 10000" in message
+    assert "1,000, 100,000, 1,000,000" in message
 
 
 def test_the_small_numbers_rule_is_configuration(tmp_path, monkeypatch):

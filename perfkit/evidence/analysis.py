@@ -677,29 +677,15 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
                     _keep_if_calibrated(estimate, cav, shift_estimates, shift_reasons)
                 except ValueError:  # too few totals either side yet: say so rather than fail
                     shift_reasons[cav.id] = "few-totals"
-        if len(at) and measure.offence_groups:
+        if len(at):
             end = at.index[-1]
-            r_cmp, long_window, dispersion = _offence_group_comparison(measure, values, end, moving, register,
-                                                                       small_numbers)
+            r_cmp, long_window, dispersion = _official_comparison(measure, values, end, moving, register,
+                                                                  small_numbers)
             if long_window is not None:  # its comparison is of the longer windows: their caveats qualify it
                 applicable = labelled(caveats_mod.applicable(register, measure, end - 24 * long_window.years + 1,
                                                              end, force=force))
-            national = _national_groups(measure, end, store)
-        elif len(at):
-            end = at.index[-1]
-            ref = values.get(end - 12, np.nan)
-            # the totals' own over-dispersion, from the quarters they do not compare (as the monthly
-            # comparisons use the months they do not compare), with the modelled changes as steps
-            dispersion = compare.rolling_dispersion(at, steps=caveats_mod.shift_dates(register, measure),
-                                                    leave_out=[end, end - 12],
-                                                    quarters=compare.ROLLING_DISPERSION_QUARTERS)
-            label = f"the 12 months to {end.strftime('%B %Y')}"
-            r_cmp = compare.compare_periods(
-                at.iloc[-1], 12, ref, 12, overdispersion=dispersion,
-                spans_caveats=[c for c in moving if end - 23 < c.date <= end], label=label, label_ref="a year earlier",
-                window=Window(end - 11, end, label),
-                window_ref=Window(end - 23, end - 12, f"the 12 months to {(end - 12).strftime('%B %Y')}"))
-        if len(at):
+            if measure.offence_groups:
+                national = _national_groups(measure, end, store)
             # the rate and the force's place among its comparators, every force's from the same
             # national tables (the groups', or the total excluding fraud)
             population, pop_year = population_year(force, quarter, store)
@@ -738,10 +724,10 @@ def _analyse_cached(measure_id: str, quarter: Quarter, plan: Plan, force: str, s
     return ev
 
 
-def _offence_group_comparison(measure: Measure, values: pd.Series, end: pd.Period, moving, register, rule=None):
-    """(comparison, long window, dispersion) of an official offence group at ``end``: the 12 months
-    against the 12 a year earlier, tested with the quasi-Poisson scale of the group's own quarterly
-    series (:func:`perfkit.stats.compare.rolling_dispersion`, from the quarters before the two years
+def _official_comparison(measure: Measure, values: pd.Series, end: pd.Period, moving, register, rule=None):
+    """(comparison, long window, dispersion) of an official measure (its offence groups, or the
+    total excluding fraud) at ``end``: the 12 months against the 12 a year earlier, tested with the
+    quasi-Poisson scale of its own quarterly series (:func:`perfkit.stats.compare.rolling_dispersion`, from the quarters before the two years
     compared, the group's modelled recording changes as steps); or, when either count is below the
     small-numbers rule's, no comparison and the counts over the longer window."""
     from perfkit.config.publishing import load_small_numbers

@@ -52,18 +52,12 @@ __all__ = ["spc_findings", "spc_rule_notes", "spc_describe", "spc_signal", "RECE
 
 def unavailable_reason(ev) -> str:
     """Why a measure without figures has none, in a neutral sentence for the published page
-    ("" when it has figures). What to supply, and where, is for the analysts' checks."""
-    if ev.series.available:
+    ("" when it has figures): :func:`unavailable_source` as a sentence. What to supply, and where,
+    is for the analysts' checks."""
+    source = unavailable_source(ev)
+    if not source:
         return ""
-    m = ev.measure
-    if m.source == "local":
-        return "It comes from the force's own systems."
-    if m.source == "derived":
-        return "It is worked out from two other measures, which have no figures for the same dates."
-    from perfkit.config.forces import name_for
-    from perfkit.data.measures import SOURCE_NAMES
-
-    return f"It comes from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(ev.series.force)}."
+    return f"It {'is' if ev.measure.source == 'derived' else 'comes'} {source}."
 
 
 def unavailable_source(ev) -> str:
@@ -79,7 +73,7 @@ def unavailable_source(ev) -> str:
     from perfkit.config.forces import name_for
     from perfkit.data.measures import SOURCE_NAMES
 
-    return f"from the {SOURCE_NAMES[m.source]} figures, none held for {name_for(ev.series.force)}"
+    return f"from the {SOURCE_NAMES[m.source]} figures, and the pack holds none for {name_for(ev.series.force)}"
 
 
 def measure_notices(ev) -> list[str]:
